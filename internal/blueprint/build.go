@@ -1,0 +1,176 @@
+package blueprint
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"sort"
+	"strconv"
+)
+
+// Build expands a spec into its parts, in a valid creation order.
+func Build(s Spec) Blueprint {
+	b := Blueprint{Stack: s.Name}
+	add := func(kind Kind, key, name string, props any, deps ...string) {
+		b.Parts = append(b.Parts, Part{Kind: kind, Key: key, Name: name, Props: props, DependsOn: deps, Tags: partTags(s, key)})
+	}
+	names := NamesFor(s)
+	db := s.Database != nil
+	ownProfile := s.Instances.InstanceProfileName != ""
+
+	add(KindSecurityGroup, KeyALBSecurityGroup, names.ALBSecurityGroup, SecurityGroupProps{
+		VPCID: s.VPCID, Description: "hawebapp " + s.Name + ": load balancer",
+		Ingress: listenerIngress(s),
+		Egress:  []Rule{{Protocol: "tcp", FromPort: s.Instances.Port, ToPort: s.Instances.Port, CIDRs: []string{s.VPCCIDR}, Description: "to instances"}},
+	})
+	add(KindSecurityGroup, KeyAppSecurityGroup, names.AppSecurityGroup, SecurityGroupProps{
+		VPCID: s.VPCID, Description: "hawebapp " + s.Name + ": instances",
+		Ingress: []Rule{{Protocol: "tcp", FromPort: s.Instances.Port, ToPort: s.Instances.Port, SourceGroupKey: KeyALBSecurityGroup, Description: "from load balancer"}},
+		// Instances reach the database, AWS APIs and package mirrors (through NAT).
+		Egress: []Rule{{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}, Description: "outbound"}},
+	}, KeyALBSecurityGroup)
+	if db {
+		add(KindSecurityGroup, KeyDBSecurityGroup, names.DBSecurityGroup, SecurityGroupProps{
+			VPCID: s.VPCID, Description: "hawebapp " + s.Name + ": database",
+			Ingress: []Rule{{Protocol: "tcp", FromPort: s.Database.Port, ToPort: s.Database.Port, SourceGroupKey: KeyAppSecurityGroup, Description: "from instances"}},
+		}, KeyAppSecurityGroup)
+		add(KindDBSubnetGroup, KeyDBSubnetGroup, names.DBSubnetGroup, DBSubnetGroupProps{
+			Description: "hawebapp " + s.Name, SubnetIDs: subnetIDs(s.AppSubnets),
+		})
+		add(KindDBInstance, KeyDBInstance, names.DBInstance, DBInstanceProps{
+			DatabaseSpec: withSnapshotID(*s.Database, names.FinalSnapshot), SubnetGroupKey: KeyDBSubnetGroup, SecurityGroupKey: KeyDBSecurityGroup,
+			StorageEncrypted: true, ManageMasterPassword: true,
+		}, KeyDBSubnetGroup, KeyDBSecurityGroup)
+	}
+	if !ownProfile {
+		add(KindInstanceRole, KeyInstanceRole, names.InstanceRole, InstanceRoleProps{
+			AssumeService: "ec2.amazonaws.com", ManagedPolicyARNs: s.Instances.ManagedPolicyARNs,
+		})
+		if db {
+			add(KindInstanceRolePolicy, KeyRolePolicy, names.RolePolicy, InstanceRolePolicyProps{
+				RoleKey: KeyInstanceRole, DBKey: KeyDBInstance, PolicyName: names.RolePolicy,
+			}, KeyInstanceRole, KeyDBInstance)
+		}
+	}
+	add(KindLoadBalancer, KeyLoadBalancer, names.LoadBalancer, LoadBalancerProps{
+		Internal: s.Internal, SubnetIDs: s.LBSubnetIDs, SecurityGroupKey: KeyALBSecurityGroup, DropInvalidHeaderFields: true,
+	}, KeyALBSecurityGroup)
+	tg := TargetGroupProps{VPCID: s.VPCID, Port: s.Instances.Port, Protocol: "HTTP", HealthCheck: s.HealthCheck, DeregistrationDelay: s.DeregistrationDelay}
+	add(KindTargetGroup, KeyTargetGroup, names.TargetGroup, tg)
+	add(KindListener, KeyHTTPListener, names.HTTPListener, httpListener(s), KeyLoadBalancer, KeyTargetGroup)
+	if s.Listener.CertificateARN != "" {
+		add(KindListener, KeyHTTPSListener, names.HTTPSListener, ListenerProps{
+			LoadBalancerKey: KeyLoadBalancer, TargetGroupKey: KeyTargetGroup, Port: s.Listener.HTTPSPort, Protocol: "HTTPS",
+			Action: ActionForward, CertificateARN: s.Listener.CertificateARN, SSLPolicy: s.Listener.SSLPolicy,
+		}, KeyLoadBalancer, KeyTargetGroup)
+	}
+
+	lt := LaunchTemplateProps{
+		ImageID: s.Instances.ImageID, InstanceType: s.Instances.InstanceType, UserData: s.Instances.UserData,
+		KeyName: s.Instances.KeyName, SecurityGroupKey: KeyAppSecurityGroup, InstanceProfileName: s.Instances.InstanceProfileName,
+		RootVolumeSize: s.Instances.RootVolumeSize, RootVolumeEncrypted: true, RequireIMDSv2: true, Port: s.Instances.Port,
+	}
+	ltDeps := []string{KeyAppSecurityGroup}
+	if !ownProfile {
+		lt.RoleKey = KeyInstanceRole
+		ltDeps = append(ltDeps, KeyInstanceRole)
+		if db {
+			ltDeps = append(ltDeps, KeyRolePolicy)
+		}
+	}
+	if db {
+		lt.DBKey = KeyDBInstance
+		ltDeps = append(ltDeps, KeyDBInstance)
+	}
+	add(KindLaunchTemplate, KeyLaunchTemplate, names.LaunchTemplate, lt, ltDeps...)
+
+	for i, zc := range SplitCapacity(s.Capacity, len(s.AppSubnets)) {
+		sn := s.AppSubnets[i]
+		asgKey := KeyFor(KindAutoScalingGroup, sn.Zone)
+		add(KindAutoScalingGroup, asgKey, names.AutoScalingGroup(sn.Zone), AutoScalingGroupProps{
+			Zone: sn.Zone, SubnetID: sn.ID, Min: zc.Min, Desired: zc.Desired, Max: zc.Max,
+			LaunchTemplateKey: KeyLaunchTemplate, TargetGroupKey: KeyTargetGroup, HealthCheckType: "ELB",
+			GracePeriod: s.HealthCheck.GracePeriod, DefaultWarmup: s.Scaling.Warmup, WaitForHealthyTargets: s.WaitForHealthyTargets,
+		}, KeyLaunchTemplate, KeyTargetGroup)
+		add(KindScalingPolicy, KeyFor(KindScalingPolicy, sn.Zone), names.ScalingPolicy(sn.Zone), ScalingPolicyProps{
+			AutoScalingGroupKey: asgKey, LoadBalancerKey: KeyLoadBalancer, TargetGroupKey: KeyTargetGroup,
+			Metric: s.Scaling.Metric, Target: s.Scaling.Target, Warmup: s.Scaling.Warmup, DisableScaleIn: s.Scaling.DisableScaleIn,
+		}, asgKey, KeyLoadBalancer, KeyTargetGroup)
+	}
+	return b
+}
+
+func listenerIngress(s Spec) []Rule {
+	ports := []int32{s.Listener.HTTPPort}
+	if s.Listener.CertificateARN != "" {
+		ports = append(ports, s.Listener.HTTPSPort)
+	}
+	var rules []Rule
+	for _, p := range ports {
+		rules = append(rules, Rule{Protocol: "tcp", FromPort: p, ToPort: p, CIDRs: s.AllowedCIDRs, Description: "listener " + strconv.Itoa(int(p))})
+	}
+	return rules
+}
+
+func httpListener(s Spec) ListenerProps {
+	l := ListenerProps{LoadBalancerKey: KeyLoadBalancer, TargetGroupKey: KeyTargetGroup, Port: s.Listener.HTTPPort, Protocol: "HTTP", Action: ActionForward}
+	if s.Listener.CertificateARN != "" {
+		l.Action, l.RedirectPort = ActionRedirectHTTPS, s.Listener.HTTPSPort
+	}
+	return l
+}
+
+func withSnapshotID(d DatabaseSpec, derived string) DatabaseSpec {
+	if d.FinalSnapshotID == "" && !d.SkipFinalSnapshot {
+		d.FinalSnapshotID = derived
+	}
+	return d
+}
+
+func subnetIDs(subnets []Subnet) []string {
+	ids := make([]string, len(subnets))
+	for i, s := range subnets {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+// partTags merges user tags (which already include provider default tags)
+// with the ownership tags, which always win.
+func partTags(s Spec, key string) map[string]string {
+	t := maps.Clone(s.Tags)
+	if t == nil {
+		t = map[string]string{}
+	}
+	t[TagStack] = s.Name
+	t[TagPart] = key
+	return t
+}
+
+// shortHash is a stable 6-hex-digit digest of the given values.
+func shortHash(values ...string) string {
+	h := sha256.New()
+	for _, v := range values {
+		h.Write([]byte(v))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:6]
+}
+
+// Zones returns the distinct zones of the app subnets, sorted.
+func Zones(subnets []Subnet) []string {
+	seen := map[string]bool{}
+	var zones []string
+	for _, s := range subnets {
+		if !seen[s.Zone] {
+			seen[s.Zone] = true
+			zones = append(zones, s.Zone)
+		}
+	}
+	sort.Strings(zones)
+	return zones
+}
+
+// String helps error messages and golden files.
+func (p Part) String() string { return fmt.Sprintf("%s %q", p.Key, p.Name) }

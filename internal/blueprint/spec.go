@@ -1,0 +1,110 @@
+// Package blueprint turns a stack specification into the list of AWS parts
+// that make it up: their kinds, keys, AWS names, desired properties,
+// dependencies and tags. It is pure: no AWS SDK, no I/O, so every naming,
+// capacity-split and default decision is unit-tested without a cloud.
+package blueprint
+
+// Spec is everything the user asked for, with defaults already applied and
+// the facts that need AWS (subnet zones, VPC CIDR) already resolved.
+type Spec struct {
+	Name  string
+	VPCID string
+	// VPCCIDR bounds the load balancer's egress to the VPC.
+	VPCCIDR string
+	// AppSubnets are the instance subnets, one zonal Auto Scaling group each.
+	AppSubnets  []Subnet
+	LBSubnetIDs []string
+
+	Internal     bool
+	AllowedCIDRs []string
+
+	Listener    ListenerSpec
+	HealthCheck HealthCheckSpec
+	// DeregistrationDelay is seconds a draining target keeps in-flight requests.
+	DeregistrationDelay int32
+
+	Instances InstancesSpec
+	Capacity  CapacitySpec
+	Scaling   ScalingSpec
+	// Database is nil when the stack has none.
+	Database *DatabaseSpec
+
+	// WaitForHealthyTargets makes apply wait until every zone's targets are healthy.
+	WaitForHealthyTargets bool
+
+	// Tags are the user's tags merged with the provider's default tags.
+	Tags map[string]string
+}
+
+// Subnet is an instance subnet and the availability zone it lives in.
+type Subnet struct {
+	ID   string
+	Zone string
+}
+
+type ListenerSpec struct {
+	HTTPPort  int32
+	HTTPSPort int32
+	// CertificateARN turns on the HTTPS listener and the HTTP -> HTTPS redirect.
+	CertificateARN string
+	SSLPolicy      string
+}
+
+type HealthCheckSpec struct {
+	Path               string
+	Matcher            string
+	Interval           int32
+	Timeout            int32
+	HealthyThreshold   int32
+	UnhealthyThreshold int32
+	// GracePeriod is seconds a new instance may fail checks before it is replaced.
+	GracePeriod int32
+}
+
+type InstancesSpec struct {
+	ImageID      string
+	InstanceType string
+	Port         int32
+	UserData     string
+	KeyName      string
+	// InstanceProfileName, when set, is the user's own profile: no role is created.
+	InstanceProfileName string
+	ManagedPolicyARNs   []string
+	RootVolumeSize      int32
+}
+
+// CapacitySpec is the stack's total capacity, split across zones.
+type CapacitySpec struct {
+	Min     int32
+	Desired int32
+	Max     int32
+}
+
+const (
+	MetricRequestCountPerTarget = "request_count_per_target"
+	MetricCPU                   = "cpu"
+)
+
+type ScalingSpec struct {
+	Metric         string
+	Target         float64
+	Warmup         int32
+	DisableScaleIn bool
+}
+
+type DatabaseSpec struct {
+	Engine              string
+	EngineVersion       string
+	InstanceClass       string
+	AllocatedStorage    int32
+	MaxAllocatedStorage int32
+	MultiAZ             bool
+	BackupRetentionDays int32
+	DeletionProtection  bool
+	SkipFinalSnapshot   bool
+	// FinalSnapshotID is derived from the stack name when empty.
+	FinalSnapshotID string
+	Port            int32
+	DBName          string
+	Username        string
+}

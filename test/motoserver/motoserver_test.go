@@ -1,0 +1,67 @@
+package motoserver
+
+import (
+	"context"
+	"encoding/base64"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// TestUserDataFix proves the launcher's fix: an ASG launched from a template
+// version created by CreateLaunchTemplateVersion with UserData gets instances.
+func TestUserDataFix(t *testing.T) {
+	ctx := context.Background()
+	s, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"),
+		config.WithBaseEndpoint(s.URL),
+		config.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "x", SecretAccessKey: "x"}, nil
+		})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec2c, asc := ec2.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg)
+	vpc, err := ec2c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn, err := ec2c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24"), AvailabilityZone: aws.String("us-east-1a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := func(s string) *ec2types.RequestLaunchTemplateData {
+		return &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small,
+			UserData: aws.String(base64.StdEncoding.EncodeToString([]byte(s)))}
+	}
+	if _, err := ec2c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("fix-test"), LaunchTemplateData: data("one")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ec2c.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{LaunchTemplateName: aws.String("fix-test"), LaunchTemplateData: data("two")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = asc.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+		AutoScalingGroupName: aws.String("fix-test"), MinSize: aws.Int32(1), MaxSize: aws.Int32(2), DesiredCapacity: aws.Int32(1),
+		VPCZoneIdentifier: sn.Subnet.SubnetId,
+		LaunchTemplate:    &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("fix-test"), Version: aws.String("2")},
+	})
+	if err != nil {
+		t.Fatalf("ASG launch from a UserData template version failed (the moto fix is missing): %v", err)
+	}
+	out, err := asc.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{"fix-test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(out.AutoScalingGroups[0].Instances); n != 1 {
+		t.Fatalf("want 1 instance, got %d", n)
+	}
+}
