@@ -1,0 +1,291 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+)
+
+// DefaultParallelism bounds concurrent AWS operations: enough for the
+// independent branches of a stack (network rules, load balancer, database),
+// low enough not to provoke throttling.
+const DefaultParallelism = 8
+
+// rollbackTimeout bounds the clean-up after a failed create, which runs even
+// when the caller's context was cancelled.
+const rollbackTimeout = 15 * time.Minute
+
+// Engine reconciles blueprints against a Cloud.
+type Engine struct {
+	Cloud       Cloud
+	Parallelism int
+	// Logf receives one line per action (wired to tflog by the resource).
+	Logf func(format string, args ...any)
+}
+
+// Result is the state of the stack's children after a reconcile.
+type Result struct {
+	// Observed holds every desired part's child as it now is, by key.
+	Observed map[string]Observation
+	// Actions lists what was done, in the order it finished ("create load_balancer").
+	Actions []string
+}
+
+// Options tune Apply.
+type Options struct {
+	// RollbackOnFailure deletes, in reverse order, every child this apply
+	// created when the apply fails. Create uses it: a failed create leaves
+	// nothing behind. Update does not: it keeps what exists and reports it.
+	RollbackOnFailure bool
+}
+
+// Apply reconciles the stack to the blueprint: creates what is missing
+// (adopting children found by their ownership tags), updates what drifted or
+// whose dependencies changed, replaces what AWS cannot change in place, and
+// deletes orphans last.
+func (e *Engine) Apply(ctx context.Context, bp blueprint.Blueprint, opts Options) (Result, error) {
+	observed, err := e.Cloud.Observe(ctx, bp)
+	if err != nil {
+		return Result{}, fmt.Errorf("observing stack %s: %w", bp.Stack, err)
+	}
+	apply, remove := Plan(bp, observed)
+	run := &run{engine: e, refs: Refs{}}
+	for _, a := range apply {
+		if a.Current != nil {
+			run.refs[a.Part.Key] = *a.Current
+		}
+	}
+	byKey := map[string]Action{}
+	nodes := make([]string, 0, len(apply))
+	deps := map[string][]string{}
+	for _, a := range apply {
+		byKey[a.Part.Key] = a
+		nodes = append(nodes, a.Part.Key)
+		deps[a.Part.Key] = a.Part.DependsOn
+	}
+	err = runGraph(ctx, nodes, deps, e.parallelism(), func(ctx context.Context, key string) error {
+		return run.do(ctx, byKey[key])
+	})
+	if err == nil {
+		err = e.deleteAll(ctx, run, remove)
+	}
+	if err != nil {
+		if opts.RollbackOnFailure {
+			if rbErr := e.rollback(ctx, run); rbErr != nil {
+				err = errors.Join(err, fmt.Errorf("rolling back: %w", rbErr))
+			}
+			return Result{Actions: run.actions}, err
+		}
+		return Result{Observed: run.snapshot(), Actions: run.actions}, err
+	}
+	return Result{Observed: run.snapshot(), Actions: run.actions}, nil
+}
+
+// Destroy deletes every child of the stack in reverse dependency order. It
+// refuses to start when any child is protected from deletion, so a protected
+// database never leaves the stack half torn down.
+func (e *Engine) Destroy(ctx context.Context, bp blueprint.Blueprint) (Result, error) {
+	observed, err := e.Cloud.Observe(ctx, bp)
+	if err != nil {
+		return Result{}, fmt.Errorf("observing stack %s: %w", bp.Stack, err)
+	}
+	for _, key := range sortedKeys(observed) {
+		if observed[key].Attrs["deletion_protection"] == "true" {
+			return Result{}, fmt.Errorf("%w: %s %q", ErrDeletionProtected, key, observed[key].Name)
+		}
+	}
+	var remove []Action
+	for _, key := range sortedKeys(observed) {
+		cur := observed[key]
+		p, ok := bp.Part(key)
+		if !ok {
+			p = orphanPart(cur)
+		}
+		remove = append(remove, Action{Op: OpDelete, Part: p, Current: &cur})
+	}
+	run := &run{engine: e, refs: Refs{}}
+	err = e.deleteAll(ctx, run, remove)
+	return Result{Actions: run.actions}, err
+}
+
+// ErrDeletionProtected stops a destroy before anything is deleted.
+var ErrDeletionProtected = errors.New("deletion protection is on")
+
+// deleteAll deletes children so that a child goes only after every child
+// that depends on it: blueprint dependencies where known, kind order otherwise.
+func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action) error {
+	if len(remove) == 0 {
+		return nil
+	}
+	byKey := map[string]Action{}
+	nodes := []string{}
+	for _, a := range remove {
+		id := a.Part.Key + "#" + a.Current.Name // a replaced child shares its key with the new one
+		byKey[id] = a
+		nodes = append(nodes, id)
+	}
+	// Reverse edges: a node waits for everything that must go before it.
+	deps := map[string][]string{}
+	for _, n := range nodes {
+		for _, m := range nodes {
+			if n != m && mustDeleteFirst(byKey[m], byKey[n]) {
+				deps[n] = append(deps[n], m)
+			}
+		}
+	}
+	return runGraph(ctx, nodes, deps, e.parallelism(), func(ctx context.Context, id string) error {
+		a := byKey[id]
+		if err := e.Cloud.Delete(ctx, a.Part, *a.Current); err != nil {
+			return fmt.Errorf("deleting %s (%s): %w", a.Part.Key, a.Current.Name, err)
+		}
+		r.record("delete " + a.Part.Key)
+		return nil
+	})
+}
+
+// mustDeleteFirst reports whether a must be deleted before b: a depends on b
+// in the blueprint, or (with no dependency information) a's kind uses b's.
+func mustDeleteFirst(a, b Action) bool {
+	if slices.Contains(a.Part.DependsOn, b.Part.Key) {
+		return true
+	}
+	if b.Part.Props != nil && slices.Contains(b.Part.DependsOn, a.Part.Key) {
+		return false
+	}
+	if a.Part.Props != nil && b.Part.Props != nil {
+		return false // both desired: the blueprint's dependencies are complete
+	}
+	return deleteRank(a.Part.Kind) < deleteRank(b.Part.Kind)
+}
+
+// rollback deletes what this apply created, newest first. It runs on a
+// context detached from the caller's cancellation, bounded by rollbackTimeout.
+func (e *Engine) rollback(ctx context.Context, r *run) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	var errs []error
+	created := r.createdParts()
+	for i := len(created) - 1; i >= 0; i-- {
+		c := created[i]
+		if err := e.Cloud.Delete(ctx, c.part, c.obs); err != nil {
+			errs = append(errs, fmt.Errorf("deleting %s (%s): %w", c.part.Key, c.obs.Name, err))
+			continue
+		}
+		r.record("rollback " + c.part.Key)
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) parallelism() int {
+	if e.Parallelism > 0 {
+		return e.Parallelism
+	}
+	return DefaultParallelism
+}
+
+func (e *Engine) logf(format string, args ...any) {
+	if e.Logf != nil {
+		e.Logf(format, args...)
+	}
+}
+
+// run is the mutable state of one reconcile: the refs parts read, and the
+// journal of what was created, so a failure can be rolled back.
+type run struct {
+	engine  *Engine
+	mu      sync.Mutex
+	refs    Refs
+	journal []createdPart
+	actions []string
+	// rollout serialises group updates: a new template version rolls out
+	// zone by zone, never in every zone at once.
+	rollout sync.Mutex
+}
+
+type createdPart struct {
+	part blueprint.Part
+	obs  Observation
+}
+
+func (r *run) do(ctx context.Context, a Action) error {
+	if a.Op == OpNone {
+		return nil
+	}
+	refs := r.refsFor(a.Part)
+	r.engine.logf("%s %s (%s)", a.Op, a.Part.Key, a.Part.Name)
+	var (
+		obs Observation
+		err error
+	)
+	switch a.Op {
+	case OpCreate, OpReplace:
+		obs, err = r.engine.Cloud.Create(ctx, a.Part, refs)
+		if err == nil {
+			r.mu.Lock()
+			r.journal = append(r.journal, createdPart{part: a.Part, obs: obs})
+			r.mu.Unlock()
+		}
+	case OpUpdate:
+		if a.Part.Kind == blueprint.KindAutoScalingGroup {
+			r.rollout.Lock()
+			defer r.rollout.Unlock()
+		}
+		obs, err = r.engine.Cloud.Update(ctx, a.Part, *a.Current, refs)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s (%s): %w", verb(a.Op), a.Part.Key, a.Part.Name, err)
+	}
+	r.mu.Lock()
+	r.refs[a.Part.Key] = obs
+	r.mu.Unlock()
+	r.record(string(a.Op) + " " + a.Part.Key)
+	return nil
+}
+
+func verb(op Op) string {
+	switch op {
+	case OpCreate:
+		return "creating"
+	case OpReplace:
+		return "replacing"
+	case OpUpdate:
+		return "updating"
+	}
+	return "deleting"
+}
+
+func (r *run) refsFor(p blueprint.Part) Refs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	refs := Refs{}
+	for _, d := range p.DependsOn {
+		if o, ok := r.refs[d]; ok {
+			refs[d] = o
+		}
+	}
+	return refs
+}
+
+func (r *run) record(action string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.actions = append(r.actions, action)
+}
+
+func (r *run) createdParts() []createdPart {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.journal)
+}
+
+func (r *run) snapshot() map[string]Observation {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(map[string]Observation(r.refs))
+}

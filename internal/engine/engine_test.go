@@ -1,0 +1,284 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+)
+
+func testSpec() blueprint.Spec {
+	return blueprint.Spec{
+		Name: "shop", VPCID: "vpc-1", VPCCIDR: "10.0.0.0/16",
+		AppSubnets:  []blueprint.Subnet{{ID: "subnet-a", Zone: "us-east-1a"}, {ID: "subnet-b", Zone: "us-east-1b"}, {ID: "subnet-c", Zone: "us-east-1c"}},
+		LBSubnetIDs: []string{"subnet-pa", "subnet-pb", "subnet-pc"},
+		Listener:    blueprint.ListenerSpec{HTTPPort: 80, HTTPSPort: 443},
+		Instances:   blueprint.InstancesSpec{ImageID: "ami-1", InstanceType: "t3.small", Port: 8080},
+		Capacity:    blueprint.CapacitySpec{Min: 3, Desired: 3, Max: 9},
+		Scaling:     blueprint.ScalingSpec{Metric: blueprint.MetricCPU, Target: 50},
+		Database:    &blueprint.DatabaseSpec{Engine: "postgres", Port: 5432},
+	}
+}
+
+func allKeys(bp blueprint.Blueprint) []string {
+	var keys []string
+	for _, p := range bp.Parts {
+		keys = append(keys, p.Key)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func TestApplyCreatesEveryPartAfterItsDependencies(t *testing.T) {
+	f := newFakeCloud()
+	bp := blueprint.Build(testSpec())
+	res, err := (&Engine{Cloud: f}).Apply(context.Background(), bp, Options{RollbackOnFailure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.errs) > 0 {
+		t.Fatalf("ordering violations: %v", f.errs)
+	}
+	if diff := cmp.Diff(allKeys(bp), f.callsWith("create ")); diff != "" {
+		t.Errorf("created parts (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(allKeys(bp), sortedKeys(res.Observed)); diff != "" {
+		t.Errorf("observed parts in result (-want +got):\n%s", diff)
+	}
+}
+
+func TestApplyIsIdempotent(t *testing.T) {
+	f := newFakeCloud()
+	bp := blueprint.Build(testSpec())
+	e := &Engine{Cloud: f}
+	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f.resetCalls()
+	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.callsWith(""); !slices.Equal(got, []string{"observe"}) {
+		t.Errorf("second apply of an unchanged stack made calls %v, want only observe", got)
+	}
+}
+
+func TestApplyUpdatesDriftAndDependents(t *testing.T) {
+	cases := map[string]struct {
+		drifted string
+		want    []string
+	}{
+		"OneZoneGroup": {
+			drifted: "autoscaling_group/us-east-1b",
+			want:    []string{"autoscaling_group/us-east-1b", "scaling_policy/us-east-1b"},
+		},
+		"LaunchTemplateRollsToEveryZone": {
+			drifted: blueprint.KeyLaunchTemplate,
+			want: []string{
+				"autoscaling_group/us-east-1a", "autoscaling_group/us-east-1b", "autoscaling_group/us-east-1c",
+				blueprint.KeyLaunchTemplate,
+				"scaling_policy/us-east-1a", "scaling_policy/us-east-1b", "scaling_policy/us-east-1c",
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeCloud()
+			bp := blueprint.Build(testSpec())
+			e := &Engine{Cloud: f}
+			if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			f.resetCalls()
+			f.setDrift(tc.drifted, "changed out of band")
+			if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, f.callsWith("update ")); diff != "" {
+				t.Errorf("updated parts (-want +got):\n%s", diff)
+			}
+			if got := f.callsWith("create "); len(got) != 0 {
+				t.Errorf("created %v, want nothing", got)
+			}
+			if f.maxASG.Load() > 1 {
+				t.Errorf("%d zonal groups updated at once, want one zone at a time", f.maxASG.Load())
+			}
+		})
+	}
+}
+
+func TestApplyRestoresDeletedGroup(t *testing.T) {
+	f := newFakeCloud()
+	bp := blueprint.Build(testSpec())
+	e := &Engine{Cloud: f}
+	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f.resetCalls()
+	f.remove("autoscaling_group/us-east-1c")
+	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"autoscaling_group/us-east-1c"}, f.callsWith("create ")); diff != "" {
+		t.Errorf("created (-want +got):\n%s", diff)
+	}
+}
+
+func TestApplyAdoptsWhatAKilledApplyLeft(t *testing.T) {
+	f := newFakeCloud()
+	bp := blueprint.Build(testSpec())
+	e := &Engine{Cloud: f}
+	// A first apply "killed" after the load balancer side was made: build a
+	// partial blueprint of the first parts and apply only that.
+	partial := blueprint.Blueprint{Stack: bp.Stack, Parts: bp.Parts[:6]}
+	if _, err := e.Apply(context.Background(), partial, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f.resetCalls()
+	if _, err := e.Apply(context.Background(), bp, Options{RollbackOnFailure: true}); err != nil {
+		t.Fatal(err)
+	}
+	created := f.callsWith("create ")
+	for _, p := range partial.Parts {
+		if slices.Contains(created, p.Key) {
+			t.Errorf("%s was created again instead of adopted", p.Key)
+		}
+	}
+	if want := len(bp.Parts) - len(partial.Parts); len(created) != want {
+		t.Errorf("created %d parts, want %d", len(created), want)
+	}
+}
+
+func TestFailedCreateRollsBackEverythingItCreated(t *testing.T) {
+	f := newFakeCloud()
+	f.failOn = "create autoscaling_group/us-east-1b"
+	bp := blueprint.Build(testSpec())
+	_, err := (&Engine{Cloud: f}).Apply(context.Background(), bp, Options{RollbackOnFailure: true})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if len(f.children) != 0 {
+		t.Errorf("left behind after rollback: %v", sortedKeys(f.children))
+	}
+	if len(f.errs) > 0 {
+		t.Errorf("ordering violations: %v", f.errs)
+	}
+}
+
+func TestFailedUpdateKeepsChildren(t *testing.T) {
+	f := newFakeCloud()
+	bp := blueprint.Build(testSpec())
+	e := &Engine{Cloud: f}
+	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f.setDrift(blueprint.KeyLaunchTemplate, "user data")
+	f.failOn = "update autoscaling_group/us-east-1a"
+	res, err := e.Apply(context.Background(), bp, Options{})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if len(f.children) != len(bp.Parts) {
+		t.Errorf("children after failed update: %d, want %d", len(f.children), len(bp.Parts))
+	}
+	if _, ok := res.Observed[blueprint.KeyLoadBalancer]; !ok {
+		t.Error("result of a failed update should still describe the children")
+	}
+}
+
+func TestReplacementCreatesNewThenDeletesOld(t *testing.T) {
+	f := newFakeCloud()
+	spec := testSpec()
+	e := &Engine{Cloud: f}
+	if _, err := e.Apply(context.Background(), blueprint.Build(spec), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	oldTG := blueprint.NamesFor(spec).TargetGroup
+	spec.Instances.Port = 9090 // the target group's port cannot change in place
+	bp := blueprint.Build(spec)
+	f.resetCalls()
+	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{blueprint.KeyTargetGroup}, f.callsWith("create ")); diff != "" {
+		t.Errorf("created (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{blueprint.KeyTargetGroup + "#" + oldTG}, f.callsWith("delete ")); diff != "" {
+		t.Errorf("deleted (-want +got):\n%s", diff)
+	}
+	if !slices.Contains(f.callsWith("update "), blueprint.KeyHTTPListener) {
+		t.Error("listener should be updated to forward to the new target group")
+	}
+}
+
+func TestOrphansAreDeleted(t *testing.T) {
+	f := newFakeCloud()
+	spec := testSpec()
+	e := &Engine{Cloud: f}
+	if _, err := e.Apply(context.Background(), blueprint.Build(spec), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	spec.AppSubnets = spec.AppSubnets[:2]
+	spec.Database = nil
+	f.resetCalls()
+	// The cloud reports the template's user data (which names the database) as drift.
+	f.setDrift(blueprint.KeyLaunchTemplate, "user data")
+	if _, err := e.Apply(context.Background(), blueprint.Build(spec), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"autoscaling_group/us-east-1c#shop-us-east-1c", "db_instance#shop", "db_subnet_group#shop",
+		"instance_role_policy#shop-read-db-secret", "scaling_policy/us-east-1c#shop-us-east-1c-target-tracking",
+		"security_group/db#shop-db",
+	}
+	if diff := cmp.Diff(want, f.callsWith("delete ")); diff != "" {
+		t.Errorf("deleted (-want +got):\n%s", diff)
+	}
+	if len(f.errs) > 0 {
+		t.Errorf("ordering violations: %v", f.errs)
+	}
+}
+
+func TestDestroyDeletesInReverseDependencyOrder(t *testing.T) {
+	f := newFakeCloud()
+	bp := blueprint.Build(testSpec())
+	e := &Engine{Cloud: f}
+	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Destroy(context.Background(), bp); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.children) != 0 {
+		t.Errorf("left behind: %v", sortedKeys(f.children))
+	}
+	if len(f.errs) > 0 {
+		t.Errorf("ordering violations: %v", f.errs)
+	}
+}
+
+func TestDestroyRefusesWhenDeletionProtected(t *testing.T) {
+	f := newFakeCloud()
+	bp := blueprint.Build(testSpec())
+	e := &Engine{Cloud: f}
+	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for id, o := range f.children {
+		if o.Key == blueprint.KeyDBInstance {
+			o.Attrs["deletion_protection"] = "true"
+			f.children[id] = o
+		}
+	}
+	f.resetCalls()
+	_, err := e.Destroy(context.Background(), bp)
+	if !errors.Is(err, ErrDeletionProtected) {
+		t.Fatalf("err = %v, want ErrDeletionProtected", err)
+	}
+	if got := f.callsWith("delete "); len(got) != 0 {
+		t.Errorf("deleted %v before refusing", got)
+	}
+}

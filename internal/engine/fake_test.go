@@ -1,0 +1,153 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+)
+
+// fakeCloud keeps children in memory. It checks that a part is only created
+// once its dependencies exist and that a child is only deleted after the
+// children depending on it are gone, and it can fail a chosen operation.
+type fakeCloud struct {
+	mu       sync.Mutex
+	children map[string]Observation // by key + "#" + name
+	deps     map[string][]string    // child id -> ids it was created with
+	calls    []string
+	failOn   string // "create <key>" etc.
+	errs     []string
+	active   atomic.Int32
+	maxASG   atomic.Int32
+}
+
+func newFakeCloud() *fakeCloud {
+	return &fakeCloud{children: map[string]Observation{}, deps: map[string][]string{}}
+}
+
+func childID(key, name string) string { return key + "#" + name }
+
+func (f *fakeCloud) Observe(_ context.Context, bp blueprint.Blueprint) (map[string]Observation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "observe")
+	out := map[string]Observation{}
+	for _, o := range f.children {
+		if o.Tags[blueprint.TagStack] != bp.Stack {
+			continue
+		}
+		if prev, ok := out[o.Key]; ok {
+			if p, desired := bp.Part(o.Key); desired && prev.Name == p.Name {
+				continue // prefer the child with the desired name
+			}
+		}
+		out[o.Key] = o
+	}
+	return out, nil
+}
+
+func (f *fakeCloud) Create(_ context.Context, p blueprint.Part, refs Refs) (Observation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "create "+p.Key)
+	if f.failOn == "create "+p.Key {
+		return Observation{}, fmt.Errorf("injected failure")
+	}
+	var deps []string
+	for _, d := range p.DependsOn {
+		r, ok := refs[d]
+		if !ok {
+			f.errs = append(f.errs, fmt.Sprintf("%s created before its dependency %s", p.Key, d))
+			continue
+		}
+		deps = append(deps, childID(r.Key, r.Name))
+	}
+	o := Observation{Kind: p.Kind, Key: p.Key, Name: p.Name, ID: "id-" + p.Name, Tags: maps.Clone(p.Tags), Attrs: map[string]string{"version": "1"}}
+	id := childID(p.Key, p.Name)
+	f.children[id] = o
+	f.deps[id] = deps
+	return o, nil
+}
+
+func (f *fakeCloud) Update(_ context.Context, p blueprint.Part, cur Observation, refs Refs) (Observation, error) {
+	if p.Kind == blueprint.KindAutoScalingGroup {
+		if n := f.active.Add(1); n > f.maxASG.Load() {
+			f.maxASG.Store(n)
+		}
+		defer f.active.Add(-1)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "update "+p.Key)
+	if f.failOn == "update "+p.Key {
+		return Observation{}, fmt.Errorf("injected failure")
+	}
+	cur.Drift = nil
+	f.children[childID(cur.Key, cur.Name)] = cur
+	var deps []string // an updated child uses what it now references
+	for _, r := range refs {
+		deps = append(deps, childID(r.Key, r.Name))
+	}
+	f.deps[childID(cur.Key, cur.Name)] = deps
+	return cur, nil
+}
+
+func (f *fakeCloud) Delete(_ context.Context, p blueprint.Part, cur Observation) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "delete "+cur.Key+"#"+cur.Name)
+	id := childID(cur.Key, cur.Name)
+	for other, deps := range f.deps {
+		if _, alive := f.children[other]; alive && slices.Contains(deps, id) {
+			f.errs = append(f.errs, fmt.Sprintf("%s deleted while %s still uses it", id, other))
+		}
+	}
+	delete(f.children, id)
+	return nil
+}
+
+func (f *fakeCloud) callsWith(prefix string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, c := range f.calls {
+		if strings.HasPrefix(c, prefix) {
+			out = append(out, strings.TrimPrefix(c, prefix))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (f *fakeCloud) resetCalls() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = nil
+}
+
+// setDrift marks a child as out of date, as an out-of-band change would.
+func (f *fakeCloud) setDrift(key, why string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for id, o := range f.children {
+		if o.Key == key {
+			o.Drift = []string{why}
+			f.children[id] = o
+		}
+	}
+}
+
+func (f *fakeCloud) remove(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for id, o := range f.children {
+		if o.Key == key {
+			delete(f.children, id)
+		}
+	}
+}

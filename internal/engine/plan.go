@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"slices"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+)
+
+// Op is what the engine does to one part.
+type Op string
+
+const (
+	OpNone    Op = "none"
+	OpCreate  Op = "create"
+	OpUpdate  Op = "update"
+	OpReplace Op = "replace" // create under the new name; the old child is deleted last
+	OpDelete  Op = "delete"
+)
+
+// Action is one step of a reconcile.
+type Action struct {
+	Op   Op
+	Part blueprint.Part
+	// Current is the child found in AWS, if any.
+	Current *Observation
+}
+
+// Plan decides, without calling AWS, what to do to each desired part, and
+// which found children (orphans and replaced ones) to delete. A part whose
+// dependency is created, updated or replaced is updated too, so it picks up
+// the new references (an Auto Scaling group follows a new template version).
+func Plan(bp blueprint.Blueprint, observed map[string]Observation) (apply []Action, remove []Action) {
+	changed := map[string]bool{}
+	for _, p := range bp.Parts {
+		cur, found := observed[p.Key]
+		a := Action{Op: OpNone, Part: p}
+		switch {
+		case !found:
+			a.Op = OpCreate
+		case cur.Name != p.Name:
+			a.Op = OpReplace
+			a.Current = &cur
+			remove = append(remove, Action{Op: OpDelete, Part: orphanPart(cur), Current: &cur})
+		case !cur.UpToDate() || slices.ContainsFunc(p.DependsOn, func(d string) bool { return changed[d] }):
+			a.Op = OpUpdate
+			a.Current = &cur
+		default:
+			a.Current = &cur
+		}
+		if a.Op != OpNone {
+			changed[p.Key] = true
+		}
+		apply = append(apply, a)
+	}
+	for _, key := range sortedKeys(observed) {
+		if _, desired := bp.Part(key); desired {
+			continue
+		}
+		cur := observed[key]
+		remove = append(remove, Action{Op: OpDelete, Part: orphanPart(cur), Current: &cur})
+	}
+	slices.SortStableFunc(remove, func(a, b Action) int { return deleteRank(a.Part.Kind) - deleteRank(b.Part.Kind) })
+	return apply, remove
+}
+
+// orphanPart describes a found child that the blueprint no longer wants.
+func orphanPart(o Observation) blueprint.Part {
+	return blueprint.Part{Kind: o.Kind, Key: o.Key, Name: o.Name}
+}
+
+// deleteOrder is the order in which kinds are torn down when no blueprint
+// dependency says otherwise: what uses a child goes before it.
+var deleteOrder = []blueprint.Kind{
+	blueprint.KindScalingPolicy,
+	blueprint.KindAutoScalingGroup,
+	blueprint.KindLaunchTemplate,
+	blueprint.KindInstanceRolePolicy,
+	blueprint.KindListener,
+	blueprint.KindTargetGroup,
+	blueprint.KindLoadBalancer,
+	blueprint.KindDBInstance,
+	blueprint.KindDBSubnetGroup,
+	blueprint.KindInstanceRole,
+	blueprint.KindSecurityGroup,
+}
+
+func deleteRank(k blueprint.Kind) int {
+	if i := slices.Index(deleteOrder, k); i >= 0 {
+		return i
+	}
+	return len(deleteOrder)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
