@@ -1,0 +1,94 @@
+package blueprint
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func goldenSpec() Spec {
+	return Spec{
+		Name: "fruit-api", VPCID: "vpc-0a1b", VPCCIDR: "10.0.0.0/16",
+		AppSubnets:            []Subnet{{ID: "subnet-a", Zone: "us-east-1a"}, {ID: "subnet-b", Zone: "us-east-1b"}, {ID: "subnet-c", Zone: "us-east-1c"}},
+		LBSubnetIDs:           []string{"subnet-pa", "subnet-pb", "subnet-pc"},
+		AllowedCIDRs:          []string{"0.0.0.0/0"},
+		Listener:              ListenerSpec{HTTPPort: 80, HTTPSPort: 443, SSLPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06"},
+		HealthCheck:           HealthCheckSpec{Path: "/health", Matcher: "200-399", Interval: 15, Timeout: 10, HealthyThreshold: 3, UnhealthyThreshold: 4, GracePeriod: 300},
+		DeregistrationDelay:   30,
+		Instances:             InstancesSpec{ImageID: "ami-1", InstanceType: "t3.small", Port: 8080, UserData: "#!/bin/bash\necho hi\n", RootVolumeSize: 20},
+		Capacity:              CapacitySpec{Min: 4, Desired: 4, Max: 12},
+		Scaling:               ScalingSpec{Metric: MetricRequestCountPerTarget, Target: 500, Warmup: 300},
+		Database:              &DatabaseSpec{Engine: "postgres", InstanceClass: "db.t3.micro", AllocatedStorage: 20, MaxAllocatedStorage: 100, MultiAZ: true, BackupRetentionDays: 7, Port: 5432, DBName: "app", Username: "app"},
+		WaitForHealthyTargets: true,
+		Tags:                  map[string]string{"team": "shop"},
+	}
+}
+
+// TestBuildGolden pins the whole expansion of representative specs. Run
+// `go test ./internal/blueprint -update` after an intended change and review the diff.
+func TestBuildGolden(t *testing.T) {
+	https := goldenSpec()
+	https.Listener.CertificateARN = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+	noDB := goldenSpec()
+	noDB.Database = nil
+	noDB.Instances.InstanceProfileName = "my-profile"
+	noDB.AppSubnets = noDB.AppSubnets[:2]
+	noDB.Capacity = CapacitySpec{Min: 2, Desired: 3, Max: 5}
+	cases := map[string]Spec{"full": goldenSpec(), "https": https, "no_database_own_profile": noDB}
+	for name, spec := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := json.MarshalIndent(Build(spec), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", name+".golden.json")
+			if *update {
+				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)+"\n"); diff != "" {
+				t.Errorf("blueprint differs from %s (-want +got):\n%s", path, diff)
+			}
+		})
+	}
+}
+
+func TestBuildDependenciesPrecedeDependents(t *testing.T) {
+	bp := Build(goldenSpec())
+	seen := map[string]bool{}
+	for _, p := range bp.Parts {
+		for _, d := range p.DependsOn {
+			if !seen[d] {
+				t.Errorf("%s depends on %s, which comes later or not at all", p.Key, d)
+			}
+		}
+		if seen[p.Key] {
+			t.Errorf("duplicate key %s", p.Key)
+		}
+		seen[p.Key] = true
+		if p.Tags[TagStack] != "fruit-api" || p.Tags[TagPart] != p.Key || p.Tags["team"] != "shop" {
+			t.Errorf("%s has tags %v", p.Key, p.Tags)
+		}
+	}
+}
+
+func TestOwnershipTagsWinOverUserTags(t *testing.T) {
+	s := goldenSpec()
+	s.Tags = map[string]string{TagStack: "someone-else"}
+	for _, p := range Build(s).Parts {
+		if p.Tags[TagStack] != "fruit-api" {
+			t.Fatalf("%s: user tag overrode ownership tag: %v", p.Key, p.Tags)
+		}
+	}
+}
