@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
+)
+
+// TestProcessSecretAndDrain runs the built app as a real instance would: the
+// password comes from Secrets Manager (moto), the schema is migrated at
+// start, and SIGTERM lets a request that is in flight finish before exit.
+func TestProcessSecretAndDrain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the app binary")
+	}
+	_, pgsrv := newTestPG(t)
+	ctx := context.Background()
+	moto, err := motoserver.Start(ctx, motoserver.Options{})
+	if err != nil {
+		t.Skipf("moto is not available: %v", err)
+	}
+	t.Cleanup(moto.Stop)
+	env := moto.Env()
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(env["AWS_REGION"]), awsconfig.WithBaseEndpoint(moto.URL),
+		awsconfig.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
+		})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := json.Marshal(map[string]string{"username": pgsrv.User, "password": pgsrv.Password})
+	sec, err := secretsmanager.NewFromConfig(cfg).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("db"), SecretString: aws.String(string(secret))})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	bin := filepath.Join(t.TempDir(), "app")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	port, _ := motoserver.FreePort()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "HAWEBAPP_PORT="+strconv.Itoa(port), "HAWEBAPP_LISTEN_HOST=127.0.0.1",
+		"HAWEBAPP_DB_ENDPOINT=127.0.0.1", "HAWEBAPP_DB_PORT="+strconv.Itoa(pgsrv.Port), "HAWEBAPP_DB_NAME="+pgsrv.Database,
+		"HAWEBAPP_DB_SECRET_ARN="+*sec.ARN, "HAWEBAPP_DB_SSLMODE=disable", "INSTANCE_ID=i-drain", "AVAILABILITY_ZONE=us-east-1a")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+
+	c := client{t: t, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	waitFor(t, "the app to report healthy", func() bool {
+		resp, err := http.Get(c.url + "/health")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	if st, body, _ := c.do("POST", "/fruits", map[string]any{"name": "fig"}); st != 201 {
+		t.Fatalf("create: %d %v\n%s", st, body, logs.String())
+	}
+
+	// Hold the row lock so the next PUT stays in flight across SIGTERM.
+	conn, err := pgx.Connect(ctx, pgsrv.ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT * FROM fruits WHERE id = 1 FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	result := make(chan int, 1)
+	go func() { st, _, _ := c.do("PUT", "/fruits/1", map[string]any{"quantity_delta": 5}); result <- st }()
+	waitFor(t, "the PUT to wait on the row lock", func() bool {
+		var n int
+		_ = pgsrvQuery(ctx, pgsrv, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'`, &n)
+		return n > 0
+	})
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the app to stop accepting", func() bool {
+		_, err := http.Get(c.url + "/health")
+		return err != nil
+	})
+	_ = tx.Rollback(ctx)
+	if st := <-result; st != 200 {
+		t.Fatalf("in-flight PUT across SIGTERM: got %d, want 200\n%s", st, logs.String())
+	}
+	if err := <-exited; err != nil {
+		t.Fatalf("app exit: %v\n%s", err, logs.String())
+	}
+}
+
+func pgsrvQuery(ctx context.Context, s interface{ ConnString() string }, sql string, dst any) error {
+	conn, err := pgx.Connect(ctx, s.ConnString())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	return conn.QueryRow(ctx, sql).Scan(dst)
+}
+
+// waitFor polls cond with backoff until it holds or a deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for delay := 10 * time.Millisecond; !cond(); delay = min(delay*2, 500*time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(delay)
+	}
+}

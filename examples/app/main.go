@@ -1,0 +1,120 @@
+// Command app is the example application hawebapp stacks run: a small JSON
+// "fruit API" backed by PostgreSQL (RDS), built to behave well behind a load
+// balancer: a /health that checks the database, the serving instance and zone
+// on every answer, and a graceful drain on SIGTERM.
+//
+// It reads the settings the provider's user data exports:
+//
+//	HAWEBAPP_PORT            port to listen on (default 8080)
+//	HAWEBAPP_REGION          AWS region for Secrets Manager
+//	HAWEBAPP_DB_ENDPOINT     database host; unset = in-memory store
+//	HAWEBAPP_DB_PORT         database port (default 5432)
+//	HAWEBAPP_DB_NAME         database name
+//	HAWEBAPP_DB_SECRET_ARN   Secrets Manager secret with {"username","password"}
+//	HAWEBAPP_DB_SSLMODE      libpq sslmode (default prefer)
+//	INSTANCE_ID, AVAILABILITY_ZONE  identity; read from IMDSv2 when unset
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(log); err != nil {
+		log.Error("app stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	cfg, err := configFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	id := lookupIdentity(ctx, cfg)
+	log = log.With("instance", id.InstanceID, "az", id.AvailabilityZone)
+
+	var store Store = newMemStore()
+	if cfg.DBEndpoint != "" {
+		pg, err := openDatabase(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		store = pg
+	} else {
+		log.Warn("no database configured (HAWEBAPP_DB_ENDPOINT unset): serving from memory")
+	}
+	defer store.Close()
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenHost, cfg.Port))
+	if err != nil {
+		return fmt.Errorf("listen on port %s: %w", cfg.Port, err)
+	}
+	a := &api{id: id, store: store, log: log}
+	srv := &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Drain: stop accepting, finish what is in flight. The load balancer has
+	// already stopped sending (deregistration delay) by the time SIGTERM comes.
+	log.Info("draining")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	log.Info("drained")
+	return nil
+}
+
+// openDatabase builds the PostgreSQL store and migrates it in the background,
+// so the app answers (503 on /health) while the database is still coming up.
+func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*pgStore, error) {
+	creds, err := newSecretCredentials(ctx, cfg.Region, cfg.DBSecretARN)
+	if err != nil {
+		return nil, err
+	}
+	conn := fmt.Sprintf("host=%s port=%s dbname=%s sslmode=%s connect_timeout=5", cfg.DBEndpoint, cfg.DBPort, cfg.DBName, cfg.DBSSLMode)
+	pg, err := newPGStore(conn, creds.get)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		delay := 100 * time.Millisecond
+		for {
+			mctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := pg.migrate(mctx)
+			cancel()
+			if err == nil {
+				log.Info("database ready", "endpoint", cfg.DBEndpoint)
+				return
+			}
+			log.Warn("database not ready, retrying", "err", err, "in", delay)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			delay = min(delay*2, 5*time.Second)
+		}
+	}()
+	return pg, nil
+}
