@@ -144,7 +144,11 @@ func TestConcurrentUpdatesNeverLost(t *testing.T) {
 	status := make(chan int, 2*n)
 	for i := 0; i < n; i++ {
 		wg.Add(2)
-		go func() { defer wg.Done(); st, _, _ := c.do("PUT", "/fruits/1", map[string]any{"quantity_delta": 1}); status <- st }()
+		go func() {
+			defer wg.Done()
+			st, _, _ := c.do("PUT", "/fruits/1", map[string]any{"quantity_delta": 1})
+			status <- st
+		}()
 		go func(i int) {
 			defer wg.Done()
 			st, _, _ := c.do("PUT", "/fruits/1", map[string]any{"color": fmt.Sprint("c", i), "version": 1})
