@@ -289,3 +289,12 @@ func (r *run) snapshot() map[string]Observation {
 	defer r.mu.Unlock()
 	return maps.Clone(map[string]Observation(r.refs))
 }
+
+// Observe returns the stack's children as AWS holds them (read-only).
+func (e *Engine) Observe(ctx context.Context, bp blueprint.Blueprint) (map[string]Observation, error) {
+	observed, err := e.Cloud.Observe(ctx, bp)
+	if err != nil {
+		return nil, fmt.Errorf("observing stack %s: %w", bp.Stack, err)
+	}
+	return observed, nil
+}

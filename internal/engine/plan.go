@@ -99,3 +99,28 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// Differences lists, in words a user understands, how the children found
+// differ from the blueprint: missing, drifted, to be replaced, or orphaned.
+func Differences(bp blueprint.Blueprint, observed map[string]Observation) []string {
+	var out []string
+	for _, p := range bp.Parts {
+		cur, found := observed[p.Key]
+		switch {
+		case !found:
+			out = append(out, p.Key+" ("+p.Name+"): missing")
+		case cur.Name != p.Name:
+			out = append(out, p.Key+" ("+cur.Name+"): to be replaced by "+p.Name)
+		default:
+			for _, d := range cur.Drift {
+				out = append(out, p.Key+" ("+p.Name+"): "+d)
+			}
+		}
+	}
+	for _, key := range sortedKeys(observed) {
+		if _, desired := bp.Part(key); !desired {
+			out = append(out, key+" ("+observed[key].Name+"): no longer wanted")
+		}
+	}
+	return out
+}

@@ -1,0 +1,106 @@
+package stack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+type diagnostics = diag.Diagnostics
+
+// privateSetter and privateGetter are the parts of the framework's private
+// state the resource uses (its concrete type lives in an internal package).
+type (
+	privateSetter interface {
+		SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+	}
+	privateGetter interface {
+		GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+	}
+)
+
+// privateKeyVPCCIDR stores the VPC's CIDR, which bounds the load balancer's
+// egress, so a refresh needs no extra API call to rebuild the blueprint.
+const privateKeyVPCCIDR = "vpc_cidr"
+
+func savePrivate(ctx context.Context, p privateSetter, env environment) diag.Diagnostics {
+	if p == nil {
+		return nil
+	}
+	b, _ := json.Marshal(env.vpcCIDR)
+	return p.SetKey(ctx, privateKeyVPCCIDR, b)
+}
+
+// lookupEnvironment asks AWS (read-only) for the zones of the app subnets and
+// the VPC's CIDR.
+func (r *stackResource) lookupEnvironment(ctx context.Context, m stackModelV0) (environment, error) {
+	ids, _ := stringsOf(ctx, m.AppSubnetIDs)
+	subnets, err := r.client.Lookup.Subnets(ctx, ids)
+	if err != nil {
+		return environment{}, err
+	}
+	zoneOf := map[string]string{}
+	for _, s := range subnets {
+		zoneOf[s.ID] = s.Zone
+	}
+	env := environment{}
+	for _, id := range ids {
+		env.zones = append(env.zones, zoneOf[id])
+	}
+	env.vpcCIDR, err = r.client.Lookup.VPCCIDR(ctx, m.VPCID.ValueString())
+	return env, err
+}
+
+// environmentFromState rebuilds the environment from what Create recorded.
+func environmentFromState(ctx context.Context, m stackModelV0, private privateGetter) (environment, diag.Diagnostics) {
+	var env environment
+	var diags diag.Diagnostics
+	if zones, known := stringsOf(ctx, m.Zones); known {
+		env.zones = zones
+	}
+	if private != nil {
+		b, d := private.GetKey(ctx, privateKeyVPCCIDR)
+		diags.Append(d...)
+		if len(b) > 0 {
+			_ = json.Unmarshal(b, &env.vpcCIDR)
+		}
+	}
+	return env, diags
+}
+
+// environmentComplete reports whether Read can rebuild the blueprint without AWS.
+func (e environment) complete(appSubnets int) bool {
+	return e.vpcCIDR != "" && len(e.zones) == appSubnets && !slicesContainsEmpty(e.zones)
+}
+
+func slicesContainsEmpty(s []string) bool {
+	for _, v := range s {
+		if v == "" {
+			return true
+		}
+	}
+	return false
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// describeMissing names the subnets AWS did not return.
+func describeMissing(want []string, got []Subnet) string {
+	found := map[string]bool{}
+	for _, s := range got {
+		found[s.ID] = true
+	}
+	var missing []string
+	for _, id := range want {
+		if !found[id] {
+			missing = append(missing, id)
+		}
+	}
+	return strings.Join(missing, ", ")
+}
+
+func knownString(s types.String) bool { return !s.IsNull() && !s.IsUnknown() }

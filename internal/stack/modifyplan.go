@@ -1,0 +1,168 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+)
+
+// ModifyPlan runs the checks that need AWS (read-only calls) and fills in
+// every computed value the plan can already know, so the plan shows what an
+// apply will change and nothing more.
+func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var plan stackModelV0
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var state *stackModelV0
+	if !req.State.Raw.IsNull() {
+		state = &stackModelV0{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+	n, diags := plan.unpack(ctx)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state != nil {
+		resp.Diagnostics.Append(checkImmutable(ctx, plan, *state)...)
+	}
+	resp.Diagnostics.Append(fillDatabasePort(ctx, &plan, n.database)...)
+
+	zones, ok := r.checkNetwork(ctx, plan, n, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if ok {
+		planDerived(&plan, n, zones)
+	}
+	if state != nil {
+		keepUnchangedComputed(ctx, &plan, *state)
+	} else {
+		plan.Drift = types.ListValueMust(types.StringType, []attr.Value{})
+		plan.ID = plan.Name
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// checkNetwork verifies subnets, zones and instance type with read-only
+// calls. It returns the zone of each app subnet when everything is known.
+func (r *stackResource) checkNetwork(ctx context.Context, plan stackModelV0, n nested, diags *diag.Diagnostics) ([]string, bool) {
+	appIDs, knownApp := stringsOf(ctx, plan.AppSubnetIDs)
+	lbIDs, knownLB := stringsOf(ctx, plan.LBSubnetIDs)
+	if r.client == nil || !knownApp || !knownLB || !knownString(plan.VPCID) {
+		return nil, false
+	}
+	subnets, err := r.client.Lookup.Subnets(ctx, append(append([]string{}, appIDs...), lbIDs...))
+	if err != nil {
+		diags.AddAttributeError(path.Root("app_subnet_ids"), "Subnets not found",
+			"The subnets could not be read: check that every ID in app_subnet_ids and lb_subnet_ids exists in the provider's region.\n\nOriginal Error: "+err.Error())
+		return nil, false
+	}
+	byID := map[string]Subnet{}
+	for _, s := range subnets {
+		byID[s.ID] = s
+	}
+	vpc := plan.VPCID.ValueString()
+	zones := make([]string, len(appIDs))
+	zoneSubnet := map[string]string{}
+	for attrName, ids := range map[string][]string{"app_subnet_ids": appIDs, "lb_subnet_ids": lbIDs} {
+		for i, id := range ids {
+			s, ok := byID[id]
+			switch {
+			case !ok:
+				diags.AddAttributeError(path.Root(attrName).AtListIndex(i), "Subnet not found",
+					fmt.Sprintf("Subnet %s does not exist in the provider's region. Use a subnet of %s.", id, vpc))
+			case s.VPCID != vpc:
+				diags.AddAttributeError(path.Root(attrName).AtListIndex(i), "Subnet in another VPC",
+					fmt.Sprintf("Subnet %s is in %s, not in vpc_id %s. Use subnets of %s.", id, s.VPCID, vpc, vpc))
+			case attrName == "app_subnet_ids":
+				zones[i] = s.Zone
+				if other, dup := zoneSubnet[s.Zone]; dup {
+					diags.AddAttributeError(path.Root(attrName).AtListIndex(i), "Two app subnets in one zone",
+						fmt.Sprintf("Subnets %s and %s are both in %s. Give one subnet per availability zone: each zone gets its own Auto Scaling group.", other, id, s.Zone))
+				}
+				zoneSubnet[s.Zone] = id
+			}
+		}
+	}
+	if diags.HasError() {
+		return nil, false
+	}
+	if len(zoneSubnet) < 2 {
+		diags.AddAttributeError(path.Root("app_subnet_ids"), "Fewer than two availability zones",
+			"The app subnets are all in one availability zone, so losing that zone stops the application. Add a subnet in another zone (3 zones recommended).")
+	}
+	if lbZones := distinctZones(lbIDs, byID); lbZones < 2 {
+		diags.AddAttributeError(path.Root("lb_subnet_ids"), "Fewer than two availability zones",
+			"An Application Load Balancer needs subnets in at least two availability zones. Add a subnet in another zone.")
+	}
+	if n.instances != nil && knownString(n.instances.InstanceType) {
+		r.checkInstanceType(ctx, n.instances.InstanceType.ValueString(), zones, diags)
+	}
+	return zones, !diags.HasError()
+}
+
+func (r *stackResource) checkInstanceType(ctx context.Context, instanceType string, zones []string, diags *diag.Diagnostics) {
+	offered, err := r.client.Lookup.ZonesOffering(ctx, instanceType, zones)
+	if err != nil {
+		diags.AddAttributeError(path.Root("instances").AtName("instance_type"), "Instance type check failed",
+			"Could not check where "+instanceType+" is offered.\n\nOriginal Error: "+err.Error())
+		return
+	}
+	var missing []string
+	for _, z := range zones {
+		if !offered[z] {
+			missing = append(missing, z)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		diags.AddAttributeError(path.Root("instances").AtName("instance_type"), "Instance type not offered in every zone",
+			fmt.Sprintf("%s is not offered in %s, so that zone's group could never launch. Choose an instance type offered in every zone of app_subnet_ids, or use subnets in other zones.",
+				instanceType, strings.Join(missing, ", ")))
+	}
+}
+
+func distinctZones(ids []string, byID map[string]Subnet) int {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		seen[byID[id].Zone] = true
+	}
+	return len(seen)
+}
+
+// planDerived sets the computed values that follow from the configuration alone.
+func planDerived(plan *stackModelV0, n nested, zones []string) {
+	plan.Zones = stringList(zones)
+	names := blueprint.NamesFor(blueprint.Spec{Name: plan.Name.ValueString()})
+	groups := map[string]attr.Value{}
+	for _, z := range zones {
+		groups[z] = types.StringValue(names.AutoScalingGroup(z))
+	}
+	plan.AutoScalingGroupNames = types.MapValueMust(types.StringType, groups)
+	if c := n.capacity; c != nil && !c.Desired.IsUnknown() {
+		spec := blueprint.CapacitySpec{Min: i32(c.Min.ValueInt64()), Desired: i32(c.Desired.ValueInt64()), Max: i32(c.Max.ValueInt64())}
+		plan.CapacityAfterZoneLoss = types.Int64Value(int64(blueprint.CapacityAfterZoneLoss(spec, len(zones))))
+	}
+	if knownString(plan.Name) && n.database != nil {
+		plan.DBInstanceIdentifier = types.StringValue(names.DBInstance)
+	}
+	if n.database == nil {
+		plan.DBInstanceIdentifier, plan.DBEndpoint, plan.DBSecretARN = types.StringNull(), types.StringNull(), types.StringNull()
+		plan.DBPort = types.Int64Null()
+	}
+}

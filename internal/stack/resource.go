@@ -1,0 +1,256 @@
+// Package stack is the hawebapp_stack resource: its schema, the conversion
+// between Terraform values and the blueprint's spec, plan-time validation,
+// and create, read, update, delete and import, all of which hand the work
+// to the engine.
+package stack
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+)
+
+var (
+	_ resource.Resource                   = (*stackResource)(nil)
+	_ resource.ResourceWithConfigure      = (*stackResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*stackResource)(nil)
+	_ resource.ResourceWithImportState    = (*stackResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*stackResource)(nil)
+)
+
+// Default timeouts: a multi-AZ database takes 10 to 20 minutes on AWS.
+const (
+	defaultCreateTimeout = 45 * time.Minute
+	defaultUpdateTimeout = 45 * time.Minute
+	defaultDeleteTimeout = 45 * time.Minute
+)
+
+// Subnet is an existing subnet as the plan-time checks need it.
+type Subnet struct{ ID, VPCID, Zone string }
+
+// Lookup answers the read-only questions about the network the resource
+// asks at plan time and before a create.
+type Lookup interface {
+	Subnets(ctx context.Context, ids []string) ([]Subnet, error)
+	VPCCIDR(ctx context.Context, vpcID string) (string, error)
+	ZonesOffering(ctx context.Context, instanceType string, zones []string) (map[string]bool, error)
+}
+
+// Client is what the provider hands the resource.
+type Client struct {
+	Cloud       engine.Cloud
+	Lookup      Lookup
+	DefaultTags map[string]string
+}
+
+// NewResource is registered by the provider.
+func NewResource() resource.Resource { return &stackResource{} }
+
+type stackResource struct {
+	client *Client
+}
+
+func (r *stackResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_stack"
+}
+
+func (r *stackResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	c, ok := req.ProviderData.(*Client)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected Resource Configure Type",
+			"Expected *stack.Client. Please report this issue to the provider developers.")
+		return
+	}
+	r.client = c
+}
+
+func (r *stackResource) engine(ctx context.Context) *engine.Engine {
+	return &engine.Engine{Cloud: r.client.Cloud, Logf: func(format string, args ...any) {
+		tflog.Info(ctx, "hawebapp: "+sprintf(format, args...))
+	}}
+}
+
+func (r *stackResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan stackModelV0
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	env, err := r.lookupEnvironment(ctx, plan)
+	if err != nil {
+		resp.Diagnostics.Append(lookupError(err))
+		return
+	}
+	spec, diags := toSpec(ctx, plan, env, r.client.DefaultTags)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	bp := blueprint.Build(spec)
+	// Create is a reconcile from whatever exists: children a killed apply
+	// left behind are adopted by their tags; on failure everything this apply
+	// created is deleted again, so nothing leaks and nothing is half in state.
+	res, err := r.engine(ctx).Apply(ctx, bp, engine.Options{RollbackOnFailure: true})
+	if err != nil {
+		resp.Diagnostics.Append(applyError("create", spec.Name, err, true))
+		return
+	}
+	resp.Diagnostics.Append(r.writeState(ctx, &plan, spec, bp, res.Observed, env, resp.Private)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *stackResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state stackModelV0
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	env, diags := environmentFromState(ctx, state, req.Private)
+	resp.Diagnostics.Append(diags...)
+	if appIDs, _ := stringsOf(ctx, state.AppSubnetIDs); !env.complete(len(appIDs)) {
+		// State written by an import or an older version: ask AWS once.
+		var err error
+		if env, err = r.lookupEnvironment(ctx, state); err != nil {
+			resp.Diagnostics.Append(lookupError(err))
+			return
+		}
+		resp.Diagnostics.Append(savePrivate(ctx, resp.Private, env)...)
+	}
+	spec, diags := toSpec(ctx, state, env, r.client.DefaultTags)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	bp := blueprint.Build(spec)
+	obs, err := r.engine(ctx).Observe(ctx, bp)
+	if err != nil {
+		resp.Diagnostics.Append(observeError(spec.Name, err))
+		return
+	}
+	if len(obs) == 0 {
+		tflog.Warn(ctx, "hawebapp: no child of the stack exists any more; removing it from state", map[string]any{"stack": spec.Name})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(setComputed(ctx, &state, spec, bp, obs)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *stackResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, prior stackModelV0
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	env, err := r.lookupEnvironment(ctx, plan)
+	if err != nil {
+		resp.Diagnostics.Append(lookupError(err))
+		return
+	}
+	spec, diags := toSpec(ctx, plan, env, r.client.DefaultTags)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	bp := blueprint.Build(spec)
+	res, err := r.engine(ctx).Apply(ctx, bp, engine.Options{})
+	if err != nil {
+		resp.Diagnostics.Append(applyError("update", spec.Name, err, false))
+		// Never persist the planned values after a failed update: keep the
+		// prior configuration, with the children as they now are, so the
+		// next plan shows what is still to do.
+		if res.Observed != nil {
+			priorSpec, d := toSpec(ctx, prior, env, r.client.DefaultTags)
+			if !d.HasError() {
+				_ = setComputed(ctx, &prior, priorSpec, blueprint.Build(priorSpec), res.Observed)
+			}
+		}
+		resp.Diagnostics.Append(resp.State.Set(ctx, &prior)...)
+		return
+	}
+	resp.Diagnostics.Append(r.writeState(ctx, &plan, spec, bp, res.Observed, env, resp.Private)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *stackResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state stackModelV0
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	env, diags := environmentFromState(ctx, state, req.Private)
+	resp.Diagnostics.Append(diags...)
+	spec, diags := toSpec(ctx, state, env, r.client.DefaultTags)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if _, err := r.engine(ctx).Destroy(ctx, blueprint.Build(spec)); err != nil {
+		resp.Diagnostics.Append(destroyError(spec.Name, err))
+	}
+}
+
+func (r *stackResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if err := blueprint.ValidateName(req.ID); err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", "Import a stack by its name, for example `terraform import hawebapp_stack.app fruit-api`. The name "+err.Error()+".")
+		return
+	}
+	r.importByName(ctx, req.ID, resp)
+}
+
+// writeState records the computed attributes and the private facts Read needs.
+func (r *stackResource) writeState(ctx context.Context, m *stackModelV0, spec blueprint.Spec, bp blueprint.Blueprint,
+	obs map[string]engine.Observation, env environment, private privateSetter) diagnostics {
+	diags := setComputed(ctx, m, spec, bp, obs)
+	setDatabaseComputed(m, spec, obs)
+	diags.Append(savePrivate(ctx, private, env)...)
+	return diags
+}
+
+// stringList builds a types.List of strings.
+func stringList(values []string) types.List {
+	elems := make([]attrValue, len(values))
+	for i, v := range values {
+		elems[i] = types.StringValue(v)
+	}
+	return types.ListValueMust(types.StringType, elems)
+}
+
+var rootName = path.Root("name")

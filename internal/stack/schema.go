@@ -1,0 +1,190 @@
+package stack
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+)
+
+func (r *stackResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Version: 0,
+		MarkdownDescription: "One highly-available, autoscaling web application: chained security groups, an Application Load Balancer " +
+			"with its listeners and target group, a launch template, **one Auto Scaling group per availability zone** with " +
+			"target-tracking scaling, an instance role that can read exactly the database secret, and an optional multi-AZ " +
+			"PostgreSQL or MySQL database whose password AWS keeps in Secrets Manager.",
+		Attributes: mergeAttrs(inputAttributes(), computedAttributes(), map[string]schema.Attribute{
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		}),
+	}
+}
+
+func inputAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"name": schema.StringAttribute{Required: true,
+			MarkdownDescription: "Name of the stack, 2 to 24 lower-case letters, digits and single hyphens, for example `fruit-api`. " +
+				"Every child's AWS name derives from it. Changing it replaces the stack.",
+			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			Validators:    []validator.String{nameValidator{}}},
+		"vpc_id": schema.StringAttribute{Required: true, MarkdownDescription: "VPC of the stack. Changing it replaces the stack.",
+			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			Validators:    []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^vpc-[0-9a-f]+$`), "must be a VPC ID such as vpc-0a1b2c3d")}},
+		"app_subnet_ids": schema.ListAttribute{Required: true, ElementType: types.StringType,
+			MarkdownDescription: "Private subnets for the instances, **one per availability zone** (at least 2 zones, 3 recommended). " +
+				"Each zone gets its own Auto Scaling group, so losing a zone never leaves a group unable to launch.",
+			Validators: []validator.List{listvalidator.SizeBetween(2, 6), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(subnetIDValidator())}},
+		"lb_subnet_ids": schema.ListAttribute{Required: true, ElementType: types.StringType,
+			MarkdownDescription: "Subnets of the load balancer (public ones for an internet-facing stack), in at least 2 zones.",
+			Validators:          []validator.List{listvalidator.SizeAtLeast(2), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(subnetIDValidator())}},
+		"internal": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+			PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+			MarkdownDescription: "Make the load balancer internal (reachable only inside the VPC). Defaults to `false`. AWS cannot change it in place: changing it replaces the stack."},
+		"allowed_cidrs": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType,
+			Default:             listdefault.StaticValue(types.ListValueMust(types.StringType, []attrValue{types.StringValue("0.0.0.0/0")})),
+			MarkdownDescription: "CIDR blocks allowed to reach the listener ports. Defaults to `[\"0.0.0.0/0\"]`. Nothing else reaches the load balancer.",
+			Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(cidrValidator{})}},
+		"wait_for_healthy_targets": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+			MarkdownDescription: "Return from create and update only when every zone's instances pass the load balancer's health checks. Defaults to `true`."},
+		"deregistration_delay": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultDeregistrationDelay),
+			MarkdownDescription: "Seconds a draining instance keeps serving its in-flight requests (0-3600). Defaults to `30`.",
+			Validators:          []validator.Int64{int64validator.Between(0, 3600)}},
+		"listener":     listenerAttribute(),
+		"health_check": healthCheckAttribute(),
+		"instances":    instancesAttribute(),
+		"capacity":     capacityAttribute(),
+		"scaling":      scalingAttribute(),
+		"database":     databaseAttribute(),
+		"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
+			MarkdownDescription: "Tags for every child, merged over the provider's `default_tags`. Keys starting with `hawebapp:` are reserved."},
+	}
+}
+
+func listenerAttribute() schema.Attribute {
+	return schema.SingleNestedAttribute{Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultListener()),
+		MarkdownDescription: "Listeners of the load balancer. With `certificate_arn`, an HTTPS listener serves the application and the HTTP listener redirects to it.",
+		Attributes: map[string]schema.Attribute{
+			"http_port": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultHTTPPort),
+				MarkdownDescription: "HTTP listener port. Defaults to `80`.", Validators: []validator.Int64{portValidator()}},
+			"https_port": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultHTTPSPort),
+				MarkdownDescription: "HTTPS listener port, used with `certificate_arn`. Defaults to `443`.", Validators: []validator.Int64{portValidator()}},
+			"certificate_arn": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "ACM certificate ARN. Turns on the HTTPS listener and the HTTP to HTTPS redirect (301).",
+				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^arn:aws[a-z-]*:(acm|iam):`), "must be an ACM or IAM certificate ARN")}},
+			"ssl_policy": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultSSLPolicy),
+				MarkdownDescription: "Security policy of the HTTPS listener. Defaults to `" + defaultSSLPolicy + "` (TLS 1.3 and 1.2)."},
+		}}
+}
+
+func healthCheckAttribute() schema.Attribute {
+	return schema.SingleNestedAttribute{Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultHealthCheck()),
+		MarkdownDescription: "Target group health check. The defaults take an instance out after about a minute of failures and tolerate slow answers under load.",
+		Attributes: map[string]schema.Attribute{
+			"path": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultHealthPath),
+				MarkdownDescription: "Path requested. Defaults to `/health`.",
+				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^/`), "must start with /"), stringvalidator.LengthAtMost(1024)}},
+			"matcher": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultMatcher),
+				MarkdownDescription: "HTTP codes that mean healthy, such as `200` or `200-399`. Defaults to `200-399`.",
+				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$`), "must be codes like 200, 200-299 or 200,302")}},
+			"interval": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultInterval),
+				MarkdownDescription: "Seconds between checks (5-300). Defaults to `15`.", Validators: []validator.Int64{int64validator.Between(5, 300)}},
+			"timeout": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultTimeout),
+				MarkdownDescription: "Seconds to wait for an answer (2-120), less than `interval`. Defaults to `10`.", Validators: []validator.Int64{int64validator.Between(2, 120)}},
+			"healthy_threshold": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultHealthyThreshold),
+				MarkdownDescription: "Successes in a row before a target is healthy (2-10). Defaults to `3`.", Validators: []validator.Int64{int64validator.Between(2, 10)}},
+			"unhealthy_threshold": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultUnhealthyThreshold),
+				MarkdownDescription: "Failures in a row before a target is unhealthy (2-10). Defaults to `4`.", Validators: []validator.Int64{int64validator.Between(2, 10)}},
+			"grace_period": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultGracePeriod),
+				MarkdownDescription: "Seconds a new instance may fail health checks before Auto Scaling replaces it. Defaults to `300`.",
+				Validators:          []validator.Int64{int64validator.Between(0, 7200)}},
+		}}
+}
+
+func instancesAttribute() schema.Attribute {
+	return schema.SingleNestedAttribute{Required: true,
+		MarkdownDescription: "The instances. A change here makes a new launch template version, rolled out zone by zone, each zone waiting for its new instances to be healthy.",
+		Attributes: map[string]schema.Attribute{
+			"image_id": schema.StringAttribute{Required: true, MarkdownDescription: "AMI ID, for example from the Amazon Linux 2023 SSM parameter.",
+				Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^ami-[0-9a-f]+$`), "must be an AMI ID such as ami-0abc1234")}},
+			"instance_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultInstanceType),
+				MarkdownDescription: "Instance type, offered in every zone of `app_subnet_ids` (checked at plan time). Defaults to `t3.small`."},
+			"port": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultInstancePort),
+				MarkdownDescription: "Port the application listens on. Defaults to `8080`. Changing it replaces the target group.", Validators: []validator.Int64{portValidator()}},
+			"user_data": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Boot script. A shell script (starting with `#!`) gets the stack variables exported after its first line and written to `/etc/hawebapp/env`: " +
+					"`HAWEBAPP_STACK`, `HAWEBAPP_REGION`, `HAWEBAPP_PORT` and, with a database, `HAWEBAPP_DB_ENDPOINT`, `HAWEBAPP_DB_PORT`, `HAWEBAPP_DB_NAME`, `HAWEBAPP_DB_SECRET_ARN`.",
+				Validators: []validator.String{stringvalidator.LengthAtMost(12000)}},
+			"key_name": schema.StringAttribute{Optional: true, MarkdownDescription: "EC2 key pair for SSH. Omit it and use Session Manager instead."},
+			"instance_profile_name": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Your own instance profile. Omit it to let the stack create a role that can read exactly the database secret."},
+			"managed_policy_arns": schema.ListAttribute{Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Managed policies attached to the stack's instance role (not allowed with `instance_profile_name`).",
+				Validators:          []validator.List{listvalidator.UniqueValues()}},
+			"root_volume_size": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultRootVolumeSize),
+				MarkdownDescription: "Root volume size in GiB (always gp3 and encrypted). Defaults to `20`.", Validators: []validator.Int64{int64validator.Between(8, 16384)}},
+		}}
+}
+
+func capacityAttribute() schema.Attribute {
+	return schema.SingleNestedAttribute{Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultCapacity()),
+		MarkdownDescription: "Total instances, split evenly across the zonal groups (the first zones take the remainder). Each total must give every zone at least one. " +
+			"`desired` is the initial capacity: afterwards target tracking owns it, and an apply never resets it.",
+		Attributes: map[string]schema.Attribute{
+			"min": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultCapacityMin),
+				MarkdownDescription: "Minimum. Defaults to `3`.", Validators: []validator.Int64{int64validator.Between(1, 1000)}},
+			"desired": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultCapacityDesired),
+				MarkdownDescription: "Initial capacity. Defaults to `3`.", Validators: []validator.Int64{int64validator.Between(1, 1000)}},
+			"max": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultCapacityMax),
+				MarkdownDescription: "Maximum. Defaults to `9`.", Validators: []validator.Int64{int64validator.Between(1, 1000)}},
+		}}
+}
+
+func scalingAttribute() schema.Attribute {
+	return schema.SingleNestedAttribute{Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultScaling()),
+		MarkdownDescription: "Target-tracking scaling policy of every zonal group.",
+		Attributes: map[string]schema.Attribute{
+			"metric": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultMetric),
+				MarkdownDescription: "`request_count_per_target` (requests per instance per minute, measured by the load balancer) or `cpu` (average CPU %). Defaults to `request_count_per_target`.",
+				Validators:          []validator.String{stringvalidator.OneOf(blueprint.MetricRequestCountPerTarget, blueprint.MetricCPU)}},
+			"target": schema.Float64Attribute{Optional: true, Computed: true, Default: float64Default(defaultTarget),
+				MarkdownDescription: "Target value of the metric. Defaults to `500` (requests per target per minute).",
+				Validators:          []validator.Float64{float64validator.AtLeast(1)}},
+			"warmup": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultWarmup),
+				MarkdownDescription: "Seconds before a new instance counts in the metric. Defaults to `300`.", Validators: []validator.Int64{int64validator.Between(0, 3600)}},
+			"disable_scale_in": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Only ever scale out (scale in by hand). Defaults to `false`."},
+		}}
+}
+
+func portValidator() validator.Int64 { return int64validator.Between(1, 65535) }
+
+func subnetIDValidator() validator.String {
+	return stringvalidator.RegexMatches(regexp.MustCompile(`^subnet-[0-9a-f]+$`), "must be a subnet ID such as subnet-0a1b2c3d")
+}
+
+func mergeAttrs(maps ...map[string]schema.Attribute) map[string]schema.Attribute {
+	out := map[string]schema.Attribute{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}

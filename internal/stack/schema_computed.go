@@ -1,0 +1,45 @@
+package stack
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// computedAttributes expose every child, so users can wire DNS, alarms and
+// policies to them. ModifyPlan decides which of them an update changes.
+func computedAttributes() map[string]schema.Attribute {
+	str := func(desc string) schema.Attribute { return schema.StringAttribute{Computed: true, MarkdownDescription: desc} }
+	return map[string]schema.Attribute{
+		"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The stack name.",
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+		"url":                str("URL of the application: `https://<dns_name>` with a certificate, `http://<dns_name>` otherwise."),
+		"dns_name":           str("DNS name of the load balancer."),
+		"zone_id":            str("Route 53 hosted zone ID of the load balancer, for alias records."),
+		"load_balancer_arn":  str("ARN of the load balancer."),
+		"http_listener_arn":  str("ARN of the HTTP listener."),
+		"https_listener_arn": str("ARN of the HTTPS listener; null without a certificate."),
+		"target_group_arn":   str("ARN of the target group."),
+		"security_group_ids": schema.MapAttribute{Computed: true, ElementType: types.StringType,
+			MarkdownDescription: "Security group IDs by role: `alb`, `app` and, with a database, `db`."},
+		"launch_template_id": str("ID of the launch template."),
+		"launch_template_version": schema.Int64Attribute{Computed: true,
+			MarkdownDescription: "Launch template version every zonal group is pinned to (never `$Latest`)."},
+		"autoscaling_group_names": schema.MapAttribute{Computed: true, ElementType: types.StringType,
+			MarkdownDescription: "Auto Scaling group name by availability zone."},
+		"zones": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+			MarkdownDescription: "Availability zone of each of `app_subnet_ids`, in the same order."},
+		"instance_role_arn":      str("ARN of the instance role the stack created; null with `instances.instance_profile_name`."),
+		"instance_profile":       str("Name of the instance profile the instances use."),
+		"db_instance_identifier": str("Identifier of the database instance; null without a database."),
+		"db_endpoint":            str("Host name of the database."),
+		"db_port": schema.Int64Attribute{Computed: true, MarkdownDescription: "Port of the database."},
+		"db_secret_arn":          str("ARN of the Secrets Manager secret holding the database master credentials (managed by AWS)."),
+		"capacity_after_zone_loss": schema.Int64Attribute{Computed: true,
+			MarkdownDescription: "Instances left serving, of the initial `desired`, if the zone with the most instances is lost (before autoscaling replaces them)."},
+		"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+			MarkdownDescription: "Differences between AWS and the configuration found by the last refresh, such as a deleted zonal group. " +
+				"The plan shows them going away; the apply repairs them."},
+	}
+}
