@@ -1,0 +1,145 @@
+// Package recorder is a reverse proxy that sits between AWS clients and an
+// AWS endpoint and counts every call by service and action. Tests use it to
+// prove call budgets (a refresh makes at most N calls); the benchmarks use
+// it to break costs down; fault-injection tests can hook Before.
+package recorder
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Call is one recorded AWS API call.
+type Call struct {
+	Service string // from the SigV4 credential scope: ec2, elasticloadbalancing, autoscaling, iam, rds ...
+	Action  string // DescribeSubnets, ...
+}
+
+func (c Call) String() string { return c.Service + ":" + c.Action }
+
+// Recorder is a running proxy.
+type Recorder struct {
+	URL string
+
+	mu     sync.Mutex
+	calls  []Call
+	server *http.Server
+	ln     net.Listener
+	// Before, when set, may answer a call itself (fault injection): return true
+	// after writing to w to stop the call reaching the target.
+	Before func(c Call, w http.ResponseWriter, r *http.Request) bool
+}
+
+// Start proxies a free loopback port to target (an endpoint URL).
+func Start(target string) (*Recorder, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &Recorder{URL: "http://" + ln.Addr().String(), ln: ln}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	r.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		c := identify(req)
+		r.mu.Lock()
+		r.calls = append(r.calls, c)
+		before := r.Before
+		r.mu.Unlock()
+		if before != nil && before(c, w, req) {
+			return
+		}
+		proxy.ServeHTTP(w, req)
+	})}
+	go func() { _ = r.server.Serve(ln) }()
+	return r, nil
+}
+
+// Stop closes the proxy.
+func (r *Recorder) Stop() { _ = r.server.Close() }
+
+// Reset forgets the calls recorded so far.
+func (r *Recorder) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = nil
+}
+
+// Calls returns the calls recorded since the last Reset.
+func (r *Recorder) Calls() []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Call(nil), r.calls...)
+}
+
+// Counts returns how many times each "service:Action" was called.
+func (r *Recorder) Counts() map[string]int {
+	out := map[string]int{}
+	for _, c := range r.Calls() {
+		out[c.String()]++
+	}
+	return out
+}
+
+// Summary is a stable, readable listing of Counts.
+func (r *Recorder) Summary() string {
+	counts := r.Counts()
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + "=" + itoa(counts[k]) + " ")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+var scopeService = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/`)
+
+// identify reads the service from the SigV4 scope and the action from the
+// query protocol's form (Action=...) or the JSON protocol's X-Amz-Target.
+func identify(req *http.Request) Call {
+	c := Call{Service: "unknown", Action: "unknown"}
+	if m := scopeService.FindStringSubmatch(req.Header.Get("Authorization")); m != nil {
+		c.Service = m[1]
+	}
+	if t := req.Header.Get("X-Amz-Target"); t != "" {
+		c.Action = t[strings.LastIndex(t, ".")+1:]
+		return c
+	}
+	if a := req.URL.Query().Get("Action"); a != "" {
+		c.Action = a
+		return c
+	}
+	if req.Body != nil && strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
+			c.Action = form.Get("Action")
+		}
+	}
+	return c
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var d []byte
+	for ; n > 0; n /= 10 {
+		d = append([]byte{byte('0' + n%10)}, d...)
+	}
+	return string(d)
+}
