@@ -1,0 +1,296 @@
+package cloud
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+)
+
+// One Auto Scaling group per zone. Desired capacity belongs to autoscaling:
+// it is set on create and never reset by an update (only clamped into a new
+// [min, max]), and it is never drift. A new launch template version is
+// rolled out by the provider itself (autoscalingrollout.go), gated on target
+// health, so the behaviour is the same wherever it runs.
+type autoScalingGroups struct{ *Cloud }
+
+func (c autoScalingGroups) findGroups(ctx context.Context, input *autoscaling.DescribeAutoScalingGroupsInput) ([]astypes.AutoScalingGroup, error) {
+	var out []astypes.AutoScalingGroup
+	pages := autoscaling.NewDescribeAutoScalingGroupsPaginator(c.asg, input)
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.AutoScalingGroups...)
+	}
+	return out, nil
+}
+
+func (c autoScalingGroups) findGroupByName(ctx context.Context, name string) (*astypes.AutoScalingGroup, error) {
+	groups, err := c.findGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{name}})
+	if err != nil {
+		return nil, fmt.Errorf("reading Auto Scaling group (%s): %w", name, err)
+	}
+	// Eventual consistency check: only the group asked for counts.
+	for i := range groups {
+		if aws.ToString(groups[i].AutoScalingGroupName) == name {
+			return &groups[i], nil
+		}
+	}
+	return nil, notFound("Auto Scaling group", name)
+}
+
+func (c autoScalingGroups) create(ctx context.Context, p blueprint.Part, refs engine.Refs) (engine.Observation, error) {
+	props, err := props[blueprint.AutoScalingGroupProps](p)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	g, err := c.findGroupByName(ctx, p.Name)
+	switch {
+	case err == nil:
+		if err := checkOwned(p, "Auto Scaling group", p.Name, fromASGTags(g.Tags)); err != nil {
+			return engine.Observation{}, err
+		}
+		return c.update(ctx, p, engine.Observation{Name: p.Name}, refs)
+	case !errors.Is(err, ErrNotFound):
+		return engine.Observation{}, err
+	}
+	lt, tg, err := groupRefs(props, refs)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	started := time.Now()
+	err = retryProfilePropagation(ctx, "creating Auto Scaling group "+p.Name, func(ctx context.Context) error {
+		_, err := c.asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+			AutoScalingGroupName: aws.String(p.Name), MinSize: aws.Int32(props.Min), MaxSize: aws.Int32(props.Max),
+			DesiredCapacity: aws.Int32(props.Desired), VPCZoneIdentifier: aws.String(props.SubnetID),
+			LaunchTemplate:  &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.ID), Version: aws.String(lt.Attrs["version"])},
+			TargetGroupARNs: []string{tg.ARN}, HealthCheckType: aws.String(props.HealthCheckType),
+			HealthCheckGracePeriod: aws.Int32(props.GracePeriod), DefaultInstanceWarmup: aws.Int32(props.DefaultWarmup),
+			Tags: asgTags(p.Name, p.Tags),
+		})
+		return err
+	})
+	if err != nil {
+		return engine.Observation{}, fmt.Errorf("creating Auto Scaling group (%s): %w", p.Name, err)
+	}
+	if err := c.waitReady(ctx, p.Name, props, tg.ARN, started); err != nil {
+		return engine.Observation{}, err
+	}
+	return c.observe(ctx, p, refs)
+}
+
+// update changes what differs in place, clamps (never resets) the desired
+// capacity, syncs target groups and tags, then rolls out a new template
+// version if the pinned one changed.
+func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engine.Observation, refs engine.Refs) (engine.Observation, error) {
+	props, err := props[blueprint.AutoScalingGroupProps](p)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	lt, tg, err := groupRefs(props, refs)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	g, err := c.findGroupByName(ctx, p.Name)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	started := time.Now()
+	in := &autoscaling.UpdateAutoScalingGroupInput{
+		AutoScalingGroupName: aws.String(p.Name), MinSize: aws.Int32(props.Min), MaxSize: aws.Int32(props.Max),
+		VPCZoneIdentifier: aws.String(props.SubnetID), HealthCheckType: aws.String(props.HealthCheckType),
+		HealthCheckGracePeriod: aws.Int32(props.GracePeriod), DefaultInstanceWarmup: aws.Int32(props.DefaultWarmup),
+	}
+	if d := aws.ToInt32(g.DesiredCapacity); d < props.Min || d > props.Max {
+		in.DesiredCapacity = aws.Int32(min(max(d, props.Min), props.Max))
+	}
+	// A new version is pinned by the rollout, once the other changes are in.
+	rollout := pinnedVersion(g) != lt.Attrs["version"] || pinnedTemplate(g) != lt.ID
+	if !rollout {
+		in.LaunchTemplate = &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.ID), Version: aws.String(lt.Attrs["version"])}
+	}
+	if _, err := c.asg.UpdateAutoScalingGroup(ctx, in); err != nil {
+		return engine.Observation{}, fmt.Errorf("updating Auto Scaling group (%s): %w", p.Name, err)
+	}
+	if err := c.syncTargetGroups(ctx, p.Name, g.TargetGroupARNs, tg.ARN); err != nil {
+		return engine.Observation{}, err
+	}
+	if missing := missingTags(p.Tags, fromASGTags(g.Tags)); len(missing) > 0 {
+		if _, err := c.asg.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: asgTags(p.Name, missing)}); err != nil {
+			return engine.Observation{}, fmt.Errorf("tagging Auto Scaling group (%s): %w", p.Name, err)
+		}
+	}
+	if rollout {
+		if err := c.rollout(ctx, p.Name, props, lt, tg.ARN); err != nil {
+			return engine.Observation{}, err
+		}
+	}
+	if err := c.waitReady(ctx, p.Name, props, tg.ARN, started); err != nil {
+		return engine.Observation{}, err
+	}
+	return c.observe(ctx, p, refs)
+}
+
+func (c autoScalingGroups) syncTargetGroups(ctx context.Context, name string, have []string, want string) error {
+	if !slices.Contains(have, want) {
+		if _, err := c.asg.AttachLoadBalancerTargetGroups(ctx, &autoscaling.AttachLoadBalancerTargetGroupsInput{
+			AutoScalingGroupName: aws.String(name), TargetGroupARNs: []string{want},
+		}); err != nil {
+			return fmt.Errorf("attaching target group to Auto Scaling group (%s): %w", name, err)
+		}
+	}
+	var extra []string
+	for _, arn := range have {
+		if arn != want {
+			extra = append(extra, arn)
+		}
+	}
+	if len(extra) > 0 {
+		if _, err := c.asg.DetachLoadBalancerTargetGroups(ctx, &autoscaling.DetachLoadBalancerTargetGroupsInput{
+			AutoScalingGroupName: aws.String(name), TargetGroupARNs: extra,
+		}); err != nil {
+			return fmt.Errorf("detaching target groups from Auto Scaling group (%s): %w", name, err)
+		}
+	}
+	return nil
+}
+
+// delete drains the group to zero, waits for its instances to go, deletes it
+// (retrying while a scaling activity is still in flight) and waits until it
+// is gone. Its scaling policies go first, as AWS would delete them anyway.
+func (c autoScalingGroups) delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {
+	name := cmp.Or(cur.Name, p.Name)
+	if _, err := c.findGroupByName(ctx, name); errors.Is(err, ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if err := (scalingPolicies{c.Cloud}).deleteGroupPolicies(ctx, name); err != nil {
+		return err
+	}
+	_, err := c.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
+		AutoScalingGroupName: aws.String(name), MinSize: aws.Int32(0), DesiredCapacity: aws.Int32(0),
+	})
+	if err != nil {
+		return fmt.Errorf("draining Auto Scaling group (%s): %w", name, err)
+	}
+	if err := c.waitDrained(ctx, name); err != nil {
+		return err
+	}
+	err = retryWhile(ctx, "Auto Scaling group "+name+" to be deletable", func(err error) bool {
+		return isCode(err, errCodeResourceInUse, errCodeScalingActivityInProgress)
+	}, func(ctx context.Context) error {
+		_, err := c.asg.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{AutoScalingGroupName: aws.String(name), ForceDelete: aws.Bool(false)})
+		if isCodeMessage(err, errCodeValidationError, "not found") {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting Auto Scaling group (%s): %w", name, err)
+	}
+	w := autoscaling.NewGroupNotExistsWaiter(c.asg, func(o *autoscaling.GroupNotExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = waiterMinDelay, waiterMaxDelay
+	})
+	if err := w.Wait(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{name}}, waitBudget(ctx)); err != nil {
+		return fmt.Errorf("waiting for Auto Scaling group (%s) deletion: %w", name, err)
+	}
+	return nil
+}
+
+func (c autoScalingGroups) observe(ctx context.Context, p blueprint.Part, refs engine.Refs) (engine.Observation, error) {
+	g, err := c.findGroupByName(ctx, p.Name)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	return groupObservation(p, g, refs), nil
+}
+
+// groupRefs returns the template (with the version to pin) and target group.
+func groupRefs(props blueprint.AutoScalingGroupProps, refs engine.Refs) (lt, tg engine.Observation, err error) {
+	if lt, err = ref(refs, props.LaunchTemplateKey); err != nil {
+		return lt, tg, err
+	}
+	if lt.Attrs["version"] == "" {
+		return lt, tg, fmt.Errorf("launch template %s has no version to pin", lt.Name)
+	}
+	tg, err = ref(refs, props.TargetGroupKey)
+	return lt, tg, err
+}
+
+func pinnedVersion(g *astypes.AutoScalingGroup) string {
+	if g.LaunchTemplate != nil {
+		return aws.ToString(g.LaunchTemplate.Version)
+	}
+	return ""
+}
+
+func pinnedTemplate(g *astypes.AutoScalingGroup) string {
+	if g.LaunchTemplate != nil {
+		return aws.ToString(g.LaunchTemplate.LaunchTemplateId)
+	}
+	return ""
+}
+
+func groupDrift(g *astypes.AutoScalingGroup, props blueprint.AutoScalingGroupProps, refs engine.Refs) []string {
+	var drift []string
+	num := func(what string, have *int32, want int32) {
+		if aws.ToInt32(have) != want {
+			drift = append(drift, fmt.Sprintf("%s %d, want %d", what, aws.ToInt32(have), want))
+		}
+	}
+	num("min size", g.MinSize, props.Min)
+	num("max size", g.MaxSize, props.Max)
+	num("health check grace period", g.HealthCheckGracePeriod, props.GracePeriod)
+	num("default instance warmup", g.DefaultInstanceWarmup, props.DefaultWarmup)
+	if v := aws.ToString(g.HealthCheckType); v != props.HealthCheckType {
+		drift = append(drift, fmt.Sprintf("health check type %s, want %s", v, props.HealthCheckType))
+	}
+	if v := aws.ToString(g.VPCZoneIdentifier); v != props.SubnetID {
+		drift = append(drift, fmt.Sprintf("subnets %s, want %s", v, props.SubnetID))
+	}
+	switch lt, ok := refs[props.LaunchTemplateKey]; {
+	case !ok:
+		drift = append(drift, "launch template "+props.LaunchTemplateKey+" missing")
+	case lt.Attrs["version"] == "":
+		drift = append(drift, fmt.Sprintf("launch template version %s, want the new version", pinnedVersion(g)))
+	case pinnedTemplate(g) != lt.ID || pinnedVersion(g) != lt.Attrs["version"]:
+		drift = append(drift, fmt.Sprintf("launch template %s version %s, want %s version %s", pinnedTemplate(g), pinnedVersion(g), lt.ID, lt.Attrs["version"]))
+	}
+	if tg, ok := refs[props.TargetGroupKey]; !ok {
+		drift = append(drift, "target group "+props.TargetGroupKey+" missing")
+	} else if !sameSet(g.TargetGroupARNs, []string{tg.ARN}) {
+		drift = append(drift, fmt.Sprintf("%d target groups, want only %s", len(g.TargetGroupARNs), arnSuffix(tg.ARN)))
+	}
+	return drift
+}
+
+func groupObservation(p blueprint.Part, g *astypes.AutoScalingGroup, refs engine.Refs) engine.Observation {
+	name := aws.ToString(g.AutoScalingGroupName)
+	tags := fromASGTags(g.Tags)
+	o := newObservation(p, name, name, aws.ToString(g.AutoScalingGroupARN), tags)
+	o.Attrs["min"] = strconv.Itoa(int(aws.ToInt32(g.MinSize)))
+	o.Attrs["max"] = strconv.Itoa(int(aws.ToInt32(g.MaxSize)))
+	o.Attrs["desired"] = strconv.Itoa(int(aws.ToInt32(g.DesiredCapacity)))
+	o.Attrs["lt_version"] = pinnedVersion(g)
+	if len(g.AvailabilityZones) > 0 {
+		o.Attrs["zone"] = g.AvailabilityZones[0]
+	}
+	if props, ok := p.Props.(blueprint.AutoScalingGroupProps); ok {
+		o.Attrs["zone"] = props.Zone
+		o.Drift = append(groupDrift(g, props, refs), tagDrift(p.Tags, tags)...)
+	}
+	return o
+}

@@ -1,0 +1,144 @@
+// Package cloud implements engine.Cloud against AWS with aws-sdk-go-v2. It is
+// the only package that talks to AWS service clients: one file per part kind,
+// each ordered finders → create/update/delete → status and waits, plus the
+// batched Observe, the plan-time lookups and the shared wait and error helpers.
+//
+// Every Create looks first: a child that exists and carries this stack's
+// hawebapp:stack tag is adopted (and brought to the desired state), a child
+// that exists without it is refused with engine.ErrNotOwned, and nothing is
+// ever created twice. Every call is idempotent.
+package cloud
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+)
+
+// Cloud holds one client per AWS service a stack uses.
+type Cloud struct {
+	ec2    *ec2.Client
+	elb    *elb.Client
+	asg    *autoscaling.Client
+	iam    *iam.Client
+	rds    *rds.Client
+	region string
+}
+
+var _ engine.Cloud = (*Cloud)(nil)
+
+// New builds the service clients from the provider's configuration (region,
+// endpoints, credentials and retryer are already set there).
+func New(cfg aws.Config) *Cloud {
+	return &Cloud{
+		ec2:    ec2.NewFromConfig(cfg),
+		elb:    elb.NewFromConfig(cfg),
+		asg:    autoscaling.NewFromConfig(cfg),
+		iam:    iam.NewFromConfig(cfg),
+		rds:    rds.NewFromConfig(cfg),
+		region: cfg.Region,
+	}
+}
+
+// Region is the region the clients talk to.
+func (c *Cloud) Region() string { return c.region }
+
+// kindClient is what each part kind implements; Cloud dispatches to it.
+type kindClient interface {
+	// create looks first and adopts an owned child, so it never duplicates.
+	create(ctx context.Context, p blueprint.Part, refs engine.Refs) (engine.Observation, error)
+	update(ctx context.Context, p blueprint.Part, cur engine.Observation, refs engine.Refs) (engine.Observation, error)
+	// delete treats "not found" as success; p.Props is nil for an orphan.
+	delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error
+}
+
+func (c *Cloud) kind(k blueprint.Kind) (kindClient, error) {
+	switch k {
+	case blueprint.KindSecurityGroup:
+		return securityGroups{c}, nil
+	case blueprint.KindInstanceRole:
+		return instanceRoles{c}, nil
+	case blueprint.KindInstanceRolePolicy:
+		return rolePolicies{c}, nil
+	case blueprint.KindLoadBalancer:
+		return loadBalancers{c}, nil
+	case blueprint.KindTargetGroup:
+		return targetGroups{c}, nil
+	case blueprint.KindListener:
+		return listeners{c}, nil
+	case blueprint.KindDBSubnetGroup:
+		return dbSubnetGroups{c}, nil
+	case blueprint.KindDBInstance:
+		return dbInstances{c}, nil
+	case blueprint.KindLaunchTemplate:
+		return launchTemplates{c}, nil
+	case blueprint.KindAutoScalingGroup:
+		return autoScalingGroups{c}, nil
+	case blueprint.KindScalingPolicy:
+		return scalingPolicies{c}, nil
+	}
+	return nil, fmt.Errorf("unknown part kind %q", k)
+}
+
+// Create makes the part's child, or adopts the one this stack already owns,
+// and waits until it is ready for its dependents.
+func (c *Cloud) Create(ctx context.Context, p blueprint.Part, refs engine.Refs) (engine.Observation, error) {
+	k, err := c.kind(p.Kind)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	return k.create(ctx, p, refs)
+}
+
+// Update brings an existing child to the desired properties in place.
+func (c *Cloud) Update(ctx context.Context, p blueprint.Part, cur engine.Observation, refs engine.Refs) (engine.Observation, error) {
+	k, err := c.kind(p.Kind)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	return k.update(ctx, p, cur, refs)
+}
+
+// Delete removes the child and waits until it is gone.
+func (c *Cloud) Delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {
+	k, err := c.kind(p.Kind)
+	if err != nil {
+		return err
+	}
+	return k.delete(ctx, p, cur)
+}
+
+// props returns the part's desired properties of type T, or an error naming
+// the part when the blueprint handed over something else.
+func props[T any](p blueprint.Part) (T, error) {
+	v, ok := p.Props.(T)
+	if !ok {
+		var zero T
+		return zero, fmt.Errorf("part %s: properties are %T, want %T", p.Key, p.Props, zero)
+	}
+	return v, nil
+}
+
+// ref returns a dependency's observation, or an error saying which one is
+// missing: the engine hands over every dependency, so this is a wiring bug.
+func ref(refs engine.Refs, key string) (engine.Observation, error) {
+	o, ok := refs[key]
+	if !ok {
+		return engine.Observation{}, fmt.Errorf("dependency %s is not available", key)
+	}
+	return o, nil
+}
+
+// newObservation starts an observation of p's child.
+func newObservation(p blueprint.Part, name, id, arn string, tags map[string]string) engine.Observation {
+	return engine.Observation{Kind: p.Kind, Key: p.Key, Name: name, ID: id, ARN: arn, Tags: tags, Attrs: map[string]string{}}
+}

@@ -1,0 +1,288 @@
+package cloud
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+)
+
+// The database instance. AWS generates the master password and keeps it in
+// a Secrets Manager secret (ManageMasterUserPassword): no password ever passes
+// through Terraform or the provider.
+type dbInstances struct{ *Cloud }
+
+// ErrDeletionProtected is returned (wrapped) by Delete for a protected database.
+var ErrDeletionProtected = errors.New("deletion protection is on")
+
+func (c dbInstances) findDBInstanceByID(ctx context.Context, id string) (*rdstypes.DBInstance, error) {
+	var found []rdstypes.DBInstance
+	pages := rds.NewDescribeDBInstancesPaginator(c.rds, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading DB instance (%s): %w", id, asNotFound(err, "DB instance", id, errCodeDBInstanceNotFound))
+		}
+		found = append(found, page.DBInstances...)
+	}
+	if len(found) == 0 || aws.ToString(found[0].DBInstanceIdentifier) != id {
+		return nil, notFound("DB instance", id)
+	}
+	return &found[0], nil
+}
+
+func (c dbInstances) create(ctx context.Context, p blueprint.Part, refs engine.Refs) (engine.Observation, error) {
+	props, err := props[blueprint.DBInstanceProps](p)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	db, err := c.findDBInstanceByID(ctx, p.Name)
+	switch {
+	case err == nil:
+		if err := checkOwned(p, "DB instance", p.Name, fromRDSTags(db.TagList)); err != nil {
+			return engine.Observation{}, err
+		}
+		return c.update(ctx, p, engine.Observation{}, refs)
+	case !errors.Is(err, ErrNotFound):
+		return engine.Observation{}, err
+	}
+	sg, err := ref(refs, props.SecurityGroupKey)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	subnets, err := ref(refs, props.SubnetGroupKey)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	in := &rds.CreateDBInstanceInput{
+		DBInstanceIdentifier: aws.String(p.Name), Engine: aws.String(props.Engine), DBInstanceClass: aws.String(props.InstanceClass),
+		AllocatedStorage: aws.Int32(props.AllocatedStorage), Port: aws.Int32(props.Port), MasterUsername: aws.String(props.Username),
+		ManageMasterUserPassword: aws.Bool(props.ManageMasterPassword), StorageEncrypted: aws.Bool(props.StorageEncrypted),
+		PubliclyAccessible: aws.Bool(props.PubliclyAccessible), MultiAZ: aws.Bool(props.MultiAZ),
+		BackupRetentionPeriod: aws.Int32(props.BackupRetentionDays), DeletionProtection: aws.Bool(props.DeletionProtection),
+		DBSubnetGroupName: aws.String(subnets.Name), VpcSecurityGroupIds: []string{sg.ID},
+		CopyTagsToSnapshot: aws.Bool(true), Tags: rdsTags(p.Tags),
+	}
+	if props.EngineVersion != "" {
+		in.EngineVersion = aws.String(props.EngineVersion)
+	}
+	if props.DBName != "" {
+		in.DBName = aws.String(props.DBName)
+	}
+	if props.MaxAllocatedStorage > 0 {
+		in.MaxAllocatedStorage = aws.Int32(props.MaxAllocatedStorage)
+	}
+	if _, err := c.rds.CreateDBInstance(ctx, in); err != nil {
+		return engine.Observation{}, fmt.Errorf("creating DB instance (%s): %w", p.Name, err)
+	}
+	db, err = c.waitDBInstanceAvailable(ctx, p.Name)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	return dbInstanceObservation(p, db, refs), nil
+}
+
+// update modifies, immediately, only what differs, then waits until the
+// instance is available again.
+func (c dbInstances) update(ctx context.Context, p blueprint.Part, _ engine.Observation, refs engine.Refs) (engine.Observation, error) {
+	props, err := props[blueprint.DBInstanceProps](p)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	db, err := c.findDBInstanceByID(ctx, p.Name)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	if aws.ToString(db.DBInstanceStatus) != "available" {
+		if db, err = c.waitDBInstanceAvailable(ctx, p.Name); err != nil {
+			return engine.Observation{}, err
+		}
+	}
+	in := &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(p.Name), ApplyImmediately: aws.Bool(true)}
+	changed := false
+	set := func(differs bool, apply func()) {
+		if differs {
+			apply()
+			changed = true
+		}
+	}
+	set(aws.ToString(db.DBInstanceClass) != props.InstanceClass, func() { in.DBInstanceClass = aws.String(props.InstanceClass) })
+	set(aws.ToInt32(db.AllocatedStorage) < props.AllocatedStorage, func() { in.AllocatedStorage = aws.Int32(props.AllocatedStorage) })
+	set(aws.ToInt32(db.MaxAllocatedStorage) != props.MaxAllocatedStorage && props.MaxAllocatedStorage > 0, func() { in.MaxAllocatedStorage = aws.Int32(props.MaxAllocatedStorage) })
+	set(aws.ToBool(db.MultiAZ) != props.MultiAZ, func() { in.MultiAZ = aws.Bool(props.MultiAZ) })
+	set(aws.ToInt32(db.BackupRetentionPeriod) != props.BackupRetentionDays, func() { in.BackupRetentionPeriod = aws.Int32(props.BackupRetentionDays) })
+	set(aws.ToBool(db.DeletionProtection) != props.DeletionProtection, func() { in.DeletionProtection = aws.Bool(props.DeletionProtection) })
+	set(aws.ToBool(db.PubliclyAccessible) != props.PubliclyAccessible, func() { in.PubliclyAccessible = aws.Bool(props.PubliclyAccessible) })
+	set(props.EngineVersion != "" && versionLess(aws.ToString(db.EngineVersion), props.EngineVersion), func() {
+		in.EngineVersion, in.AllowMajorVersionUpgrade = aws.String(props.EngineVersion), aws.Bool(majorOf(props.EngineVersion) != majorOf(aws.ToString(db.EngineVersion)))
+	})
+	set(dbPort(db) != props.Port, func() { in.DBPortNumber = aws.Int32(props.Port) })
+	if sg, ok := refs[props.SecurityGroupKey]; ok {
+		set(!sameSet(dbSecurityGroups(db), []string{sg.ID}), func() { in.VpcSecurityGroupIds = []string{sg.ID} })
+	}
+	if g, ok := refs[props.SubnetGroupKey]; ok && db.DBSubnetGroup != nil {
+		set(aws.ToString(db.DBSubnetGroup.DBSubnetGroupName) != g.Name, func() { in.DBSubnetGroupName = aws.String(g.Name) })
+	}
+	if changed {
+		if _, err := c.rds.ModifyDBInstance(ctx, in); err != nil {
+			return engine.Observation{}, fmt.Errorf("updating DB instance (%s): %w", p.Name, err)
+		}
+		if db, err = c.waitDBInstanceAvailable(ctx, p.Name); err != nil {
+			return engine.Observation{}, err
+		}
+	}
+	if err := addRDSTags(ctx, c.rds, aws.ToString(db.DBInstanceArn), p.Tags, fromRDSTags(db.TagList)); err != nil {
+		return engine.Observation{}, fmt.Errorf("updating DB instance (%s): %w", p.Name, err)
+	}
+	db.TagList = rdsTags(p.Tags)
+	return dbInstanceObservation(p, db, refs), nil
+}
+
+// delete honours deletion protection (it never turns it off by itself) and
+// takes a final snapshot unless told to skip it; an orphan (no properties)
+// always gets one, named "<id>-final".
+func (c dbInstances) delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {
+	id := cmp.Or(cur.ID, cur.Name, p.Name)
+	db, err := c.findDBInstanceByID(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if aws.ToString(db.DBInstanceStatus) != "deleting" {
+		if aws.ToBool(db.DeletionProtection) {
+			return fmt.Errorf("deleting DB instance (%s): %w: set database.deletion_protection = false and apply, then delete again", id, ErrDeletionProtected)
+		}
+		in := &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(id)}
+		props, ok := p.Props.(blueprint.DBInstanceProps)
+		switch {
+		case ok && props.SkipFinalSnapshot:
+			in.SkipFinalSnapshot = aws.Bool(true)
+		case ok && props.FinalSnapshotID != "":
+			in.FinalDBSnapshotIdentifier = aws.String(props.FinalSnapshotID)
+		default:
+			in.FinalDBSnapshotIdentifier = aws.String(id + "-final")
+		}
+		if _, err := c.rds.DeleteDBInstance(ctx, in); err != nil && !isCode(err, errCodeDBInstanceNotFound) {
+			return fmt.Errorf("deleting DB instance (%s): %w", id, err)
+		}
+	}
+	w := rds.NewDBInstanceDeletedWaiter(c.rds, func(o *rds.DBInstanceDeletedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = waiterMinDelay, waiterMaxDelay
+	})
+	if err := w.Wait(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)}, waitBudget(ctx)); err != nil {
+		return fmt.Errorf("waiting for DB instance (%s) deletion: %w", id, err)
+	}
+	return nil
+}
+
+func (c dbInstances) waitDBInstanceAvailable(ctx context.Context, id string) (*rdstypes.DBInstance, error) {
+	w := rds.NewDBInstanceAvailableWaiter(c.rds, func(o *rds.DBInstanceAvailableWaiterOptions) {
+		o.MinDelay, o.MaxDelay = waiterMinDelay, waiterMaxDelay
+	})
+	out, err := w.WaitForOutput(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)}, waitBudget(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("waiting for DB instance (%s) to be available: %w", id, err)
+	}
+	if len(out.DBInstances) == 0 {
+		return nil, notFound("DB instance", id)
+	}
+	return &out.DBInstances[0], nil
+}
+
+func dbSecurityGroups(db *rdstypes.DBInstance) []string {
+	var ids []string
+	for _, g := range db.VpcSecurityGroups {
+		ids = append(ids, aws.ToString(g.VpcSecurityGroupId))
+	}
+	return ids
+}
+
+func dbPort(db *rdstypes.DBInstance) int32 {
+	if db.Endpoint != nil && db.Endpoint.Port != nil {
+		return *db.Endpoint.Port
+	}
+	return aws.ToInt32(db.DbInstancePort)
+}
+
+// versionLess compares dotted engine versions numerically ("15.10" > "15.9").
+// A newer found version is not drift: AWS applies minor upgrades itself.
+func versionLess(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := range min(len(pa), len(pb)) {
+		x, errX := strconv.Atoi(pa[i])
+		y, errY := strconv.Atoi(pb[i])
+		if errX != nil || errY != nil {
+			return pa[i] < pb[i]
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false // "16" wants any 16.x
+}
+
+func majorOf(v string) string { major, _, _ := strings.Cut(v, "."); return major }
+
+func dbInstanceDrift(db *rdstypes.DBInstance, props blueprint.DBInstanceProps, refs engine.Refs) []string {
+	var drift []string
+	add := func(differs bool, format string, args ...any) {
+		if differs {
+			drift = append(drift, fmt.Sprintf(format, args...))
+		}
+	}
+	add(aws.ToString(db.Engine) != props.Engine, "engine %s, want %s", aws.ToString(db.Engine), props.Engine)
+	add(props.EngineVersion != "" && versionLess(aws.ToString(db.EngineVersion), props.EngineVersion), "engine version %s, want %s", aws.ToString(db.EngineVersion), props.EngineVersion)
+	add(aws.ToString(db.DBInstanceClass) != props.InstanceClass, "instance class %s, want %s", aws.ToString(db.DBInstanceClass), props.InstanceClass)
+	// Storage autoscaling grows allocated storage: only less than asked is drift.
+	add(aws.ToInt32(db.AllocatedStorage) < props.AllocatedStorage, "storage %d GiB, want %d", aws.ToInt32(db.AllocatedStorage), props.AllocatedStorage)
+	add(props.MaxAllocatedStorage > 0 && aws.ToInt32(db.MaxAllocatedStorage) != props.MaxAllocatedStorage, "max storage %d GiB, want %d", aws.ToInt32(db.MaxAllocatedStorage), props.MaxAllocatedStorage)
+	add(aws.ToBool(db.MultiAZ) != props.MultiAZ, "multi-AZ %t, want %t", aws.ToBool(db.MultiAZ), props.MultiAZ)
+	add(aws.ToInt32(db.BackupRetentionPeriod) != props.BackupRetentionDays, "backup retention %d days, want %d", aws.ToInt32(db.BackupRetentionPeriod), props.BackupRetentionDays)
+	add(aws.ToBool(db.DeletionProtection) != props.DeletionProtection, "deletion protection %t, want %t", aws.ToBool(db.DeletionProtection), props.DeletionProtection)
+	add(aws.ToBool(db.PubliclyAccessible) != props.PubliclyAccessible, "publicly accessible %t, want %t", aws.ToBool(db.PubliclyAccessible), props.PubliclyAccessible)
+	add(aws.ToBool(db.StorageEncrypted) != props.StorageEncrypted, "storage encrypted %t, want %t (needs a new database)", aws.ToBool(db.StorageEncrypted), props.StorageEncrypted)
+	add(dbPort(db) != props.Port, "port %d, want %d", dbPort(db), props.Port)
+	if sg, ok := refs[props.SecurityGroupKey]; ok {
+		add(!sameSet(dbSecurityGroups(db), []string{sg.ID}), "security groups %s, want %s", words(dbSecurityGroups(db)), sg.ID)
+	} else {
+		drift = append(drift, "security group "+props.SecurityGroupKey+" missing")
+	}
+	if g, ok := refs[props.SubnetGroupKey]; ok && db.DBSubnetGroup != nil {
+		add(aws.ToString(db.DBSubnetGroup.DBSubnetGroupName) != g.Name, "subnet group %s, want %s", aws.ToString(db.DBSubnetGroup.DBSubnetGroupName), g.Name)
+	}
+	return drift
+}
+
+func dbInstanceObservation(p blueprint.Part, db *rdstypes.DBInstance, refs engine.Refs) engine.Observation {
+	id := aws.ToString(db.DBInstanceIdentifier)
+	tags := fromRDSTags(db.TagList)
+	o := newObservation(p, id, id, aws.ToString(db.DBInstanceArn), tags)
+	if db.Endpoint != nil {
+		o.Attrs["endpoint"] = aws.ToString(db.Endpoint.Address)
+	}
+	o.Attrs["port"] = strconv.Itoa(int(dbPort(db)))
+	if db.MasterUserSecret != nil {
+		o.Attrs["secret_arn"] = aws.ToString(db.MasterUserSecret.SecretArn)
+	}
+	o.Attrs["db_name"] = aws.ToString(db.DBName)
+	o.Attrs["status"] = aws.ToString(db.DBInstanceStatus)
+	o.Attrs["deletion_protection"] = strconv.FormatBool(aws.ToBool(db.DeletionProtection))
+	if props, ok := p.Props.(blueprint.DBInstanceProps); ok {
+		o.Drift = append(dbInstanceDrift(db, props, refs), tagDrift(p.Tags, tags)...)
+		if props.ManageMasterPassword && db.MasterUserSecret == nil {
+			o.Drift = append(o.Drift, "master password not managed in Secrets Manager")
+		}
+	}
+	return o
+}

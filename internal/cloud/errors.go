@@ -1,0 +1,116 @@
+package cloud
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+)
+
+// ErrNotFound is what every finder returns (wrapped) when the child does not
+// exist, whatever code the service used to say so.
+var ErrNotFound = errors.New("not found")
+
+// AWS error codes the SDK has no constants for.
+const (
+	// EC2.
+	errCodeInvalidGroupNotFound          = "InvalidGroup.NotFound"
+	errCodeInvalidGroupIDMalformed       = "InvalidGroupId.Malformed"
+	errCodeInvalidLaunchTemplateNotFound = "InvalidLaunchTemplateName.NotFoundException"
+	errCodeInvalidLaunchTemplateID       = "InvalidLaunchTemplateId.NotFound"
+	errCodeInvalidPermissionDuplicate    = "InvalidPermission.Duplicate"
+	errCodeInvalidPermissionNotFound     = "InvalidPermission.NotFound"
+	errCodeDependencyViolation           = "DependencyViolation"
+	errCodeInvalidVPCNotFound            = "InvalidVpcID.NotFound"
+	errCodeInvalidParameterValue         = "InvalidParameterValue"
+	errCodeInvalidImageNotFound          = "InvalidAMIID.NotFound"
+	errCodeInvalidImageMalformed         = "InvalidAMIID.Malformed"
+
+	// Elastic Load Balancing v2.
+	errCodeLoadBalancerNotFound = "LoadBalancerNotFound"
+	errCodeTargetGroupNotFound  = "TargetGroupNotFound"
+	errCodeListenerNotFound     = "ListenerNotFound"
+	errCodeELBResourceInUse     = "ResourceInUse"
+
+	// Auto Scaling: a missing group or policy is a ValidationError whose
+	// message says "not found".
+	errCodeValidationError           = "ValidationError"
+	errCodeResourceInUse             = "ResourceInUse"
+	errCodeScalingActivityInProgress = "ScalingActivityInProgress"
+
+	// IAM.
+	errCodeNoSuchEntity   = "NoSuchEntity"
+	errCodeDeleteConflict = "DeleteConflict"
+
+	// RDS.
+	errCodeDBInstanceNotFound        = "DBInstanceNotFound"
+	errCodeDBSubnetGroupNotFound     = "DBSubnetGroupNotFoundFault"
+	errCodeInvalidDBInstanceState    = "InvalidDBInstanceState"
+	errCodeInvalidDBSubnetGroupState = "InvalidDBSubnetGroupStateFault"
+)
+
+// errCode returns the AWS error code of err, or "".
+func errCode(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
+// errMessage returns the AWS error message of err, or "".
+func errMessage(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorMessage()
+	}
+	return ""
+}
+
+// isCode reports whether err carries one of the codes.
+func isCode(err error, codes ...string) bool {
+	c := errCode(err)
+	for _, code := range codes {
+		if c != "" && c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// isCodeMessage reports whether err has the code and its message contains
+// substr (the shortest stable part of AWS's wording).
+func isCodeMessage(err error, code, substr string) bool {
+	return errCode(err) == code && strings.Contains(errMessage(err), substr)
+}
+
+// notFound wraps ErrNotFound with what was looked for.
+func notFound(what, name string) error {
+	return fmt.Errorf("%s %q: %w", what, name, ErrNotFound)
+}
+
+// asNotFound turns the service's not-found codes into ErrNotFound, so callers
+// only ever test errors.Is(err, ErrNotFound).
+func asNotFound(err error, what, name string, codes ...string) error {
+	if isCode(err, codes...) {
+		return notFound(what, name)
+	}
+	return err
+}
+
+// checkOwned refuses a same-named child that is not tagged as this stack's.
+func checkOwned(p blueprint.Part, what, name string, tags map[string]string) error {
+	want := p.Tags[blueprint.TagStack]
+	if got := tags[blueprint.TagStack]; got != want {
+		if got == "" {
+			return fmt.Errorf("%s %q %w: it has no %s tag; rename or delete it, or import it by tagging it %s=%s",
+				what, name, engine.ErrNotOwned, blueprint.TagStack, blueprint.TagStack, want)
+		}
+		return fmt.Errorf("%s %q %w: it belongs to stack %q", what, name, engine.ErrNotOwned, got)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package cloud
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+)
+
+// The role policy is an inline policy of the instance role, letting the
+// instances read exactly the database's managed secret. Inline policies have
+// no tags: ownership is the role's. The observation's ID is the role name and
+// its Name the policy name.
+type rolePolicies struct{ *Cloud }
+
+// findRolePolicy returns the policy's (URL-encoded) document.
+func (c rolePolicies) findRolePolicy(ctx context.Context, role, name string) (string, error) {
+	out, err := c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("reading policy %s of IAM role (%s): %w", name, role, asNotFound(err, "IAM role policy", name, errCodeNoSuchEntity))
+	}
+	return aws.ToString(out.PolicyDocument), nil
+}
+
+func (c rolePolicies) create(ctx context.Context, p blueprint.Part, refs engine.Refs) (engine.Observation, error) {
+	return c.update(ctx, p, engine.Observation{}, refs)
+}
+
+// update writes the policy: PutRolePolicy creates or replaces, so it is
+// idempotent without looking first.
+func (c rolePolicies) update(ctx context.Context, p blueprint.Part, _ engine.Observation, refs engine.Refs) (engine.Observation, error) {
+	props, err := props[blueprint.InstanceRolePolicyProps](p)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	role, err := ref(refs, props.RoleKey)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	db, err := ref(refs, props.DBKey)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	secret := db.Attrs["secret_arn"]
+	if secret == "" {
+		return engine.Observation{}, fmt.Errorf("writing policy %s: database %s has no managed master secret", props.PolicyName, db.Name)
+	}
+	_, err = c.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+		RoleName: aws.String(role.Name), PolicyName: aws.String(props.PolicyName), PolicyDocument: aws.String(readSecretPolicy(secret)),
+	})
+	if err != nil {
+		return engine.Observation{}, fmt.Errorf("writing policy %s of IAM role (%s): %w", props.PolicyName, role.Name, err)
+	}
+	return newObservation(p, props.PolicyName, role.Name, "", nil), nil
+}
+
+func (c rolePolicies) delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {
+	role, name := cur.ID, cmp.Or(cur.Name, p.Name)
+	if props, ok := p.Props.(blueprint.InstanceRolePolicyProps); ok {
+		name = props.PolicyName
+	}
+	if role == "" {
+		return nil // never written
+	}
+	_, err := c.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name)})
+	if err != nil && !isCode(err, errCodeNoSuchEntity) {
+		return fmt.Errorf("deleting policy %s of IAM role (%s): %w", name, role, err)
+	}
+	return nil
+}
+
+// rolePolicyObservation compares the found document with the one the
+// database's secret calls for.
+func rolePolicyObservation(p blueprint.Part, role, doc string, refs engine.Refs) engine.Observation {
+	props, _ := p.Props.(blueprint.InstanceRolePolicyProps)
+	o := newObservation(p, props.PolicyName, role, "", nil)
+	secret := refs[props.DBKey].Attrs["secret_arn"]
+	switch {
+	case secret == "":
+		o.Drift = append(o.Drift, "database secret not known yet")
+	case !samePolicy(doc, readSecretPolicy(secret)):
+		o.Drift = append(o.Drift, "policy differs, want read access to "+secret+" only")
+	}
+	return o
+}

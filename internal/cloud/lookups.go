@@ -1,0 +1,100 @@
+package cloud
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// Read-only lookups the stack resource makes at plan time (ModifyPlan) to
+// check what needs AWS: subnet zones, the VPC's CIDR, instance type offerings.
+
+// SubnetInfo is a subnet's VPC and availability zone.
+type SubnetInfo struct{ ID, VPCID, Zone string }
+
+// DescribeSubnets describes the subnets in one call, in the order given. It
+// filters by ID rather than asking for IDs, so one missing subnet does not
+// hide the others, and the error names every missing one.
+func (c *Cloud) DescribeSubnets(ctx context.Context, ids []string) ([]SubnetInfo, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	byID := map[string]SubnetInfo{}
+	pages := ec2.NewDescribeSubnetsPaginator(c.ec2, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("subnet-id"), Values: ids},
+	}})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describing subnets %s: %w", strings.Join(ids, ", "), err)
+		}
+		for _, s := range page.Subnets {
+			id := aws.ToString(s.SubnetId)
+			byID[id] = SubnetInfo{ID: id, VPCID: aws.ToString(s.VpcId), Zone: aws.ToString(s.AvailabilityZone)}
+		}
+	}
+	var out []SubnetInfo
+	var missing []string
+	for _, id := range ids {
+		s, ok := byID[id]
+		if !ok {
+			if !slices.Contains(missing, id) {
+				missing = append(missing, id)
+			}
+			continue
+		}
+		out = append(out, s)
+	}
+	if len(missing) > 0 {
+		return out, fmt.Errorf("subnets %s in region %s: %w", strings.Join(missing, ", "), c.region, ErrNotFound)
+	}
+	return out, nil
+}
+
+// VPCCIDR returns the VPC's primary IPv4 CIDR block.
+func (c *Cloud) VPCCIDR(ctx context.Context, vpcID string) (string, error) {
+	out, err := c.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{vpcID}})
+	if err != nil {
+		return "", fmt.Errorf("describing VPC (%s): %w", vpcID, asNotFound(err, "VPC", vpcID, errCodeInvalidVPCNotFound))
+	}
+	if len(out.Vpcs) == 0 {
+		return "", notFound("VPC", vpcID)
+	}
+	return aws.ToString(out.Vpcs[0].CidrBlock), nil
+}
+
+// ZonesOffering reports, for each zone, whether the instance type is
+// offered there.
+func (c *Cloud) ZonesOffering(ctx context.Context, instanceType string, zones []string) (map[string]bool, error) {
+	offered := map[string]bool{}
+	for _, z := range zones {
+		offered[z] = false
+	}
+	if len(zones) == 0 {
+		return offered, nil
+	}
+	pages := ec2.NewDescribeInstanceTypeOfferingsPaginator(c.ec2, &ec2.DescribeInstanceTypeOfferingsInput{
+		LocationType: ec2types.LocationTypeAvailabilityZone,
+		Filters: []ec2types.Filter{
+			{Name: aws.String("instance-type"), Values: []string{instanceType}},
+			{Name: aws.String("location"), Values: zones},
+		},
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describing offerings of %s: %w", instanceType, err)
+		}
+		for _, o := range page.InstanceTypeOfferings {
+			if z := aws.ToString(o.Location); slices.Contains(zones, z) && string(o.InstanceType) == instanceType {
+				offered[z] = true
+			}
+		}
+	}
+	return offered, nil
+}

@@ -1,0 +1,281 @@
+package cloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+)
+
+// Observe reads a whole stack with a fixed number of batched, read-only
+// calls, whatever the zone count (about a dozen for a full stack with a
+// database): one describe per service object type, filtered by the stack tag
+// or by the desired names, run as a few concurrent chains. Children found
+// without this stack's tag are left out (Create then refuses them), and
+// security groups and Auto Scaling groups tagged with the stack but no
+// longer in the blueprint (a removed zone's group) are returned as orphans,
+// keyed by their hawebapp:part tag.
+func (c *Cloud) Observe(ctx context.Context, bp blueprint.Blueprint) (map[string]engine.Observation, error) {
+	byKind := map[blueprint.Kind][]blueprint.Part{}
+	for _, p := range bp.Parts {
+		byKind[p.Kind] = append(byKind[p.Kind], p)
+	}
+	var f found
+	err := parallel(
+		func() error { return f.readSecurityGroups(ctx, c, bp.Stack, byKind) },
+		func() error { return f.readIAM(ctx, c, bp.Stack, byKind) },
+		func() error { return f.readELB(ctx, c, bp.Stack, byKind) },
+		func() error { return f.readRDS(ctx, c, bp.Stack, byKind) },
+		func() error { return f.readLaunchTemplate(ctx, c, byKind) },
+		func() error { return f.readAutoScaling(ctx, c, bp.Stack, byKind) },
+	)
+	if err != nil {
+		return nil, fmt.Errorf("observing stack %s: %w", bp.Stack, err)
+	}
+	// Parts are in creation order, so each part's dependencies are observed
+	// before it and serve as its refs, exactly as in Create and Update.
+	out := map[string]engine.Observation{}
+	for _, p := range bp.Parts {
+		if o, ok := f.observation(p, engine.Refs(out), c.region); ok {
+			out[p.Key] = o
+		}
+	}
+	f.orphans(bp, out)
+	return out, nil
+}
+
+// found is what Observe's describe calls returned, already filtered to this
+// stack's children.
+type found struct {
+	securityGroups []ec2types.SecurityGroup
+	profile        *iamtypes.InstanceProfile
+	attached       []string
+	rolePolicy     *string
+	loadBalancer   *elbtypes.LoadBalancer
+	targetGroups   []elbtypes.TargetGroup
+	listeners      []elbtypes.Listener
+	elbTags        map[string]map[string]string
+	db             *rdstypes.DBInstance
+	subnetGroup    *rdstypes.DBSubnetGroup
+	template       *ec2types.LaunchTemplateVersion
+	groups         []astypes.AutoScalingGroup
+	policies       []astypes.ScalingPolicy
+}
+
+func stackFilter(stack string) []string { return []string{stack} }
+
+const tagFilterPrefix = "tag:"
+
+func (f *found) readSecurityGroups(ctx context.Context, c *Cloud, stack string, byKind map[blueprint.Kind][]blueprint.Part) error {
+	if len(byKind[blueprint.KindSecurityGroup]) == 0 {
+		return nil
+	}
+	sgs, err := securityGroups{c}.findSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String(tagFilterPrefix + blueprint.TagStack), Values: stackFilter(stack)},
+	}})
+	if err != nil {
+		return fmt.Errorf("reading security groups: %w", err)
+	}
+	f.securityGroups = sgs
+	return nil
+}
+
+// readIAM reads the instance profile, which includes its role, then the
+// role's managed policies and (with a database) its inline policy.
+func (f *found) readIAM(ctx context.Context, c *Cloud, stack string, byKind map[blueprint.Kind][]blueprint.Part) error {
+	roles := byKind[blueprint.KindInstanceRole]
+	if len(roles) == 0 {
+		return nil
+	}
+	r := instanceRoles{c}
+	name := roles[0].Name
+	prof, err := r.findInstanceProfileByName(ctx, name)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fromIAMTags(prof.Tags)[blueprint.TagStack] != stack {
+		return nil
+	}
+	f.profile = prof
+	if f.attached, err = r.findAttachedPolicyARNs(ctx, name); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	for _, p := range byKind[blueprint.KindInstanceRolePolicy] {
+		props, _ := p.Props.(blueprint.InstanceRolePolicyProps)
+		doc, err := rolePolicies{c}.findRolePolicy(ctx, name, props.PolicyName)
+		switch {
+		case err == nil:
+			f.rolePolicy = &doc
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+	}
+	return nil
+}
+
+// targetGroupName matches the names the blueprint gives a stack's target
+// group: "<stack>-<6 hex digits>", the digits hashing what AWS cannot change.
+// Matching the pattern (not just the desired name) finds the group a
+// changed port or VPC replaces, which the engine then deletes after the new
+// one is in use: the observation keeps the old name, so it sees a replacement.
+func targetGroupName(stack string) *regexp.Regexp {
+	return regexp.MustCompile("^" + regexp.QuoteMeta(stack) + "-[0-9a-f]{6}$")
+}
+
+// readELB reads the load balancer by name, the stack's target groups, the
+// load balancer's listeners, and all their tags in one DescribeTags call.
+func (f *found) readELB(ctx context.Context, c *Cloud, stack string, byKind map[blueprint.Kind][]blueprint.Part) error {
+	var arns []string
+	if lbs := byKind[blueprint.KindLoadBalancer]; len(lbs) > 0 {
+		lb, err := loadBalancers{c}.findLoadBalancerByName(ctx, lbs[0].Name)
+		switch {
+		case err == nil:
+			f.loadBalancer = lb
+			arns = append(arns, aws.ToString(lb.LoadBalancerArn))
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+	}
+	if len(byKind[blueprint.KindTargetGroup]) > 0 {
+		re := targetGroupName(stack)
+		pages := elb.NewDescribeTargetGroupsPaginator(c.elb, &elb.DescribeTargetGroupsInput{})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("reading target groups: %w", err)
+			}
+			for _, tg := range page.TargetGroups {
+				if re.MatchString(aws.ToString(tg.TargetGroupName)) {
+					f.targetGroups = append(f.targetGroups, tg)
+					arns = append(arns, aws.ToString(tg.TargetGroupArn))
+				}
+			}
+		}
+	}
+	if f.loadBalancer != nil && len(byKind[blueprint.KindListener]) > 0 {
+		pages := elb.NewDescribeListenersPaginator(c.elb, &elb.DescribeListenersInput{LoadBalancerArn: f.loadBalancer.LoadBalancerArn})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("reading listeners: %w", err)
+			}
+			f.listeners = append(f.listeners, page.Listeners...)
+		}
+		for _, l := range f.listeners {
+			arns = append(arns, aws.ToString(l.ListenerArn))
+		}
+	}
+	if len(arns) == 0 {
+		return nil
+	}
+	var err error
+	f.elbTags, err = findELBTags(ctx, c.elb, arns)
+	return err
+}
+
+// readRDS reads the database, which includes its subnet group; the subnet
+// group is described on its own only when the database is missing.
+func (f *found) readRDS(ctx context.Context, c *Cloud, stack string, byKind map[blueprint.Kind][]blueprint.Part) error {
+	if dbs := byKind[blueprint.KindDBInstance]; len(dbs) > 0 {
+		db, err := dbInstances{c}.findDBInstanceByID(ctx, dbs[0].Name)
+		switch {
+		case err == nil:
+			if fromRDSTags(db.TagList)[blueprint.TagStack] == stack {
+				f.db = db
+				f.subnetGroup = db.DBSubnetGroup
+				return nil
+			}
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+	}
+	groups := byKind[blueprint.KindDBSubnetGroup]
+	if len(groups) == 0 {
+		return nil
+	}
+	g, err := dbSubnetGroups{c}.findDBSubnetGroupByName(ctx, groups[0].Name)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	tags, err := findRDSTags(ctx, c.rds, aws.ToString(g.DBSubnetGroupArn))
+	if err != nil {
+		return err
+	}
+	if tags[blueprint.TagStack] == stack {
+		f.subnetGroup = g
+	}
+	return nil
+}
+
+func (f *found) readLaunchTemplate(ctx context.Context, c *Cloud, byKind map[blueprint.Kind][]blueprint.Part) error {
+	lts := byKind[blueprint.KindLaunchTemplate]
+	if len(lts) == 0 {
+		return nil
+	}
+	v, err := findLaunchTemplateVersion(ctx, c.ec2, lts[0].Name, latestVersion)
+	switch {
+	case err == nil:
+		f.template = v
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	return nil
+}
+
+// readAutoScaling finds every group tagged with the stack (all zones, and
+// orphans) in one call, and the desired policies by name in another.
+func (f *found) readAutoScaling(ctx context.Context, c *Cloud, stack string, byKind map[blueprint.Kind][]blueprint.Part) error {
+	if len(byKind[blueprint.KindAutoScalingGroup]) == 0 && len(byKind[blueprint.KindScalingPolicy]) == 0 {
+		return nil
+	}
+	groups, err := autoScalingGroups{c}.findGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{Filters: []astypes.Filter{
+		{Name: aws.String(tagFilterPrefix + blueprint.TagStack), Values: stackFilter(stack)},
+	}})
+	if err != nil {
+		return fmt.Errorf("reading Auto Scaling groups: %w", err)
+	}
+	f.groups = groups
+	var names []string
+	for _, p := range byKind[blueprint.KindScalingPolicy] {
+		names = append(names, p.Name)
+	}
+	if len(names) == 0 || len(groups) == 0 {
+		return nil
+	}
+	f.policies, err = scalingPolicies{c}.findPolicies(ctx, &autoscaling.DescribePoliciesInput{PolicyNames: names})
+	if err != nil {
+		return fmt.Errorf("reading scaling policies: %w", err)
+	}
+	return nil
+}
+
+// parallel runs the functions concurrently and joins their errors.
+func parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = fn() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

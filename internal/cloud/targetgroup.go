@@ -1,0 +1,217 @@
+package cloud
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+)
+
+// The target group. Its name carries a hash of what AWS cannot change in
+// place (VPC, port, protocol), so those never drift: a change means a new
+// name and a replacement. The deregistration delay attribute is set on every
+// create and update but not read back by Observe (a call per group).
+type targetGroups struct{ *Cloud }
+
+func (c targetGroups) findTargetGroup(ctx context.Context, input *elb.DescribeTargetGroupsInput, id string) (*elbtypes.TargetGroup, error) {
+	var found []elbtypes.TargetGroup
+	pages := elb.NewDescribeTargetGroupsPaginator(c.elb, input)
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading target group (%s): %w", id, asNotFound(err, "target group", id, errCodeTargetGroupNotFound))
+		}
+		found = append(found, page.TargetGroups...)
+	}
+	if len(found) == 0 {
+		return nil, notFound("target group", id)
+	}
+	return &found[0], nil
+}
+
+func (c targetGroups) findTargetGroupByName(ctx context.Context, name string) (*elbtypes.TargetGroup, error) {
+	return c.findTargetGroup(ctx, &elb.DescribeTargetGroupsInput{Names: []string{name}}, name)
+}
+
+func (c targetGroups) findTargetGroupByARN(ctx context.Context, arn string) (*elbtypes.TargetGroup, error) {
+	return c.findTargetGroup(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{arn}}, arn)
+}
+
+func (c targetGroups) find(ctx context.Context, name string, cur engine.Observation) (*elbtypes.TargetGroup, error) {
+	if cur.ARN != "" {
+		return c.findTargetGroupByARN(ctx, cur.ARN)
+	}
+	return c.findTargetGroupByName(ctx, name)
+}
+
+func (c targetGroups) create(ctx context.Context, p blueprint.Part, refs engine.Refs) (engine.Observation, error) {
+	props, err := props[blueprint.TargetGroupProps](p)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	tg, err := c.findTargetGroupByName(ctx, p.Name)
+	switch {
+	case err == nil:
+		arn := aws.ToString(tg.TargetGroupArn)
+		tags, err := findELBTags(ctx, c.elb, []string{arn})
+		if err != nil {
+			return engine.Observation{}, err
+		}
+		if err := checkOwned(p, "target group", p.Name, tags[arn]); err != nil {
+			return engine.Observation{}, err
+		}
+		return c.update(ctx, p, engine.Observation{ARN: arn}, refs)
+	case !errors.Is(err, ErrNotFound):
+		return engine.Observation{}, err
+	}
+	hc := props.HealthCheck
+	out, err := c.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
+		Name: aws.String(p.Name), VpcId: aws.String(props.VPCID), Port: aws.Int32(props.Port),
+		Protocol: elbtypes.ProtocolEnum(props.Protocol), TargetType: elbtypes.TargetTypeEnumInstance,
+		HealthCheckEnabled: aws.Bool(true), HealthCheckProtocol: elbtypes.ProtocolEnum(props.Protocol),
+		HealthCheckPort: aws.String("traffic-port"), HealthCheckPath: aws.String(hc.Path),
+		HealthCheckIntervalSeconds: aws.Int32(hc.Interval), HealthCheckTimeoutSeconds: aws.Int32(hc.Timeout),
+		HealthyThresholdCount: aws.Int32(hc.HealthyThreshold), UnhealthyThresholdCount: aws.Int32(hc.UnhealthyThreshold),
+		Matcher: &elbtypes.Matcher{HttpCode: aws.String(hc.Matcher)}, Tags: elbTags(p.Tags),
+	})
+	if err != nil {
+		return engine.Observation{}, fmt.Errorf("creating target group (%s): %w", p.Name, err)
+	}
+	return c.update(ctx, p, engine.Observation{ARN: aws.ToString(out.TargetGroups[0].TargetGroupArn)}, refs)
+}
+
+// update sets every health check setting, the deregistration delay and the tags.
+func (c targetGroups) update(ctx context.Context, p blueprint.Part, cur engine.Observation, _ engine.Refs) (engine.Observation, error) {
+	props, err := props[blueprint.TargetGroupProps](p)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	tg, err := c.find(ctx, p.Name, cur)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	arn := aws.ToString(tg.TargetGroupArn)
+	if len(healthCheckDrift(tg, props)) > 0 {
+		hc := props.HealthCheck
+		out, err := c.elb.ModifyTargetGroup(ctx, &elb.ModifyTargetGroupInput{
+			TargetGroupArn: aws.String(arn), HealthCheckEnabled: aws.Bool(true), HealthCheckProtocol: elbtypes.ProtocolEnum(props.Protocol),
+			HealthCheckPort: aws.String("traffic-port"), HealthCheckPath: aws.String(hc.Path),
+			HealthCheckIntervalSeconds: aws.Int32(hc.Interval), HealthCheckTimeoutSeconds: aws.Int32(hc.Timeout),
+			HealthyThresholdCount: aws.Int32(hc.HealthyThreshold), UnhealthyThresholdCount: aws.Int32(hc.UnhealthyThreshold),
+			Matcher: &elbtypes.Matcher{HttpCode: aws.String(hc.Matcher)},
+		})
+		if err != nil {
+			return engine.Observation{}, fmt.Errorf("updating health check of target group (%s): %w", p.Name, err)
+		}
+		tg = &out.TargetGroups[0]
+	}
+	_, err = c.elb.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(arn), Attributes: []elbtypes.TargetGroupAttribute{
+		{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String(strconv.Itoa(int(props.DeregistrationDelay)))},
+	}})
+	if err != nil {
+		return engine.Observation{}, fmt.Errorf("setting attributes of target group (%s): %w", p.Name, err)
+	}
+	tags, err := findELBTags(ctx, c.elb, []string{arn})
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	if err := addELBTags(ctx, c.elb, arn, p.Tags, tags[arn]); err != nil {
+		return engine.Observation{}, fmt.Errorf("updating target group (%s): %w", p.Name, err)
+	}
+	return targetGroupObservation(p, tg, p.Tags), nil
+}
+
+// delete retries while a listener still forwards to the group: the engine
+// deletes listeners first, but AWS can take a moment to let go.
+func (c targetGroups) delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {
+	tg, err := c.find(ctx, cmp.Or(cur.Name, p.Name), cur)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	arn := aws.ToString(tg.TargetGroupArn)
+	err = retryWhile(ctx, "target group "+aws.ToString(tg.TargetGroupName)+" to be unused", func(err error) bool {
+		return isCode(err, errCodeELBResourceInUse)
+	}, func(ctx context.Context) error {
+		_, err := c.elb.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: aws.String(arn)})
+		if isCode(err, errCodeTargetGroupNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting target group (%s): %w", aws.ToString(tg.TargetGroupName), err)
+	}
+	return nil
+}
+
+// findTargetHealth returns the health state of the given instances only:
+// a target group can keep other (even terminated) instances registered.
+func findTargetHealth(ctx context.Context, client *elb.Client, tgARN string, instanceIDs []string) (map[string]elbtypes.TargetHealthStateEnum, error) {
+	in := &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tgARN)}
+	for _, id := range instanceIDs {
+		in.Targets = append(in.Targets, elbtypes.TargetDescription{Id: aws.String(id)})
+	}
+	out, err := client.DescribeTargetHealth(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("reading target health in %s: %w", tgARN, err)
+	}
+	states := map[string]elbtypes.TargetHealthStateEnum{}
+	for _, d := range out.TargetHealthDescriptions {
+		if d.Target != nil && d.TargetHealth != nil {
+			states[aws.ToString(d.Target.Id)] = d.TargetHealth.State
+		}
+	}
+	return states, nil
+}
+
+func healthCheckDrift(tg *elbtypes.TargetGroup, props blueprint.TargetGroupProps) []string {
+	hc := props.HealthCheck
+	var drift []string
+	str := func(what, have, want string) {
+		if have != want {
+			drift = append(drift, fmt.Sprintf("%s %q, want %q", what, have, want))
+		}
+	}
+	num := func(what string, have *int32, want int32) {
+		if aws.ToInt32(have) != want {
+			drift = append(drift, fmt.Sprintf("%s %d, want %d", what, aws.ToInt32(have), want))
+		}
+	}
+	if tg.HealthCheckEnabled != nil && !*tg.HealthCheckEnabled {
+		drift = append(drift, "health check disabled")
+	}
+	str("health check path", aws.ToString(tg.HealthCheckPath), hc.Path)
+	str("health check protocol", string(tg.HealthCheckProtocol), props.Protocol)
+	str("health check port", aws.ToString(tg.HealthCheckPort), "traffic-port")
+	var matcher string
+	if tg.Matcher != nil {
+		matcher = aws.ToString(tg.Matcher.HttpCode)
+	}
+	str("health check matcher", matcher, hc.Matcher)
+	num("health check interval", tg.HealthCheckIntervalSeconds, hc.Interval)
+	num("health check timeout", tg.HealthCheckTimeoutSeconds, hc.Timeout)
+	num("healthy threshold", tg.HealthyThresholdCount, hc.HealthyThreshold)
+	num("unhealthy threshold", tg.UnhealthyThresholdCount, hc.UnhealthyThreshold)
+	return drift
+}
+
+func targetGroupObservation(p blueprint.Part, tg *elbtypes.TargetGroup, tags map[string]string) engine.Observation {
+	arn := aws.ToString(tg.TargetGroupArn)
+	o := newObservation(p, aws.ToString(tg.TargetGroupName), arn, arn, tags)
+	o.Attrs["arn_suffix"] = arnSuffix(arn)
+	if props, ok := p.Props.(blueprint.TargetGroupProps); ok {
+		o.Drift = append(healthCheckDrift(tg, props), tagDrift(p.Tags, tags)...)
+	}
+	return o
+}
