@@ -29,6 +29,10 @@ type Observation struct {
 	Attrs map[string]string
 	// Tags found on the child.
 	Tags map[string]string
+	// Props are the child's properties as found, in the part kind's
+	// blueprint *Props type (references to other parts as their keys). Import
+	// reads the configuration back from them. Nil when the kind did not read them.
+	Props any
 }
 
 // UpToDate reports whether the child matches the desired part.

@@ -55,7 +55,7 @@ func inputAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Subnets of the load balancer (public ones for an internet-facing stack), in at least 2 zones.",
 			Validators:          []validator.List{listvalidator.SizeAtLeast(2), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(subnetIDValidator())}},
 		"internal": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-			PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+			PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
 			MarkdownDescription: "Make the load balancer internal (reachable only inside the VPC). Defaults to `false`. AWS cannot change it in place: changing it replaces the stack."},
 		"allowed_cidrs": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType,
 			Default:             listdefault.StaticValue(types.ListValueMust(types.StringType, []attrValue{types.StringValue("0.0.0.0/0")})),

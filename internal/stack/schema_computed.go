@@ -10,7 +10,9 @@ import (
 // computedAttributes expose every child, so users can wire DNS, alarms and
 // policies to them. ModifyPlan decides which of them an update changes.
 func computedAttributes() map[string]schema.Attribute {
-	str := func(desc string) schema.Attribute { return schema.StringAttribute{Computed: true, MarkdownDescription: desc} }
+	str := func(desc string) schema.Attribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
 	return map[string]schema.Attribute{
 		"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The stack name.",
 			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
@@ -34,7 +36,7 @@ func computedAttributes() map[string]schema.Attribute {
 		"instance_profile":       str("Name of the instance profile the instances use."),
 		"db_instance_identifier": str("Identifier of the database instance; null without a database."),
 		"db_endpoint":            str("Host name of the database."),
-		"db_port": schema.Int64Attribute{Computed: true, MarkdownDescription: "Port of the database."},
+		"db_port":                schema.Int64Attribute{Computed: true, MarkdownDescription: "Port of the database."},
 		"db_secret_arn":          str("ARN of the Secrets Manager secret holding the database master credentials (managed by AWS)."),
 		"capacity_after_zone_loss": schema.Int64Attribute{Computed: true,
 			MarkdownDescription: "Instances left serving, of the initial `desired`, if the zone with the most instances is lost (before autoscaling replaces them)."},

@@ -39,7 +39,9 @@ func (nameValidator) ValidateString(_ context.Context, req validator.StringReque
 // cidrValidator accepts IPv4 and IPv6 CIDR blocks in canonical form.
 type cidrValidator struct{}
 
-func (cidrValidator) Description(context.Context) string { return "a CIDR block such as 203.0.113.0/24" }
+func (cidrValidator) Description(context.Context) string {
+	return "a CIDR block such as 203.0.113.0/24"
+}
 func (v cidrValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }

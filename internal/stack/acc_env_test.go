@@ -1,0 +1,120 @@
+package stack_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/provider"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
+)
+
+// The acceptance tests run against a private moto server started here,
+// reached through a recorder that counts API calls. They run whenever
+// TF_ACC is set; against real AWS set HAWEBAPP_ACC_REAL_AWS=1 instead of
+// relying on the emulator (the tests then use the ambient credentials).
+var (
+	accEndpoint string
+	accRecorder *recorder.Recorder
+)
+
+var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"hawebapp": providerserver.NewProtocol6WithError(provider.New("test")()),
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	if os.Getenv("TF_ACC") == "" || os.Getenv("HAWEBAPP_ACC_REAL_AWS") != "" {
+		return m.Run()
+	}
+	moto, err := motoserver.Start(context.Background(), motoserver.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starting moto:", err)
+		return 1
+	}
+	defer moto.Stop()
+	accRecorder, err = recorder.Start(moto.URL)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starting recorder:", err)
+		return 1
+	}
+	defer accRecorder.Stop()
+	accEndpoint = accRecorder.URL
+	for k, v := range motoserver.ClientEnv(accEndpoint) {
+		os.Setenv(k, v)
+	}
+	return m.Run()
+}
+
+// clients are SDK clients for checking AWS state independently of the provider.
+type clients struct {
+	ec2 *ec2.Client
+	elb *elasticloadbalancingv2.Client
+	asg *autoscaling.Client
+	rds *rds.Client
+	iam *iam.Client
+}
+
+func newClients(t *testing.T) clients {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return clients{ec2: ec2.NewFromConfig(cfg), elb: elasticloadbalancingv2.NewFromConfig(cfg),
+		asg: autoscaling.NewFromConfig(cfg), rds: rds.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg)}
+}
+
+// network is a VPC with a private and a public subnet in each of three zones.
+type network struct {
+	vpcID           string
+	private, public []string
+	zones           []string
+}
+
+func newNetwork(t *testing.T, c clients) network {
+	t.Helper()
+	ctx := context.Background()
+	vpc, err := c.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := network{vpcID: *vpc.Vpc.VpcId, zones: []string{"us-east-1a", "us-east-1b", "us-east-1c"}}
+	for i, z := range n.zones {
+		for j, list := range []*[]string{&n.private, &n.public} {
+			sn, err := c.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(z),
+				CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/24", i*2+j))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			*list = append(*list, *sn.Subnet.SubnetId)
+		}
+	}
+	t.Cleanup(func() {
+		for _, id := range append(append([]string{}, n.private...), n.public...) {
+			_, _ = c.ec2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(id)})
+		}
+		_, _ = c.ec2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(n.vpcID)})
+	})
+	return n
+}
+
+func tagFilter(stack string) []ec2types.Filter {
+	return []ec2types.Filter{{Name: aws.String("tag:hawebapp:stack"), Values: []string{stack}}}
+}

@@ -1,0 +1,153 @@
+package stack_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/cloud"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
+)
+
+// refreshCallBudget is the most AWS calls one stack's refresh may make; the
+// same stack written by hand with hashicorp/aws makes 34.
+const refreshCallBudget = 12
+
+// TestAccStack_refreshCallBudget counts the API calls of a refresh of a full
+// three-zone stack with a database.
+func TestAccStack_refreshCallBudget(t *testing.T) {
+	if accRecorder == nil {
+		t.Skip("needs the emulator's recorder")
+	}
+	c := newClients(t)
+	args := defaultArgs(stackName(), newNetwork(t, c))
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, args.name),
+		Steps: []resource.TestStep{
+			{Config: args.config()},
+			{
+				PreConfig:    accRecorder.Reset,
+				RefreshState: true,
+				Check: func(*terraform.State) error {
+					calls := accRecorder.Calls()
+					t.Logf("refresh of one stack: %d calls: %s", len(calls), accRecorder.Summary())
+					if len(calls) == 0 || len(calls) > refreshCallBudget {
+						return fmt.Errorf("refresh made %d AWS calls, budget %d: %s", len(calls), refreshCallBudget, accRecorder.Summary())
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// TestAccStack_failedCreateRollsBack makes the second zonal group's creation
+// fail: the apply fails and nothing of the stack is left in AWS.
+func TestAccStack_failedCreateRollsBack(t *testing.T) {
+	if accRecorder == nil {
+		t.Skip("needs the emulator's recorder to inject the failure")
+	}
+	c := newClients(t)
+	args := defaultArgs(stackName(), newNetwork(t, c))
+	groups := 0
+	accRecorder.Before = func(call recorder.Call, w http.ResponseWriter, _ *http.Request) bool {
+		if call.Action != "CreateAutoScalingGroup" {
+			return false
+		}
+		if groups++; groups < 2 {
+			return false
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>injected by the test</Message></Error></ErrorResponse>`))
+		return true
+	}
+	t.Cleanup(func() { accRecorder.Before = nil })
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, args.name),
+		Steps: []resource.TestStep{
+			{Config: args.config(), ExpectError: regexp.MustCompile(`injected by the test`)},
+			{
+				// Nothing is in state and nothing tagged remains.
+				PreConfig: func() { accRecorder.Before = nil },
+				Config:    `provider "hawebapp" {}`,
+				Check:     checkNothingTagged(c, args.name),
+			},
+		},
+	})
+}
+
+// TestAccStack_adoptsAfterKilledApply leaves the first parts of a stack in
+// AWS, as an apply killed halfway would, then applies: the provider adopts
+// them by their tags instead of failing or making duplicates.
+func TestAccStack_adoptsAfterKilledApply(t *testing.T) {
+	c := newClients(t)
+	net := newNetwork(t, c)
+	args := defaultArgs(stackName(), net)
+	args.withDB = false
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, args.name),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() { createFirstParts(t, args, blueprint.KeyHTTPListener) },
+				Config:    args.config(),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkStackInAWS(c, args.name, 3, "1"), // exactly one load balancer, target group ...
+					resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+				),
+			},
+			{Config: args.config(), PlanOnly: true},
+		},
+	})
+}
+
+// createFirstParts creates the stack's parts up to and including `until`,
+// through the same cloud code the provider uses, and stops there.
+func createFirstParts(t *testing.T, a stackArgs, until string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := blueprint.Spec{
+		Name: a.name, VPCID: a.net.vpcID, VPCCIDR: "10.0.0.0/16", LBSubnetIDs: a.net.public, AllowedCIDRs: []string{"0.0.0.0/0"},
+		Listener:    blueprint.ListenerSpec{HTTPPort: 80, HTTPSPort: 443},
+		HealthCheck: blueprint.HealthCheckSpec{Path: a.healthPath, Matcher: "200-399", Interval: 15, Timeout: 10, HealthyThreshold: 3, UnhealthyThreshold: 4},
+		Instances:   blueprint.InstancesSpec{ImageID: "ami-12c6146b", InstanceType: "t3.small", Port: 8080},
+		Tags:        map[string]string{"team": "acceptance"},
+	}
+	for i, id := range a.net.private {
+		spec.AppSubnets = append(spec.AppSubnets, blueprint.Subnet{ID: id, Zone: a.net.zones[i]})
+	}
+	cl := cloud.New(cfg, nil)
+	refs := map[string]engineObservation{}
+	for _, p := range blueprint.Build(spec).Parts {
+		obs, err := cl.Create(ctx, p, refsFor(refs, p))
+		if err != nil {
+			t.Fatalf("creating %s: %v", p.Key, err)
+		}
+		refs[p.Key] = obs
+		if p.Key == until {
+			break
+		}
+	}
+	lbs, err := elasticloadbalancingv2.NewFromConfig(cfg).DescribeLoadBalancers(ctx, &elasticloadbalancingv2.DescribeLoadBalancersInput{Names: []string{a.name}})
+	if err != nil || len(lbs.LoadBalancers) != 1 || !strings.HasPrefix(*lbs.LoadBalancers[0].LoadBalancerName, a.name) {
+		t.Fatalf("the killed apply should have left the load balancer: %v", err)
+	}
+}

@@ -1,0 +1,266 @@
+package stack_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+)
+
+const addr = "hawebapp_stack.test"
+
+// stackArgs are the knobs the tests turn; config renders them as HCL.
+type stackArgs struct {
+	name       string
+	net        network
+	min, max   int
+	target     int
+	healthPath string
+	userData   string
+	withDB     bool
+	extra      string
+	// zero values keep the provider's defaults
+	instanceType                  string
+	healthTimeout, healthInterval int
+}
+
+func defaultArgs(name string, net network) stackArgs {
+	return stackArgs{name: name, net: net, min: 3, max: 6, target: 500, healthPath: "/health", userData: "#!/bin/bash\necho v1\n", withDB: true}
+}
+
+func quoteList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func (a stackArgs) config() string {
+	db := ""
+	if a.withDB {
+		db = `database = { deletion_protection = false, skip_final_snapshot = true }`
+	}
+	return fmt.Sprintf(`
+provider "hawebapp" {}
+
+resource "hawebapp_stack" "test" {
+  name           = %[1]q
+  vpc_id         = %[2]q
+  app_subnet_ids = %[3]s
+  lb_subnet_ids  = %[4]s
+  instances = {
+    image_id  = "ami-12c6146b"
+    user_data = %[5]q%[13]s
+  }
+  capacity     = { min = %[6]d, desired = %[6]d, max = %[7]d }
+  scaling      = { target = %[8]d }
+  health_check = { path = %[9]q%[12]s }
+  tags         = { team = "acceptance" }
+  %[10]s
+  %[11]s
+}
+`, a.name, a.net.vpcID, quoteList(a.net.private), quoteList(a.net.public), a.userData, a.min, a.max, a.target, a.healthPath, db, a.extra, a.healthTimings(), a.typeArg())
+}
+
+func (a stackArgs) healthTimings() string {
+	if a.healthTimeout == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", timeout = %d, interval = %d", a.healthTimeout, a.healthInterval)
+}
+
+func (a stackArgs) typeArg() string {
+	if a.instanceType == "" {
+		return ""
+	}
+	return "\n    instance_type = " + strconv.Quote(a.instanceType)
+}
+
+func testAccPreCheck(t *testing.T) {
+	if accEndpoint == "" && os.Getenv("HAWEBAPP_ACC_REAL_AWS") == "" {
+		t.Fatal("acceptance tests need TF_ACC=1 (they start their own moto) or HAWEBAPP_ACC_REAL_AWS=1 with credentials")
+	}
+}
+
+func stackName() string { return "acc-" + acctest.RandString(8) }
+
+// TestAccStack_basic creates a full stack, checks every child through the
+// AWS API, checks that a second plan is empty, and destroys it.
+func TestAccStack_basic(t *testing.T) {
+	c := newClients(t)
+	net := newNetwork(t, c)
+	args := defaultArgs(stackName(), net)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, args.name),
+		Steps: []resource.TestStep{
+			{
+				Config: args.config(),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(addr, "id", args.name),
+					resource.TestCheckResourceAttr(addr, "zones.#", "3"),
+					resource.TestCheckResourceAttr(addr, "autoscaling_group_names.%", "3"),
+					resource.TestCheckResourceAttr(addr, "autoscaling_group_names.us-east-1b", args.name+"-us-east-1b"),
+					resource.TestCheckResourceAttr(addr, "capacity_after_zone_loss", "2"),
+					resource.TestCheckResourceAttr(addr, "security_group_ids.%", "3"),
+					resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
+					resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+					resource.TestCheckResourceAttr(addr, "database.port", "5432"),
+					resource.TestCheckResourceAttrSet(addr, "db_secret_arn"),
+					resource.TestCheckResourceAttrSet(addr, "db_endpoint"),
+					resource.TestMatchResourceAttr(addr, "url", regexp.MustCompile(`^http://.+`)),
+					checkStackInAWS(c, args.name, 3, "1"),
+				),
+			},
+			{Config: args.config(), PlanOnly: true}, // a second plan is empty
+		},
+	})
+}
+
+// TestAccStack_update changes capacity, scaling target, health check and
+// user data in place: the template gets a new version and every zonal group
+// is pinned to it.
+func TestAccStack_update(t *testing.T) {
+	c := newClients(t)
+	net := newNetwork(t, c)
+	args := defaultArgs(stackName(), net)
+	args.withDB = false
+	updated := args
+	updated.min, updated.max, updated.target, updated.healthPath = 6, 12, 800, "/ready"
+	updated.userData = "#!/bin/bash\necho v2\n"
+	var firstARN string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, args.name),
+		Steps: []resource.TestStep{
+			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+				checkStackInAWS(c, args.name, 3, "1"),
+				func(s *terraform.State) error {
+					firstARN = s.RootModule().Resources[addr].Primary.Attributes["load_balancer_arn"]
+					return nil
+				},
+			)},
+			{Config: updated.config(), Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "launch_template_version", "2"),
+				resource.TestCheckResourceAttr(addr, "capacity_after_zone_loss", "4"),
+				checkStackInAWS(c, args.name, 6, "2"),
+				checkGroupBounds(c, args.name, 2, 4),
+				checkHealthPath(c, args.name, "/ready"),
+				checkScalingTarget(c, args.name, 800),
+				func(s *terraform.State) error {
+					if got := s.RootModule().Resources[addr].Primary.Attributes["load_balancer_arn"]; got != firstARN {
+						return fmt.Errorf("load balancer replaced (%s -> %s): the update should be in place", firstARN, got)
+					}
+					return nil
+				},
+			)},
+			{Config: updated.config(), PlanOnly: true},
+		},
+	})
+}
+
+// TestAccStack_drift deletes one zonal group out of band: the plan shows it,
+// and the apply restores it.
+func TestAccStack_drift(t *testing.T) {
+	c := newClients(t)
+	net := newNetwork(t, c)
+	args := defaultArgs(stackName(), net)
+	args.withDB = false
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, args.name),
+		Steps: []resource.TestStep{
+			{Config: args.config()},
+			{
+				PreConfig: func() {
+					_, err := c.asg.DeleteAutoScalingGroup(context.Background(), &autoscaling.DeleteAutoScalingGroupInput{
+						AutoScalingGroupName: aws.String(args.name + "-us-east-1b"), ForceDelete: aws.Bool(true)})
+					if err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:             args.config(),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+				resource.TestCheckResourceAttr(addr, "autoscaling_group_names.us-east-1b", args.name+"-us-east-1b"),
+				checkStackInAWS(c, args.name, 3, "1"),
+			)},
+			{Config: args.config(), PlanOnly: true},
+		},
+	})
+}
+
+// checkNothingTagged proves the destroy left nothing of the stack behind,
+// looking through the AWS API rather than the state.
+func checkNothingTagged(c clients, stack string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		ctx := context.Background()
+		var left []string
+		groups, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{
+			Filters: []astypes.Filter{{Name: aws.String("tag:hawebapp:stack"), Values: []string{stack}}}})
+		if err != nil {
+			return err
+		}
+		for _, g := range groups.AutoScalingGroups {
+			left = append(left, "autoscaling group "+*g.AutoScalingGroupName)
+		}
+		sgs, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: tagFilter(stack)})
+		if err != nil {
+			return err
+		}
+		for _, g := range sgs.SecurityGroups {
+			left = append(left, "security group "+*g.GroupName)
+		}
+		if lts, err := c.ec2.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{Filters: tagFilter(stack)}); err == nil {
+			for _, lt := range lts.LaunchTemplates {
+				left = append(left, "launch template "+*lt.LaunchTemplateName)
+			}
+		}
+		if lbs, err := c.elb.DescribeLoadBalancers(ctx, &elasticloadbalancingv2.DescribeLoadBalancersInput{Names: []string{stack}}); err == nil {
+			for _, lb := range lbs.LoadBalancers {
+				left = append(left, "load balancer "+*lb.LoadBalancerName)
+			}
+		}
+		tgs, err := c.elb.DescribeTargetGroups(ctx, &elasticloadbalancingv2.DescribeTargetGroupsInput{})
+		if err != nil {
+			return err
+		}
+		for _, tg := range tgs.TargetGroups {
+			if strings.HasPrefix(*tg.TargetGroupName, stack+"-") {
+				left = append(left, "target group "+*tg.TargetGroupName)
+			}
+		}
+		if _, err := c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(stack + "-instance")}); err == nil {
+			left = append(left, "iam role "+stack+"-instance")
+		}
+		if dbs, err := c.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(stack)}); err == nil && len(dbs.DBInstances) > 0 {
+			left = append(left, "db instance "+stack)
+		}
+		if len(left) > 0 {
+			return errors.New("left behind after destroy: " + strings.Join(left, ", "))
+		}
+		return nil
+	}
+}
