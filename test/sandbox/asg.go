@@ -1,0 +1,140 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+)
+
+// activity is a scaling activity the sandbox caused (moto records only its own).
+type activity struct {
+	id, asg, description, cause, details string
+	start, end                           time.Time
+}
+
+func (s *Sandbox) recordActivity(asg, description, cause string) {
+	now := time.Now().UTC()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.activities[asg] = append(s.activities[asg], activity{id: requestID(), asg: asg, description: description,
+		cause: fmt.Sprintf("At %s %s", now.Format(time.RFC3339), cause), details: "{}", start: now, end: now})
+}
+
+// replaceUnhealthy does what AWS does for groups with ELB health checks: an
+// instance whose target is unhealthy after the grace period is marked
+// Unhealthy and replaced (moto never replaces).
+func (s *Sandbox) replaceUnhealthy(ctx context.Context, obs *observed) {
+	for _, g := range obs.groups {
+		if aws.ToString(g.HealthCheckType) != "ELB" {
+			continue
+		}
+		name := aws.ToString(g.AutoScalingGroupName)
+		grace := s.emu(time.Duration(aws.ToInt32(g.HealthCheckGracePeriod)) * time.Second)
+		for _, i := range g.Instances {
+			id := aws.ToString(i.InstanceId)
+			if i.LifecycleState != astypes.LifecycleStateInService {
+				continue
+			}
+			s.mu.Lock()
+			in := s.instances[id]
+			unhealthy := false
+			for _, arn := range g.TargetGroupARNs {
+				if tg := s.tgs[arn]; tg != nil {
+					for _, t := range tg.targets {
+						unhealthy = unhealthy || (t.id == id && t.state == "unhealthy")
+					}
+				}
+			}
+			s.mu.Unlock()
+			if in == nil || !unhealthy || time.Since(in.launched) < grace {
+				continue
+			}
+			if _, err := s.aws.asg.SetInstanceHealth(ctx, &autoscaling.SetInstanceHealthInput{InstanceId: aws.String(id), HealthStatus: aws.String("Unhealthy")}); err != nil {
+				s.logf("set instance health %s: %v", id, err)
+				continue
+			}
+			if _, err := s.aws.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{
+				InstanceId: aws.String(id), ShouldDecrementDesiredCapacity: aws.Bool(false)}); err != nil {
+				s.logf("replace unhealthy %s: %v", id, err)
+				continue
+			}
+			s.logf("instance %s failed ELB health checks: replaced", id)
+			s.recordActivity(name, "Terminating EC2 instance: "+id,
+				"an instance was taken out of service in response to an ELB system health check failure.")
+		}
+	}
+}
+
+// describeScalingActivities merges moto's activities with the sandbox's own.
+func (s *Sandbox) describeScalingActivities(w http.ResponseWriter, p url.Values) bool {
+	in := &autoscaling.DescribeScalingActivitiesInput{ActivityIds: members(p, "ActivityIds", "")}
+	if n := p.Get("AutoScalingGroupName"); n != "" {
+		in.AutoScalingGroupName = aws.String(n)
+	}
+	out, err := s.aws.asg.DescribeScalingActivities(context.Background(), in)
+	if err != nil {
+		replyError(w, http.StatusBadRequest, "ValidationError", err.Error())
+		return true
+	}
+	acts := out.Activities
+	wanted := map[string]bool{}
+	for _, id := range in.ActivityIds {
+		wanted[id] = true
+	}
+	s.mu.Lock()
+	for asg, list := range s.activities {
+		if in.AutoScalingGroupName != nil && asg != *in.AutoScalingGroupName {
+			continue
+		}
+		for _, a := range list {
+			if len(wanted) > 0 && !wanted[a.id] {
+				continue
+			}
+			acts = append(acts, astypes.Activity{ActivityId: aws.String(a.id), AutoScalingGroupName: aws.String(a.asg),
+				Description: aws.String(a.description), Cause: aws.String(a.cause), Details: aws.String(a.details),
+				StartTime: aws.Time(a.start), EndTime: aws.Time(a.end), StatusCode: astypes.ScalingActivityStatusCodeSuccessful, Progress: aws.Int32(100)})
+		}
+	}
+	s.mu.Unlock()
+	sort.SliceStable(acts, func(i, j int) bool { return aws.ToTime(acts[i].StartTime).After(aws.ToTime(acts[j].StartTime)) })
+	if n, err := strconv.Atoi(p.Get("MaxRecords")); err == nil && n > 0 && n < len(acts) {
+		acts = acts[:n]
+	}
+	reply(w, nsASG, "DescribeScalingActivities", func(x *xw) {
+		x.open("Activities")
+		for _, a := range acts {
+			x.open("member")
+			x.elem("ActivityId", aws.ToString(a.ActivityId))
+			x.elem("AutoScalingGroupName", aws.ToString(a.AutoScalingGroupName))
+			x.optional("Description", aws.ToString(a.Description))
+			x.elem("Cause", aws.ToString(a.Cause))
+			x.elem("StartTime", aws.ToTime(a.StartTime).UTC().Format(time.RFC3339))
+			if a.EndTime != nil {
+				x.elem("EndTime", a.EndTime.UTC().Format(time.RFC3339))
+			}
+			x.elem("StatusCode", string(a.StatusCode))
+			x.elem("Progress", strconv.Itoa(int(aws.ToInt32(a.Progress))))
+			x.optional("Details", aws.ToString(a.Details))
+			x.close("member")
+		}
+		x.close("Activities")
+	})
+	return true
+}
+
+// setDesired changes a group's desired capacity and records why.
+func (s *Sandbox) setDesired(ctx context.Context, asg string, from, to int32, cause string) error {
+	if _, err := s.aws.asg.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(asg), DesiredCapacity: aws.Int32(to)}); err != nil {
+		return fmt.Errorf("set desired capacity of %s: %w", asg, err)
+	}
+	s.recordActivity(asg, fmt.Sprintf("Changing desired capacity from %d to %d", from, to), cause)
+	return nil
+}

@@ -1,0 +1,143 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
+)
+
+// database is a PostgreSQL server standing in for one RDS instance.
+type database struct {
+	id, address string // moto's identifier and endpoint address
+	port        int    // local port, fixed before the server starts so instances can be told
+
+	mu  sync.Mutex
+	srv *postgres.Server
+	err error
+}
+
+// syncDatabases starts a PostgreSQL per new RDS instance (in the background:
+// initdb takes a moment) and stops those moto no longer has.
+func (s *Sandbox) syncDatabases(ctx context.Context, obs *observed) {
+	present := map[string]bool{}
+	for _, d := range obs.dbs {
+		id := aws.ToString(d.DBInstanceIdentifier)
+		present[id] = true
+		s.mu.Lock()
+		_, known := s.dbs[id]
+		s.mu.Unlock()
+		if known {
+			continue
+		}
+		port, err := freePort()
+		if err != nil {
+			continue
+		}
+		db := &database{id: id, port: port}
+		if d.Endpoint != nil {
+			db.address = aws.ToString(d.Endpoint.Address)
+		}
+		user, password := aws.ToString(d.MasterUsername), ""
+		s.mu.Lock()
+		password = s.dbPasswords[id]
+		s.dbs[id] = db
+		s.mu.Unlock()
+		secretARN := ""
+		if d.MasterUserSecret != nil {
+			secretARN = aws.ToString(d.MasterUserSecret.SecretArn)
+		}
+		name := aws.ToString(d.DBName)
+		if name == "" {
+			name = "postgres"
+		}
+		db.mu.Lock()
+		go func() {
+			defer db.mu.Unlock()
+			// The managed secret is the truth the app reads: copy its
+			// credentials, whatever MasterUsername said.
+			if secretARN != "" {
+				if u, p, err := s.secretCredentials(ctx, secretARN); err == nil {
+					user, password = u, p
+				} else {
+					s.logf("database %s: reading its secret: %v", id, err)
+				}
+			}
+			if user == "" {
+				user = "postgres"
+			}
+			db.srv, db.err = postgres.Start(ctx, postgres.Options{User: user, Password: password, Database: name, Port: port})
+			if db.err != nil {
+				s.logf("database %s: %v", id, db.err)
+				return
+			}
+			s.logf("database %s ready on 127.0.0.1:%d (user %s, database %s)", id, port, user, name)
+		}()
+	}
+	s.mu.Lock()
+	var gone []*database
+	for id, db := range s.dbs {
+		if !present[id] {
+			gone = append(gone, db)
+			delete(s.dbs, id)
+		}
+	}
+	s.mu.Unlock()
+	for _, db := range gone {
+		go db.stop()
+	}
+}
+
+func (s *Sandbox) secretCredentials(ctx context.Context, arn string) (string, string, error) {
+	out, err := s.aws.sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	if err != nil {
+		return "", "", err
+	}
+	var v struct{ Username, Password string }
+	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v); err != nil {
+		return "", "", err
+	}
+	return v.Username, v.Password, nil
+}
+
+// failover restarts the server: every connection drops, as in an RDS failover.
+func (db *database) failover(ctx context.Context) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.srv == nil {
+		return db.err
+	}
+	return db.srv.Restart(ctx)
+}
+
+func (db *database) stop() {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.srv.Stop()
+}
+
+func (db *database) pid() int {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.srv == nil {
+		return 0
+	}
+	return db.srv.PID()
+}
+
+// observeCreateDBInstance remembers a given master password (RDS never
+// returns it), then lets moto create the instance.
+func (s *Sandbox) observeCreateDBInstance(_ http.ResponseWriter, p url.Values) bool {
+	if pw := p.Get("MasterUserPassword"); pw != "" {
+		s.mu.Lock()
+		s.dbPasswords[p.Get("DBInstanceIdentifier")] = pw
+		s.mu.Unlock()
+	}
+	return false
+}

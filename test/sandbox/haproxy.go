@@ -1,0 +1,285 @@
+package sandbox
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// haproxy is one HAProxy master-worker process serving every load balancer
+// listener of the sandbox. Listeners and target groups are configuration
+// (changing them reloads gracefully); targets are added, drained and removed
+// through the runtime API, so membership changes never restart anything.
+type haproxy struct {
+	dir, cfgPath, sock string
+	cmd                *exec.Cmd
+	exited             chan struct{}
+
+	base string // global, defaults and the liveness frontend
+
+	mu      sync.Mutex
+	config  string
+	applied map[string]server // "backend/server" -> what the runtime API was told
+}
+
+const haproxyGlobal = `global
+  stats socket %s mode 600 level admin expose-fd listeners
+  stats timeout 10s
+  maxconn 4096
+defaults
+  mode http
+  option httplog
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  timeout http-request 10s
+  timeout http-keep-alive 10s
+frontend sandbox_alive
+  bind 127.0.0.1:%d
+  http-request return status 200
+`
+
+func startHAProxy(ctx context.Context, dir string) (*haproxy, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	h := &haproxy{dir: dir, cfgPath: filepath.Join(dir, "haproxy.cfg"), sock: filepath.Join(dir, "admin.sock"), applied: map[string]server{}}
+	h.base = fmt.Sprintf(haproxyGlobal, h.sock, port)
+	h.config = h.base
+	if err := os.WriteFile(h.cfgPath, []byte(h.config), 0o644); err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(filepath.Join(dir, "haproxy.log"))
+	if err != nil {
+		return nil, err
+	}
+	// -W: master-worker in the foreground, so the PID is ours and SIGUSR2 reloads.
+	cmd := exec.Command("haproxy", "-W", "-f", h.cfgPath)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("starting haproxy: %w", err)
+	}
+	h.cmd, h.exited = cmd, make(chan struct{})
+	go func() { _ = cmd.Wait(); logFile.Close(); close(h.exited) }()
+	if _, err := h.waitWorker(ctx, ""); err != nil {
+		h.stop()
+		return nil, err
+	}
+	return h, nil
+}
+
+// waitWorker polls the runtime socket until a worker other than old answers.
+func (h *haproxy) waitWorker(ctx context.Context, old string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for delay := 10 * time.Millisecond; ; delay = min(delay*2, 500*time.Millisecond) {
+		if out, err := h.command("show info"); err == nil {
+			pid := infoField(out, "Pid")
+			if pid != "" && pid != old {
+				return pid, nil
+			}
+		}
+		select {
+		case <-h.exited:
+			log, _ := os.ReadFile(filepath.Join(h.dir, "haproxy.log"))
+			return "", fmt.Errorf("haproxy exited: %s", log)
+		case <-ctx.Done():
+			return "", errors.New("haproxy did not answer on its runtime socket")
+		case <-time.After(delay):
+		}
+	}
+}
+
+func infoField(info, key string) string {
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(line, key+": "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// apply writes a new configuration and reloads gracefully when it changed:
+// the old worker finishes its in-flight requests.
+func (h *haproxy) apply(ctx context.Context, config string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if config == h.config {
+		return nil
+	}
+	check := exec.CommandContext(ctx, "haproxy", "-c", "-q", "-f", "/dev/stdin")
+	check.Stdin = strings.NewReader(config)
+	if out, err := check.CombinedOutput(); err != nil {
+		return fmt.Errorf("haproxy rejected the configuration: %v: %s", err, out)
+	}
+	info, _ := h.command("show info")
+	if err := os.WriteFile(h.cfgPath, []byte(config), 0o644); err != nil {
+		return err
+	}
+	if err := h.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+		return err
+	}
+	if _, err := h.waitWorker(ctx, infoField(info, "Pid")); err != nil {
+		return err
+	}
+	h.config = config
+	h.applied = map[string]server{}
+	return nil
+}
+
+// command runs one runtime API command.
+func (h *haproxy) command(cmd string) (string, error) {
+	c, err := net.DialTimeout("unix", h.sock, 2*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, cmd+"\n"); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(c)
+	return string(b), err
+}
+
+// stat is one row of "show stat".
+type stat struct {
+	proxy, server, status, addr string
+	sessions                    int64
+	checkStatus                 string
+}
+
+func (h *haproxy) stats() (map[string]map[string]stat, error) {
+	out, err := h.command("show stat")
+	if err != nil {
+		return nil, err
+	}
+	res := map[string]map[string]stat{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	var idx map[string]int
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "# ") {
+			idx = map[string]int{}
+			for i, name := range strings.Split(strings.TrimPrefix(line, "# "), ",") {
+				idx[name] = i
+			}
+			continue
+		}
+		f := strings.Split(line, ",")
+		if idx == nil || len(f) < len(idx)-1 {
+			continue
+		}
+		get := func(k string) string {
+			if i, ok := idx[k]; ok && i < len(f) {
+				return f[i]
+			}
+			return ""
+		}
+		var n int64
+		fmt.Sscan(get("stot"), &n)
+		st := stat{proxy: get("pxname"), server: get("svname"), status: get("status"), addr: get("addr"), sessions: n, checkStatus: get("check_status")}
+		if res[st.proxy] == nil {
+			res[st.proxy] = map[string]stat{}
+		}
+		res[st.proxy][st.server] = st
+	}
+	return res, nil
+}
+
+// server is what the sandbox wants of one backend server.
+type server struct {
+	addr  string
+	ready bool // false: drain (registered but not healthy, or deregistering)
+	check string
+}
+
+// syncServers makes a backend's servers match want via the runtime API. It
+// remembers what it set (HAProxy is changed by nothing else) and starts
+// afresh after a reload, whose new worker has empty backends.
+func (h *haproxy) syncServers(backend string, want map[string]server) []error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var errs []error
+	run := func(cmd string) {
+		out, err := h.command(cmd)
+		out = strings.TrimSpace(out)
+		if err == nil && out != "" && !strings.HasPrefix(out, "New server registered") && !strings.HasPrefix(out, "Server deleted") {
+			err = errors.New(out)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("haproxy %q: %w", cmd, err))
+		}
+	}
+	prefix := backend + "/"
+	for key, have := range h.applied {
+		name, ok := strings.CutPrefix(key, prefix)
+		if !ok {
+			continue
+		}
+		if w, ok := want[name]; ok && w.addr == have.addr && w.check == have.check {
+			continue
+		}
+		run("set server " + key + " state maint")
+		run("shutdown sessions server " + key)
+		run("del server " + key)
+		delete(h.applied, key)
+	}
+	for name, w := range want {
+		key := prefix + name
+		have, ok := h.applied[key]
+		if !ok {
+			run(fmt.Sprintf("add server %s %s %s", key, w.addr, w.check))
+			run("enable health " + key)
+		}
+		if !ok || have.ready != w.ready {
+			state := "drain"
+			if w.ready {
+				state = "ready"
+			}
+			run("set server " + key + " state " + state)
+		}
+		h.applied[key] = w
+	}
+	return errs
+}
+
+// stop ends the master and its workers (their process group).
+func (h *haproxy) stop() {
+	if h == nil || h.cmd == nil || h.cmd.Process == nil {
+		return
+	}
+	pgid := h.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-h.exited:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-h.exited
+	}
+}
+
+func (h *haproxy) pid() int {
+	select {
+	case <-h.exited:
+		return 0
+	default:
+		return h.cmd.Process.Pid
+	}
+}

@@ -1,0 +1,234 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+)
+
+// targetGroup is the sandbox's view of one target group: moto's settings and
+// the real health of each target, as AWS reports it.
+type targetGroup struct {
+	arn, name  string
+	port       int32
+	hc         healthCheck
+	deregDelay time.Duration // emulated
+	lbARNs     []string
+	targets    map[string]*target // "id:port"
+	requests   int64              // HAProxy sessions seen so far, for RequestCountPerTarget
+}
+
+type healthCheck struct {
+	path, matcher, port string
+	interval, timeout   time.Duration // emulated
+	healthy, unhealthy  int
+}
+
+// target follows AWS's state machine: initial until HealthyThreshold passes
+// (or UnhealthyThreshold failures), then healthy or unhealthy, and draining
+// for the deregistration delay after it leaves the group.
+type target struct {
+	id                  string
+	port                int32
+	state, reason, desc string
+	succ, fail          int
+	checked             bool
+	drainUntil          time.Time
+	stop                chan struct{}
+}
+
+func targetKey(id string, port int32) string { return fmt.Sprintf("%s:%d", id, port) }
+
+func (tg *targetGroup) stopProbes() {
+	for _, t := range tg.targets {
+		t.stopProbe()
+	}
+}
+
+func (t *target) stopProbe() {
+	if t.stop != nil {
+		close(t.stop)
+		t.stop = nil
+	}
+}
+
+// probe runs the target group's health check against one target until stopped.
+func (s *Sandbox) probe(tg *targetGroup, t *target, stop chan struct{}) {
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for {
+		s.mu.Lock()
+		hc := tg.hc
+		in := s.instances[t.id]
+		s.mu.Unlock()
+		select {
+		case <-stop:
+			return
+		case <-time.After(max(s.emu(hc.interval), 100*time.Millisecond)):
+		}
+		var addr string
+		if in != nil {
+			addr = in.URL()
+		}
+		ok, reason, desc := s.check(client, addr, hc)
+		s.mu.Lock()
+		if t.stop == stop {
+			t.record(ok, reason, desc, hc)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// check performs one health check and classifies a failure with AWS's reason code.
+func (s *Sandbox) check(client *http.Client, addr string, hc healthCheck) (bool, string, string) {
+	if addr == "" {
+		return false, "Target.FailedHealthChecks", "Health checks failed"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), max(s.emu(hc.timeout), 250*time.Millisecond))
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, addr+hc.path, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		var ne net.Error
+		if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+			return false, "Target.Timeout", "Request timed out"
+		}
+		return false, "Target.FailedHealthChecks", "Health checks failed"
+	}
+	resp.Body.Close()
+	if !matches(hc.matcher, resp.StatusCode) {
+		return false, "Target.ResponseCodeMismatch", fmt.Sprintf("Health checks failed with these codes: [%d]", resp.StatusCode)
+	}
+	return true, "", ""
+}
+
+func (t *target) record(ok bool, reason, desc string, hc healthCheck) {
+	if t.state == "draining" {
+		return
+	}
+	t.checked = true
+	if ok {
+		t.succ, t.fail = t.succ+1, 0
+		if t.succ >= hc.healthy {
+			t.state, t.reason, t.desc = "healthy", "", ""
+		}
+	} else {
+		t.succ, t.fail = 0, t.fail+1
+		if t.fail >= hc.unhealthy || t.state == "unhealthy" {
+			t.state, t.reason, t.desc = "unhealthy", reason, desc
+		}
+	}
+	if t.state == "initial" {
+		t.reason, t.desc = "Elb.InitialHealthChecking", "Initial health checking in progress"
+	}
+}
+
+// matches reports whether code satisfies an ELB matcher such as "200",
+// "200,202" or "200-299".
+func matches(matcher string, code int) bool {
+	if matcher == "" {
+		matcher = "200"
+	}
+	for _, part := range strings.Split(matcher, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		l, err := strconv.Atoi(lo)
+		if err != nil {
+			continue
+		}
+		h := l
+		if isRange {
+			if h, err = strconv.Atoi(hi); err != nil {
+				continue
+			}
+		}
+		if code >= l && code <= h {
+			return true
+		}
+	}
+	return false
+}
+
+// describeTargetHealth answers with real health: membership from moto (so
+// it is never stale), health from the sandbox's checks, plus the targets
+// still draining after deregistration, which moto has already forgotten.
+func (s *Sandbox) describeTargetHealth(w http.ResponseWriter, p url.Values) bool {
+	ctx := context.Background()
+	arn := p.Get("TargetGroupArn")
+	in := &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(arn)}
+	ids, ports := members(p, "Targets", "Id"), map[string]string{}
+	for i, id := range ids {
+		in.Targets = append(in.Targets, elbtypes.TargetDescription{Id: aws.String(id)})
+		if port := p.Get(fmt.Sprintf("Targets.member.%d.Port", i+1)); port != "" {
+			ports[id] = port
+		}
+	}
+	out, err := s.aws.elb.DescribeTargetHealth(ctx, in)
+	if err != nil {
+		replyError(w, http.StatusBadRequest, "TargetGroupNotFound", err.Error())
+		return true
+	}
+	type row struct {
+		id, state, reason, desc string
+		port                    int32
+	}
+	var rows []row
+	seen := map[string]bool{}
+	s.mu.Lock()
+	tg := s.tgs[arn]
+	for _, d := range out.TargetHealthDescriptions {
+		id, port := aws.ToString(d.Target.Id), aws.ToInt32(d.Target.Port)
+		r := row{id: id, port: port, state: "initial", reason: "Elb.RegistrationInProgress", desc: "Target registration is in progress"}
+		if tg != nil {
+			if t := tg.targets[targetKey(id, port)]; t != nil && (t.checked || t.state == "draining") {
+				r.state, r.reason, r.desc = t.state, t.reason, t.desc
+			}
+			if len(tg.lbARNs) == 0 && r.state != "draining" {
+				r.state, r.reason, r.desc = "unused", "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer"
+			}
+		}
+		seen[targetKey(id, port)] = true
+		rows = append(rows, r)
+	}
+	if tg != nil {
+		for key, t := range tg.targets {
+			wanted := len(ids) == 0
+			for _, id := range ids {
+				wanted = wanted || id == t.id
+			}
+			if t.state == "draining" && !seen[key] && wanted {
+				rows = append(rows, row{id: t.id, port: t.port, state: t.state, reason: t.reason, desc: t.desc})
+			}
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(rows, func(i, j int) bool { return rows[i].id < rows[j].id })
+	reply(w, nsELB, "DescribeTargetHealth", func(x *xw) {
+		x.open("TargetHealthDescriptions")
+		for _, r := range rows {
+			x.open("member")
+			x.elem("HealthCheckPort", strconv.Itoa(int(r.port)))
+			x.open("Target")
+			x.elem("Id", r.id)
+			x.elem("Port", strconv.Itoa(int(r.port)))
+			x.close("Target")
+			x.open("TargetHealth")
+			x.elem("State", r.state)
+			x.optional("Reason", r.reason)
+			x.optional("Description", r.desc)
+			x.close("TargetHealth")
+			x.close("member")
+		}
+		x.close("TargetHealthDescriptions")
+	})
+	return true
+}

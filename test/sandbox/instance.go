@@ -1,0 +1,247 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// instance is one EC2 instance of an Auto Scaling group: a process of the
+// example app behind a "network interface" (nic) the sandbox controls for
+// failure injection.
+type instance struct {
+	id, asg, az string
+	nic         *nic
+	appPort     int
+	env         []string
+	binary      string
+	logPath     string
+	launched    time.Time // first seen in moto: the grace period and warmup count from here
+
+	mu        sync.Mutex
+	cmd       *exec.Cmd
+	exited    chan struct{}
+	state     string // booting, running, stopped (app killed), draining, terminated
+	goneSince time.Time
+}
+
+func newInstance(id, asg, az, binary, dir string, env []string) (*instance, error) {
+	appPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	n, err := newNIC(appPort)
+	if err != nil {
+		return nil, err
+	}
+	return &instance{id: id, asg: asg, az: az, nic: n, appPort: appPort, binary: binary, env: env,
+		logPath: filepath.Join(dir, id+".log"), launched: time.Now(), state: "booting"}, nil
+}
+
+// URL is where the instance answers, as its private IP would.
+func (in *instance) URL() string { return fmt.Sprintf("http://127.0.0.1:%d", in.nic.port) }
+
+// boot waits the emulated boot time, then starts the app, unless the
+// instance was terminated meanwhile.
+func (in *instance) boot(ctx context.Context, delay time.Duration) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(delay):
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.state != "booting" {
+		return
+	}
+	if err := in.startLocked(); err != nil {
+		in.state = "stopped"
+		return
+	}
+	in.state = "running"
+}
+
+func (in *instance) startLocked() error {
+	logFile, err := os.OpenFile(in.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(in.binary)
+	cmd.Env = append(append(os.Environ(), in.env...), "HAWEBAPP_PORT="+strconv.Itoa(in.appPort), "HAWEBAPP_LISTEN_HOST=127.0.0.1")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Own process group (Stop reaches any child) and SIGKILL if the sandbox dies.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return err
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); logFile.Close(); close(exited) }()
+	in.cmd, in.exited = cmd, exited
+	return nil
+}
+
+// kill ends the app abruptly (failure injection); the instance stays
+// "running" as far as EC2 knows, as a crashed service would.
+func (in *instance) kill() {
+	in.mu.Lock()
+	cmd, exited := in.cmd, in.exited
+	if in.state == "running" {
+		in.state = "stopped"
+	}
+	in.mu.Unlock()
+	if cmd != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	}
+}
+
+// recover restarts a killed app.
+func (in *instance) recover() error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.state != "stopped" {
+		return nil
+	}
+	if err := in.startLocked(); err != nil {
+		return err
+	}
+	in.state = "running"
+	return nil
+}
+
+// terminate stops the app the way EC2 shutdown does: SIGTERM (the app
+// drains), SIGKILL after grace; then the nic goes.
+func (in *instance) terminate(grace time.Duration) {
+	in.mu.Lock()
+	cmd, exited := in.cmd, in.exited
+	in.state = "terminated"
+	in.mu.Unlock()
+	if cmd != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(grace):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+	}
+	in.nic.close()
+}
+
+func (in *instance) snapshot() (state string, pid int) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.cmd != nil {
+		select {
+		case <-in.exited:
+		default:
+			pid = in.cmd.Process.Pid
+		}
+	}
+	return in.state, pid
+}
+
+// nic forwards TCP from the instance's address to its app, and can black-hole
+// (a zone outage: connections hang, health checks time out) or delay (a slow
+// instance) new connections. A dead app resets connections, as a closed port
+// does.
+type nic struct {
+	ln        net.Listener
+	port      int
+	appPort   int
+	blackhole atomic.Bool
+	delayMs   atomic.Int64
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func newNIC(appPort int) (*nic, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	n := &nic{ln: ln, port: ln.Addr().(*net.TCPAddr).Port, appPort: appPort, conns: map[net.Conn]struct{}{}}
+	go n.serve()
+	return n, nil
+}
+
+func (n *nic) serve() {
+	for {
+		c, err := n.ln.Accept()
+		if err != nil {
+			return
+		}
+		n.track(c, true)
+		go n.handle(c)
+	}
+}
+
+func (n *nic) track(c net.Conn, add bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if add {
+		n.conns[c] = struct{}{}
+	} else {
+		delete(n.conns, c)
+	}
+}
+
+func (n *nic) handle(c net.Conn) {
+	defer n.track(c, false)
+	defer c.Close()
+	if n.blackhole.Load() {
+		_, _ = io.Copy(io.Discard, c) // hold until the client gives up
+		return
+	}
+	if d := n.delayMs.Load(); d > 0 {
+		time.Sleep(time.Duration(d) * time.Millisecond)
+	}
+	app, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", n.appPort), time.Second)
+	if err != nil {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // RST, like a closed port
+		}
+		return
+	}
+	defer app.Close()
+	done := make(chan struct{}, 2)
+	go func() { _, _ = io.Copy(app, c); closeWrite(app); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(c, app); closeWrite(c); done <- struct{}{} }()
+	<-done
+	<-done
+}
+
+func closeWrite(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+}
+
+func (n *nic) close() {
+	_ = n.ln.Close()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for c := range n.conns {
+		_ = c.Close()
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

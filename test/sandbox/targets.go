@@ -1,0 +1,276 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+)
+
+// loadBalancer is an ALB served by HAProxy: each listener on its own
+// loopback port, stable for the load balancer's life.
+type loadBalancer struct {
+	arn, name, dns string
+	ports          map[string]int // listener ARN -> local port
+}
+
+// syncTargetGroups keeps target-group membership following the ASGs (moto
+// leaves terminated instances registered) and the sandbox's health records
+// following membership: new targets start initial, deregistered ones drain.
+func (s *Sandbox) syncTargetGroups(ctx context.Context, obs *observed) {
+	want := map[string]map[string]bool{} // TG -> instances its ASGs run
+	for _, g := range obs.groups {
+		for _, arn := range g.TargetGroupARNs {
+			if want[arn] == nil {
+				want[arn] = map[string]bool{}
+			}
+			for _, i := range g.Instances {
+				if live(i) {
+					want[arn][aws.ToString(i.InstanceId)] = true
+				}
+			}
+		}
+	}
+	now := time.Now()
+	present := map[string]bool{}
+	for _, t := range obs.tgs {
+		arn := aws.ToString(t.TargetGroupArn)
+		present[arn] = true
+		registered := map[string]int32{}
+		var stale []elbtypes.TargetDescription
+		s.mu.Lock()
+		for _, m := range obs.members[arn] {
+			id := aws.ToString(m.Target.Id)
+			if in := s.instances[id]; in != nil && !in.goneSince.IsZero() {
+				stale = append(stale, elbtypes.TargetDescription{Id: m.Target.Id, Port: m.Target.Port})
+				continue
+			}
+			registered[id] = aws.ToInt32(m.Target.Port)
+		}
+		s.mu.Unlock()
+		var missing []elbtypes.TargetDescription
+		for id := range want[arn] {
+			if _, ok := registered[id]; !ok {
+				missing = append(missing, elbtypes.TargetDescription{Id: aws.String(id), Port: t.Port})
+				registered[id] = aws.ToInt32(t.Port)
+			}
+		}
+		if len(stale) > 0 {
+			if _, err := s.aws.elb.DeregisterTargets(ctx, &elb.DeregisterTargetsInput{TargetGroupArn: t.TargetGroupArn, Targets: stale}); err != nil {
+				s.logf("deregister terminated targets: %v", err)
+			}
+		}
+		if len(missing) > 0 {
+			if _, err := s.aws.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: t.TargetGroupArn, Targets: missing}); err != nil {
+				s.logf("register ASG instances: %v", err)
+			}
+		}
+
+		s.mu.Lock()
+		tg := s.tgs[arn]
+		if tg == nil {
+			tg = &targetGroup{arn: arn, name: aws.ToString(t.TargetGroupName), targets: map[string]*target{}}
+			s.tgs[arn] = tg
+		}
+		tg.port, tg.lbARNs = aws.ToInt32(t.Port), t.LoadBalancerArns
+		tg.hc = healthCheck{path: aws.ToString(t.HealthCheckPath), port: aws.ToString(t.HealthCheckPort),
+			interval: seconds(t.HealthCheckIntervalSeconds, 30), timeout: seconds(t.HealthCheckTimeoutSeconds, 5),
+			healthy: int(aws.ToInt32(t.HealthyThresholdCount)), unhealthy: int(aws.ToInt32(t.UnhealthyThresholdCount))}
+		if t.Matcher != nil {
+			tg.hc.matcher = aws.ToString(t.Matcher.HttpCode)
+		}
+		if tg.hc.path == "" {
+			tg.hc.path = "/"
+		}
+		tg.hc.healthy, tg.hc.unhealthy = max(tg.hc.healthy, 1), max(tg.hc.unhealthy, 1)
+		tg.deregDelay = 300 * time.Second
+		if v, err := strconv.Atoi(obs.tgAttrs[arn]["deregistration_delay.timeout_seconds"]); err == nil {
+			tg.deregDelay = time.Duration(v) * time.Second
+		}
+		for id, port := range registered {
+			key := targetKey(id, port)
+			if tg.targets[key] == nil {
+				stop := make(chan struct{})
+				tt := &target{id: id, port: port, state: "initial", reason: "Elb.RegistrationInProgress", desc: "Target registration is in progress", stop: stop}
+				tg.targets[key] = tt
+				go s.probe(tg, tt, stop)
+			}
+		}
+		for key, tt := range tg.targets {
+			if _, ok := registered[tt.id]; ok && tt.state != "draining" {
+				continue
+			}
+			switch {
+			case tt.state != "draining":
+				tt.state, tt.reason, tt.desc = "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress"
+				tt.drainUntil = now.Add(s.emu(tg.deregDelay))
+			case now.After(tt.drainUntil):
+				tt.stopProbe()
+				delete(tg.targets, key)
+			}
+		}
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for arn, tg := range s.tgs {
+		if !present[arn] {
+			tg.stopProbes()
+			delete(s.tgs, arn)
+		}
+	}
+	// A terminated instance's process stops once no target group still drains it.
+	for id, in := range s.instances {
+		if in.goneSince.IsZero() {
+			continue
+		}
+		busy := false
+		for _, tg := range s.tgs {
+			for _, t := range tg.targets {
+				busy = busy || t.id == id
+			}
+		}
+		if !busy || now.Sub(in.goneSince) > 10*time.Minute {
+			delete(s.instances, id)
+			go in.terminate(10 * time.Second)
+		}
+	}
+}
+
+func seconds(v *int32, def int32) time.Duration {
+	if v == nil || *v == 0 {
+		return time.Duration(def) * time.Second
+	}
+	return time.Duration(*v) * time.Second
+}
+
+func shortName(prefix, arn string) string {
+	h := sha1.Sum([]byte(arn))
+	return prefix + hex.EncodeToString(h[:6])
+}
+
+var serverNameUnsafe = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
+
+// syncHAProxy renders listeners and target groups as HAProxy configuration
+// (reloading only when it changed) and pushes targets through the runtime API.
+func (s *Sandbox) syncHAProxy(ctx context.Context, obs *observed) error {
+	var b strings.Builder
+	b.WriteString(s.hap.base)
+	s.mu.Lock()
+	present := map[string]bool{}
+	for _, l := range obs.lbs {
+		arn := aws.ToString(l.LoadBalancerArn)
+		present[arn] = true
+		lb := s.lbs[arn]
+		if lb == nil {
+			lb = &loadBalancer{arn: arn, name: aws.ToString(l.LoadBalancerName), dns: aws.ToString(l.DNSName), ports: map[string]int{}}
+			s.lbs[arn] = lb
+		}
+		ls := obs.listeners[arn]
+		sort.Slice(ls, func(i, j int) bool { return aws.ToInt32(ls[i].Port) < aws.ToInt32(ls[j].Port) })
+		for _, li := range ls {
+			larn := aws.ToString(li.ListenerArn)
+			if lb.ports[larn] == 0 {
+				p, err := freePort()
+				if err != nil {
+					s.mu.Unlock()
+					return err
+				}
+				lb.ports[larn] = p
+			}
+			fmt.Fprintf(&b, "frontend %s\n  bind 127.0.0.1:%d\n  option forwardfor\n", shortName("l_", larn), lb.ports[larn])
+			writeActions(&b, li.DefaultActions)
+		}
+	}
+	for arn := range s.lbs {
+		if !present[arn] {
+			delete(s.lbs, arn)
+		}
+	}
+	wants := map[string]map[string]server{}
+	for _, tg := range s.tgs {
+		backend := shortName("tg_", tg.arn)
+		fmt.Fprintf(&b, "backend %s\n  balance roundrobin\n  option httpchk GET %s\n  http-check expect rstatus %s\n  timeout check %dms\n",
+			backend, tg.hc.path, matcherRegexp(tg.hc.matcher), max(s.emu(tg.hc.timeout), 250*time.Millisecond).Milliseconds())
+		check := fmt.Sprintf("check inter %dms fall %d rise %d", max(s.emu(tg.hc.interval), 100*time.Millisecond).Milliseconds(), tg.hc.unhealthy, tg.hc.healthy)
+		want := map[string]server{}
+		for _, t := range tg.targets {
+			in := s.instances[t.id]
+			if in == nil {
+				continue
+			}
+			name := serverNameUnsafe.ReplaceAllString(fmt.Sprintf("%s_%d", t.id, t.port), "_")
+			want[name] = server{addr: fmt.Sprintf("127.0.0.1:%d", in.nic.port), ready: t.state == "healthy", check: check}
+		}
+		wants[backend] = want
+	}
+	s.mu.Unlock()
+	if err := s.hap.apply(ctx, b.String()); err != nil {
+		return err
+	}
+	for backend, want := range wants {
+		for _, err := range s.hap.syncServers(backend, want) {
+			s.logf("%v", err)
+		}
+	}
+	return nil
+}
+
+// writeActions turns a listener's default actions into HAProxy rules.
+func writeActions(b *strings.Builder, actions []elbtypes.Action) {
+	sort.Slice(actions, func(i, j int) bool { return aws.ToInt32(actions[i].Order) < aws.ToInt32(actions[j].Order) })
+	for _, a := range actions {
+		switch a.Type {
+		case elbtypes.ActionTypeEnumForward:
+			arn := aws.ToString(a.TargetGroupArn)
+			if arn == "" && a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) > 0 {
+				arn = aws.ToString(a.ForwardConfig.TargetGroups[0].TargetGroupArn)
+			}
+			fmt.Fprintf(b, "  default_backend %s\n", shortName("tg_", arn))
+			return
+		case elbtypes.ActionTypeEnumFixedResponse:
+			if c := a.FixedResponseConfig; c != nil {
+				fmt.Fprintf(b, "  http-request return status %s content-type %q string %q\n", aws.ToString(c.StatusCode),
+					firstNonEmpty(aws.ToString(c.ContentType), "text/plain"), aws.ToString(c.MessageBody))
+				return
+			}
+		case elbtypes.ActionTypeEnumRedirect:
+			if c := a.RedirectConfig; c != nil {
+				code := strings.TrimPrefix(string(c.StatusCode), "HTTP_")
+				fmt.Fprintf(b, "  http-request redirect scheme %s code %s\n", strings.ToLower(firstNonEmpty(aws.ToString(c.Protocol), "https")), code)
+				return
+			}
+		}
+	}
+	b.WriteString("  http-request return status 503\n")
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// matcherRegexp turns an ELB matcher ("200", "200,202", "200-299") into a
+// status regexp for http-check.
+func matcherRegexp(m string) string {
+	var codes []string
+	for c := 100; c < 600; c++ {
+		if matches(m, c) {
+			codes = append(codes, strconv.Itoa(c))
+		}
+	}
+	return "^(" + strings.Join(codes, "|") + ")$"
+}
