@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -25,7 +24,6 @@ type awsClients struct {
 	rds *rds.Client
 	sm  *secretsmanager.Client
 	sns *sns.Client
-	cw  *cloudwatch.Client
 }
 
 func newAWSClients(ctx context.Context, endpoint, region string) (*awsClients, error) {
@@ -34,7 +32,7 @@ func newAWSClients(ctx context.Context, endpoint, region string) (*awsClients, e
 		return nil, err
 	}
 	return &awsClients{asg: autoscaling.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
-		rds: rds.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg), cw: cloudwatch.NewFromConfig(cfg)}, nil
+		rds: rds.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg)}, nil
 }
 
 // AWSConfig is an SDK config for an endpoint with dummy credentials, for

@@ -11,8 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 )
 
 // trackingState is one target-tracking policy's alarm history: consecutive
@@ -134,25 +132,18 @@ func cpuSeconds(pid int) float64 {
 
 func (s *Sandbox) publishMetrics(ctx context.Context, perTarget, cpu map[string]float64) {
 	now := time.Now()
-	var data []cwtypes.MetricDatum
+	var alb, ec2 []datum
 	for arn, v := range perTarget {
-		data = append(data, cwtypes.MetricDatum{MetricName: aws.String("RequestCountPerTarget"), Value: aws.Float64(v), Timestamp: aws.Time(now),
-			Unit: cwtypes.StandardUnitCount, Dimensions: []cwtypes.Dimension{{Name: aws.String("TargetGroup"), Value: aws.String(tgDimension(arn))}}})
+		alb = append(alb, datum{name: "RequestCountPerTarget", unit: "Count", dimName: "TargetGroup", dimValue: tgDimension(arn), value: v, at: now})
 	}
-	if len(data) > 0 {
-		if _, err := s.aws.cw.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("AWS/ApplicationELB"), MetricData: data}); err != nil {
-			s.logf("put ALB metrics: %v", err)
-		}
-	}
-	data = nil
 	for asg, v := range cpu {
-		data = append(data, cwtypes.MetricDatum{MetricName: aws.String("CPUUtilization"), Value: aws.Float64(v), Timestamp: aws.Time(now),
-			Unit: cwtypes.StandardUnitPercent, Dimensions: []cwtypes.Dimension{{Name: aws.String("AutoScalingGroupName"), Value: aws.String(asg)}}})
+		ec2 = append(ec2, datum{name: "CPUUtilization", unit: "Percent", dimName: "AutoScalingGroupName", dimValue: asg, value: v, at: now})
 	}
-	if len(data) > 0 {
-		if _, err := s.aws.cw.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("AWS/EC2"), MetricData: data}); err != nil {
-			s.logf("put EC2 metrics: %v", err)
-		}
+	if err := s.putMetricData(ctx, "AWS/ApplicationELB", alb); err != nil {
+		s.logf("put ALB metrics: %v", err)
+	}
+	if err := s.putMetricData(ctx, "AWS/EC2", ec2); err != nil {
+		s.logf("put EC2 metrics: %v", err)
 	}
 }
 
@@ -172,7 +163,7 @@ func (s *Sandbox) evaluateTracking(ctx context.Context, perTarget, cpu map[strin
 	}
 	for _, p := range out.ScalingPolicies {
 		cfg := p.TargetTrackingConfiguration
-		if cfg == nil || cfg.PredefinedMetricSpecification == nil || aws.ToBool(p.Enabled) == false && p.Enabled != nil {
+		if cfg == nil || cfg.PredefinedMetricSpecification == nil || (p.Enabled != nil && !*p.Enabled) {
 			continue
 		}
 		asg := aws.ToString(p.AutoScalingGroupName)

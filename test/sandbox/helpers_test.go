@@ -1,0 +1,254 @@
+package sandbox_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+)
+
+// startSandbox starts a sandbox for one test; its cleanup stops it and
+// proves that no process it started is still alive.
+func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
+	t.Helper()
+	if err := sandbox.Check(); err != nil {
+		t.Skipf("sandbox prerequisites missing: %v", err)
+	}
+	opts.Logf = t.Logf
+	sb, err := sandbox.Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		st, err := sb.Client().State(context.Background())
+		sb.Stop()
+		if err != nil {
+			t.Errorf("state before stop: %v", err)
+			return
+		}
+		if len(st.Processes) == 0 {
+			t.Errorf("the sandbox reported no processes")
+		}
+		for _, p := range st.Processes {
+			if alive(p.PID) {
+				t.Errorf("%s (pid %d) outlived the sandbox", p.Kind, p.PID)
+			}
+		}
+	})
+	return sb
+}
+
+func alive(pid int) bool {
+	return pid > 0 && !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
+// eventually polls cond with backoff until it holds or the deadline passes;
+// cond returns what it saw, for the failure message.
+func eventually(t *testing.T, what string, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var seen string
+	for delay := 50 * time.Millisecond; ; delay = min(delay*2, time.Second) {
+		var ok bool
+		if ok, seen = cond(); ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s; last seen: %s", timeout, what, seen)
+		}
+		time.Sleep(delay)
+	}
+}
+
+// stack is an HA web app set up by hand with SDK calls, as the provider would:
+// VPC, a subnet per zone, ALB, target group, listener, launch template and
+// one Auto Scaling group per zone.
+type stack struct {
+	t       *testing.T
+	sb      *sandbox.Sandbox
+	ec2     *ec2.Client
+	elb     *elb.Client
+	asg     *autoscaling.Client
+	cfg     aws.Config
+	lbARN   string
+	tgARN   string
+	groups  map[string]string // zone -> ASG name
+	subnets map[string]string
+}
+
+type stackSpec struct {
+	name            string
+	zones           []string
+	perZone         int32 // desired per zone; min is the same unless minPerZone is set
+	minPerZone      *int32
+	maxPerZone      int32
+	healthCheckType string // EC2 (default) or ELB
+	grace           int32
+	userData        string
+	deregDelay      int
+}
+
+func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{t: t, sb: sb, cfg: cfg, ec2: ec2.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), asg: autoscaling.NewFromConfig(cfg),
+		groups: map[string]string{}, subnets: map[string]string{}}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	vpc, err := s.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	must(err)
+	var subnetIDs []string
+	for i, z := range spec.zones {
+		sn, err := s.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(z), CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/24", i))})
+		must(err)
+		s.subnets[z] = *sn.Subnet.SubnetId
+		subnetIDs = append(subnetIDs, *sn.Subnet.SubnetId)
+	}
+	lb, err := s.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(spec.name), Subnets: subnetIDs})
+	must(err)
+	s.lbARN = *lb.LoadBalancers[0].LoadBalancerArn
+	tg, err := s.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String(spec.name), Port: aws.Int32(8080), Protocol: elbtypes.ProtocolEnumHttp,
+		VpcId: vpc.Vpc.VpcId, TargetType: elbtypes.TargetTypeEnumInstance, HealthCheckPath: aws.String("/health"),
+		HealthCheckIntervalSeconds: aws.Int32(5), HealthCheckTimeoutSeconds: aws.Int32(4), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(2),
+		Matcher: &elbtypes.Matcher{HttpCode: aws.String("200")}})
+	must(err)
+	s.tgARN = *tg.TargetGroups[0].TargetGroupArn
+	delay := spec.deregDelay
+	if delay == 0 {
+		delay = 20
+	}
+	_, err = s.elb.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(s.tgARN),
+		Attributes: []elbtypes.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String(strconv.Itoa(delay))}}})
+	must(err)
+	_, err = s.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: aws.String(s.lbARN), Port: aws.Int32(80), Protocol: elbtypes.ProtocolEnumHttp,
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(s.tgARN)}}})
+	must(err)
+	_, err = s.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String(spec.name), LaunchTemplateData: &ec2types.RequestLaunchTemplateData{
+		ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small, UserData: aws.String(base64.StdEncoding.EncodeToString([]byte(spec.userData)))}})
+	must(err)
+	hc := spec.healthCheckType
+	if hc == "" {
+		hc = "EC2"
+	}
+	for _, z := range spec.zones {
+		name := spec.name + "-" + z
+		minSize := spec.perZone
+		if spec.minPerZone != nil {
+			minSize = *spec.minPerZone
+		}
+		_, err := s.asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String(name),
+			MinSize: aws.Int32(minSize), MaxSize: aws.Int32(max(spec.maxPerZone, spec.perZone)), DesiredCapacity: aws.Int32(spec.perZone),
+			VPCZoneIdentifier: aws.String(s.subnets[z]), TargetGroupARNs: []string{s.tgARN}, HealthCheckType: aws.String(hc),
+			HealthCheckGracePeriod: aws.Int32(spec.grace), DefaultInstanceWarmup: aws.Int32(10),
+			LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String(spec.name), Version: aws.String("1")}})
+		must(err)
+		s.groups[z] = name
+	}
+	return s
+}
+
+// health reads DescribeTargetHealth through the endpoint: id -> state/reason.
+func (s *stack) health() map[string]elbtypes.TargetHealth {
+	out, err := s.elb.DescribeTargetHealth(context.Background(), &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(s.tgARN)})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	m := map[string]elbtypes.TargetHealth{}
+	for _, d := range out.TargetHealthDescriptions {
+		m[*d.Target.Id] = *d.TargetHealth
+	}
+	return m
+}
+
+func describeHealth(m map[string]elbtypes.TargetHealth) string {
+	var parts []string
+	for id, h := range m {
+		parts = append(parts, fmt.Sprintf("%s=%s/%s", id, h.State, h.Reason))
+	}
+	return strings.Join(parts, " ")
+}
+
+// waitHealthy waits until n targets are healthy and returns their IDs.
+func (s *stack) waitHealthy(n int) []string {
+	s.t.Helper()
+	var ids []string
+	eventually(s.t, fmt.Sprintf("%d healthy targets", n), 60*time.Second, func() (bool, string) {
+		h := s.health()
+		ids = ids[:0]
+		for id, th := range h {
+			if th.State == elbtypes.TargetHealthStateEnumHealthy {
+				ids = append(ids, id)
+			}
+		}
+		return len(ids) == n && len(h) == n, describeHealth(h)
+	})
+	return ids
+}
+
+// url is the load balancer's local URL from the admin API.
+func (s *stack) url() string {
+	s.t.Helper()
+	var u string
+	eventually(s.t, "the load balancer to be served", 30*time.Second, func() (bool, string) {
+		st, err := s.sb.Client().State(context.Background())
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, lb := range st.LoadBalancers {
+			if lb.ARN == s.lbARN && lb.URL != "" {
+				u = lb.URL
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", st.LoadBalancers)
+	})
+	return u
+}
+
+// get fetches path through the load balancer: status and serving instance.
+func get(url string) (int, string, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Header.Get("X-Instance-Id"), nil
+}
+
+func (s *stack) instances(zone string) []string {
+	out, err := s.asg.DescribeAutoScalingGroups(context.Background(), &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{s.groups[zone]}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var ids []string
+	for _, i := range out.AutoScalingGroups[0].Instances {
+		ids = append(ids, *i.InstanceId)
+	}
+	return ids
+}
