@@ -254,7 +254,11 @@ func groupDrift(g *astypes.AutoScalingGroup, props blueprint.AutoScalingGroupPro
 	num("min size", g.MinSize, props.Min)
 	num("max size", g.MaxSize, props.Max)
 	num("health check grace period", g.HealthCheckGracePeriod, props.GracePeriod)
-	num("default instance warmup", g.DefaultInstanceWarmup, props.DefaultWarmup)
+	// A group without a default warmup does not report one: compare only a
+	// reported value (clearing it out of band then goes unseen).
+	if g.DefaultInstanceWarmup != nil {
+		num("default instance warmup", g.DefaultInstanceWarmup, props.DefaultWarmup)
+	}
 	if v := aws.ToString(g.HealthCheckType); v != props.HealthCheckType {
 		drift = append(drift, fmt.Sprintf("health check type %s, want %s", v, props.HealthCheckType))
 	}

@@ -1,0 +1,142 @@
+package cloud
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
+)
+
+// endpoint is the one emulator every test in the package shares; tests
+// keep apart by stack name and VPC.
+var endpoint string
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if err := motoserver.Check("python3"); err != nil {
+		fmt.Fprintln(os.Stderr, "skipping internal/cloud tests:", err)
+		return 0
+	}
+	s, err := motoserver.Start(context.Background(), motoserver.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer s.Stop()
+	endpoint = s.URL
+	return m.Run()
+}
+
+// callCounter counts API operations (not retries) by name.
+type callCounter struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+func (c *callCounter) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ops = nil
+}
+
+func (c *callCounter) calls() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.ops...)
+}
+
+func (c *callCounter) middleware(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("hawebappCallCounter",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			c.mu.Lock()
+			c.ops = append(c.ops, awsmiddleware.GetServiceID(ctx)+"."+awsmiddleware.GetOperationName(ctx))
+			c.mu.Unlock()
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
+}
+
+// testConfig is an SDK configuration for the shared emulator.
+func testConfig(t *testing.T, counter *callCounter) aws.Config {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(endpoint),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counter != nil {
+		cfg.APIOptions = append(cfg.APIOptions, counter.middleware)
+	}
+	return cfg
+}
+
+// network is a VPC with one subnet in each of three zones.
+type network struct {
+	vpcID, cidr string
+	subnets     []blueprint.Subnet
+}
+
+var zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
+
+func newNetwork(t *testing.T, cfg aws.Config, second byte) network {
+	t.Helper()
+	ctx := t.Context()
+	client := ec2.NewFromConfig(cfg)
+	cidr := fmt.Sprintf("10.%d.0.0/16", second)
+	vpc, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(cidr)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := network{vpcID: aws.ToString(vpc.Vpc.VpcId), cidr: cidr}
+	for i, z := range zones {
+		sn, err := client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(z),
+			CidrBlock: aws.String(fmt.Sprintf("10.%d.%d.0/24", second, i+1))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.subnets = append(n.subnets, blueprint.Subnet{ID: aws.ToString(sn.Subnet.SubnetId), Zone: z})
+	}
+	return n
+}
+
+// testImage is an image the emulator knows.
+const testImage = "ami-12c6146b"
+
+// fullSpec is a three-zone stack with a database and every knob set, as the
+// stack resource hands it over after applying defaults.
+func fullSpec(name string, n network) blueprint.Spec {
+	var lbSubnets []string
+	for _, s := range n.subnets {
+		lbSubnets = append(lbSubnets, s.ID)
+	}
+	return blueprint.Spec{
+		Name: name, VPCID: n.vpcID, VPCCIDR: n.cidr, AppSubnets: n.subnets, LBSubnetIDs: lbSubnets,
+		AllowedCIDRs: []string{"0.0.0.0/0"},
+		Listener:     blueprint.ListenerSpec{HTTPPort: 80, HTTPSPort: 443},
+		HealthCheck: blueprint.HealthCheckSpec{Path: "/healthz", Matcher: "200", Interval: 15, Timeout: 5,
+			HealthyThreshold: 2, UnhealthyThreshold: 3, GracePeriod: 60},
+		DeregistrationDelay: 30,
+		Instances: blueprint.InstancesSpec{ImageID: testImage, InstanceType: "t3.small", Port: 8080,
+			UserData: "#!/bin/sh\necho hello\n", RootVolumeSize: 16},
+		Capacity: blueprint.CapacitySpec{Min: 3, Desired: 3, Max: 6},
+		Scaling:  blueprint.ScalingSpec{Metric: blueprint.MetricRequestCountPerTarget, Target: 500, Warmup: 60},
+		Database: &blueprint.DatabaseSpec{Engine: "postgres", EngineVersion: "16.3", InstanceClass: "db.t3.micro",
+			AllocatedStorage: 20, MaxAllocatedStorage: 100, MultiAZ: true, BackupRetentionDays: 7, Port: 5432,
+			DBName: "app", Username: "app"},
+		WaitForHealthyTargets: true,
+		Tags:                  map[string]string{"team": "web"},
+	}
+}
