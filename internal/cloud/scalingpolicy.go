@@ -64,14 +64,19 @@ func (c scalingPolicies) update(ctx context.Context, p blueprint.Part, _ engine.
 	if err != nil {
 		return engine.Observation{}, err
 	}
-	out, err := c.asg.PutScalingPolicy(ctx, &autoscaling.PutScalingPolicyInput{
+	_, err = c.asg.PutScalingPolicy(ctx, &autoscaling.PutScalingPolicyInput{
 		AutoScalingGroupName: aws.String(group.Name), PolicyName: aws.String(p.Name), PolicyType: aws.String("TargetTrackingScaling"),
 		TargetTrackingConfiguration: cfg, EstimatedInstanceWarmup: aws.Int32(props.Warmup),
 	})
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("writing scaling policy (%s): %w", p.Name, err)
 	}
-	return newObservation(p, p.Name, group.Name, aws.ToString(out.PolicyARN), nil), nil
+	// Read it back: the observation then shows what AWS stored, ARN included.
+	pol, err := c.findPolicyByName(ctx, group.Name, p.Name)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	return policyObservation(p, pol, refs), nil
 }
 
 func (c scalingPolicies) delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {

@@ -213,16 +213,17 @@ func TestStackLifecycle(t *testing.T) {
 	})
 
 	t.Run("create adopts what exists", func(t *testing.T) {
+		obs := refsFrom(t, c, bp)
 		for _, p := range bp.Parts {
-			if p.Kind != blueprint.KindLoadBalancer && p.Kind != blueprint.KindSecurityGroup && p.Kind != blueprint.KindLaunchTemplate {
-				continue
-			}
-			o, err := c.Create(ctx, p, refsFrom(t, c, bp))
+			o, err := c.Create(ctx, p, obs)
 			if err != nil {
 				t.Fatalf("%s: %v", p.Key, err)
 			}
-			if o.ID != created[p.Key].ID {
-				t.Errorf("%s: adopted %s, want %s", p.Key, o.ID, created[p.Key].ID)
+			if want := obs[p.Key]; o.ID != want.ID || o.ARN != want.ARN || o.Name != want.Name {
+				t.Errorf("%s: adopted %s %s, want %s %s", p.Key, o.ID, o.ARN, want.ID, want.ARN)
+			}
+			if !o.UpToDate() {
+				t.Errorf("%s: adopted child reports drift %q", p.Key, o.Drift)
 			}
 		}
 		lbs, err := elbc.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
