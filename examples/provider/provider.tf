@@ -1,0 +1,22 @@
+# Every argument is optional: by default the provider reads the standard AWS
+# environment (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO,
+# instance or container roles, AWS_REGION, AWS_ENDPOINT_URL).
+provider "hawebapp" {
+  # region  = "eu-west-1"
+  # profile = "production"
+
+  # assume_role = {
+  #   role_arn     = "arn:aws:iam::123456789012:role/deployer"
+  #   session_name = "hawebapp"
+  # }
+
+  # Tags on every child of every stack, under each stack's own `tags`.
+  # default_tags = {
+  #   tags = {
+  #     owner = "platform"
+  #   }
+  # }
+
+  # max_retries = 25
+  # retry_mode  = "standard"
+}
