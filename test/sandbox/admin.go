@@ -89,8 +89,8 @@ func (s *Sandbox) state() State {
 	health := map[string]string{}
 	for _, tg := range s.tgs {
 		for _, t := range tg.targets {
-			if healthRank[t.state] > healthRank[health[t.id]] {
-				health[t.id] = t.state
+			if healthRank[t.view.state] > healthRank[health[t.id]] {
+				health[t.id] = t.view.state
 			}
 		}
 	}

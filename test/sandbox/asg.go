@@ -49,7 +49,7 @@ func (s *Sandbox) replaceUnhealthy(ctx context.Context, obs *observed) {
 			for _, arn := range g.TargetGroupARNs {
 				if tg := s.tgs[arn]; tg != nil {
 					for _, t := range tg.targets {
-						unhealthy = unhealthy || (t.id == id && t.state == "unhealthy")
+						unhealthy = unhealthy || (t.id == id && t.view.state == "unhealthy")
 					}
 				}
 			}

@@ -143,6 +143,13 @@ func (h *haproxy) apply(ctx context.Context, config string) error {
 	return nil
 }
 
+// has says whether the running configuration defines backend.
+func (h *haproxy) has(backend string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return strings.Contains(h.config, "backend "+backend+"\n")
+}
+
 // command runs one runtime API command.
 func (h *haproxy) command(cmd string) (string, error) {
 	c, err := net.DialTimeout("unix", h.sock, 2*time.Second)

@@ -46,6 +46,15 @@ type target struct {
 	checked             bool
 	drainUntil          time.Time
 	stop                chan struct{}
+	// view is what AWS APIs and the admin API report: the state last pushed
+	// to HAProxy, so a caller never sees "unhealthy" while the load balancer
+	// still sends to the target.
+	view targetView
+}
+
+type targetView struct {
+	state, reason, desc string
+	checked             bool
 }
 
 func targetKey(id string, port int32) string { return fmt.Sprintf("%s:%d", id, port) }
@@ -82,10 +91,16 @@ func (s *Sandbox) probe(tg *targetGroup, t *target, stop chan struct{}) {
 		}
 		ok, reason, desc := s.check(client, addr, hc)
 		s.mu.Lock()
+		changed := false
 		if t.stop == stop {
+			prev := t.state
 			t.record(ok, reason, desc, hc)
+			changed = t.state != prev || !t.view.checked
 		}
 		s.mu.Unlock()
+		if changed {
+			s.pushServers()
+		}
 	}
 }
 
@@ -189,8 +204,8 @@ func (s *Sandbox) describeTargetHealth(w http.ResponseWriter, p url.Values) bool
 		id, port := aws.ToString(d.Target.Id), aws.ToInt32(d.Target.Port)
 		r := row{id: id, port: port, state: "initial", reason: "Elb.RegistrationInProgress", desc: "Target registration is in progress"}
 		if tg != nil {
-			if t := tg.targets[targetKey(id, port)]; t != nil && (t.checked || t.state == "draining") {
-				r.state, r.reason, r.desc = t.state, t.reason, t.desc
+			if t := tg.targets[targetKey(id, port)]; t != nil && (t.view.checked || t.view.state == "draining") {
+				r.state, r.reason, r.desc = t.view.state, t.view.reason, t.view.desc
 			}
 			if len(tg.lbARNs) == 0 && r.state != "draining" {
 				r.state, r.reason, r.desc = "unused", "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer"
@@ -205,8 +220,8 @@ func (s *Sandbox) describeTargetHealth(w http.ResponseWriter, p url.Values) bool
 			for _, id := range ids {
 				wanted = wanted || id == t.id
 			}
-			if t.state == "draining" && !seen[key] && wanted {
-				rows = append(rows, row{id: t.id, port: t.port, state: t.state, reason: t.reason, desc: t.desc})
+			if t.view.state == "draining" && !seen[key] && wanted {
+				rows = append(rows, row{id: t.id, port: t.port, state: t.view.state, reason: t.view.reason, desc: t.view.desc})
 			}
 		}
 	}

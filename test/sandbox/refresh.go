@@ -196,7 +196,7 @@ func (s *Sandbox) readyLocked(g astypes.AutoScalingGroup, id string, warmup time
 		}
 		healthy := false
 		for _, t := range tg.targets {
-			healthy = healthy || (t.id == id && t.state == "healthy")
+			healthy = healthy || (t.id == id && t.view.state == "healthy")
 		}
 		if !healthy {
 			return false

@@ -71,6 +71,7 @@ type Sandbox struct {
 	hap   *haproxy
 	start time.Time
 
+	pushMu        sync.Mutex // serialises pushes to HAProxy (see pushServers)
 	mu            sync.Mutex
 	instances     map[string]*instance
 	lbs           map[string]*loadBalancer

@@ -71,7 +71,7 @@ func (s *Sandbox) requestMetrics() map[string]float64 {
 		tg.requests = row.sessions
 		healthy := 0
 		for _, t := range tg.targets {
-			if t.state == "healthy" {
+			if t.view.state == "healthy" {
 				healthy++
 			}
 		}

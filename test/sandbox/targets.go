@@ -101,6 +101,7 @@ func (s *Sandbox) syncTargetGroups(ctx context.Context, obs *observed) {
 			if tg.targets[key] == nil {
 				stop := make(chan struct{})
 				tt := &target{id: id, port: port, state: "initial", reason: "Elb.RegistrationInProgress", desc: "Target registration is in progress", stop: stop}
+				tt.view = targetView{state: tt.state, reason: tt.reason, desc: tt.desc}
 				tg.targets[key] = tt
 				go s.probe(tg, tt, stop)
 			}
@@ -196,14 +197,36 @@ func (s *Sandbox) syncHAProxy(ctx context.Context, obs *observed) error {
 			delete(s.lbs, arn)
 		}
 	}
+	for _, tg := range s.tgs {
+		fmt.Fprintf(&b, "backend %s\n  balance roundrobin\n  option httpchk GET %s\n  http-check expect rstatus %s\n  timeout check %dms\n",
+			shortName("tg_", tg.arn), tg.hc.path, matcherRegexp(tg.hc.matcher), max(s.emu(tg.hc.timeout), 250*time.Millisecond).Milliseconds())
+	}
+	s.mu.Unlock()
+	if err := s.hap.apply(ctx, b.String()); err != nil {
+		return err
+	}
+	s.pushServers()
+	return nil
+}
+
+// pushServers tells HAProxy which targets to send to (healthy ones), which
+// to drain, and which to drop, then publishes exactly the states it pushed.
+// Pushes are serialised so the published view never goes backwards.
+func (s *Sandbox) pushServers() {
+	s.pushMu.Lock()
+	defer s.pushMu.Unlock()
 	wants := map[string]map[string]server{}
+	pushed := map[*target]targetView{}
+	s.mu.Lock()
 	for _, tg := range s.tgs {
 		backend := shortName("tg_", tg.arn)
-		fmt.Fprintf(&b, "backend %s\n  balance roundrobin\n  option httpchk GET %s\n  http-check expect rstatus %s\n  timeout check %dms\n",
-			backend, tg.hc.path, matcherRegexp(tg.hc.matcher), max(s.emu(tg.hc.timeout), 250*time.Millisecond).Milliseconds())
+		if !s.hap.has(backend) {
+			continue
+		}
 		check := fmt.Sprintf("check inter %dms fall %d rise %d", max(s.emu(tg.hc.interval), 100*time.Millisecond).Milliseconds(), tg.hc.unhealthy, tg.hc.healthy)
 		want := map[string]server{}
 		for _, t := range tg.targets {
+			pushed[t] = targetView{state: t.state, reason: t.reason, desc: t.desc, checked: t.checked}
 			in := s.instances[t.id]
 			if in == nil {
 				continue
@@ -214,15 +237,16 @@ func (s *Sandbox) syncHAProxy(ctx context.Context, obs *observed) error {
 		wants[backend] = want
 	}
 	s.mu.Unlock()
-	if err := s.hap.apply(ctx, b.String()); err != nil {
-		return err
-	}
 	for backend, want := range wants {
 		for _, err := range s.hap.syncServers(backend, want) {
 			s.logf("%v", err)
 		}
 	}
-	return nil
+	s.mu.Lock()
+	for t, v := range pushed {
+		t.view = v
+	}
+	s.mu.Unlock()
 }
 
 // writeActions turns a listener's default actions into HAProxy rules.

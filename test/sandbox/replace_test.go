@@ -1,0 +1,106 @@
+package sandbox_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+)
+
+// TestUnhealthyInstanceReplaced: with ELB health checks, an instance whose
+// app died is marked Unhealthy after the grace period and replaced; the old
+// one leaves the target group and its process is gone; the activity says why.
+func TestUnhealthyInstanceReplaced(t *testing.T) {
+	ctx := context.Background()
+	sb := startSandbox(t, sandbox.Options{})
+	s := newStack(t, sb, stackSpec{name: "replace", zones: []string{"us-east-1a"}, perZone: 1, healthCheckType: "ELB", grace: 60, deregDelay: 5})
+	old := s.waitHealthy(1)[0]
+	st, err := sb.Client().State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var oldPID int
+	for _, in := range st.Instances {
+		if in.ID == old {
+			oldPID = in.PID
+		}
+	}
+	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: old}); err != nil {
+		t.Fatal(err)
+	}
+	var fresh string
+	eventually(t, "a healthy replacement", 60*time.Second, func() (bool, string) {
+		h := s.health()
+		for id, th := range h {
+			if id != old && th.State == elbtypes.TargetHealthStateEnumHealthy {
+				fresh = id
+			}
+		}
+		_, stillThere := h[old]
+		return fresh != "" && !stillThere, describeHealth(h)
+	})
+	if ids := s.instances("us-east-1a"); len(ids) != 1 || ids[0] != fresh {
+		t.Fatalf("the group should hold only the replacement %s, has %v", fresh, ids)
+	}
+	eventually(t, "the replaced instance's process to end", 30*time.Second, func() (bool, string) {
+		return !alive(oldPID), "still alive"
+	})
+	acts, err := s.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(s.groups["us-east-1a"])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range acts.Activities {
+		found = found || (strings.Contains(aws.ToString(a.Cause), "ELB system health check failure") && strings.Contains(aws.ToString(a.Description), old))
+	}
+	if !found {
+		t.Fatalf("no scaling activity explains the replacement of %s: %d activities", old, len(acts.Activities))
+	}
+}
+
+// TestZoneDownAndUp: a zone's instances stop answering (health checks time
+// out), the load balancer serves from the other zone, an instance launched
+// there meanwhile never becomes healthy, and all recover when it comes back.
+func TestZoneDownAndUp(t *testing.T) {
+	ctx := context.Background()
+	sb := startSandbox(t, sandbox.Options{})
+	s := newStack(t, sb, stackSpec{name: "zones", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, maxPerZone: 2})
+	s.waitHealthy(2)
+	url := s.url()
+	down := s.instances("us-east-1b")[0]
+	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the zone's target to time out", 30*time.Second, func() (bool, string) {
+		h := s.health()
+		return h[down].State == elbtypes.TargetHealthStateEnumUnhealthy && h[down].Reason == "Target.Timeout", describeHealth(h)
+	})
+	for i := 0; i < 5; i++ {
+		if st, served, err := get(url + "/fruits"); err != nil || st != 200 || served == down {
+			t.Fatalf("with a zone down: %d from %s (%v)", st, served, err)
+		}
+	}
+	if _, err := s.asg.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(s.groups["us-east-1b"]), DesiredCapacity: aws.Int32(2)}); err != nil {
+		t.Fatal(err)
+	}
+	var launched string
+	eventually(t, "an instance launched in the down zone to fail its checks", 30*time.Second, func() (bool, string) {
+		h := s.health()
+		for _, id := range s.instances("us-east-1b") {
+			if id != down && h[id].State == elbtypes.TargetHealthStateEnumUnhealthy {
+				launched = id
+			}
+		}
+		return launched != "", describeHealth(h)
+	})
+	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitHealthy(3)
+}
