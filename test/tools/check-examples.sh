@@ -3,7 +3,9 @@
 # examples/ and modules/, then `terraform init -backend=false` and
 # `terraform validate` in a copy of every directory under examples/ and
 # modules/ that holds .tf files, with the provider built from this tree
-# (dev_overrides) and hashicorp/* from the local mirror (test/tfcli).
+# (dev_overrides) and hashicorp/* from the local mirror (test/tfcli); and
+# `terraform test` where a directory has tests/ (modules: plan-level tests
+# with mocked providers).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -39,6 +41,16 @@ while IFS= read -r dir; do
   if terraform -chdir="$copy" init -backend=false -input=false -no-color >"$copy.log" 2>&1 &&
     terraform -chdir="$copy" validate -no-color >>"$copy.log" 2>&1; then
     echo ok
+    if [[ -d "$dir/tests" ]]; then
+      printf 'terraform test     %-40s ' "$dir"
+      if terraform -chdir="$copy" test -no-color >>"$copy.log" 2>&1; then
+        echo ok
+      else
+        echo FAILED
+        sed 's/^/    /' "$copy.log" >&2
+        failed=1
+      fi
+    fi
   else
     echo FAILED
     sed 's/^/    /' "$copy.log" >&2
