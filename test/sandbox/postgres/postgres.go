@@ -163,13 +163,15 @@ func (s *Server) sockDir() string { return filepath.Join(s.dir, "sock") }
 
 // start runs the postmaster in the foreground (no pg_ctl daemonising) so the
 // PID is ours to stop, then waits until it accepts password logins over TCP.
+// fsync is off (a killed process loses nothing the OS cache holds), but
+// commits stay synchronous: a failover must not lose committed rows.
 func (s *Server) start(ctx context.Context) error {
 	logFile, err := os.OpenFile(filepath.Join(s.dir, "postgres.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	cmd := exec.Command("postgres", "-D", s.dataDir(), "-p", strconv.Itoa(s.Port), "-k", s.sockDir(),
-		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
 		"-c", "full_page_writes=off", "-c", "shared_buffers=16MB", "-c", "max_connections=60")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -1,0 +1,97 @@
+package sandbox_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
+)
+
+// TestDatabaseFromManagedSecret: an RDS instance with a managed master
+// secret becomes a PostgreSQL whose password is the secret's; instances whose
+// user data names the database reach it the way they would on AWS (read the
+// secret, connect), share its data, and survive a failover.
+func TestDatabaseFromManagedSecret(t *testing.T) {
+	if err := postgres.Available(); err != nil {
+		t.Skipf("PostgreSQL is not available: %v", err)
+	}
+	ctx := context.Background()
+	sb := startSandbox(t, sandbox.Options{})
+	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := rds.NewFromConfig(cfg)
+	db, err := rc.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("fruitdb"), Engine: aws.String("postgres"),
+		DBInstanceClass: aws.String("db.t3.micro"), AllocatedStorage: aws.Int32(20), DBName: aws.String("fruits"),
+		MasterUsername: aws.String("fruitadmin"), ManageMasterUserPassword: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := db.DBInstance
+	if in.MasterUserSecret == nil {
+		t.Fatal("moto returned no managed master secret")
+	}
+	secretARN := aws.ToString(in.MasterUserSecret.SecretArn)
+	endpoint, port := aws.ToString(in.Endpoint.Address), aws.ToInt32(in.Endpoint.Port)
+	userData := fmt.Sprintf("#!/bin/bash\ncat > /etc/hawebapp/env <<'HAWEBAPP_ENV'\nHAWEBAPP_PORT=8080\nHAWEBAPP_DB_ENDPOINT=%s\nHAWEBAPP_DB_PORT=%d\nHAWEBAPP_DB_NAME=fruits\nHAWEBAPP_DB_SECRET_ARN=%s\nHAWEBAPP_ENV\n",
+		endpoint, port, secretARN)
+
+	// The database must be up (its password set from the secret) before
+	// instances are told about it; the admin API says when.
+	eventually(t, "the database to run", 60*time.Second, func() (bool, string) {
+		st, err := sb.Client().State(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		return len(st.Databases) == 1 && st.Databases[0].PID != 0, fmt.Sprintf("%+v", st.Databases)
+	})
+	s := newStack(t, sb, stackSpec{name: "db", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, userData: userData})
+	// /health checks the database: healthy targets prove the secret's password works.
+	s.waitHealthy(2)
+	url := s.url()
+
+	sec, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var creds struct{ Username, Password string }
+	_ = json.Unmarshal([]byte(aws.ToString(sec.SecretString)), &creds)
+	if creds.Password == "" {
+		t.Fatalf("secret has no password: %s", aws.ToString(sec.SecretString))
+	}
+
+	body, _ := json.Marshal(map[string]any{"name": "mango", "quantity": 7})
+	resp, err := http.Post(url+"/fruits", "application/json", bytes.NewReader(body))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create through the load balancer: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	// Every instance sees the row: they share the one database.
+	servedBy := map[string]bool{}
+	eventually(t, "both instances to serve the fruit", 30*time.Second, func() (bool, string) {
+		st, served, err := get(url + "/fruits/1")
+		if err == nil && st == 200 {
+			servedBy[served] = true
+		}
+		return len(servedBy) == 2, fmt.Sprint(servedBy)
+	})
+
+	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "database", ID: "fruitdb"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "reads to work after the failover", 60*time.Second, func() (bool, string) {
+		st, _, err := get(url + "/fruits/1")
+		return err == nil && st == 200, fmt.Sprint(st, err)
+	})
+}
