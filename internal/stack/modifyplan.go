@@ -42,9 +42,17 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	}
 	resp.Diagnostics.Append(fillDatabasePort(ctx, &plan, n.database)...)
 
-	zones, ok := r.checkNetwork(ctx, plan, n, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
+	var zones []string
+	ok := false
+	if state != nil && networkUnchanged(ctx, plan, *state) {
+		// Checked when it was planned last: a refresh-and-plan of an
+		// unchanged stack costs no extra AWS call.
+		zones, ok = stringsOf(ctx, state.Zones)
+	} else {
+		zones, ok = r.checkNetwork(ctx, plan, n, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
 	if ok {
 		planDerived(&plan, n, zones)
@@ -56,6 +64,17 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		plan.ID = plan.Name
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// networkUnchanged reports whether everything the AWS checks look at is as
+// it was when the state was written.
+func networkUnchanged(ctx context.Context, plan, state stackModelV0) bool {
+	var pi, si *instancesModel
+	_ = unpackObject(ctx, plan.Instances, &pi)
+	_ = unpackObject(ctx, state.Instances, &si)
+	zones, known := stringsOf(ctx, state.Zones)
+	return known && len(zones) > 0 && plan.VPCID.Equal(state.VPCID) && plan.AppSubnetIDs.Equal(state.AppSubnetIDs) &&
+		plan.LBSubnetIDs.Equal(state.LBSubnetIDs) && pi != nil && si != nil && pi.InstanceType.Equal(si.InstanceType)
 }
 
 // checkNetwork verifies subnets, zones and instance type with read-only

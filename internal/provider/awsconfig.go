@@ -1,0 +1,149 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithymiddleware "github.com/aws/smithy-go/middleware"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+)
+
+var objectAsOptions = basetypes.ObjectAsOptions{}
+
+// defaultMaxAttempts is generous: a stack issues bursts of calls, and a
+// throttled call retried is far cheaper than a failed apply.
+const defaultMaxAttempts = 25
+
+// settings is the provider configuration in plain Go values.
+type settings struct {
+	region, profile        string
+	configFiles, credFiles []string
+	roleARN, sessionName   string
+	externalID             string
+	roleDuration           time.Duration
+	endpoint               string
+	endpoints              map[string]string
+	maxAttempts            int
+	retryMode              aws.RetryMode
+	defaultTags            map[string]string
+}
+
+func settingsFrom(ctx context.Context, m providerModel) (settings, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	s := settings{region: m.Region.ValueString(), profile: m.Profile.ValueString(), endpoint: m.Endpoint.ValueString(),
+		maxAttempts: defaultMaxAttempts, retryMode: aws.RetryModeStandard}
+	diags.Append(m.SharedConfigFiles.ElementsAs(ctx, &s.configFiles, false)...)
+	diags.Append(m.SharedCredentialsFiles.ElementsAs(ctx, &s.credFiles, false)...)
+	if !m.MaxRetries.IsNull() {
+		if m.MaxRetries.ValueInt64() < 1 {
+			diags.AddAttributeError(path.Root("max_retries"), "Invalid max_retries", "max_retries must be at least 1.")
+		}
+		s.maxAttempts = int(m.MaxRetries.ValueInt64())
+	}
+	if m.RetryMode.ValueString() == "adaptive" {
+		s.retryMode = aws.RetryModeAdaptive
+	}
+	if !m.AssumeRole.IsNull() {
+		var ar struct {
+			RoleARN     types.String `tfsdk:"role_arn"`
+			SessionName types.String `tfsdk:"session_name"`
+			ExternalID  types.String `tfsdk:"external_id"`
+			Duration    types.String `tfsdk:"duration"`
+		}
+		diags.Append(m.AssumeRole.As(ctx, &ar, objectAsOptions)...)
+		s.roleARN, s.sessionName, s.externalID = ar.RoleARN.ValueString(), ar.SessionName.ValueString(), ar.ExternalID.ValueString()
+		if d := ar.Duration.ValueString(); d != "" {
+			dur, err := time.ParseDuration(d)
+			if err != nil {
+				diags.AddAttributeError(path.Root("assume_role").AtName("duration"), "Invalid duration",
+					fmt.Sprintf("%q is not a duration; write it like 1h or 45m.", d))
+			}
+			s.roleDuration = dur
+		}
+	}
+	if !m.Endpoints.IsNull() {
+		s.endpoints = map[string]string{}
+		for k, v := range m.Endpoints.Attributes() {
+			if sv, ok := v.(types.String); ok && sv.ValueString() != "" {
+				s.endpoints[k] = sv.ValueString()
+			}
+		}
+	}
+	if !m.DefaultTags.IsNull() {
+		var dt struct {
+			Tags types.Map `tfsdk:"tags"`
+		}
+		diags.Append(m.DefaultTags.As(ctx, &dt, objectAsOptions)...)
+		diags.Append(dt.Tags.ElementsAs(ctx, &s.defaultTags, false)...)
+	}
+	return s, diags
+}
+
+// loadAWSConfig builds the SDK configuration through the SDK's normal loading
+// chain (environment, shared files, IMDS), so AWS_* variables work unchanged.
+func loadAWSConfig(ctx context.Context, s settings, version string) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer {
+			var r aws.Retryer = retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = s.maxAttempts })
+			if s.retryMode == aws.RetryModeAdaptive {
+				r = retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+					o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) { so.MaxAttempts = s.maxAttempts })
+				})
+			}
+			return r
+		}),
+		config.WithAPIOptions([]func(*smithymiddleware.Stack) error{awsmiddleware.AddUserAgentKeyValue("hawebapp", version)}),
+	}
+	if s.region != "" {
+		opts = append(opts, config.WithRegion(s.region))
+	}
+	if s.profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(s.profile))
+	}
+	if len(s.configFiles) > 0 {
+		opts = append(opts, config.WithSharedConfigFiles(s.configFiles))
+	}
+	if len(s.credFiles) > 0 {
+		opts = append(opts, config.WithSharedCredentialsFiles(s.credFiles))
+	}
+	if s.endpoint != "" {
+		opts = append(opts, config.WithBaseEndpoint(s.endpoint))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, fmt.Errorf("no AWS region: set the provider's region argument or AWS_REGION")
+	}
+	if s.roleARN != "" {
+		stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) {
+			if ep := s.endpoints["sts"]; ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+		})
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, s.roleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = "hawebapp"
+			if s.sessionName != "" {
+				o.RoleSessionName = s.sessionName
+			}
+			if s.externalID != "" {
+				o.ExternalID = aws.String(s.externalID)
+			}
+			if s.roleDuration > 0 {
+				o.Duration = s.roleDuration
+			}
+		}))
+	}
+	return cfg, nil
+}
