@@ -107,6 +107,10 @@ func (c dbInstances) update(ctx context.Context, p blueprint.Part, _ engine.Obse
 			return engine.Observation{}, err
 		}
 	}
+	if e := aws.ToString(db.Engine); e != props.Engine || aws.ToBool(db.StorageEncrypted) != props.StorageEncrypted {
+		return engine.Observation{}, fmt.Errorf("updating DB instance (%s): it runs %s with storage encrypted %t, and AWS cannot change the engine or the encryption in place; migrate to a new database",
+			p.Name, e, aws.ToBool(db.StorageEncrypted))
+	}
 	in := &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(p.Name), ApplyImmediately: aws.Bool(true)}
 	changed := false
 	set := func(differs bool, apply func()) {
@@ -173,7 +177,17 @@ func (c dbInstances) delete(ctx context.Context, p blueprint.Part, cur engine.Ob
 		default:
 			in.FinalDBSnapshotIdentifier = aws.String(id + "-final")
 		}
-		if _, err := c.rds.DeleteDBInstance(ctx, in); err != nil && !isCode(err, errCodeDBInstanceNotFound) {
+		// A database that is modifying or backing up refuses deletion for a while.
+		err := retryWhile(ctx, "DB instance "+id+" to accept deletion", func(err error) bool {
+			return isCode(err, errCodeInvalidDBInstanceState)
+		}, func(ctx context.Context) error {
+			_, err := c.rds.DeleteDBInstance(ctx, in)
+			if isCode(err, errCodeDBInstanceNotFound) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("deleting DB instance (%s): %w", id, err)
 		}
 	}

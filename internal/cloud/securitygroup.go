@@ -107,6 +107,9 @@ func (c securityGroups) update(ctx context.Context, p blueprint.Part, cur engine
 		return engine.Observation{}, err
 	}
 	id := aws.ToString(sg.GroupId)
+	if v := aws.ToString(sg.VpcId); v != props.VPCID {
+		return engine.Observation{}, fmt.Errorf("updating security group (%s): it is in VPC %s, want %s, and AWS cannot move a security group between VPCs", p.Name, v, props.VPCID)
+	}
 	want, unresolved := desiredRules(props, func(key string) string { return refs[key].ID })
 	if len(unresolved) > 0 {
 		return engine.Observation{}, fmt.Errorf("updating security group (%s): rules refer to groups not available: %s", p.Name, strings.Join(unresolved, ", "))
