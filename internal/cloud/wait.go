@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Polling bounds: start well under a second so the emulator and fast AWS
+// Polling bounds: start well under a second so fast AWS
 // operations return at once, and never poll more often than every few
 // seconds for slow ones.
 const (
