@@ -40,3 +40,18 @@ func RenderUserData(script string, vars map[string]string) string {
 	b.WriteString(rest)
 	return b.String()
 }
+
+// StripUserData undoes RenderUserData: it returns the user's script as
+// written, so an imported stack reads back the configuration it was made from.
+func StripUserData(rendered string) string {
+	shebang, rest, ok := strings.Cut(rendered, "\n")
+	if !ok || !strings.HasPrefix(rest, "# hawebapp: stack variables\n") {
+		return rendered
+	}
+	const end = "HAWEBAPP_ENV\nset -a; . /etc/hawebapp/env; set +a\n"
+	i := strings.Index(rest, end)
+	if i < 0 {
+		return rendered
+	}
+	return shebang + "\n" + rest[i+len(end):]
+}

@@ -14,3 +14,12 @@ func TestRenderUserData(t *testing.T) {
 		t.Error("non-shell user data must pass through unchanged")
 	}
 }
+
+func TestStripUserDataUndoesRender(t *testing.T) {
+	for _, script := range []string{"#!/bin/bash\necho start\n", "#!/bin/sh\n", "#cloud-config\nruncmd: []\n", ""} {
+		rendered := RenderUserData(script, map[string]string{VarStack: "shop", VarPort: "8080"})
+		if got := StripUserData(rendered); got != script {
+			t.Errorf("StripUserData(RenderUserData(%q)) = %q", script, got)
+		}
+	}
+}
