@@ -19,17 +19,18 @@ func TestConfig(t *testing.T) {
 				`"registry.terraform.io/hawebapp/hawebapp" = "/bin/dir"`,
 				`path    = "/opt/tf-plugins"`,
 				`include = ["registry.terraform.io/hashicorp/*"]`,
+				`path    = "/work/providers"`,
 			},
 			absent: []string{"direct"},
 		},
 		"WithoutMirror": {
 			want:   []string{`dev_overrides`, `direct {`, `exclude = ["registry.terraform.io/hawebapp/hawebapp"]`},
-			absent: []string{"filesystem_mirror"},
+			absent: []string{"hashicorp/*"},
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := Config("/bin/dir", tc.mirror)
+			got := Config("/bin/dir", "/work/providers", tc.mirror)
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("config lacks %q:\n%s", w, got)

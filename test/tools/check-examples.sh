@@ -37,6 +37,11 @@ while IFS= read -r dir; do
   mkdir -p "$copy"
   cp -R "$dir/." "$copy/"
   rm -rf "$copy/.terraform" "$copy/.terraform.lock.hcl" "$copy"/*.tfstate*
+  # Documentation snippets declare no required_providers: say where
+  # hawebapp comes from (otherwise Terraform assumes hashicorp/hawebapp).
+  if ! grep -q required_providers "$copy"/*.tf; then
+    printf 'terraform {\n  required_providers {\n    hawebapp = { source = "hawebapp/hawebapp" }\n  }\n}\n' >"$copy/zz_check_providers.tf"
+  fi
   printf 'terraform validate %-40s ' "$dir"
   if terraform -chdir="$copy" init -backend=false -input=false -no-color >"$copy.log" 2>&1 &&
     terraform -chdir="$copy" validate -no-color >>"$copy.log" 2>&1; then
