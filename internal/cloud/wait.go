@@ -6,9 +6,8 @@ import (
 	"time"
 )
 
-// Polling bounds: start well under a second so fast AWS
-// operations return at once, and never poll more often than every few
-// seconds for slow ones.
+// Polling bounds: start well under a second so fast operations return at
+// once, and back off to one poll every few seconds for slow ones.
 const (
 	pollInitialDelay = 100 * time.Millisecond
 	pollMaxDelay     = 5 * time.Second
