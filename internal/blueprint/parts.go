@@ -44,6 +44,9 @@ type Part struct {
 type Blueprint struct {
 	Stack string
 	Parts []Part
+	// ReadAll asks Observe to also read the properties a refresh skips to
+	// save calls (target group attributes): import needs every one.
+	ReadAll bool
 }
 
 // Part returns the part with the given key.

@@ -22,6 +22,7 @@ import (
 func (r *stackResource) importByName(ctx context.Context, name string, resp *resource.ImportStateResponse) {
 	// A blueprint of names only: Observe looks children up by name and tag.
 	probe := blueprint.Build(blueprint.Spec{Name: name, Database: &blueprint.DatabaseSpec{}})
+	probe.ReadAll = true
 	obs, err := r.engine(ctx).Observe(ctx, probe)
 	if err != nil {
 		resp.Diagnostics.Append(observeError(name, err))
