@@ -1,0 +1,40 @@
+variable "name" {
+  description = "Name of the stack: 2-24 characters of a-z, 0-9 and '-'. Also used to name the network."
+  type        = string
+  default     = "fruit-api"
+}
+
+variable "vpc_cidr" {
+  description = "CIDR block of the VPC. The example carves three public and three private /20 subnets out of it."
+  type        = string
+  default     = "10.0.0.0/16"
+}
+
+variable "az_count" {
+  description = "Number of availability zones to spread the subnets and the zonal Auto Scaling groups over (2 or 3)."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.az_count >= 2 && var.az_count <= 3
+    error_message = "The stack needs at least two availability zones and the example lays out at most three."
+  }
+}
+
+variable "image_ssm_parameter" {
+  description = "Public SSM parameter that holds the image ID the instances boot (latest Amazon Linux 2023 by default)."
+  type        = string
+  default     = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+
+variable "instance_type" {
+  description = "EC2 instance type of the application instances."
+  type        = string
+  default     = "t3.small"
+}
+
+variable "app_release_url" {
+  description = "URL of the example app's linux/amd64 binary (a build of examples/app) that the instances download at boot."
+  type        = string
+  default     = "https://github.com/hawebapp/terraform-provider-hawebapp/releases/latest/download/hawebapp-app_linux_amd64"
+}
