@@ -90,7 +90,8 @@ func (s *Sandbox) syncDatabases(ctx context.Context, obs *observed) {
 	}
 	s.mu.Unlock()
 	for _, db := range gone {
-		go db.stop()
+		s.bg.Add(1)
+		go func() { defer s.bg.Done(); db.stop() }()
 	}
 }
 

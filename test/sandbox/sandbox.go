@@ -34,6 +34,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
@@ -85,9 +86,11 @@ type Sandbox struct {
 	tracking      map[string]*trackingState
 	ltCache       map[string]string // launch template id/version -> user data
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	stopMu sync.Once
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // the reconcile and minute loops
+	bg      sync.WaitGroup // probes and terminations: Stop waits for them too
+	stopped atomic.Bool
+	stopMu  sync.Once
 }
 
 // Start launches moto, HAProxy and the endpoint, and begins reconciling.
@@ -188,6 +191,7 @@ func (s *Sandbox) Stop() {
 			tg.stopProbes()
 		}
 		s.mu.Unlock()
+		s.bg.Wait()
 		var wg sync.WaitGroup
 		for _, in := range insts {
 			wg.Add(1)
@@ -201,6 +205,7 @@ func (s *Sandbox) Stop() {
 		s.hap.stop()
 		s.moto.Stop()
 		_ = os.RemoveAll(s.dir)
+		s.stopped.Store(true)
 	})
 }
 
@@ -223,7 +228,12 @@ func (s *Sandbox) emu(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * s.opts.MinuteSeconds / 60)
 }
 
-func (s *Sandbox) logf(format string, args ...any) { s.opts.Logf("sandbox: "+format, args...) }
+// logf logs until Stop returns (a test's t.Logf must not be called after it ends).
+func (s *Sandbox) logf(format string, args ...any) {
+	if !s.stopped.Load() {
+		s.opts.Logf("sandbox: "+format, args...)
+	}
+}
 
 // Check says what is missing on this machine to run a sandbox, or nil.
 func Check() error {

@@ -103,7 +103,8 @@ func (s *Sandbox) syncTargetGroups(ctx context.Context, obs *observed) {
 				tt := &target{id: id, port: port, state: "initial", reason: "Elb.RegistrationInProgress", desc: "Target registration is in progress", stop: stop}
 				tt.view = targetView{state: tt.state, reason: tt.reason, desc: tt.desc}
 				tg.targets[key] = tt
-				go s.probe(tg, tt, stop)
+				s.bg.Add(1)
+				go func() { defer s.bg.Done(); s.probe(tg, tt, stop) }()
 			}
 		}
 		for key, tt := range tg.targets {
@@ -142,7 +143,8 @@ func (s *Sandbox) syncTargetGroups(ctx context.Context, obs *observed) {
 		}
 		if !busy || now.Sub(in.goneSince) > 10*time.Minute {
 			delete(s.instances, id)
-			go in.terminate(10 * time.Second)
+			s.bg.Add(1)
+			go func() { defer s.bg.Done(); in.terminate(10 * time.Second) }()
 		}
 	}
 }
