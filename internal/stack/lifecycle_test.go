@@ -134,7 +134,7 @@ func createFirstParts(t *testing.T, a stackArgs, until string) {
 	for i, id := range a.net.private {
 		spec.AppSubnets = append(spec.AppSubnets, blueprint.Subnet{ID: id, Zone: a.net.zones[i]})
 	}
-	cl := cloud.New(cfg)
+	cl := cloud.New(cfg, nil)
 	refs := map[string]engineObservation{}
 	for _, p := range blueprint.Build(spec).Parts {
 		obs, err := cl.Create(ctx, p, refsFor(refs, p))
