@@ -36,16 +36,31 @@ type Cloud struct {
 
 var _ engine.Cloud = (*Cloud)(nil)
 
+// Services are the AWS APIs a stack's clients call, as named in New's
+// endpoints (and the provider's `endpoints` block). "sts" is the provider's.
+var Services = []string{"autoscaling", "ec2", "elbv2", "iam", "rds", "sts"}
+
 // New builds the service clients from the provider's configuration (region,
-// endpoints, credentials and retryer are already set there).
-func New(cfg aws.Config) *Cloud {
+// credentials and retryer are already set there). endpoints maps a name of
+// Services to a URL, which wins over cfg.BaseEndpoint and AWS_ENDPOINT_URL
+// for that service's client; a nil map keeps the SDK's resolution.
+func New(cfg aws.Config, endpoints map[string]string) *Cloud {
 	return &Cloud{
-		ec2:    ec2.NewFromConfig(cfg),
-		elb:    elb.NewFromConfig(cfg),
-		asg:    autoscaling.NewFromConfig(cfg),
-		iam:    iam.NewFromConfig(cfg),
-		rds:    rds.NewFromConfig(cfg),
+		ec2:    ec2.NewFromConfig(cfg, func(o *ec2.Options) { setEndpoint(&o.BaseEndpoint, endpoints["ec2"]) }),
+		elb:    elb.NewFromConfig(cfg, func(o *elb.Options) { setEndpoint(&o.BaseEndpoint, endpoints["elbv2"]) }),
+		asg:    autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { setEndpoint(&o.BaseEndpoint, endpoints["autoscaling"]) }),
+		iam:    iam.NewFromConfig(cfg, func(o *iam.Options) { setEndpoint(&o.BaseEndpoint, endpoints["iam"]) }),
+		rds:    rds.NewFromConfig(cfg, func(o *rds.Options) { setEndpoint(&o.BaseEndpoint, endpoints["rds"]) }),
 		region: cfg.Region,
+	}
+}
+
+// setEndpoint sets a client's BaseEndpoint option to url, if there is one.
+// Client options apply after the configuration's endpoint resolution, so
+// url wins over cfg.BaseEndpoint and the AWS_ENDPOINT_URL variables.
+func setEndpoint(base **string, url string) {
+	if url != "" {
+		*base = aws.String(url)
 	}
 }
 

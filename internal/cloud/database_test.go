@@ -17,7 +17,7 @@ import (
 func TestDatabaseDeletion(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, nil)
-	c := New(cfg)
+	c := New(cfg, nil)
 	rdsc := rds.NewFromConfig(cfg)
 	n := newNetwork(t, cfg, 6)
 	for _, tc := range []struct {

@@ -23,7 +23,7 @@ import (
 func TestCreateRefusesUnowned(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, nil)
-	c := New(cfg)
+	c := New(cfg, nil)
 	n := newNetwork(t, cfg, 3)
 	spec := fullSpec("stranger", n)
 	spec.Database = nil
@@ -102,7 +102,7 @@ func TestCreateRefusesUnowned(t *testing.T) {
 func TestOrphanedZone(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, nil)
-	c := New(cfg)
+	c := New(cfg, nil)
 	n := newNetwork(t, cfg, 4)
 	spec := fullSpec("orphan", n)
 	spec.Database = nil
@@ -138,7 +138,7 @@ func TestOrphanedZone(t *testing.T) {
 func TestLookups(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, nil)
-	c := New(cfg)
+	c := New(cfg, nil)
 	n := newNetwork(t, cfg, 5)
 	ids := []string{n.subnets[2].ID, n.subnets[0].ID}
 	got, err := c.DescribeSubnets(ctx, ids)

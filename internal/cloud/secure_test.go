@@ -22,7 +22,7 @@ import (
 func TestSecureDefaults(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, nil)
-	c := New(cfg)
+	c := New(cfg, nil)
 	n := newNetwork(t, cfg, 2)
 	spec := fullSpec("secure", n)
 	spec.Listener.CertificateARN = serverCertificate(t, cfg, "secure")

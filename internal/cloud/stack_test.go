@@ -87,7 +87,7 @@ func TestStackLifecycle(t *testing.T) {
 	defer cancel()
 	counter := &callCounter{}
 	cfg := testConfig(t, counter)
-	c := New(cfg)
+	c := New(cfg, nil)
 	spec := fullSpec("life", newNetwork(t, cfg, 1))
 	bp := blueprint.Build(spec)
 	asc, elbc, ec2c := autoscaling.NewFromConfig(cfg), elb.NewFromConfig(cfg), ec2.NewFromConfig(cfg)

@@ -19,9 +19,6 @@ import (
 
 var _ provider.Provider = (*hawebappProvider)(nil)
 
-// services are the AWS APIs the provider calls, as named in `endpoints`.
-var services = []string{"autoscaling", "ec2", "elbv2", "iam", "rds", "sts"}
-
 // New returns a constructor of the provider at the given release version.
 func New(version string) func() provider.Provider {
 	return func() provider.Provider { return &hawebappProvider{version: version} }
@@ -51,7 +48,7 @@ func (p *hawebappProvider) Metadata(_ context.Context, _ provider.MetadataReques
 
 func (p *hawebappProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	endpointAttrs := map[string]schema.Attribute{}
-	for _, svc := range services {
+	for _, svc := range cloud.Services {
 		endpointAttrs[svc] = schema.StringAttribute{Optional: true, MarkdownDescription: "Endpoint URL for the " + svc + " API."}
 	}
 	resp.Schema = schema.Schema{
@@ -106,7 +103,7 @@ func (p *hawebappProvider) Configure(ctx context.Context, req provider.Configure
 			"The provider could not build its AWS configuration. Check the region, profile, shared files and assume_role settings.\n\nOriginal Error: "+err.Error())
 		return
 	}
-	c := cloud.New(cfg)
+	c := cloud.New(cfg, settings.endpoints)
 	data := &stack.Client{Cloud: c, Lookup: lookup{c}, DefaultTags: settings.defaultTags}
 	resp.ResourceData = data
 	resp.DataSourceData = data
