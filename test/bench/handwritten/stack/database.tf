@@ -1,0 +1,24 @@
+# Multi-AZ PostgreSQL whose master password AWS manages in Secrets Manager.
+
+resource "aws_db_subnet_group" "this" {
+  name       = var.name
+  subnet_ids = var.subnet_ids
+}
+
+resource "aws_db_instance" "this" {
+  identifier                  = var.name
+  engine                      = "postgres"
+  instance_class              = "db.t3.micro"
+  allocated_storage           = 20
+  max_allocated_storage       = 100
+  storage_encrypted           = true
+  multi_az                    = true
+  db_name                     = "app"
+  username                    = "app"
+  manage_master_user_password = true
+  db_subnet_group_name        = aws_db_subnet_group.this.name
+  vpc_security_group_ids      = [aws_security_group.db.id]
+  backup_retention_period     = 7
+  deletion_protection         = false
+  skip_final_snapshot         = true
+}
