@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gruntwork-io/terratest/modules/logger"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
 )
@@ -64,7 +65,12 @@ type stackValues struct {
 // stackState reads hawebapp_stack.app from `terraform show -json`.
 func stackState(t *testing.T, opts *terraform.Options) stackValues {
 	t.Helper()
-	out := terraform.RunTerraformCommandAndGetStdoutContext(t, t.Context(), opts, "show", "-json", "-no-color")
+	quiet, err := opts.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet.Logger = logger.Discard // the whole state is too long for the log
+	out := terraform.RunTerraformCommandAndGetStdoutContext(t, t.Context(), quiet, "show", "-json", "-no-color")
 	var doc struct {
 		Values struct {
 			RootModule struct {
