@@ -83,8 +83,10 @@ func (s *Sandbox) state() State {
 		st.LoadBalancers = append(st.LoadBalancers, ls)
 	}
 	insts := make([]*instance, 0, len(s.instances))
+	gone := map[string]bool{} // read under s.mu, which guards goneSince
 	for _, in := range s.instances {
 		insts = append(insts, in)
+		gone[in.id] = !in.goneSince.IsZero()
 	}
 	health := map[string]string{}
 	for _, tg := range s.tgs {
@@ -101,7 +103,7 @@ func (s *Sandbox) state() State {
 	s.mu.Unlock()
 	for _, in := range insts {
 		state, pid := in.snapshot()
-		if !in.goneSince.IsZero() && state != "terminated" {
+		if gone[in.id] && state != "terminated" {
 			state = "draining"
 		}
 		st.Instances = append(st.Instances, InstanceState{ID: in.id, ASG: in.asg, AZ: in.az, State: state, Health: health[in.id], URL: in.URL(), PID: pid})
