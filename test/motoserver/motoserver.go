@@ -119,6 +119,14 @@ func (s *Server) waitReady(ctx context.Context) error {
 	}
 }
 
+// PID is the moto process's ID (it leads its own process group).
+func (s *Server) PID() int {
+	if s == nil || s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Reset drops every resource moto holds, so one server can serve many tests.
 func (s *Server) Reset(ctx context.Context) error {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/moto-api/reset", nil)
