@@ -231,7 +231,7 @@ func (r *Run) terraform(ctx context.Context, capture bool, args ...string) (stri
 	err = cmd.Run()
 	progress.Flush()
 	if err != nil {
-		return out.String(), fmt.Errorf("terraform %s: %w (full output in %s)", args[0], err, logFile.Name())
+		return out.String(), fmt.Errorf("%w (full output in %s)", err, logFile.Name())
 	}
 	return out.String(), nil
 }
