@@ -292,6 +292,14 @@ func groupObservation(p blueprint.Part, g *astypes.AutoScalingGroup, refs engine
 	if len(g.AvailabilityZones) > 0 {
 		o.Attrs["zone"] = g.AvailabilityZones[0]
 	}
+	o.Props = blueprint.AutoScalingGroupProps{
+		Zone: firstOr(g.AvailabilityZones), SubnetID: aws.ToString(g.VPCZoneIdentifier),
+		Min: aws.ToInt32(g.MinSize), Desired: aws.ToInt32(g.DesiredCapacity), Max: aws.ToInt32(g.MaxSize),
+		LaunchTemplateKey: refKeyByID(refs, blueprint.KindLaunchTemplate, pinnedTemplate(g)),
+		TargetGroupKey:    refKeyByARN(refs, blueprint.KindTargetGroup, firstOr(g.TargetGroupARNs)),
+		HealthCheckType:   aws.ToString(g.HealthCheckType), GracePeriod: aws.ToInt32(g.HealthCheckGracePeriod),
+		DefaultWarmup: aws.ToInt32(g.DefaultInstanceWarmup),
+	}
 	if props, ok := p.Props.(blueprint.AutoScalingGroupProps); ok {
 		o.Attrs["zone"] = props.Zone
 		o.Drift = append(groupDrift(g, props, refs), tagDrift(p.Tags, tags)...)

@@ -278,6 +278,28 @@ func dbInstanceDrift(db *rdstypes.DBInstance, props blueprint.DBInstanceProps, r
 	return drift
 }
 
+// dbInstanceProps reads the database back. The final snapshot settings are
+// the provider's, not AWS's: they stay zero.
+func dbInstanceProps(db *rdstypes.DBInstance, refs engine.Refs) blueprint.DBInstanceProps {
+	found := blueprint.DBInstanceProps{
+		DatabaseSpec: blueprint.DatabaseSpec{
+			Engine: aws.ToString(db.Engine), EngineVersion: aws.ToString(db.EngineVersion), InstanceClass: aws.ToString(db.DBInstanceClass),
+			AllocatedStorage: aws.ToInt32(db.AllocatedStorage), MaxAllocatedStorage: aws.ToInt32(db.MaxAllocatedStorage),
+			MultiAZ: aws.ToBool(db.MultiAZ), BackupRetentionDays: aws.ToInt32(db.BackupRetentionPeriod),
+			DeletionProtection: aws.ToBool(db.DeletionProtection), Port: dbPort(db), DBName: aws.ToString(db.DBName),
+			Username: aws.ToString(db.MasterUsername),
+		},
+		SecurityGroupKey:     refKeyByID(refs, blueprint.KindSecurityGroup, firstOr(dbSecurityGroups(db))),
+		StorageEncrypted:     aws.ToBool(db.StorageEncrypted),
+		ManageMasterPassword: db.MasterUserSecret != nil,
+		PubliclyAccessible:   aws.ToBool(db.PubliclyAccessible),
+	}
+	if db.DBSubnetGroup != nil {
+		found.SubnetGroupKey = refKeyByName(refs, blueprint.KindDBSubnetGroup, aws.ToString(db.DBSubnetGroup.DBSubnetGroupName))
+	}
+	return found
+}
+
 func dbInstanceObservation(p blueprint.Part, db *rdstypes.DBInstance, refs engine.Refs) engine.Observation {
 	id := aws.ToString(db.DBInstanceIdentifier)
 	tags := fromRDSTags(db.TagList)
@@ -292,6 +314,7 @@ func dbInstanceObservation(p blueprint.Part, db *rdstypes.DBInstance, refs engin
 	o.Attrs["db_name"] = aws.ToString(db.DBName)
 	o.Attrs["status"] = aws.ToString(db.DBInstanceStatus)
 	o.Attrs["deletion_protection"] = strconv.FormatBool(aws.ToBool(db.DeletionProtection))
+	o.Props = dbInstanceProps(db, refs)
 	if props, ok := p.Props.(blueprint.DBInstanceProps); ok {
 		o.Drift = append(dbInstanceDrift(db, props, refs), tagDrift(p.Tags, tags)...)
 		if props.ManageMasterPassword && db.MasterUserSecret == nil {

@@ -145,6 +145,15 @@ func dbSubnetIDs(g *rdstypes.DBSubnetGroup) []string {
 func dbSubnetGroupObservation(p blueprint.Part, g *rdstypes.DBSubnetGroup, tags map[string]string) engine.Observation {
 	name := aws.ToString(g.DBSubnetGroupName)
 	o := newObservation(p, name, name, aws.ToString(g.DBSubnetGroupArn), tags)
+	var subnets []zonedID
+	for _, s := range g.Subnets {
+		var zone string
+		if s.SubnetAvailabilityZone != nil {
+			zone = aws.ToString(s.SubnetAvailabilityZone.Name)
+		}
+		subnets = append(subnets, zonedID{zone, aws.ToString(s.SubnetIdentifier)})
+	}
+	o.Props = blueprint.DBSubnetGroupProps{Description: aws.ToString(g.DBSubnetGroupDescription), SubnetIDs: idsByZone(subnets)}
 	if props, ok := p.Props.(blueprint.DBSubnetGroupProps); ok {
 		if have := dbSubnetIDs(g); !sameSet(have, props.SubnetIDs) {
 			o.Drift = append(o.Drift, fmt.Sprintf("subnets %s, want %s", words(have), words(props.SubnetIDs)))

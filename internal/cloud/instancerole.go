@@ -116,6 +116,8 @@ func (c instanceRoles) update(ctx context.Context, p blueprint.Part, _ engine.Ob
 	o := newObservation(p, aws.ToString(role.RoleName), aws.ToString(role.RoleName), aws.ToString(role.Arn), p.Tags)
 	o.Attrs["profile_name"] = aws.ToString(prof.InstanceProfileName)
 	o.Attrs["profile_arn"] = aws.ToString(prof.Arn)
+	// The trust policy and the attached policies are now the desired ones.
+	o.Props = blueprint.InstanceRoleProps{AssumeService: props.AssumeService, ManagedPolicyARNs: sortedOrNil(props.ManagedPolicyARNs)}
 	return o, nil
 }
 
@@ -250,11 +252,15 @@ func instanceRoleObservation(p blueprint.Part, prof *iamtypes.InstanceProfile, a
 			role = &prof.Roles[i]
 		}
 	}
+	found := blueprint.InstanceRoleProps{ManagedPolicyARNs: sortedOrNil(attached)}
+	o.Props = found
 	if role == nil {
 		o.Drift = append(o.Drift, "role not in instance profile")
 		return o
 	}
 	o.ARN = aws.ToString(role.Arn)
+	found.AssumeService = assumeService(aws.ToString(role.AssumeRolePolicyDocument))
+	o.Props = found
 	if props, ok := p.Props.(blueprint.InstanceRoleProps); ok {
 		if !samePolicy(aws.ToString(role.AssumeRolePolicyDocument), assumeRolePolicy(props.AssumeService)) {
 			o.Drift = append(o.Drift, "trust policy differs, want only "+props.AssumeService)

@@ -56,7 +56,9 @@ func (c rolePolicies) update(ctx context.Context, p blueprint.Part, _ engine.Obs
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("writing policy %s of IAM role (%s): %w", props.PolicyName, role.Name, err)
 	}
-	return newObservation(p, props.PolicyName, role.Name, "", nil), nil
+	o := newObservation(p, props.PolicyName, role.Name, "", nil)
+	o.Props = rolePolicyProps(role.Name, props.PolicyName, readSecretPolicy(secret), refs)
+	return o, nil
 }
 
 func (c rolePolicies) delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {
@@ -86,5 +88,19 @@ func rolePolicyObservation(p blueprint.Part, role, doc string, refs engine.Refs)
 	case !samePolicy(doc, readSecretPolicy(secret)):
 		o.Drift = append(o.Drift, "policy differs, want read access to "+secret+" only")
 	}
+	o.Props = rolePolicyProps(role, props.PolicyName, doc, refs)
 	return o
+}
+
+// rolePolicyProps names the role by its key, and the database by its key
+// when the document grants exactly that database's secret.
+func rolePolicyProps(role, name, doc string, refs engine.Refs) blueprint.InstanceRolePolicyProps {
+	return blueprint.InstanceRolePolicyProps{
+		RoleKey: refKeyByName(refs, blueprint.KindInstanceRole, role),
+		DBKey: refKey(refs, blueprint.KindDBInstance, func(o engine.Observation) bool {
+			secret := o.Attrs["secret_arn"]
+			return secret != "" && samePolicy(doc, readSecretPolicy(secret))
+		}),
+		PolicyName: name,
+	}
 }

@@ -85,6 +85,7 @@ func (c launchTemplates) create(ctx context.Context, p blueprint.Part, refs engi
 	lt = out.LaunchTemplate
 	o := newObservation(p, p.Name, aws.ToString(lt.LaunchTemplateId), "", p.Tags)
 	o.Attrs["version"] = strconv.FormatInt(aws.ToInt64(lt.LatestVersionNumber), 10)
+	o.Props = launchTemplateProps(data, refs)
 	return o, nil
 }
 
@@ -108,8 +109,8 @@ func (c launchTemplates) update(ctx context.Context, p blueprint.Part, _ engine.
 	if err != nil {
 		return engine.Observation{}, err
 	}
-	version := aws.ToInt64(latest.VersionNumber)
-	if len(launchTemplateDataDrift(flattenResponseData(latest.LaunchTemplateData), flattenRequestData(want))) > 0 {
+	version, found := aws.ToInt64(latest.VersionNumber), asRequestData(latest.LaunchTemplateData)
+	if len(launchTemplateDataDrift(flattenRequestData(found), flattenRequestData(want))) > 0 {
 		var out *ec2.CreateLaunchTemplateVersionOutput
 		err := retryProfilePropagation(ctx, "creating launch template "+p.Name+" version", func(ctx context.Context) (err error) {
 			out, err = c.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{
@@ -120,7 +121,7 @@ func (c launchTemplates) update(ctx context.Context, p blueprint.Part, _ engine.
 		if err != nil {
 			return engine.Observation{}, fmt.Errorf("creating launch template (%s) version: %w", p.Name, err)
 		}
-		version = aws.ToInt64(out.LaunchTemplateVersion.VersionNumber)
+		version, found = aws.ToInt64(out.LaunchTemplateVersion.VersionNumber), want
 	}
 	if aws.ToInt64(lt.DefaultVersionNumber) != version {
 		_, err := c.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{LaunchTemplateId: aws.String(id), DefaultVersion: aws.String(strconv.FormatInt(version, 10))})
@@ -135,6 +136,7 @@ func (c launchTemplates) update(ctx context.Context, p blueprint.Part, _ engine.
 	}
 	o := newObservation(p, p.Name, id, "", p.Tags)
 	o.Attrs["version"] = strconv.FormatInt(version, 10)
+	o.Props = launchTemplateProps(found, refs)
 	return o, nil
 }
 

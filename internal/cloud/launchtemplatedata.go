@@ -98,16 +98,53 @@ func flattenRequestData(d *ec2types.RequestLaunchTemplateData) templateData {
 }
 
 func flattenResponseData(d *ec2types.ResponseLaunchTemplateData) templateData {
-	if d == nil {
-		return templateData{}
-	}
-	// The response mirrors the request field by field; converting through
-	// JSON keeps one flatten function instead of two that must agree.
+	return flattenRequestData(asRequestData(d))
+}
+
+// asRequestData converts a version's data (nil: empty) to the request form: the response
+// mirrors the request field by field, and converting through JSON keeps one
+// reader of template data instead of two that must agree.
+func asRequestData(d *ec2types.ResponseLaunchTemplateData) *ec2types.RequestLaunchTemplateData {
 	var req ec2types.RequestLaunchTemplateData
 	if b, err := json.Marshal(d); err == nil {
 		_ = json.Unmarshal(b, &req)
 	}
-	return flattenRequestData(&req)
+	return &req
+}
+
+// launchTemplateProps reads template data back: the user data decoded as
+// stored (rendered, header included), the instance profile by name, the
+// instances' port from the rendered HAWEBAPP_PORT variable.
+func launchTemplateProps(d *ec2types.RequestLaunchTemplateData, refs engine.Refs) blueprint.LaunchTemplateProps {
+	found := blueprint.LaunchTemplateProps{ImageID: aws.ToString(d.ImageId), InstanceType: string(d.InstanceType),
+		UserData: decodeUserData(d.UserData), KeyName: aws.ToString(d.KeyName)}
+	vars := userDataVars(found.UserData)
+	found.Port = atoi32(vars[blueprint.VarPort])
+	if ep := vars[blueprint.VarDBEndpoint]; ep != "" {
+		found.DBKey = refKey(refs, blueprint.KindDBInstance, func(o engine.Observation) bool { return o.Attrs["endpoint"] == ep })
+	}
+	if prof := d.IamInstanceProfile; prof != nil {
+		arn := aws.ToString(prof.Arn)
+		found.InstanceProfileName = aws.ToString(prof.Name)
+		if i := strings.LastIndex(arn, "/"); found.InstanceProfileName == "" && i >= 0 {
+			found.InstanceProfileName = arn[i+1:]
+		}
+		found.RoleKey = refKey(refs, blueprint.KindInstanceRole, func(o engine.Observation) bool {
+			return (arn != "" && o.Attrs["profile_arn"] == arn) || o.Attrs["profile_name"] == found.InstanceProfileName
+		})
+	}
+	sgs := d.SecurityGroupIds
+	if len(d.NetworkInterfaces) > 0 {
+		sgs = d.NetworkInterfaces[0].Groups
+		found.AssociatePublicIP = aws.ToBool(d.NetworkInterfaces[0].AssociatePublicIpAddress)
+	}
+	found.SecurityGroupKey = refKeyByID(refs, blueprint.KindSecurityGroup, firstOr(sgs))
+	if len(d.BlockDeviceMappings) > 0 && d.BlockDeviceMappings[0].Ebs != nil {
+		e := d.BlockDeviceMappings[0].Ebs
+		found.RootVolumeSize, found.RootVolumeEncrypted = aws.ToInt32(e.VolumeSize), aws.ToBool(e.Encrypted)
+	}
+	found.RequireIMDSv2 = d.MetadataOptions != nil && d.MetadataOptions.HttpTokens == ec2types.LaunchTemplateHttpTokensStateRequired
+	return found
 }
 
 func decodeUserData(s *string) string {
@@ -158,6 +195,7 @@ func launchTemplateObservation(p blueprint.Part, v *ec2types.LaunchTemplateVersi
 	o := newObservation(p, aws.ToString(v.LaunchTemplateName), aws.ToString(v.LaunchTemplateId), "", nil)
 	have := flattenResponseData(v.LaunchTemplateData)
 	o.Tags = map[string]string{blueprint.TagStack: have.stackTag}
+	o.Props = launchTemplateProps(asRequestData(v.LaunchTemplateData), refs)
 	props, ok := p.Props.(blueprint.LaunchTemplateProps)
 	if !ok {
 		return o

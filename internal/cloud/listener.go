@@ -217,5 +217,46 @@ func listenerObservation(p blueprint.Part, l *elbtypes.Listener, tags map[string
 	if props, ok := p.Props.(blueprint.ListenerProps); ok {
 		o.Drift = append(listenerDrift(l, props, refs), tagDrift(p.Tags, tags)...)
 	}
+	o.Props = listenerProps(l, refs)
 	return o
+}
+
+// listenerProps reads the listener back: the certificate and SSL policy of
+// an HTTPS listener only, an action other than forward and redirect to
+// HTTPS by its AWS type.
+func listenerProps(l *elbtypes.Listener, refs engine.Refs) blueprint.ListenerProps {
+	found := blueprint.ListenerProps{
+		LoadBalancerKey: refKeyByARN(refs, blueprint.KindLoadBalancer, aws.ToString(l.LoadBalancerArn)),
+		Port:            aws.ToInt32(l.Port), Protocol: string(l.Protocol),
+	}
+	if l.Protocol == elbtypes.ProtocolEnumHttps { // an HTTP listener may still report a policy
+		found.SSLPolicy = aws.ToString(l.SslPolicy)
+		for _, c := range l.Certificates {
+			if c.IsDefault == nil || *c.IsDefault {
+				found.CertificateARN = aws.ToString(c.CertificateArn)
+				break
+			}
+		}
+	}
+	if len(l.DefaultActions) > 0 {
+		found.Action = listenerAction(l.DefaultActions[0])
+		switch found.Action {
+		case blueprint.ActionForward:
+			found.TargetGroupKey = refKeyByARN(refs, blueprint.KindTargetGroup, forwardTarget(l.DefaultActions[0]))
+		case blueprint.ActionRedirectHTTPS:
+			found.RedirectPort = atoi32(aws.ToString(l.DefaultActions[0].RedirectConfig.Port))
+		}
+	}
+	return found
+}
+
+// listenerAction names a default action as the blueprint does.
+func listenerAction(a elbtypes.Action) string {
+	switch {
+	case a.Type == elbtypes.ActionTypeEnumForward:
+		return blueprint.ActionForward
+	case a.Type == elbtypes.ActionTypeEnumRedirect && a.RedirectConfig != nil && aws.ToString(a.RedirectConfig.Protocol) == "HTTPS":
+		return blueprint.ActionRedirectHTTPS
+	}
+	return string(a.Type)
 }

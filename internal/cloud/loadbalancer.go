@@ -140,17 +140,21 @@ func (c loadBalancers) update(ctx context.Context, p blueprint.Part, cur engine.
 		return engine.Observation{}, fmt.Errorf("updating load balancer (%s): its scheme is %s and AWS cannot change it in place; delete the load balancer or rename the stack", p.Name, lb.Scheme)
 	}
 	if !sameSet(lbSubnets(lb), props.SubnetIDs) {
-		if _, err := c.elb.SetSubnets(ctx, &elb.SetSubnetsInput{LoadBalancerArn: aws.String(arn), Subnets: props.SubnetIDs}); err != nil {
+		out, err := c.elb.SetSubnets(ctx, &elb.SetSubnetsInput{LoadBalancerArn: aws.String(arn), Subnets: props.SubnetIDs})
+		if err != nil {
 			return engine.Observation{}, fmt.Errorf("setting subnets of load balancer (%s): %w", p.Name, err)
 		}
+		lb.AvailabilityZones = out.AvailabilityZones
 	}
 	if !sameSet(lb.SecurityGroups, []string{sg.ID}) {
-		if _, err := c.elb.SetSecurityGroups(ctx, &elb.SetSecurityGroupsInput{LoadBalancerArn: aws.String(arn), SecurityGroups: []string{sg.ID}}); err != nil {
+		out, err := c.elb.SetSecurityGroups(ctx, &elb.SetSecurityGroupsInput{LoadBalancerArn: aws.String(arn), SecurityGroups: []string{sg.ID}})
+		if err != nil {
 			return engine.Observation{}, fmt.Errorf("setting security groups of load balancer (%s): %w", p.Name, err)
 		}
+		lb.SecurityGroups = out.SecurityGroupIds
 	}
-	_, err = c.elb.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn), Attributes: []elbtypes.LoadBalancerAttribute{
-		{Key: aws.String("routing.http.drop_invalid_header_fields.enabled"), Value: aws.String(strconv.FormatBool(props.DropInvalidHeaderFields))},
+	attrs, err := c.elb.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn), Attributes: []elbtypes.LoadBalancerAttribute{
+		{Key: aws.String(attrDropInvalidHeaders), Value: aws.String(strconv.FormatBool(props.DropInvalidHeaderFields))},
 	}})
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("setting attributes of load balancer (%s): %w", p.Name, err)
@@ -162,7 +166,20 @@ func (c loadBalancers) update(ctx context.Context, p blueprint.Part, cur engine.
 	if err := addELBTags(ctx, c.elb, arn, p.Tags, tags[arn]); err != nil {
 		return engine.Observation{}, fmt.Errorf("updating load balancer (%s): %w", p.Name, err)
 	}
-	return loadBalancerObservation(p, lb, p.Tags, refs), nil
+	return loadBalancerObservation(p, lb, p.Tags, refs, dropInvalidHeaders(attrs.Attributes)), nil
+}
+
+// attrDropInvalidHeaders is the load balancer attribute behind
+// LoadBalancerProps.DropInvalidHeaderFields.
+const attrDropInvalidHeaders = "routing.http.drop_invalid_header_fields.enabled"
+
+func dropInvalidHeaders(attrs []elbtypes.LoadBalancerAttribute) bool {
+	for _, a := range attrs {
+		if aws.ToString(a.Key) == attrDropInvalidHeaders {
+			return aws.ToString(a.Value) == "true"
+		}
+	}
+	return false
 }
 
 func (c loadBalancers) delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {
@@ -232,12 +249,22 @@ func arnSuffix(arn string) string {
 	return arn
 }
 
-func loadBalancerObservation(p blueprint.Part, lb *elbtypes.LoadBalancer, tags map[string]string, refs engine.Refs) engine.Observation {
+// loadBalancerObservation reads the load balancer as found; dropInvalid is
+// its attribute, which Observe reads only for import (false otherwise).
+func loadBalancerObservation(p blueprint.Part, lb *elbtypes.LoadBalancer, tags map[string]string, refs engine.Refs, dropInvalid bool) engine.Observation {
 	arn := aws.ToString(lb.LoadBalancerArn)
 	o := newObservation(p, aws.ToString(lb.LoadBalancerName), arn, arn, tags)
 	o.Attrs["dns_name"] = aws.ToString(lb.DNSName)
 	o.Attrs["zone_id"] = aws.ToString(lb.CanonicalHostedZoneId)
 	o.Attrs["arn_suffix"] = arnSuffix(arn)
+	var subnets []zonedID
+	for _, az := range lb.AvailabilityZones {
+		subnets = append(subnets, zonedID{aws.ToString(az.ZoneName), aws.ToString(az.SubnetId)})
+	}
+	o.Props = blueprint.LoadBalancerProps{
+		Internal: lb.Scheme == elbtypes.LoadBalancerSchemeEnumInternal, SubnetIDs: idsByZone(subnets),
+		SecurityGroupKey: refKeyByID(refs, blueprint.KindSecurityGroup, firstOr(lb.SecurityGroups)), DropInvalidHeaderFields: dropInvalid,
+	}
 	props, ok := p.Props.(blueprint.LoadBalancerProps)
 	if !ok {
 		return o

@@ -29,6 +29,7 @@ import (
 // security groups and Auto Scaling groups tagged with the stack but no
 // longer in the blueprint (a removed zone's group) are returned as orphans,
 // keyed by their hawebapp:part tag.
+// Every observation carries the child's properties as found.
 func (c *Cloud) Observe(ctx context.Context, bp blueprint.Blueprint) (map[string]engine.Observation, error) {
 	byKind := map[blueprint.Kind][]blueprint.Part{}
 	for _, p := range bp.Parts {
@@ -54,7 +55,7 @@ func (c *Cloud) Observe(ctx context.Context, bp blueprint.Blueprint) (map[string
 			out[p.Key] = o
 		}
 	}
-	f.orphans(bp, out)
+	f.extras(bp, out)
 	return out, nil
 }
 

@@ -15,11 +15,8 @@ func (f *found) observation(p blueprint.Part, refs engine.Refs, region string) (
 	switch p.Kind {
 	case blueprint.KindSecurityGroup:
 		for i, sg := range f.securityGroups {
-			tags := fromEC2Tags(sg.Tags)
-			if tags[blueprint.TagPart] == p.Key {
-				o := newObservation(p, aws.ToString(sg.GroupName), aws.ToString(sg.GroupId), "", tags)
-				o.Drift = securityGroupDrift(p, &f.securityGroups[i], f.securityGroupID)
-				return o, true
+			if fromEC2Tags(sg.Tags)[blueprint.TagPart] == p.Key {
+				return securityGroupObservation(p, &f.securityGroups[i], f.securityGroupID, f.securityGroupKey), true
 			}
 		}
 	case blueprint.KindInstanceRole:
@@ -34,12 +31,12 @@ func (f *found) observation(p blueprint.Part, refs engine.Refs, region string) (
 	case blueprint.KindLoadBalancer:
 		if lb := f.loadBalancer; lb != nil {
 			if tags := f.elbTags[aws.ToString(lb.LoadBalancerArn)]; tags[blueprint.TagStack] == stack {
-				return loadBalancerObservation(p, lb, tags, refs), true
+				return loadBalancerObservation(p, lb, tags, refs, false), true
 			}
 		}
 	case blueprint.KindTargetGroup:
 		if tg := f.targetGroup(p); tg != nil {
-			return targetGroupObservation(p, tg, f.elbTags[aws.ToString(tg.TargetGroupArn)]), true
+			return targetGroupObservation(p, tg, f.elbTags[aws.ToString(tg.TargetGroupArn)], 0), true
 		}
 	case blueprint.KindListener:
 		props, _ := p.Props.(blueprint.ListenerProps)
@@ -95,6 +92,17 @@ func (f *found) securityGroupID(key string) string {
 	return ""
 }
 
+// securityGroupKey resolves a group ID to the part key the stack's group
+// with that ID is tagged with.
+func (f *found) securityGroupKey(id string) string {
+	for _, sg := range f.securityGroups {
+		if aws.ToString(sg.GroupId) == id {
+			return fromEC2Tags(sg.Tags)[blueprint.TagPart]
+		}
+	}
+	return ""
+}
+
 // targetGroup picks the stack's target group for the part: the one with
 // the desired name, else another one of the stack (being replaced).
 func (f *found) targetGroup(p blueprint.Part) *elbtypes.TargetGroup {
@@ -112,24 +120,4 @@ func (f *found) targetGroup(p blueprint.Part) *elbtypes.TargetGroup {
 		}
 	}
 	return other
-}
-
-// orphans adds the stack's security groups and Auto Scaling groups that the
-// blueprint no longer has, keyed by their hawebapp:part tag.
-func (f *found) orphans(bp blueprint.Blueprint, out map[string]engine.Observation) {
-	orphan := func(kind blueprint.Kind, key, name, id, arn string, tags map[string]string) {
-		if _, desired := bp.Part(key); desired || key == "" {
-			return
-		}
-		out[key] = newObservation(blueprint.Part{Kind: kind, Key: key, Name: name}, name, id, arn, tags)
-	}
-	for _, sg := range f.securityGroups {
-		tags := fromEC2Tags(sg.Tags)
-		orphan(blueprint.KindSecurityGroup, tags[blueprint.TagPart], aws.ToString(sg.GroupName), aws.ToString(sg.GroupId), "", tags)
-	}
-	for _, g := range f.groups {
-		tags := fromASGTags(g.Tags)
-		name := aws.ToString(g.AutoScalingGroupName)
-		orphan(blueprint.KindAutoScalingGroup, tags[blueprint.TagPart], name, name, aws.ToString(g.AutoScalingGroupARN), tags)
-	}
 }

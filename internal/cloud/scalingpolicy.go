@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -169,5 +170,36 @@ func policyObservation(p blueprint.Part, pol *astypes.ScalingPolicy, refs engine
 	if props, ok := p.Props.(blueprint.ScalingPolicyProps); ok {
 		o.Drift = policyDrift(pol, props, refs)
 	}
+	o.Props = policyProps(pol, refs)
 	return o
+}
+
+// policyProps reads the policy back: the load balancer and target group
+// come from the request count metric's resource label. A metric hawebapp
+// does not use is named by its AWS type.
+func policyProps(pol *astypes.ScalingPolicy, refs engine.Refs) blueprint.ScalingPolicyProps {
+	found := blueprint.ScalingPolicyProps{
+		AutoScalingGroupKey: refKeyByName(refs, blueprint.KindAutoScalingGroup, aws.ToString(pol.AutoScalingGroupName)),
+		Warmup:              aws.ToInt32(pol.EstimatedInstanceWarmup),
+	}
+	cfg := pol.TargetTrackingConfiguration
+	if cfg == nil {
+		return found
+	}
+	found.Target, found.DisableScaleIn = aws.ToFloat64(cfg.TargetValue), aws.ToBool(cfg.DisableScaleIn)
+	if spec := cfg.PredefinedMetricSpecification; spec != nil {
+		switch spec.PredefinedMetricType {
+		case astypes.MetricTypeALBRequestCountPerTarget:
+			found.Metric = blueprint.MetricRequestCountPerTarget
+			if lb, tg, ok := strings.Cut(aws.ToString(spec.ResourceLabel), "/targetgroup/"); ok {
+				found.LoadBalancerKey = refKey(refs, blueprint.KindLoadBalancer, func(o engine.Observation) bool { return o.Attrs["arn_suffix"] == lb })
+				found.TargetGroupKey = refKey(refs, blueprint.KindTargetGroup, func(o engine.Observation) bool { return o.Attrs["arn_suffix"] == "targetgroup/"+tg })
+			}
+		case astypes.MetricTypeASGAverageCPUUtilization:
+			found.Metric = blueprint.MetricCPU
+		default:
+			found.Metric = string(spec.PredefinedMetricType)
+		}
+	}
+	return found
 }

@@ -141,7 +141,9 @@ func (c securityGroups) update(ctx context.Context, p blueprint.Part, cur engine
 			tags[k] = v
 		}
 	}
-	return newObservation(p, aws.ToString(sg.GroupName), id, "", tags), nil
+	o := newObservation(p, aws.ToString(sg.GroupName), id, "", tags)
+	o.Props = securityGroupProps(sg, updatedRules(have, remove, add), securityGroupKeyIn(refs, p, id))
+	return o, nil
 }
 
 func (c securityGroups) authorize(ctx context.Context, id string, rules []sgRule) error {
@@ -299,7 +301,7 @@ func desiredRules(props blueprint.SecurityGroupProps, groupID func(key string) s
 	return out, unresolved
 }
 
-// foundRules expands the group's permissions into atoms.
+// foundRules expands the group's permissions into atoms (with their descriptions).
 func foundRules(sg *ec2types.SecurityGroup) map[string]sgRule {
 	out := map[string]sgRule{}
 	add := func(egress bool, perms []ec2types.IpPermission) {
@@ -310,17 +312,17 @@ func foundRules(sg *ec2types.SecurityGroup) map[string]sgRule {
 			}
 			for _, r := range p.IpRanges {
 				a := base
-				a.cidr = aws.ToString(r.CidrIp)
+				a.cidr, a.description = aws.ToString(r.CidrIp), aws.ToString(r.Description)
 				out[a.key()] = a
 			}
 			for _, r := range p.Ipv6Ranges {
 				a := base
-				a.cidr = aws.ToString(r.CidrIpv6)
+				a.cidr, a.description = aws.ToString(r.CidrIpv6), aws.ToString(r.Description)
 				out[a.key()] = a
 			}
 			for _, g := range p.UserIdGroupPairs {
 				a := base
-				a.group = aws.ToString(g.GroupId)
+				a.group, a.description = aws.ToString(g.GroupId), aws.ToString(g.Description)
 				out[a.key()] = a
 			}
 		}

@@ -113,8 +113,8 @@ func (c targetGroups) update(ctx context.Context, p blueprint.Part, cur engine.O
 		}
 		tg = &out.TargetGroups[0]
 	}
-	_, err = c.elb.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(arn), Attributes: []elbtypes.TargetGroupAttribute{
-		{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String(strconv.Itoa(int(props.DeregistrationDelay)))},
+	attrs, err := c.elb.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(arn), Attributes: []elbtypes.TargetGroupAttribute{
+		{Key: aws.String(attrDeregistrationDelay), Value: aws.String(strconv.Itoa(int(props.DeregistrationDelay)))},
 	}})
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("setting attributes of target group (%s): %w", p.Name, err)
@@ -126,7 +126,20 @@ func (c targetGroups) update(ctx context.Context, p blueprint.Part, cur engine.O
 	if err := addELBTags(ctx, c.elb, arn, p.Tags, tags[arn]); err != nil {
 		return engine.Observation{}, fmt.Errorf("updating target group (%s): %w", p.Name, err)
 	}
-	return targetGroupObservation(p, tg, p.Tags), nil
+	return targetGroupObservation(p, tg, p.Tags, deregistrationDelay(attrs.Attributes)), nil
+}
+
+// attrDeregistrationDelay is the target group attribute behind
+// TargetGroupProps.DeregistrationDelay.
+const attrDeregistrationDelay = "deregistration_delay.timeout_seconds"
+
+func deregistrationDelay(attrs []elbtypes.TargetGroupAttribute) int32 {
+	for _, a := range attrs {
+		if aws.ToString(a.Key) == attrDeregistrationDelay {
+			return atoi32(aws.ToString(a.Value))
+		}
+	}
+	return 0
 }
 
 // delete retries while a listener still forwards to the group: the engine
@@ -206,10 +219,21 @@ func healthCheckDrift(tg *elbtypes.TargetGroup, props blueprint.TargetGroupProps
 	return drift
 }
 
-func targetGroupObservation(p blueprint.Part, tg *elbtypes.TargetGroup, tags map[string]string) engine.Observation {
+// targetGroupObservation reads the group as found; delay is its
+// deregistration delay, which Observe reads only for import (0 otherwise).
+func targetGroupObservation(p blueprint.Part, tg *elbtypes.TargetGroup, tags map[string]string, delay int32) engine.Observation {
 	arn := aws.ToString(tg.TargetGroupArn)
 	o := newObservation(p, aws.ToString(tg.TargetGroupName), arn, arn, tags)
 	o.Attrs["arn_suffix"] = arnSuffix(arn)
+	found := blueprint.TargetGroupProps{VPCID: aws.ToString(tg.VpcId), Port: aws.ToInt32(tg.Port), Protocol: string(tg.Protocol),
+		HealthCheck: blueprint.HealthCheckSpec{Path: aws.ToString(tg.HealthCheckPath),
+			Interval: aws.ToInt32(tg.HealthCheckIntervalSeconds), Timeout: aws.ToInt32(tg.HealthCheckTimeoutSeconds),
+			HealthyThreshold: aws.ToInt32(tg.HealthyThresholdCount), UnhealthyThreshold: aws.ToInt32(tg.UnhealthyThresholdCount)},
+		DeregistrationDelay: delay}
+	if tg.Matcher != nil {
+		found.HealthCheck.Matcher = aws.ToString(tg.Matcher.HttpCode)
+	}
+	o.Props = found
 	if props, ok := p.Props.(blueprint.TargetGroupProps); ok {
 		o.Drift = append(healthCheckDrift(tg, props), tagDrift(p.Tags, tags)...)
 	}

@@ -1,0 +1,201 @@
+package cloud
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+)
+
+func TestUserDataVars(t *testing.T) {
+	script := "#!/bin/sh\necho hi\n"
+	vars := map[string]string{blueprint.VarPort: "8080", blueprint.VarStack: "shop", blueprint.VarDBEndpoint: "db.example:5432"}
+	if got := userDataVars(blueprint.RenderUserData(script, vars)); !reflect.DeepEqual(got, vars) {
+		t.Errorf("userDataVars = %v, want %v", got, vars)
+	}
+	for _, s := range []string{script, "#cloud-config\n", ""} {
+		if got := userDataVars(s); got != nil {
+			t.Errorf("userDataVars(%q) = %v, want nil", s, got)
+		}
+	}
+}
+
+func TestAssumeService(t *testing.T) {
+	for doc, want := range map[string]string{
+		assumeRolePolicy("ec2.amazonaws.com"): "ec2.amazonaws.com",
+		`%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ecs-tasks.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%7D`: "ecs-tasks.amazonaws.com",
+		`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"sts:AssumeRole"}]}`:                                                                                                      "",
+		"not JSON": "",
+	} {
+		if got := assumeService(doc); got != want {
+			t.Errorf("assumeService(%s) = %q, want %q", doc, got, want)
+		}
+	}
+}
+
+func TestRulesOf(t *testing.T) {
+	atoms := map[string]sgRule{}
+	for _, r := range []sgRule{
+		{proto: "tcp", from: 443, to: 443, cidr: "10.0.0.0/8", description: "listener 443"},
+		{proto: "tcp", from: 80, to: 80, cidr: "10.0.0.0/8", description: "listener 80"},
+		{proto: "tcp", from: 80, to: 80, cidr: "0.0.0.0/0", description: "listener 80"},
+		{proto: "tcp", from: 8080, to: 8080, group: "sg-alb", description: "from load balancer"},
+		{proto: "tcp", from: 8080, to: 8080, group: "sg-elsewhere"},
+		{egress: true, proto: "-1", cidr: "0.0.0.0/0", description: "outbound"},
+	} {
+		atoms[r.key()] = r
+	}
+	keyOf := func(id string) string { return map[string]string{"sg-alb": blueprint.KeyALBSecurityGroup}[id] }
+	want := []blueprint.Rule{
+		{Protocol: "tcp", FromPort: 80, ToPort: 80, CIDRs: []string{"0.0.0.0/0", "10.0.0.0/8"}, Description: "listener 80"},
+		{Protocol: "tcp", FromPort: 443, ToPort: 443, CIDRs: []string{"10.0.0.0/8"}, Description: "listener 443"},
+		{Protocol: "tcp", FromPort: 8080, ToPort: 8080, SourceGroupKey: blueprint.KeyALBSecurityGroup, Description: "from load balancer"},
+	}
+	if diff := cmp.Diff(want, rulesOf(atoms, false, keyOf)); diff != "" {
+		t.Errorf("ingress (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]blueprint.Rule{{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}, Description: "outbound"}}, rulesOf(atoms, true, keyOf)); diff != "" {
+		t.Errorf("egress (-want +got):\n%s", diff)
+	}
+}
+
+// propsSpec is fullSpec with HTTPS, so both listeners exist.
+func propsSpec(name string, n network, certificateARN string) blueprint.Spec {
+	spec := fullSpec(name, n)
+	spec.Listener.CertificateARN = certificateARN
+	spec.Listener.SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+	return spec
+}
+
+// readProps says which properties an observation read: Observe reads the
+// load balancer's and target group's attributes only with ReadAll.
+type readProps struct{ attributes bool }
+
+// wantProps is the part's desired properties as AWS reports them back:
+// keys where AWS keeps none, defaults AWS fills, what it does not store.
+func wantProps(p blueprint.Part, obs map[string]engine.Observation, read readProps) any {
+	switch want := p.Props.(type) {
+	case blueprint.SecurityGroupProps:
+		// An allow-all egress rule is AWS's default one, kept as it is: without a description.
+		want.Egress = slices.Clone(want.Egress)
+		for i, r := range want.Egress {
+			if r.Protocol == "-1" && slices.Equal(r.CIDRs, []string{"0.0.0.0/0"}) {
+				want.Egress[i].Description = ""
+			}
+		}
+		return want
+	case blueprint.LoadBalancerProps:
+		want.DropInvalidHeaderFields = want.DropInvalidHeaderFields && read.attributes
+		return want
+	case blueprint.TargetGroupProps:
+		want.HealthCheck.GracePeriod = 0 // the Auto Scaling groups'
+		if !read.attributes {
+			want.DeregistrationDelay = 0
+		}
+		return want
+	case blueprint.ListenerProps:
+		if want.Action == blueprint.ActionRedirectHTTPS {
+			want.TargetGroupKey = "" // a redirect names no target group
+		}
+		return want
+	case blueprint.DBInstanceProps:
+		want.FinalSnapshotID, want.SkipFinalSnapshot = "", false // the provider's, at delete
+		return want
+	case blueprint.LaunchTemplateProps:
+		if want.InstanceProfileName == "" {
+			want.InstanceProfileName = obs[want.RoleKey].Attrs["profile_name"]
+		}
+		return want
+	case blueprint.AutoScalingGroupProps:
+		want.WaitForHealthyTargets = false // the provider's, at create and update
+		if got, _ := obs[p.Key].Props.(blueprint.AutoScalingGroupProps); got.DefaultWarmup == 0 {
+			want.DefaultWarmup = 0 // the emulator does not report it (AWS does)
+		}
+		return want
+	}
+	return p.Props
+}
+
+// gotProps is the observation's properties, the user data stripped of the
+// rendered variables (which the stack strips on import).
+func gotProps(o engine.Observation) any {
+	if lt, ok := o.Props.(blueprint.LaunchTemplateProps); ok {
+		lt.UserData = blueprint.StripUserData(lt.UserData)
+		return lt
+	}
+	return o.Props
+}
+
+// checkProps compares every part's observed properties with the desired ones.
+func checkProps(t *testing.T, bp blueprint.Blueprint, obs map[string]engine.Observation, read readProps) {
+	t.Helper()
+	for _, p := range bp.Parts {
+		o, ok := obs[p.Key]
+		if !ok {
+			t.Errorf("%s: not observed", p.Key)
+			continue
+		}
+		if reflect.TypeOf(o.Props) != reflect.TypeOf(p.Props) {
+			t.Errorf("%s: props are %T, want %T", p.Key, o.Props, p.Props)
+			continue
+		}
+		if diff := cmp.Diff(wantProps(p, obs, read), gotProps(o)); diff != "" {
+			t.Errorf("%s: props (-want +got):\n%s", p.Key, diff)
+		}
+	}
+}
+
+func TestObservedProps(t *testing.T) {
+	counter := &callCounter{}
+	cfg := testConfig(t, counter)
+	c := New(cfg, nil)
+	bp := blueprint.Build(propsSpec("props", newNetwork(t, cfg, 7), serverCertificate(t, cfg, "props")))
+	created := apply(t, c, bp)
+	t.Cleanup(func() { deleteAll(t, c, bp) })
+	t.Run("create", func(t *testing.T) { checkProps(t, bp, created, readProps{attributes: true}) })
+	t.Run("observe", func(t *testing.T) {
+		obs, err := c.Observe(t.Context(), bp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkProps(t, bp, obs, readProps{})
+		if lt := obs[blueprint.KeyLaunchTemplate].Props.(blueprint.LaunchTemplateProps); !strings.Contains(lt.UserData, blueprint.VarDBEndpoint+"=") {
+			t.Errorf("launch template user data %q, want it as stored (rendered)", lt.UserData)
+		}
+	})
+	t.Run("refresh stays batched", func(t *testing.T) {
+		counter.reset()
+		if _, err := c.Observe(t.Context(), bp); err != nil {
+			t.Fatal(err)
+		}
+		if calls := counter.calls(); len(calls) > maxObserveCalls {
+			t.Errorf("Observe made %d calls, want <= %d: %v", len(calls), maxObserveCalls, calls)
+		} else {
+			t.Logf("refresh made %d calls", len(calls))
+		}
+	})
+}
+
+// deleteAll deletes the stack's children in reverse order (as a cleanup:
+// the test's context is done by then).
+func deleteAll(t *testing.T, c *Cloud, bp blueprint.Blueprint) {
+	ctx := context.Background()
+	obs, err := c.Observe(ctx, bp)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	for i := len(bp.Parts) - 1; i >= 0; i-- {
+		if o, ok := obs[bp.Parts[i].Key]; ok {
+			if err := c.Delete(ctx, bp.Parts[i], o); err != nil {
+				t.Errorf("deleting %s: %v", bp.Parts[i].Key, err)
+			}
+		}
+	}
+}
