@@ -18,8 +18,9 @@ import (
 )
 
 // The application load balancer. Its attributes (drop_invalid_header_fields)
-// are set on every create and update but not read back by Observe: reading
-// them costs a call per load balancer, and they are not drift users cause.
+// are set on every create and update but read back by Observe only for
+// import (Blueprint.ReadAll): reading them costs a call per load balancer,
+// and they are not drift users cause.
 type loadBalancers struct{ *Cloud }
 
 // describeTagsLimit is DescribeTags' limit of resources per call. API limit.
@@ -180,6 +181,15 @@ func dropInvalidHeaders(attrs []elbtypes.LoadBalancerAttribute) bool {
 		}
 	}
 	return false
+}
+
+// findDropInvalidHeaders reads the attribute (a call Observe makes only for import).
+func findDropInvalidHeaders(ctx context.Context, client *elb.Client, arn string) (bool, error) {
+	out, err := client.DescribeLoadBalancerAttributes(ctx, &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+	if err != nil {
+		return false, fmt.Errorf("reading attributes of load balancer (%s): %w", arn, err)
+	}
+	return dropInvalidHeaders(out.Attributes), nil
 }
 
 func (c loadBalancers) delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,13 +30,18 @@ import (
 // security groups and Auto Scaling groups tagged with the stack but no
 // longer in the blueprint (a removed zone's group) are returned as orphans,
 // keyed by their hawebapp:part tag.
-// Every observation carries the child's properties as found.
+//
+// With bp.ReadAll (import) Observe returns every child of the stack keyed
+// by its hawebapp:part tag, whether the blueprint has the part or not (all
+// zones' groups and policies, both listeners), and spends a few more calls
+// on what a refresh skips (the load balancer's and target group's
+// attributes). Every observation carries the child's properties as found.
 func (c *Cloud) Observe(ctx context.Context, bp blueprint.Blueprint) (map[string]engine.Observation, error) {
 	byKind := map[blueprint.Kind][]blueprint.Part{}
 	for _, p := range bp.Parts {
 		byKind[p.Kind] = append(byKind[p.Kind], p)
 	}
-	var f found
+	f := found{readAll: bp.ReadAll}
 	err := parallel(
 		func() error { return f.readSecurityGroups(ctx, c, bp.Stack, byKind) },
 		func() error { return f.readIAM(ctx, c, bp.Stack, byKind) },
@@ -62,6 +68,8 @@ func (c *Cloud) Observe(ctx context.Context, bp blueprint.Blueprint) (map[string
 // found is what Observe's describe calls returned, already filtered to this
 // stack's children.
 type found struct {
+	// readAll is the blueprint's ReadAll: read every child and property.
+	readAll        bool
 	securityGroups []ec2types.SecurityGroup
 	profile        *iamtypes.InstanceProfile
 	attached       []string
@@ -75,6 +83,10 @@ type found struct {
 	template       *ec2types.LaunchTemplateVersion
 	groups         []astypes.AutoScalingGroup
 	policies       []astypes.ScalingPolicy
+
+	// Attributes read only with readAll: by target group ARN, and the load balancer's.
+	deregistrationDelays map[string]int32
+	dropInvalidHeaders   bool
 }
 
 func stackFilter(stack string) []string { return []string{stack} }
@@ -154,7 +166,7 @@ func (f *found) readELB(ctx context.Context, c *Cloud, stack string, byKind map[
 			return err
 		}
 	}
-	if len(byKind[blueprint.KindTargetGroup]) > 0 {
+	if len(byKind[blueprint.KindTargetGroup]) > 0 || f.readAll {
 		re := targetGroupName(stack)
 		pages := elb.NewDescribeTargetGroupsPaginator(c.elb, &elb.DescribeTargetGroupsInput{})
 		for pages.HasMorePages() {
@@ -170,7 +182,7 @@ func (f *found) readELB(ctx context.Context, c *Cloud, stack string, byKind map[
 			}
 		}
 	}
-	if f.loadBalancer != nil && len(byKind[blueprint.KindListener]) > 0 {
+	if f.loadBalancer != nil && (len(byKind[blueprint.KindListener]) > 0 || f.readAll) {
 		pages := elb.NewDescribeListenersPaginator(c.elb, &elb.DescribeListenersInput{LoadBalancerArn: f.loadBalancer.LoadBalancerArn})
 		for pages.HasMorePages() {
 			page, err := pages.NextPage(ctx)
@@ -187,8 +199,34 @@ func (f *found) readELB(ctx context.Context, c *Cloud, stack string, byKind map[
 		return nil
 	}
 	var err error
-	f.elbTags, err = findELBTags(ctx, c.elb, arns)
-	return err
+	if f.elbTags, err = findELBTags(ctx, c.elb, arns); err != nil || !f.readAll {
+		return err
+	}
+	return f.readELBAttributes(ctx, c, stack)
+}
+
+// readELBAttributes reads, for import, the attributes of the stack's load
+// balancer and target groups.
+func (f *found) readELBAttributes(ctx context.Context, c *Cloud, stack string) error {
+	ours := func(arn *string) bool { return f.elbTags[aws.ToString(arn)][blueprint.TagStack] == stack }
+	if lb := f.loadBalancer; lb != nil && ours(lb.LoadBalancerArn) {
+		v, err := findDropInvalidHeaders(ctx, c.elb, aws.ToString(lb.LoadBalancerArn))
+		if err != nil {
+			return err
+		}
+		f.dropInvalidHeaders = v
+	}
+	f.deregistrationDelays = map[string]int32{}
+	for _, tg := range f.targetGroups {
+		if ours(tg.TargetGroupArn) {
+			v, err := findDeregistrationDelay(ctx, c.elb, aws.ToString(tg.TargetGroupArn))
+			if err != nil {
+				return err
+			}
+			f.deregistrationDelays[aws.ToString(tg.TargetGroupArn)] = v
+		}
+	}
+	return nil
 }
 
 // readRDS reads the database, which includes its subnet group; the subnet
@@ -244,9 +282,10 @@ func (f *found) readLaunchTemplate(ctx context.Context, c *Cloud, byKind map[blu
 }
 
 // readAutoScaling finds every group tagged with the stack (all zones, and
-// orphans) in one call, and the desired policies by name in another.
+// orphans) in one call, and the desired policies by name in another (with
+// readAll, the policies hawebapp names for every group found).
 func (f *found) readAutoScaling(ctx context.Context, c *Cloud, stack string, byKind map[blueprint.Kind][]blueprint.Part) error {
-	if len(byKind[blueprint.KindAutoScalingGroup]) == 0 && len(byKind[blueprint.KindScalingPolicy]) == 0 {
+	if len(byKind[blueprint.KindAutoScalingGroup]) == 0 && len(byKind[blueprint.KindScalingPolicy]) == 0 && !f.readAll {
 		return nil
 	}
 	groups, err := autoScalingGroups{c}.findGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{Filters: []astypes.Filter{
@@ -259,6 +298,15 @@ func (f *found) readAutoScaling(ctx context.Context, c *Cloud, stack string, byK
 	var names []string
 	for _, p := range byKind[blueprint.KindScalingPolicy] {
 		names = append(names, p.Name)
+	}
+	if f.readAll {
+		for _, g := range groups {
+			if zone := groupZone(g); zone != "" {
+				names = append(names, blueprint.NamesFor(blueprint.Spec{Name: stack}).ScalingPolicy(zone))
+			}
+		}
+		slices.Sort(names)
+		names = slices.Compact(names)
 	}
 	if len(names) == 0 || len(groups) == 0 {
 		return nil

@@ -31,12 +31,12 @@ func (f *found) observation(p blueprint.Part, refs engine.Refs, region string) (
 	case blueprint.KindLoadBalancer:
 		if lb := f.loadBalancer; lb != nil {
 			if tags := f.elbTags[aws.ToString(lb.LoadBalancerArn)]; tags[blueprint.TagStack] == stack {
-				return loadBalancerObservation(p, lb, tags, refs, false), true
+				return loadBalancerObservation(p, lb, tags, refs, f.dropInvalidHeaders), true
 			}
 		}
 	case blueprint.KindTargetGroup:
 		if tg := f.targetGroup(p); tg != nil {
-			return targetGroupObservation(p, tg, f.elbTags[aws.ToString(tg.TargetGroupArn)], 0), true
+			return targetGroupObservation(p, tg, f.elbTags[aws.ToString(tg.TargetGroupArn)], f.deregistrationDelays[aws.ToString(tg.TargetGroupArn)]), true
 		}
 	case blueprint.KindListener:
 		props, _ := p.Props.(blueprint.ListenerProps)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
@@ -169,6 +170,56 @@ func TestObservedProps(t *testing.T) {
 			t.Errorf("launch template user data %q, want it as stored (rendered)", lt.UserData)
 		}
 	})
+	t.Run("import probe reads every child", func(t *testing.T) {
+		// The blueprint the stack resource imports with: names only, no
+		// zones, no HTTPS listener, zero properties.
+		probe := blueprint.Build(blueprint.Spec{Name: "props", Database: &blueprint.DatabaseSpec{}})
+		probe.ReadAll = true
+		counter.reset()
+		obs, err := c.Observe(t.Context(), probe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("import probe made %d calls: %v", len(counter.calls()), counter.calls())
+		checkProps(t, bp, obs, readProps{attributes: true})
+		if len(obs) != len(bp.Parts) {
+			t.Errorf("observed %v, want exactly the keys of the stack's %d parts", keys(obs), len(bp.Parts))
+		}
+		for _, p := range bp.Parts {
+			if o := obs[p.Key]; o.Kind != p.Kind || o.Name != p.Name {
+				t.Errorf("%s: observed %s %q, want %s %q", p.Key, o.Kind, o.Name, p.Kind, p.Name)
+			}
+		}
+	})
+	t.Run("import probe finds an untagged listener by what it does", func(t *testing.T) {
+		elbc := elb.NewFromConfig(cfg)
+		arn := created[blueprint.KeyHTTPListener].ARN
+		tagKeys := []string{blueprint.TagStack, blueprint.TagPart}
+		if _, err := elbc.RemoveTags(t.Context(), &elb.RemoveTagsInput{ResourceArns: []string{arn}, TagKeys: tagKeys}); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if _, err := elbc.AddTags(context.Background(), &elb.AddTagsInput{ResourceArns: []string{arn}, Tags: elbTags(created[blueprint.KeyHTTPListener].Tags)}); err != nil {
+				t.Error(err)
+			}
+		}()
+		probe := blueprint.Build(blueprint.Spec{Name: "props", Database: &blueprint.DatabaseSpec{}})
+		probe.ReadAll = true
+		obs, err := c.Observe(t.Context(), probe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := obs[blueprint.KeyHTTPListener]
+		if !ok || got.ARN != arn {
+			t.Fatalf("untagged HTTP listener not found: %+v", got)
+		}
+		if l, _ := got.Props.(blueprint.ListenerProps); l.Action != blueprint.ActionRedirectHTTPS || l.RedirectPort != 443 {
+			t.Errorf("listener props %+v, want the redirect to 443", got.Props)
+		}
+		if obs[blueprint.KeyHTTPSListener].ARN != created[blueprint.KeyHTTPSListener].ARN {
+			t.Errorf("HTTPS listener %+v, want %s", obs[blueprint.KeyHTTPSListener], created[blueprint.KeyHTTPSListener].ARN)
+		}
+	})
 	t.Run("refresh stays batched", func(t *testing.T) {
 		counter.reset()
 		if _, err := c.Observe(t.Context(), bp); err != nil {
@@ -197,5 +248,14 @@ func deleteAll(t *testing.T, c *Cloud, bp blueprint.Blueprint) {
 				t.Errorf("deleting %s: %v", bp.Parts[i].Key, err)
 			}
 		}
+	}
+}
+
+func TestImportProbeOfMissingStack(t *testing.T) {
+	probe := blueprint.Build(blueprint.Spec{Name: "nothing-here", Database: &blueprint.DatabaseSpec{}})
+	probe.ReadAll = true
+	obs, err := New(testConfig(t, nil), nil).Observe(t.Context(), probe)
+	if err != nil || len(obs) > 0 {
+		t.Errorf("Observe = %v, %v; want nothing found", keys(obs), err)
 	}
 }

@@ -18,7 +18,8 @@ import (
 // The target group. Its name carries a hash of what AWS cannot change in
 // place (VPC, port, protocol), so those never drift: a change means a new
 // name and a replacement. The deregistration delay attribute is set on every
-// create and update but not read back by Observe (a call per group).
+// create and update but read back by Observe only for import
+// (Blueprint.ReadAll): it costs a call per group.
 type targetGroups struct{ *Cloud }
 
 func (c targetGroups) findTargetGroup(ctx context.Context, input *elb.DescribeTargetGroupsInput, id string) (*elbtypes.TargetGroup, error) {
@@ -140,6 +141,15 @@ func deregistrationDelay(attrs []elbtypes.TargetGroupAttribute) int32 {
 		}
 	}
 	return 0
+}
+
+// findDeregistrationDelay reads the attribute (a call Observe makes only for import).
+func findDeregistrationDelay(ctx context.Context, client *elb.Client, arn string) (int32, error) {
+	out, err := client.DescribeTargetGroupAttributes(ctx, &elb.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(arn)})
+	if err != nil {
+		return 0, fmt.Errorf("reading attributes of target group (%s): %w", arn, err)
+	}
+	return deregistrationDelay(out.Attributes), nil
 }
 
 // delete retries while a listener still forwards to the group: the engine
