@@ -73,6 +73,9 @@ type clients struct {
 
 func newClients(t *testing.T) clients {
 	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (it starts its own moto), or TF_ACC=1 HAWEBAPP_ACC_REAL_AWS=1 for real AWS")
+	}
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		t.Fatal(err)

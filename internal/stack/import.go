@@ -48,7 +48,7 @@ func (r *stackResource) importByName(ctx context.Context, name string, resp *res
 func modelFromObserved(ctx context.Context, name string, obs map[string]engine.Observation, defaultTags map[string]string, sch resource.SchemaResponse) (stackModelV0, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	objType := func(attrName string) map[string]attr.Type {
-		return sch.Schema.Attributes[attrName].GetType().(types.ObjectType).AttrTypes
+		return objectAttrTypes(ctx, sch.Schema.Attributes[attrName].GetType())
 	}
 	object := func(attrName string, v any) types.Object {
 		o, d := types.ObjectValueFrom(ctx, objType(attrName), v)
@@ -169,7 +169,7 @@ func optString(s string) types.String {
 // nullModel is a model with every attribute null, typed per the schema.
 func nullModel(ctx context.Context, sch resource.SchemaResponse) stackModelV0 {
 	obj := func(name string) types.Object {
-		return types.ObjectNull(sch.Schema.Attributes[name].GetType().(types.ObjectType).AttrTypes)
+		return types.ObjectNull(objectAttrTypes(ctx, sch.Schema.Attributes[name].GetType()))
 	}
 	strs := types.ListNull(types.StringType)
 	smap := types.MapNull(types.StringType)
@@ -181,4 +181,18 @@ func nullModel(ctx context.Context, sch resource.SchemaResponse) stackModelV0 {
 		Internal: types.BoolValue(false), WaitForHealthyTargets: types.BoolValue(true),
 		DeregistrationDelay: types.Int64Value(defaultDeregistrationDelay),
 	}
+}
+
+// objectAttrTypes returns the attribute types of an object type, including
+// custom object types such as the timeouts attribute's.
+func objectAttrTypes(ctx context.Context, t attr.Type) map[string]attr.Type {
+	if ot, ok := t.(attr.TypeWithAttributeTypes); ok {
+		return ot.AttributeTypes()
+	}
+	if v, ok := t.ValueType(ctx).(interface {
+		AttributeTypes(context.Context) map[string]attr.Type
+	}); ok {
+		return v.AttributeTypes(ctx)
+	}
+	return nil
 }

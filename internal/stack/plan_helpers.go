@@ -54,8 +54,8 @@ func setDatabaseComputed(m *stackModelV0, spec blueprint.Spec, obs map[string]en
 	ev, _ := m.Database.Attributes()["engine_version"].(types.String)
 	if ev.IsUnknown() {
 		v := types.StringNull()
-		if o, ok := obs[blueprint.KeyDBInstance]; ok && o.Attrs["engine_version"] != "" {
-			v = types.StringValue(o.Attrs["engine_version"])
+		if db, ok := obs[blueprint.KeyDBInstance].Props.(blueprint.DBInstanceProps); ok && db.EngineVersion != "" {
+			v = types.StringValue(db.EngineVersion)
 		}
 		_ = setObjectAttr(ctx, &m.Database, "engine_version", v)
 	}
