@@ -14,8 +14,10 @@ import (
 // extras adds the stack's children that no part of the blueprint matched,
 // keyed by their hawebapp:part tag: always its security groups and Auto
 // Scaling groups (orphans, such as a removed zone's group, which the engine
-// deletes), and with readAll (import) also the scaling policies of those
-// groups and the load balancer's listeners. A key already observed is kept.
+// deletes) and the listeners on its load balancer tagged as its own (the
+// HTTPS listener after the certificate is removed); with readAll (import)
+// also the scaling policies of those groups and untagged listeners, known
+// by what they do. A key already observed is kept.
 func (f *found) extras(bp blueprint.Blueprint, out map[string]engine.Observation) {
 	stack := bp.Stack
 	part := func(kind blueprint.Kind, key, name string) (blueprint.Part, bool) {
@@ -34,6 +36,22 @@ func (f *found) extras(bp blueprint.Blueprint, out map[string]engine.Observation
 			out[p.Key] = groupObservation(p, &f.groups[i], out)
 		}
 	}
+	for i, l := range f.listeners {
+		if refKeyByARN(out, blueprint.KindLoadBalancer, aws.ToString(l.LoadBalancerArn)) == "" {
+			continue // not on the stack's load balancer
+		}
+		tags := f.elbTags[aws.ToString(l.ListenerArn)]
+		key := tags[blueprint.TagPart]
+		if tags[blueprint.TagStack] != stack {
+			if !f.readAll {
+				continue // a refresh only removes listeners it can prove are ours
+			}
+			key = listenerRole(&l, out)
+		}
+		if p, ok := part(blueprint.KindListener, key, listenerName(stack, key)); ok {
+			out[p.Key] = listenerObservation(p, &f.listeners[i], tags, out)
+		}
+	}
 	if !f.readAll {
 		return
 	}
@@ -45,19 +63,6 @@ func (f *found) extras(bp blueprint.Blueprint, out map[string]engine.Observation
 		}
 		if p, ok := part(blueprint.KindScalingPolicy, blueprint.KeyFor(blueprint.KindScalingPolicy, zone), aws.ToString(pol.PolicyName)); ok {
 			out[p.Key] = policyObservation(p, &f.policies[i], out)
-		}
-	}
-	for i, l := range f.listeners {
-		if refKeyByARN(out, blueprint.KindLoadBalancer, aws.ToString(l.LoadBalancerArn)) == "" {
-			continue // not on the stack's load balancer
-		}
-		tags := f.elbTags[aws.ToString(l.ListenerArn)]
-		key := tags[blueprint.TagPart]
-		if tags[blueprint.TagStack] != stack {
-			key = listenerRole(&l, out)
-		}
-		if p, ok := part(blueprint.KindListener, key, listenerName(stack, key)); ok {
-			out[p.Key] = listenerObservation(p, &f.listeners[i], tags, out)
 		}
 	}
 }

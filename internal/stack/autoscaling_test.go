@@ -76,6 +76,7 @@ func TestAccStack_https(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	plain := args
 	args.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, *cert.CertificateArn)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -88,6 +89,16 @@ func TestAccStack_https(t *testing.T) {
 				checkListeners(c, args.name),
 			)},
 			{Config: args.config(), PlanOnly: true},
+			{
+				// Removing the certificate removes the HTTPS listener and the redirect.
+				Config: plain.config(),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestMatchResourceAttr(addr, "url", regexp.MustCompile(`^http://`)),
+					resource.TestCheckNoResourceAttr(addr, "https_listener_arn"),
+					checkStackInAWS(c, args.name, 3, "1"),
+				),
+			},
+			{Config: plain.config(), PlanOnly: true},
 		},
 	})
 }
