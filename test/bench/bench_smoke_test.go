@@ -40,7 +40,7 @@ func TestSmokeHawebapp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("apply: %.1fs, %d calls, provider peak %.0f MB", apply.Seconds, apply.Calls, apply.ProviderPeakMB)
+	t.Logf("apply: %.1fs (emulator busy %.1fs), %d calls, provider peak %.0f MB", apply.Seconds, apply.EmulatorBusySeconds, apply.Calls, apply.ProviderPeakMB)
 
 	plan, err := r.Plan(ctx, 1)
 	if err != nil {

@@ -33,6 +33,7 @@ type Env struct {
 	WorkDir  string
 	Moto     *motoserver.Server
 	Rec      *recorder.Recorder
+	busy     *busyMeter
 	CLIRC    string
 	Network  Network
 	// Log receives terraform's output (default: WorkDir/terraform.log).
@@ -57,6 +58,10 @@ func Setup(ctx context.Context, repoRoot, workDir string) (*Env, error) {
 		e.Close()
 		return nil, fmt.Errorf("starting the recorder: %w", err)
 	}
+	if e.busy, err = startBusyMeter(e.Rec.URL); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("starting the busy meter: %w", err)
+	}
 	if err := e.ResetCloud(ctx); err != nil {
 		e.Close()
 		return nil, err
@@ -80,6 +85,9 @@ func (e *Env) ResetCloud(ctx context.Context) error {
 
 // Close stops the recorder and moto.
 func (e *Env) Close() {
+	if e.busy != nil {
+		e.busy.Stop()
+	}
 	if e.Rec != nil {
 		e.Rec.Stop()
 	}
@@ -90,7 +98,8 @@ func (e *Env) Close() {
 
 // Environ is what terraform runs with: the caller's environment without
 // any AWS_* or TF_CLI_CONFIG_FILE setting, plus the recorder's endpoint,
-// dummy credentials and the generated CLI config.
+// dummy credentials and the generated CLI config. Terraform reaches moto
+// through the busy meter, then the recorder.
 func (e *Env) Environ() []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -100,7 +109,7 @@ func (e *Env) Environ() []string {
 		}
 		env = append(env, kv)
 	}
-	for k, v := range motoserver.ClientEnv(e.Rec.URL) {
+	for k, v := range motoserver.ClientEnv(e.busy.URL) {
 		env = append(env, k+"="+v)
 	}
 	return append(env, "TF_CLI_CONFIG_FILE="+e.CLIRC, "TF_IN_AUTOMATION=1")

@@ -33,6 +33,9 @@ type Measurement struct {
 	Calls     int            `json:"calls"`
 	ByService map[string]int `json:"calls_by_service"`
 	ByAction  map[string]int `json:"calls_by_action"`
+	// EmulatorBusySeconds is the wall time during which at least one call
+	// was waiting for the emulator's answer.
+	EmulatorBusySeconds float64 `json:"emulator_busy_seconds"`
 	// ProviderPeakMB is the highest VmHWM of any provider process the
 	// command started (PeakByProvider per provider binary).
 	ProviderPeakMB    float64            `json:"provider_peak_mb"`
@@ -108,11 +111,12 @@ func (r *Root) Destroy(ctx context.Context, run int) (Measurement, error) {
 
 func (r *Root) measure(ctx context.Context, step string, run int, args ...string) (Measurement, error) {
 	r.env.Rec.Reset()
+	r.env.busy.Take()
 	var mem *memSampler
 	start := time.Now()
 	_, err := r.terraformWith(ctx, func(pid int) { mem = startMemSampler(pid) }, args...)
 	elapsed := time.Since(start)
-	m := Measurement{Config: r.Config, Step: step, Stacks: r.Stacks, Run: run, Seconds: elapsed.Seconds(),
+	m := Measurement{Config: r.Config, Step: step, Stacks: r.Stacks, Run: run, Seconds: elapsed.Seconds(), EmulatorBusySeconds: r.env.busy.Take().Seconds(),
 		ByService: map[string]int{}, ByAction: map[string]int{}}
 	if mem != nil {
 		m.PeakByProvider, m.ProviderProcesses = mem.Stop()

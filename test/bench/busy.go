@@ -1,0 +1,77 @@
+package bench
+
+import (
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// busyMeter is a pass-through proxy in front of the recorder that measures
+// how long the emulator was busy: the wall time during which at least one
+// call was in flight. Wall time minus busy time is what Terraform and the
+// provider spend on their own (start-up, planning, waiting between polls).
+type busyMeter struct {
+	URL    string
+	server *http.Server
+
+	mu       sync.Mutex
+	inFlight int
+	since    time.Time
+	busy     time.Duration
+}
+
+func startBusyMeter(target string) (*busyMeter, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	b := &busyMeter{URL: "http://" + ln.Addr().String()}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	b.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.enter()
+		defer b.leave()
+		proxy.ServeHTTP(w, r)
+	})}
+	go func() { _ = b.server.Serve(ln) }()
+	return b, nil
+}
+
+func (b *busyMeter) enter() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.inFlight == 0 {
+		b.since = time.Now()
+	}
+	b.inFlight++
+}
+
+func (b *busyMeter) leave() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.inFlight--
+	if b.inFlight == 0 {
+		b.busy += time.Since(b.since)
+	}
+}
+
+// Take returns the busy time since the last Take and starts over.
+func (b *busyMeter) Take() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d := b.busy
+	if b.inFlight > 0 {
+		d += time.Since(b.since)
+		b.since = time.Now()
+	}
+	b.busy = 0
+	return d
+}
+
+func (b *busyMeter) Stop() { _ = b.server.Close() }

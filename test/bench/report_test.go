@@ -1,0 +1,77 @@
+package bench
+
+import (
+	"bytes"
+	"image/png"
+	"os"
+	"strings"
+	"testing"
+)
+
+// fakeResults is a small result set with a missed and a met target.
+func fakeResults() *Results {
+	r := &Results{Runs: 3}
+	for run, s := range []float64{3, 2, 4} {
+		r.Measurements = append(r.Measurements,
+			Measurement{Config: Hawebapp, Step: StepApply, Stacks: 1, Run: run + 1, Seconds: s, Calls: 80, ProviderPeakMB: 50},
+			Measurement{Config: Hawebapp, Step: StepPlan, Stacks: 1, Run: run + 1, Seconds: s / 2, Calls: 12, ProviderPeakMB: 40},
+			Measurement{Config: Handwritten, Step: StepApply, Stacks: 1, Run: run + 1, Seconds: 90 + s, Calls: 107, ProviderPeakMB: 410},
+			Measurement{Config: Handwritten, Step: StepPlan, Stacks: 1, Run: run + 1, Seconds: 9, Calls: 37, ProviderPeakMB: 410},
+		)
+	}
+	r.Stats = summarise(r.Measurements)
+	for _, c := range []string{Hawebapp, Handwritten} {
+		for _, step := range []string{StepApply, StepPlan} {
+			r.Scale = append(r.Scale, medianRun(r.Measurements, c, step))
+		}
+	}
+	r.Scale = append(r.Scale,
+		Measurement{Config: Hawebapp, Step: StepApply, Stacks: 50, Seconds: 40, Calls: 4000, ProviderPeakMB: 120},
+		Measurement{Config: Hawebapp, Step: StepPlan, Stacks: 50, Seconds: 5, Calls: 600, ProviderPeakMB: 100},
+		Measurement{Config: Handwritten, Step: StepApply, Stacks: 10, Seconds: 200, Calls: 1070},
+		Measurement{Config: Handwritten, Step: StepPlan, Stacks: 10, Seconds: 20, Calls: 370},
+	)
+	r.Targets = Evaluate(r)
+	return r
+}
+
+func TestMedianAndTargets(t *testing.T) {
+	r := fakeResults()
+	if s, _ := r.stat(Hawebapp, StepApply); s.Median != 3 || s.Min != 2 || s.Max != 4 {
+		t.Errorf("apply stat = %+v, want median 3 in [2, 4]", s)
+	}
+	met := map[string]bool{}
+	for _, tg := range r.Targets {
+		met[tg.Name] = tg.Met
+		if !tg.Met && tg.Why == "" {
+			t.Errorf("missed target %q has no explanation", tg.Name)
+		}
+	}
+	want := map[string]bool{"apply speed-up": true, "plan speed-up": false, "refresh calls": true,
+		"provider memory, 1 stack": true, "provider memory, 50 stacks": true}
+	for k, v := range want {
+		if met[k] != v {
+			t.Errorf("target %q met = %v, want %v (%+v)", k, met[k], v, r.Targets)
+		}
+	}
+}
+
+func TestChartAndDoc(t *testing.T) {
+	r := fakeResults()
+	b, err := Chart(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+		t.Fatalf("chart is not a PNG: %v", err)
+	}
+	if dir := os.Getenv("BENCH_CHART_OUT"); dir != "" {
+		_ = os.WriteFile(dir, b, 0o644)
+	}
+	doc := Markdown(r)
+	for _, w := range []string{"| apply |", "MISSED", "not AWS provisioning time", "benchmarks.png"} {
+		if !strings.Contains(doc, w) {
+			t.Errorf("doc lacks %q", w)
+		}
+	}
+}
