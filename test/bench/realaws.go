@@ -6,7 +6,7 @@ const realAWS = `## What to expect on real AWS
 
 Not measured here (no AWS account): estimates from AWS's documented behaviour and the dependency graph of each
 configuration. On real AWS the time is AWS provisioning, and the two configurations come out close: **both take
-roughly 15-25 minutes to apply, and 10-15 to destroy**, dominated by the database.
+roughly 13-25 minutes to apply, and 7-15 to destroy**, dominated by the database.
 
 | part | typical time on AWS | hawebapp | hand-written |
 |---|---|---|---|

@@ -38,6 +38,8 @@ type Stat struct {
 	ByAction map[string]int `json:"calls_by_action"`
 	// PeakMB is the highest provider peak over the runs.
 	PeakMB float64 `json:"provider_peak_mb"`
+	// BusySeconds is the median run's emulator busy time.
+	BusySeconds float64 `json:"emulator_busy_seconds"`
 }
 
 // Results is everything a benchmark produces (docs/benchmarks.json).
@@ -153,7 +155,7 @@ func summarise(ms []Measurement) []Stat {
 			}
 			med := medianRun(ms, c, step)
 			s := Stat{Config: c, Step: step, Stacks: med.Stacks, Runs: len(runs), Median: med.Seconds, Min: runs[0].Seconds, Max: runs[0].Seconds,
-				Calls: med.Calls, ByAction: med.ByAction}
+				Calls: med.Calls, ByAction: med.ByAction, BusySeconds: med.EmulatorBusySeconds}
 			for _, m := range runs {
 				s.Min, s.Max, s.PeakMB = min(s.Min, m.Seconds), max(s.Max, m.Seconds), max(s.PeakMB, m.ProviderPeakMB)
 			}

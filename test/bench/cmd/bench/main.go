@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -29,7 +30,11 @@ func main() {
 	out := flag.String("out", "docs", "directory for benchmarks.{md,json,png}, relative to the repository")
 	keep := flag.Bool("keep", false, "keep the working directory (states, terraform.log)")
 	configs := flag.String("configs", "", "comma-separated configurations to run (development; default both)")
+	render := flag.String("render", "", "only re-render benchmarks.md and .png in -out from this benchmarks.json")
 	flag.Parse()
+	if *render != "" {
+		os.Exit(rerender(*render, *out))
+	}
 	os.Exit(run(*runs, *scale, *handScale, *out, *configs, *keep))
 }
 
@@ -99,6 +104,27 @@ func run(runs int, scale, handScale, out, configs string, keep bool) int {
 	}
 	fmt.Printf("\nwrote %s/benchmarks.{md,json,png} in %s; %d of %d targets met\n",
 		out, time.Since(start).Round(time.Second), len(res.Targets)-missed, len(res.Targets))
+	return 0
+}
+
+// rerender rewrites the report and chart from saved results (after a
+// change to their layout), without running anything.
+func rerender(from, out string) int {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
+	}
+	var res bench.Results
+	if err := json.Unmarshal(b, &res); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: reading", from+":", err)
+		return 1
+	}
+	res.Targets = bench.Evaluate(&res)
+	if err := bench.WriteOutputs(out, &res); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
+	}
 	return 0
 }
 
