@@ -190,6 +190,9 @@ type AutoScalingGroupProps struct {
 	// WaitForHealthyTargets: Create and Update return only when the group's
 	// instances are healthy in the target group.
 	WaitForHealthyTargets bool
+	// CollectMetrics publishes the group's size metrics to CloudWatch every
+	// minute (dashboards and capacity alarms need them).
+	CollectMetrics bool
 }
 
 type ScalingPolicyProps struct {

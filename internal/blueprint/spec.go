@@ -29,6 +29,9 @@ type Spec struct {
 	// Database is nil when the stack has none.
 	Database *DatabaseSpec
 
+	// GroupMetrics turns on CloudWatch group metrics for every zonal group.
+	GroupMetrics bool
+
 	// WaitForHealthyTargets makes apply wait until every zone's targets are healthy.
 	WaitForHealthyTargets bool
 

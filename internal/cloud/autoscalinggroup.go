@@ -85,6 +85,9 @@ func (c autoScalingGroups) create(ctx context.Context, p blueprint.Part, refs en
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("creating Auto Scaling group (%s): %w", p.Name, err)
 	}
+	if err := c.syncGroupMetrics(ctx, p.Name, nil, props.CollectMetrics); err != nil {
+		return engine.Observation{}, err
+	}
 	if err := c.waitReady(ctx, p.Name, props, tg.ARN, started); err != nil {
 		return engine.Observation{}, err
 	}
@@ -125,6 +128,9 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 		return engine.Observation{}, fmt.Errorf("updating Auto Scaling group (%s): %w", p.Name, err)
 	}
 	if err := c.syncTargetGroups(ctx, p.Name, g.TargetGroupARNs, tg.ARN); err != nil {
+		return engine.Observation{}, err
+	}
+	if err := c.syncGroupMetrics(ctx, p.Name, g, props.CollectMetrics); err != nil {
 		return engine.Observation{}, err
 	}
 	if missing := missingTags(p.Tags, fromASGTags(g.Tags)); len(missing) > 0 {
@@ -273,6 +279,7 @@ func groupDrift(g *astypes.AutoScalingGroup, props blueprint.AutoScalingGroupPro
 	case pinnedTemplate(g) != lt.ID || pinnedVersion(g) != lt.Attrs["version"]:
 		drift = append(drift, fmt.Sprintf("launch template %s version %s, want %s version %s", pinnedTemplate(g), pinnedVersion(g), lt.ID, lt.Attrs["version"]))
 	}
+	drift = append(drift, metricsDrift(g, props.CollectMetrics)...)
 	if tg, ok := refs[props.TargetGroupKey]; !ok {
 		drift = append(drift, "target group "+props.TargetGroupKey+" missing")
 	} else if !sameSet(g.TargetGroupARNs, []string{tg.ARN}) {
@@ -295,6 +302,7 @@ func groupObservation(p blueprint.Part, g *astypes.AutoScalingGroup, refs engine
 	o.Props = blueprint.AutoScalingGroupProps{
 		Zone: firstOr(g.AvailabilityZones), SubnetID: aws.ToString(g.VPCZoneIdentifier),
 		Min: aws.ToInt32(g.MinSize), Desired: aws.ToInt32(g.DesiredCapacity), Max: aws.ToInt32(g.MaxSize),
+		CollectMetrics:    collectsMetrics(g),
 		LaunchTemplateKey: refKeyByID(refs, blueprint.KindLaunchTemplate, pinnedTemplate(g)),
 		TargetGroupKey:    refKeyByARN(refs, blueprint.KindTargetGroup, firstOr(g.TargetGroupARNs)),
 		HealthCheckType:   aws.ToString(g.HealthCheckType), GracePeriod: aws.ToInt32(g.HealthCheckGracePeriod),

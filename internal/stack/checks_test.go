@@ -103,6 +103,9 @@ func checkStackInAWS(c clients, stack string, instances int, version string) res
 			if !slices.Equal(g.TargetGroupARNs, []string{*tg.TargetGroupArn}) {
 				return fmt.Errorf("group %s target groups %v, want [%s]", *g.AutoScalingGroupName, g.TargetGroupARNs, *tg.TargetGroupArn)
 			}
+			if len(g.EnabledMetrics) < 8 {
+				return fmt.Errorf("group %s collects %d group metrics, want all 8", *g.AutoScalingGroupName, len(g.EnabledMetrics))
+			}
 			if aws.ToString(g.HealthCheckType) != "ELB" {
 				return fmt.Errorf("group %s health check type %s, want ELB", *g.AutoScalingGroupName, aws.ToString(g.HealthCheckType))
 			}

@@ -70,6 +70,7 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 			groups = append(groups, g)
 		}
 	}
+	m.GroupMetrics = types.BoolValue(len(groups) > 0 && groups[0].CollectMetrics)
 	var subnets []string
 	var capacity capacityModel
 	var min, desired, max, grace int64
@@ -178,7 +179,7 @@ func nullModel(ctx context.Context, sch resource.SchemaResponse) stackModelV0 {
 		Listener: obj("listener"), HealthCheck: obj("health_check"), Instances: obj("instances"), Capacity: obj("capacity"),
 		Scaling: obj("scaling"), Database: obj("database"), Tags: smap, SecurityGroupIDs: smap, AutoScalingGroupNames: smap,
 		Timeouts: timeouts.Value{Object: obj("timeouts")},
-		Internal: types.BoolValue(false), WaitForHealthyTargets: types.BoolValue(true),
+		Internal: types.BoolValue(false), WaitForHealthyTargets: types.BoolValue(true), GroupMetrics: types.BoolValue(true),
 		DeregistrationDelay: types.Int64Value(defaultDeregistrationDelay),
 	}
 }

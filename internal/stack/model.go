@@ -21,6 +21,7 @@ type stackModelV0 struct {
 	Internal              types.Bool     `tfsdk:"internal"`
 	AllowedCIDRs          types.List     `tfsdk:"allowed_cidrs"`
 	WaitForHealthyTargets types.Bool     `tfsdk:"wait_for_healthy_targets"`
+	GroupMetrics          types.Bool     `tfsdk:"group_metrics"`
 	DeregistrationDelay   types.Int64    `tfsdk:"deregistration_delay"`
 	Listener              types.Object   `tfsdk:"listener"`
 	HealthCheck           types.Object   `tfsdk:"health_check"`

@@ -63,6 +63,8 @@ func inputAttributes() map[string]schema.Attribute {
 			Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(cidrValidator{})}},
 		"wait_for_healthy_targets": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 			MarkdownDescription: "Return from create and update only when every zone's instances pass the load balancer's health checks. Defaults to `true`."},
+		"group_metrics": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+			MarkdownDescription: "Publish every zonal group's size metrics (GroupInServiceInstances, GroupDesiredCapacity ...) to CloudWatch each minute, for dashboards and alarms. Defaults to `true`."},
 		"deregistration_delay": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultDeregistrationDelay),
 			MarkdownDescription: "Seconds a draining instance keeps serving its in-flight requests (0-3600). Defaults to `30`.",
 			Validators:          []validator.Int64{int64validator.Between(0, 3600)}},

@@ -30,6 +30,7 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 		LBSubnetIDs: lbSubnets, Internal: m.Internal.ValueBool(), AllowedCIDRs: cidrs,
 		DeregistrationDelay:   int32(m.DeregistrationDelay.ValueInt64()),
 		WaitForHealthyTargets: m.WaitForHealthyTargets.ValueBool(),
+		GroupMetrics:          m.GroupMetrics.ValueBool(),
 		Tags:                  mergedTags(ctx, m, defaultTags),
 	}
 	for i, id := range appSubnets {
