@@ -23,12 +23,12 @@ func TestSplitCapacity(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
-			var min, des, max int32
+			var lo, des, hi int32
 			for _, z := range got {
-				min, des, max = min+z.Min, des+z.Desired, max+z.Max
+				lo, des, hi = lo+z.Min, des+z.Desired, hi+z.Max
 			}
-			if tc.zones > 0 && (min != tc.total.Min || des != tc.total.Desired || max != tc.total.Max) {
-				t.Errorf("split sums to %d/%d/%d, want %v", min, des, max, tc.total)
+			if tc.zones > 0 && (lo != tc.total.Min || des != tc.total.Desired || hi != tc.total.Max) {
+				t.Errorf("split sums to %d/%d/%d, want %v", lo, des, hi, tc.total)
 			}
 		})
 	}

@@ -183,7 +183,7 @@ func (c autoScalingGroups) delete(ctx context.Context, p blueprint.Part, cur eng
 	} else if err != nil {
 		return err
 	}
-	if err := (scalingPolicies{c.Cloud}).deleteGroupPolicies(ctx, name); err != nil {
+	if err := scalingPolicies(c).deleteGroupPolicies(ctx, name); err != nil {
 		return err
 	}
 	_, err := c.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
@@ -199,7 +199,7 @@ func (c autoScalingGroups) delete(ctx context.Context, p blueprint.Part, cur eng
 		return isCode(err, errCodeResourceInUse, errCodeScalingActivityInProgress)
 	}, func(ctx context.Context) error {
 		_, err := c.asg.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{AutoScalingGroupName: aws.String(name), ForceDelete: aws.Bool(false)})
-		if isCodeMessage(err, errCodeValidationError, "not found") {
+		if isValidationNotFound(err) {
 			return nil
 		}
 		return err

@@ -87,7 +87,7 @@ func (c autoScalingGroups) rollout(ctx context.Context, name string, props bluep
 		}
 		for _, id := range remaining[:batch] {
 			_, err := c.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: aws.String(id), ShouldDecrementDesiredCapacity: aws.Bool(true)})
-			if err != nil && !isCodeMessage(err, errCodeValidationError, "not found") {
+			if err != nil && !isValidationNotFound(err) {
 				return fmt.Errorf("terminating old instance %s of Auto Scaling group (%s): %w", id, name, err)
 			}
 		}

@@ -82,10 +82,11 @@ func isCode(err error, codes ...string) bool {
 	return false
 }
 
-// isCodeMessage reports whether err has the code and its message contains
-// substr (the shortest stable part of AWS's wording).
-func isCodeMessage(err error, code, substr string) bool {
-	return errCode(err) == code && strings.Contains(errMessage(err), substr)
+// isValidationNotFound reports whether err is a ValidationError saying
+// "not found": Auto Scaling reports missing groups and policies this way,
+// with no error code of its own.
+func isValidationNotFound(err error) bool {
+	return errCode(err) == errCodeValidationError && strings.Contains(errMessage(err), "not found")
 }
 
 // notFound wraps ErrNotFound with what was looked for.

@@ -166,7 +166,7 @@ func TestObservedProps(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkProps(t, bp, obs, readProps{})
-		if lt := obs[blueprint.KeyLaunchTemplate].Props.(blueprint.LaunchTemplateProps); !strings.Contains(lt.UserData, blueprint.VarDBEndpoint+"=") {
+		if lt, _ := obs[blueprint.KeyLaunchTemplate].Props.(blueprint.LaunchTemplateProps); !strings.Contains(lt.UserData, blueprint.VarDBEndpoint+"=") {
 			t.Errorf("launch template user data %q, want it as stored (rendered)", lt.UserData)
 		}
 	})

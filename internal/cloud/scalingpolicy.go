@@ -34,7 +34,7 @@ func (c scalingPolicies) findPolicies(ctx context.Context, input *autoscaling.De
 
 func (c scalingPolicies) findPolicyByName(ctx context.Context, group, name string) (*astypes.ScalingPolicy, error) {
 	policies, err := c.findPolicies(ctx, &autoscaling.DescribePoliciesInput{AutoScalingGroupName: aws.String(group), PolicyNames: []string{name}})
-	if isCodeMessage(err, errCodeValidationError, "not found") {
+	if isValidationNotFound(err) {
 		return nil, notFound("scaling policy", name)
 	}
 	if err != nil {
@@ -89,7 +89,7 @@ func (c scalingPolicies) delete(ctx context.Context, p blueprint.Part, cur engin
 		in = &autoscaling.DeletePolicyInput{AutoScalingGroupName: aws.String(cur.ID), PolicyName: aws.String(cmp.Or(cur.Name, p.Name))}
 	}
 	_, err := c.asg.DeletePolicy(ctx, in)
-	if err != nil && !isCodeMessage(err, errCodeValidationError, "not found") {
+	if err != nil && !isValidationNotFound(err) {
 		return fmt.Errorf("deleting scaling policy (%s): %w", cmp.Or(cur.Name, p.Name), err)
 	}
 	return nil
@@ -99,7 +99,7 @@ func (c scalingPolicies) delete(ctx context.Context, p blueprint.Part, cur engin
 func (c scalingPolicies) deleteGroupPolicies(ctx context.Context, group string) error {
 	policies, err := c.findPolicies(ctx, &autoscaling.DescribePoliciesInput{AutoScalingGroupName: aws.String(group)})
 	if err != nil {
-		if isCodeMessage(err, errCodeValidationError, "not found") {
+		if isValidationNotFound(err) {
 			return nil
 		}
 		return fmt.Errorf("reading scaling policies of Auto Scaling group (%s): %w", group, err)

@@ -86,7 +86,7 @@ func TestAccStack_https(t *testing.T) {
 			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				resource.TestMatchResourceAttr(addr, "url", regexp.MustCompile(`^https://`)),
 				resource.TestCheckResourceAttrSet(addr, "https_listener_arn"),
-				checkListeners(c, args.name),
+				checkListeners(c),
 			)},
 			{Config: args.config(), PlanOnly: true},
 			{
@@ -103,7 +103,7 @@ func TestAccStack_https(t *testing.T) {
 	})
 }
 
-func checkListeners(c clients, stack string) resource.TestCheckFunc {
+func checkListeners(c clients) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		ctx := context.Background()
 		arn := s.RootModule().Resources[addr].Primary.Attributes["load_balancer_arn"]

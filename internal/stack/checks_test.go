@@ -169,15 +169,15 @@ func checkDatabase(ctx context.Context, c clients, stack string) error {
 	return nil
 }
 
-func checkGroupBounds(c clients, stack string, min, max int32) resource.TestCheckFunc {
+func checkGroupBounds(c clients, stack string, wantMin, wantMax int32) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		groups, err := stackGroups(context.Background(), c, stack)
 		if err != nil {
 			return err
 		}
 		for _, g := range groups {
-			if aws.ToInt32(g.MinSize) != min || aws.ToInt32(g.MaxSize) != max {
-				return fmt.Errorf("group %s min/max %d/%d, want %d/%d", *g.AutoScalingGroupName, aws.ToInt32(g.MinSize), aws.ToInt32(g.MaxSize), min, max)
+			if aws.ToInt32(g.MinSize) != wantMin || aws.ToInt32(g.MaxSize) != wantMax {
+				return fmt.Errorf("group %s min/max %d/%d, want %d/%d", *g.AutoScalingGroupName, aws.ToInt32(g.MinSize), aws.ToInt32(g.MaxSize), wantMin, wantMax)
 			}
 		}
 		return nil

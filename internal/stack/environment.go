@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -87,20 +86,5 @@ func slicesContainsEmpty(s []string) bool {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
-
-// describeMissing names the subnets AWS did not return.
-func describeMissing(want []string, got []Subnet) string {
-	found := map[string]bool{}
-	for _, s := range got {
-		found[s.ID] = true
-	}
-	var missing []string
-	for _, id := range want {
-		if !found[id] {
-			missing = append(missing, id)
-		}
-	}
-	return strings.Join(missing, ", ")
-}
 
 func knownString(s types.String) bool { return !s.IsNull() && !s.IsUnknown() }

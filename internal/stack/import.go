@@ -73,13 +73,13 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 	m.GroupMetrics = types.BoolValue(len(groups) > 0 && groups[0].CollectMetrics)
 	var subnets []string
 	var capacity capacityModel
-	var min, desired, max, grace int64
+	var minSize, desired, maxSize, grace int64
 	for _, g := range groups {
 		subnets = append(subnets, g.SubnetID)
-		min, desired, max, grace = min+int64(g.Min), desired+int64(g.Desired), max+int64(g.Max), int64(g.GracePeriod)
+		minSize, desired, maxSize, grace = minSize+int64(g.Min), desired+int64(g.Desired), maxSize+int64(g.Max), int64(g.GracePeriod)
 	}
 	m.AppSubnetIDs = stringList(subnets)
-	capacity = capacityModel{Min: types.Int64Value(min), Desired: types.Int64Value(desired), Max: types.Int64Value(max)}
+	capacity = capacityModel{Min: types.Int64Value(minSize), Desired: types.Int64Value(desired), Max: types.Int64Value(maxSize)}
 	m.Capacity = object("capacity", capacity)
 
 	if lb, ok := props[blueprint.LoadBalancerProps](obs, blueprint.KeyLoadBalancer); ok {

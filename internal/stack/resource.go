@@ -8,7 +8,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -252,5 +251,3 @@ func stringList(values []string) types.List {
 	}
 	return types.ListValueMust(types.StringType, elems)
 }
-
-var rootName = path.Root("name")

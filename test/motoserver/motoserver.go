@@ -193,5 +193,9 @@ func FreePort() (int, error) {
 		return 0, fmt.Errorf("finding a free port: %w", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, fmt.Errorf("finding a free port: unexpected address %v", l.Addr())
+	}
+	return addr.Port, nil
 }
