@@ -81,7 +81,7 @@ func isMirror(dir string) bool {
 
 // LocalVersion is the version under which the built provider is offered to
 // `terraform init` (dev_overrides then supplies the binary at run time).
-const LocalVersion = "0.0.1"
+const LocalVersion = "0.1.0"
 
 // Config renders a CLI configuration. providerBinDir is the directory that
 // holds terraform-provider-hawebapp. localMirror, when not empty, is a
