@@ -55,21 +55,21 @@ func validateCapacity(c *capacityModel, zones int, resp *resource.ValidateConfig
 	}
 	p := path.Root("capacity")
 	if okMin && okMax && lo > hi {
-		resp.Diagnostics.AddAttributeError(p.AtName("lo"), "Invalid capacity",
-			fmt.Sprintf("capacity.lo (%d) is greater than capacity.hi (%d). Lower lo or raise hi.", lo, hi))
+		resp.Diagnostics.AddAttributeError(p.AtName("min"), "Invalid capacity",
+			fmt.Sprintf("capacity.min (%d) is greater than capacity.max (%d). Lower min or raise max.", lo, hi))
 	}
 	if okMin && okDes && desired < lo {
 		resp.Diagnostics.AddAttributeError(p.AtName("desired"), "Invalid capacity",
-			fmt.Sprintf("capacity.desired (%d) is below capacity.lo (%d). Raise desired to at least %d.", desired, lo, lo))
+			fmt.Sprintf("capacity.desired (%d) is below capacity.min (%d). Raise desired to at least %d.", desired, lo, lo))
 	}
 	if okMax && okDes && desired > hi {
 		resp.Diagnostics.AddAttributeError(p.AtName("desired"), "Invalid capacity",
-			fmt.Sprintf("capacity.desired (%d) is above capacity.hi (%d). Lower desired or raise hi.", desired, hi))
+			fmt.Sprintf("capacity.desired (%d) is above capacity.max (%d). Lower desired or raise max.", desired, hi))
 	}
 	if zones > 0 && okMin && lo < int64(zones) {
-		resp.Diagnostics.AddAttributeError(p.AtName("lo"), "Capacity below one instance per zone",
-			fmt.Sprintf("capacity.lo (%d) is less than the number of zones (%d, one per app subnet): every zonal group needs at least one instance, "+
-				"or losing a zone could leave no instance at all. Set capacity.lo to at least %d.", lo, zones, zones))
+		resp.Diagnostics.AddAttributeError(p.AtName("min"), "Capacity below one instance per zone",
+			fmt.Sprintf("capacity.min (%d) is less than the number of zones (%d, one per app subnet): every zonal group needs at least one instance, "+
+				"or losing a zone could leave no instance at all. Set capacity.min to at least %d.", lo, zones, zones))
 	}
 }
 
