@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
@@ -280,5 +281,29 @@ func TestDestroyRefusesWhenDeletionProtected(t *testing.T) {
 	}
 	if got := f.callsWith("delete "); len(got) != 0 {
 		t.Errorf("deleted %v before refusing", got)
+	}
+}
+
+// TestApplyRunsIndependentPartsInParallel: the database (slow on AWS) is
+// created while the load balancer is: the database's create waits until the
+// load balancer's has started, which deadlocks (and times out) if the engine
+// ran them one after the other.
+func TestApplyRunsIndependentPartsInParallel(t *testing.T) {
+	f := newFakeCloud()
+	lbStarted := make(chan struct{})
+	f.onCreate = func(key string) {
+		switch key {
+		case blueprint.KeyLoadBalancer:
+			close(lbStarted)
+		case blueprint.KeyDBInstance:
+			select {
+			case <-lbStarted:
+			case <-time.After(10 * time.Second):
+				t.Error("the load balancer was not created while the database was")
+			}
+		}
+	}
+	if _, err := (&Engine{Cloud: f}).Apply(context.Background(), blueprint.Build(testSpec()), Options{}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -24,6 +24,8 @@ type fakeCloud struct {
 	errs     []string
 	active   atomic.Int32
 	maxASG   atomic.Int32
+	// onCreate, when set, runs (unlocked) before each create.
+	onCreate func(key string)
 }
 
 func newFakeCloud() *fakeCloud {
@@ -52,6 +54,9 @@ func (f *fakeCloud) Observe(_ context.Context, bp blueprint.Blueprint) (map[stri
 }
 
 func (f *fakeCloud) Create(_ context.Context, p blueprint.Part, refs Refs) (Observation, error) {
+	if f.onCreate != nil {
+		f.onCreate(p.Key)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "create "+p.Key)
