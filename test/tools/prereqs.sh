@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks (and where it can, installs) what `make test`, `make demo` and the
-# sandbox need: go, terraform, python3 with moto, haproxy and ab.
-# haproxy and apache2-utils (ab) are installed with apt when missing and
-# running as root; everything else is reported with what to do.
+# sandbox need: go, terraform, python3 with moto, haproxy, ab and PostgreSQL.
+# haproxy, apache2-utils (ab) and postgresql are installed with apt when
+# missing and running as root; everything else is reported with what to do.
 #
 # Usage: test/tools/prereqs.sh [--no-install]
 set -euo pipefail
@@ -42,6 +42,18 @@ fi
 apt_missing=()
 command -v haproxy >/dev/null 2>&1 || apt_missing+=(haproxy)
 command -v ab >/dev/null 2>&1 || apt_missing+=(apache2-utils)
+# PostgreSQL stands in for RDS: initdb on PATH or Debian's
+# /usr/lib/postgresql/<version>/bin (the demo and tests look there too), and
+# as root a postgres user to run it as.
+pg_bin() {
+  if command -v initdb >/dev/null 2>&1; then dirname "$(command -v initdb)"; return; fi
+  local d
+  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
+  [[ -n "$d" && -x "$d/initdb" ]] && echo "$d"
+}
+if [[ -z "$(pg_bin)" ]] || { [[ "$(id -u)" == 0 ]] && ! id postgres >/dev/null 2>&1; }; then
+  apt_missing+=(postgresql)
+fi
 if ((${#apt_missing[@]})); then
   if ((install)) && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${apt_missing[*]} with apt-get"
@@ -54,6 +66,9 @@ if ((${#apt_missing[@]})); then
 fi
 command -v haproxy >/dev/null 2>&1 && note haproxy "$(haproxy -v 2>/dev/null | head -n1 | awk '{print $3}')"
 command -v ab >/dev/null 2>&1 && note ab "$(ab -V 2>/dev/null | head -n1 | awk '{print $5}')"
+if pg="$(pg_bin)" && [[ -n "$pg" ]]; then
+  note postgres "$("$pg/postgres" --version 2>/dev/null | awk '{print $3}') ($pg)"
+fi
 
 # The hashicorp/aws provider: from a local filesystem mirror when there is one.
 mirror=""

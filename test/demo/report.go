@@ -1,0 +1,252 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/demo/plot"
+)
+
+// SoakResult is everything the soak measured.
+type SoakResult struct {
+	URL         string
+	Concurrency int
+	Rate        int // requests a second under load; 0: as fast as ab went
+	Zones       []string
+	Zone        string // the zone taken down
+	Duration    time.Duration
+	Slices      []SliceStat
+	Samples     []Sample
+	Events      []Event
+	Activities  []Activity
+	Latency     Latency
+	Requests    int
+	Failed      int // connect, receive, length and exception failures
+	Non2xx      int
+	SliceErrors int    // slices in which ab completed nothing
+	Chart       string // path of the PNG, once written
+}
+
+// Stalled is how long the load completed no request at all.
+func (r *SoakResult) Stalled() time.Duration {
+	var d time.Duration
+	for _, s := range r.Slices {
+		if s.Phase == "load" && s.Requests == 0 {
+			d += s.To - s.From
+		}
+	}
+	return d
+}
+
+// Failures is every request that did not get a 2xx answer.
+func (r *SoakResult) Failures() int { return r.Failed + r.Non2xx }
+
+// Report reads the scaling activities of the soak, writes the chart and
+// the report into OutDir and prints the report.
+func (s *Soak) Report(ctx context.Context, r *Run) error {
+	res := &s.Result
+	for z, g := range s.groups {
+		out, err := s.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(g)})
+		if err != nil {
+			return fmt.Errorf("scaling activities of %s: %w", g, err)
+		}
+		for _, a := range out.Activities {
+			at := aws.ToTime(a.StartTime).Sub(s.start.Truncate(time.Second))
+			if at < 0 {
+				continue
+			}
+			res.Activities = append(res.Activities, Activity{At: at, Zone: z, Description: aws.ToString(a.Description), Cause: aws.ToString(a.Cause)})
+		}
+	}
+	sort.SliceStable(res.Activities, func(i, j int) bool { return res.Activities[i].At < res.Activities[j].At })
+
+	dir := s.Opts.OutDir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "hawebapp-demo-report-")
+		if err != nil {
+			return err
+		}
+		dir = d
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	png, err := res.ChartPNG()
+	if err != nil {
+		return err
+	}
+	res.Chart = filepath.Join(dir, "soak.png")
+	if err := os.WriteFile(res.Chart, png, 0o644); err != nil {
+		return err
+	}
+	var b strings.Builder
+	res.WriteReport(&b)
+	if err := os.WriteFile(filepath.Join(dir, "report.txt"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprint(r.Out, b.String())
+	return nil
+}
+
+// WriteReport writes the report as indented text.
+func (r *SoakResult) WriteReport(w io.Writer) {
+	var loadReqs int
+	var loadTime time.Duration
+	for _, s := range r.Slices {
+		if s.Phase == "load" {
+			loadReqs += s.Requests
+			loadTime += s.To - s.From
+		}
+	}
+	rps := 0.0
+	if loadTime > 0 {
+		rps = float64(loadReqs) / loadTime.Seconds()
+	}
+	pct := 0.0
+	if r.Requests > 0 {
+		pct = 100 * float64(r.Failures()) / float64(r.Requests)
+	}
+	down, up := eventAt(r.Events, "down"), eventAt(r.Events, "back")
+	rate := "as fast as it goes"
+	if r.Rate > 0 {
+		rate = fmt.Sprintf("at %d req/s", r.Rate)
+	}
+	fmt.Fprintf(w, "    soak        %s of ab -c %d %s on %s; %s down from %s to %s\n",
+		r.Duration.Round(time.Second), r.Concurrency, rate, r.URL, r.Zone, down.Round(time.Second), up.Round(time.Second))
+	fmt.Fprintf(w, "    requests    %d (%.0f/s under load), %d failed (%.2f%%): %d errors, %d non-2xx",
+		r.Requests, rps, r.Failures(), pct, r.Failed, r.Non2xx)
+	if stalled := r.Stalled(); stalled > 0 {
+		fmt.Fprintf(w, "; no request completed for %s under load (in-flight requests hung on the lost zone)", stalled.Round(time.Second))
+	}
+	fmt.Fprintln(w)
+	l := r.Latency
+	fmt.Fprintf(w, "    latency     p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms (%d requests)\n", l.P50, l.P95, l.P99, l.Max, l.N)
+	peakD, peakH := Peak(r.Samples)
+	first, last := total(r.Samples, 0), total(r.Samples, len(r.Samples)-1)
+	fmt.Fprintf(w, "    capacity    desired %d at the start, peak %d (%d healthy), %d at the end\n", first, peakD, peakH, last)
+
+	fmt.Fprintf(w, "    instances per zone (healthy/desired), a row per change:\n        %6s", "t")
+	for _, z := range r.Zones {
+		fmt.Fprintf(w, " %10s", z)
+	}
+	fmt.Fprintln(w)
+	for _, row := range Timeline(r.Samples, r.Zones, r.Events, r.Activities) {
+		fmt.Fprintf(w, "        %5.0fs", row.At.Seconds())
+		for _, z := range r.Zones {
+			c := row.Zones[z]
+			fmt.Fprintf(w, " %10s", fmt.Sprintf("%d/%d", c.Healthy, c.Desired))
+		}
+		if len(row.Notes) > 0 {
+			fmt.Fprintf(w, "   %s", strings.Join(row.Notes, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+
+	fmt.Fprintf(w, "    scaling activities: %d (%s)\n", len(r.Activities), strings.Join(ActivityCounts(r.Activities), ", "))
+	const maxListed = 30
+	for i, a := range r.Activities {
+		if i == maxListed {
+			fmt.Fprintf(w, "        ... %d more\n", len(r.Activities)-maxListed)
+			break
+		}
+		fmt.Fprintf(w, "        %+5.0fs %-11s %-18s %s\n", a.At.Seconds(), a.Zone, a.Kind(), a.Description)
+	}
+	if r.Chart != "" {
+		fmt.Fprintf(w, "    chart       %s\n", r.Chart)
+	}
+}
+
+// ChartPNG draws capacity per zone and latency over the soak.
+func (r *SoakResult) ChartPNG() ([]byte, error) {
+	c := plot.New(1200, 800)
+	title := "hawebapp soak in the sandbox: capacity and latency under ab load"
+	c.Text((1200-plot.TextWidth(title, 2))/2, 12, title, 2, plot.Black)
+	xmax := r.Duration.Seconds()
+	var bands []plot.Band
+	if down, up := eventAt(r.Events, "down"), eventAt(r.Events, "back"); down > 0 {
+		if up <= down {
+			up = r.Duration
+		}
+		bands = append(bands, plot.Band{From: down.Seconds(), To: up.Seconds(), Color: plot.Pink, Label: r.Zone + " down"})
+	}
+	if stop := eventAt(r.Events, "load stops"); stop > 0 {
+		bands = append(bands, plot.Band{From: stop.Seconds(), To: xmax, Color: plot.Grey, Label: "load stopped"})
+	}
+	var marks []float64
+	for _, a := range r.Activities {
+		if k := a.Kind(); k == "scale-out" || k == "scale-in" {
+			marks = append(marks, a.At.Seconds())
+		}
+	}
+
+	// Stacked: each line adds a zone's healthy instances to the ones below.
+	var capacity []plot.Series
+	for i, z := range r.Zones {
+		label := "healthy " + z
+		if i > 0 {
+			label = "+ healthy " + z
+		}
+		s := plot.Series{Label: label, Color: plot.Palette[i%len(plot.Palette)], Step: true}
+		for _, sm := range r.Samples {
+			n := 0
+			for _, below := range r.Zones[:i+1] {
+				n += sm.Zones[below].Healthy
+			}
+			s.Points = append(s.Points, plot.Point{X: sm.At.Seconds(), Y: float64(n)})
+		}
+		capacity = append(capacity, s)
+	}
+	desired := plot.Series{Label: "desired (all zones)", Color: plot.Black, Dashed: true, Step: true}
+	for i, sm := range r.Samples {
+		desired.Points = append(desired.Points, plot.Point{X: sm.At.Seconds(), Y: float64(total(r.Samples, i))})
+	}
+	capacity = append(capacity, desired)
+	c.Draw(plot.Panel{Rect: image.Rect(110, 80, 1160, 340), Title: "healthy instances, stacked by zone (thin dashes: scale-out and scale-in)",
+		YLabel: "instances", XMax: xmax, Series: capacity, Bands: bands, Marks: marks})
+
+	p50 := plot.Series{Label: "p50 latency", Color: plot.Purple}
+	p99 := plot.Series{Label: "p99 latency", Color: plot.Red}
+	for _, s := range r.Slices {
+		if s.Requests == 0 {
+			continue
+		}
+		mid := ((s.From + s.To) / 2).Seconds()
+		p50.Points = append(p50.Points, plot.Point{X: mid, Y: max(s.P50, 1)})
+		p99.Points = append(p99.Points, plot.Point{X: mid, Y: max(s.P99, 1)})
+	}
+	c.Draw(plot.Panel{Rect: image.Rect(110, 420, 1160, 660), Title: "latency per slice (ms, log scale)",
+		YLabel: "ms", XLabel: "seconds into the soak", XMax: xmax, LogY: true, Series: []plot.Series{p50, p99}, Bands: bands})
+	c.Legend(110, 720, 350, 3, append(capacity, p50, p99))
+	return c.PNG()
+}
+
+// total is the desired capacity of all zones at sample i (0 without samples).
+func total(samples []Sample, i int) int {
+	if i < 0 || i >= len(samples) {
+		return 0
+	}
+	n := 0
+	for _, c := range samples[i].Zones {
+		n += c.Desired
+	}
+	return n
+}
+
+// eventAt is when the first event containing what happened (0 if none).
+func eventAt(events []Event, what string) time.Duration {
+	for _, e := range events {
+		if strings.Contains(e.What, what) {
+			return e.At
+		}
+	}
+	return 0
+}
