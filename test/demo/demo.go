@@ -4,9 +4,10 @@
 // apply, show outputs, prove the second plan is empty, destroy.
 //
 // A run is a list of named steps sharing one *Run; callers may replace,
-// insert or drop steps (the sandbox soak swaps the moto step for its own
-// endpoint and adds load between apply and destroy). Cleanups registered by
-// steps run in reverse order whatever happens, including on Ctrl-C.
+// insert or drop steps: Soak.Steps (`make demo`) swaps the moto step for the
+// sandbox and adds the ab soak, its report and a second empty plan between
+// apply and destroy. Cleanups registered by steps run in reverse order
+// whatever happens, including on Ctrl-C.
 package demo
 
 import (
