@@ -331,4 +331,3 @@ func (s *Soak) progress(r *Run, st SliceStat, err error) {
 	}
 	fmt.Fprintln(r.Out, line)
 }
-
