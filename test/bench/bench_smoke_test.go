@@ -32,7 +32,7 @@ func TestSmokeHawebapp(t *testing.T) {
 		}
 	}()
 
-	r, err := env.NewRoot(ctx, Hawebapp, "smoke", "smoke", 1)
+	r, err := env.NewRoot(ctx, Hawebapp, "smoke", "smoke", 1, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ var (
 	darkish = color.RGBA{110, 110, 110, 255}
 	blue    = color.RGBA{31, 119, 180, 255}
 	orange  = color.RGBA{230, 120, 20, 255}
+	green   = color.RGBA{44, 160, 44, 255}
 )
 
 // series is one line of the chart.
@@ -32,7 +33,7 @@ type series struct {
 // apply and of a no-change plan against the number of stacks, both on
 // log-log axes.
 func Chart(r *Results) ([]byte, error) {
-	const w, h = 1100, 580
+	const w, h = 1100, 610
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), &image.Uniform{white}, image.Point{}, draw.Src)
 	title := "hawebapp vs hand-written hashicorp/aws: cost as stacks grow (moto, log-log)"
@@ -41,13 +42,14 @@ func Chart(r *Results) ([]byte, error) {
 	var times, calls []series
 	for _, c := range []struct {
 		config, name string
+		db           bool
 		col          color.RGBA
-	}{{Hawebapp, "hawebapp", blue}, {Handwritten, "hand-written", orange}} {
+	}{{Hawebapp, "hawebapp", true, blue}, {Hawebapp, "hawebapp no db", false, green}, {Handwritten, "hand-written no db", false, orange}} {
 		for _, step := range []string{StepApply, StepPlan} {
 			t := series{label: c.name + " " + step, c: c.col, dashed: step == StepPlan}
 			k := t
 			for _, m := range r.Scale {
-				if m.Config == c.config && m.Step == step && m.Stacks > 0 {
+				if m.Config == c.config && m.Database == c.db && m.Step == step && m.Stacks > 0 {
 					t.pts = append(t.pts, [2]float64{float64(m.Stacks), m.Seconds})
 					k.pts = append(k.pts, [2]float64{float64(m.Stacks), float64(max(m.Calls, 1))})
 				}
@@ -60,7 +62,7 @@ func Chart(r *Results) ([]byte, error) {
 
 	// Legend: one row per configuration, apply then plan.
 	for i, s := range times {
-		x, y := 250+(i%2)*340, 510+(i/2)*30
+		x, y := 220+(i%2)*380, 510+(i/2)*30
 		line(img, x, y, x+40, y, s.c, s.dashed)
 		drawText(img, x+52, y-7, s.label, 2, black)
 	}

@@ -13,10 +13,10 @@ func fakeResults() *Results {
 	r := &Results{Runs: 3}
 	for run, s := range []float64{3, 2, 4} {
 		r.Measurements = append(r.Measurements,
-			Measurement{Config: Hawebapp, Step: StepApply, Stacks: 1, Run: run + 1, Seconds: s, Calls: 80, ProviderPeakMB: 50},
-			Measurement{Config: Hawebapp, Step: StepPlan, Stacks: 1, Run: run + 1, Seconds: s / 2, Calls: 12, ProviderPeakMB: 40},
-			Measurement{Config: Handwritten, Step: StepApply, Stacks: 1, Run: run + 1, Seconds: 90 + s, Calls: 107, ProviderPeakMB: 410},
-			Measurement{Config: Handwritten, Step: StepPlan, Stacks: 1, Run: run + 1, Seconds: 9, Calls: 37, ProviderPeakMB: 410},
+			Measurement{Config: Hawebapp, Step: StepApply, Stacks: 1, Database: true, Run: run + 1, Seconds: s, Calls: 80, ProviderPeakMB: 50},
+			Measurement{Config: Hawebapp, Step: StepPlan, Stacks: 1, Database: true, Run: run + 1, Seconds: s / 2, Calls: 12, ProviderPeakMB: 40},
+			Measurement{Config: Handwritten, Step: StepApply, Stacks: 1, Database: true, Run: run + 1, Seconds: 90 + s, Calls: 107, ProviderPeakMB: 410},
+			Measurement{Config: Handwritten, Step: StepPlan, Stacks: 1, Database: true, Run: run + 1, Seconds: 9, Calls: 37, ProviderPeakMB: 410},
 		)
 	}
 	r.Stats = summarise(r.Measurements)
@@ -26,8 +26,10 @@ func fakeResults() *Results {
 		}
 	}
 	r.Scale = append(r.Scale,
-		Measurement{Config: Hawebapp, Step: StepApply, Stacks: 50, Seconds: 40, Calls: 4000, ProviderPeakMB: 120},
-		Measurement{Config: Hawebapp, Step: StepPlan, Stacks: 50, Seconds: 5, Calls: 600, ProviderPeakMB: 100},
+		Measurement{Config: Hawebapp, Step: StepApply, Stacks: 50, Database: true, Seconds: 40, Calls: 4000, ProviderPeakMB: 120},
+		Measurement{Config: Hawebapp, Step: StepPlan, Stacks: 50, Database: true, Seconds: 5, Calls: 600, ProviderPeakMB: 100},
+		Measurement{Config: Hawebapp, Step: StepApply, Stacks: 10, Seconds: 8, Calls: 700},
+		Measurement{Config: Hawebapp, Step: StepPlan, Stacks: 10, Seconds: 2, Calls: 110},
 		Measurement{Config: Handwritten, Step: StepApply, Stacks: 10, Seconds: 200, Calls: 1070},
 		Measurement{Config: Handwritten, Step: StepPlan, Stacks: 10, Seconds: 20, Calls: 370},
 	)

@@ -58,7 +58,7 @@ func Evaluate(r *Results) []Target {
 	refreshOK, linear := true, true
 	var base float64
 	for _, m := range r.Scale {
-		if m.Config != Hawebapp || m.Step != StepPlan || m.Stacks == 0 {
+		if m.Config != Hawebapp || !m.Database || m.Step != StepPlan || m.Stacks == 0 {
 			continue
 		}
 		per := float64(m.Calls) / float64(m.Stacks)

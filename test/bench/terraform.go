@@ -23,11 +23,13 @@ const (
 
 // Measurement is one terraform command.
 type Measurement struct {
-	Config  string  `json:"config"`
-	Step    string  `json:"step"`
-	Stacks  int     `json:"stacks"`
-	Run     int     `json:"run"`
-	Seconds float64 `json:"seconds"`
+	Config string `json:"config"`
+	Step   string `json:"step"`
+	Stacks int    `json:"stacks"`
+	// Database is whether each stack had its database.
+	Database bool    `json:"database"`
+	Run      int     `json:"run"`
+	Seconds  float64 `json:"seconds"`
 	// Calls are the AWS API calls terraform's providers made, counted by
 	// the recorder; ByAction breaks them down by "service:Action".
 	Calls     int            `json:"calls"`
@@ -47,27 +49,28 @@ type Measurement struct {
 
 // Root is a working copy of one configuration with its variables.
 type Root struct {
-	Config string
-	Dir    string
-	Stacks int
-	env    *Env
+	Config   string
+	Dir      string
+	Stacks   int
+	Database bool
+	env      *Env
 }
 
 // NewRoot copies config to the work directory, writes its variables
-// (name, stack_count and the network) and runs terraform init when it
-// needs providers other than hawebapp (not measured).
-func (e *Env) NewRoot(ctx context.Context, config, suffix, name string, stacks int) (*Root, error) {
+// (name, stack_count, database and the network) and runs terraform init
+// when it needs providers other than hawebapp (not measured).
+func (e *Env) NewRoot(ctx context.Context, config, suffix, name string, stacks int, database bool) (*Root, error) {
 	dir, err := e.CopyConfig(config, suffix)
 	if err != nil {
 		return nil, err
 	}
 	vars, _ := json.MarshalIndent(map[string]any{
-		"name": name, "stack_count": stacks, "vpc_id": e.Network.VPCID, "subnet_ids": e.Network.SubnetIDs,
+		"name": name, "stack_count": stacks, "database": database, "vpc_id": e.Network.VPCID, "subnet_ids": e.Network.SubnetIDs,
 	}, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, "terraform.tfvars.json"), vars, 0o644); err != nil {
 		return nil, fmt.Errorf("writing variables: %w", err)
 	}
-	r := &Root{Config: config, Dir: dir, Stacks: stacks, env: e}
+	r := &Root{Config: config, Dir: dir, Stacks: stacks, Database: database, env: e}
 	// hawebapp alone is served by dev_overrides: nothing to install.
 	if config != Hawebapp {
 		if _, err := r.terraform(ctx, "init", "-input=false"); err != nil {
@@ -75,15 +78,6 @@ func (e *Env) NewRoot(ctx context.Context, config, suffix, name string, stacks i
 		}
 	}
 	return r, nil
-}
-
-// SetVars rewrites the stack variables of an existing root.
-func (r *Root) SetVars(name string, stacks int) error {
-	vars, _ := json.MarshalIndent(map[string]any{
-		"name": name, "stack_count": stacks, "vpc_id": r.env.Network.VPCID, "subnet_ids": r.env.Network.SubnetIDs,
-	}, "", "  ")
-	r.Stacks = stacks
-	return os.WriteFile(filepath.Join(r.Dir, "terraform.tfvars.json"), vars, 0o644)
 }
 
 // Apply measures `terraform apply`.
@@ -116,7 +110,7 @@ func (r *Root) measure(ctx context.Context, step string, run int, args ...string
 	start := time.Now()
 	_, err := r.terraformWith(ctx, func(pid int) { mem = startMemSampler(pid) }, args...)
 	elapsed := time.Since(start)
-	m := Measurement{Config: r.Config, Step: step, Stacks: r.Stacks, Run: run, Seconds: elapsed.Seconds(), EmulatorBusySeconds: r.env.busy.Take().Seconds(),
+	m := Measurement{Config: r.Config, Step: step, Stacks: r.Stacks, Database: r.Database, Run: run, Seconds: elapsed.Seconds(), EmulatorBusySeconds: r.env.busy.Take().Seconds(),
 		ByService: map[string]int{}, ByAction: map[string]int{}}
 	if mem != nil {
 		m.PeakByProvider, m.ProviderProcesses = mem.Stop()

@@ -32,6 +32,7 @@ module "stack" {
   vpc_cidr   = data.aws_vpc.this.cidr_block
   subnet_ids = var.subnet_ids
   image_id   = var.image_id
+  database   = var.database
 }
 
 output "urls" {

@@ -46,13 +46,13 @@ resource "hawebapp_stack" "app" {
     target = 500
   }
 
-  database = {
+  database = var.database ? {
     engine              = "postgres"
     instance_class      = "db.t3.micro"
     multi_az            = true
     deletion_protection = false
     skip_final_snapshot = true
-  }
+  } : null
 }
 
 output "urls" {

@@ -9,6 +9,12 @@ variable "stack_count" {
   default     = 1
 }
 
+variable "database" {
+  description = "Whether each stack has its multi-AZ database (the hand-written scale series runs without: see docs/benchmarks.md)."
+  type        = bool
+  default     = true
+}
+
 variable "vpc_id" {
   description = "VPC of the stacks."
   type        = string

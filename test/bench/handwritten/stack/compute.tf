@@ -18,6 +18,8 @@ resource "aws_iam_role" "instance" {
 }
 
 resource "aws_iam_role_policy" "read_db_secret" {
+  count = var.database ? 1 : 0
+
   name = "${var.name}-read-db-secret"
   role = aws_iam_role.instance.id
   policy = jsonencode({
@@ -25,7 +27,7 @@ resource "aws_iam_role_policy" "read_db_secret" {
     Statement = [{
       Effect   = "Allow"
       Action   = ["secretsmanager:GetSecretValue"]
-      Resource = [aws_db_instance.this.master_user_secret[0].secret_arn]
+      Resource = [aws_db_instance.this[0].master_user_secret[0].secret_arn]
     }]
   })
 }
@@ -60,8 +62,8 @@ resource "aws_launch_template" "this" {
   }
 
   user_data = base64encode(templatefile("${path.module}/boot.sh.tftpl", {
-    db_endpoint   = aws_db_instance.this.endpoint
-    db_secret_arn = aws_db_instance.this.master_user_secret[0].secret_arn
+    db_endpoint   = var.database ? aws_db_instance.this[0].endpoint : ""
+    db_secret_arn = var.database ? aws_db_instance.this[0].master_user_secret[0].secret_arn : ""
     port          = var.port
   }))
 

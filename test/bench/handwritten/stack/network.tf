@@ -45,6 +45,8 @@ resource "aws_security_group" "app" {
 }
 
 resource "aws_security_group" "db" {
+  count = var.database ? 1 : 0
+
   name        = "${var.name}-db"
   description = "${var.name}: database"
   vpc_id      = var.vpc_id

@@ -23,3 +23,8 @@ variable "port" {
   type    = number
   default = 8080
 }
+
+variable "database" {
+  type    = bool
+  default = true
+}
