@@ -5,11 +5,9 @@
 locals {
   # ab needs a path: a bare host gets "/".
   target_url = can(regex("^https?://[^/]+$", var.target_url)) ? "${var.target_url}/" : var.target_url
-  url_port   = try(tonumber(regex("^https?://[^/:]+:([0-9]+)", var.target_url)[0]), null)
-  egress_ports = toset(compact([
-    "80", "443", local.url_port == null ? "" : tostring(local.url_port),
-  ]))
-  egress_rules = { for pair in setproduct(local.egress_ports, var.egress_cidr_blocks) : "${pair[0]}-${pair[1]}" => { port = tonumber(pair[0]), cidr = pair[1] } }
+  url_port   = try(tonumber(regex("^https?://[^/:]+:([0-9]+)", var.target_url)[0]), startswith(var.target_url, "https:") ? 443 : 80)
+  # Keys from the variables only: the URL is often unknown until apply.
+  egress_rules = { for pair in setproduct(var.egress_ports, var.egress_cidr_blocks) : "${pair[0]}-${pair[1]}" => { port = pair[0], cidr = pair[1] } }
 
   image_id       = var.image_id != null ? var.image_id : nonsensitive(data.aws_ssm_parameter.image[0].value)
   log_group_name = "/load-runner/${var.name}"
@@ -113,7 +111,7 @@ resource "aws_vpc_security_group_egress_rule" "this" {
   for_each = local.egress_rules
 
   security_group_id = aws_security_group.this.id
-  description       = "HTTP(S) to the target, package repositories and CloudWatch Logs"
+  description       = "Outbound TCP ${each.value.port}: the target, package repositories, CloudWatch Logs"
   ip_protocol       = "tcp"
   from_port         = each.value.port
   to_port           = each.value.port
@@ -180,12 +178,18 @@ resource "aws_launch_template" "this" {
     tags          = merge(var.tags, { Name = var.name })
   }
 
-  tags = var.tags
+  # The template itself is left untagged (tags go to what it launches):
+  # some AWS emulators echo a template's own tags back as a launch-template
+  # tag specification, which would show as a change on every plan.
 
   lifecycle {
     precondition {
       condition     = var.concurrency <= var.requests
       error_message = "concurrency must not exceed requests (ab refuses it)."
+    }
+    precondition {
+      condition     = contains(var.egress_ports, local.url_port)
+      error_message = "The target URL's port is not in egress_ports: the instances could not reach it."
     }
   }
 }

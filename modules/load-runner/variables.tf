@@ -147,8 +147,19 @@ variable "request_timeout" {
   }
 }
 
+variable "egress_ports" {
+  description = "TCP ports the instances may connect to: the target URL's port (checked at apply), and 443 for the package repositories and CloudWatch Logs."
+  type        = list(number)
+  default     = [80, 443]
+
+  validation {
+    condition     = length(var.egress_ports) > 0 && alltrue([for p in var.egress_ports : p >= 1 && p <= 65535 && p == floor(p)]) && contains(var.egress_ports, 443)
+    error_message = "egress_ports must be TCP ports (1-65535) and include 443 (packages and CloudWatch Logs)."
+  }
+}
+
 variable "egress_cidr_blocks" {
-  description = "Where the instances may connect (TCP 80, 443 and the target URL's port): the target, the package repositories and CloudWatch Logs."
+  description = "Where the instances may connect on `egress_ports`."
   type        = list(string)
   default     = ["0.0.0.0/0"]
 

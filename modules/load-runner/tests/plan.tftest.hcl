@@ -84,6 +84,7 @@ run "custom_port_and_image" {
 
   variables {
     target_url     = "https://app.example.com:8443/health"
+    egress_ports   = [443, 8443]
     image_id       = "ami-0def5678"
     instance_count = 0
     period         = 300
@@ -95,8 +96,8 @@ run "custom_port_and_image" {
   }
 
   assert {
-    condition     = contains(keys(aws_vpc_security_group_egress_rule.this), "8443-0.0.0.0/0") && output.target_url == "https://app.example.com:8443/health"
-    error_message = "The target URL's port is opened outbound; a URL with a path is kept."
+    condition     = toset(keys(aws_vpc_security_group_egress_rule.this)) == toset(["443-0.0.0.0/0", "8443-0.0.0.0/0"]) && output.target_url == "https://app.example.com:8443/health"
+    error_message = "Outbound rules follow egress_ports; a URL with a path is kept."
   }
 
   assert {
@@ -111,6 +112,16 @@ run "concurrency_above_requests" {
   variables {
     requests    = 10
     concurrency = 20
+  }
+
+  expect_failures = [aws_launch_template.this]
+}
+
+run "target_port_not_open" {
+  command = plan
+
+  variables {
+    target_url = "http://app.example.com:8080/"
   }
 
   expect_failures = [aws_launch_template.this]

@@ -1,0 +1,110 @@
+variable "name" {
+  description = "Name of the stack (2-24 characters of a-z, 0-9 and '-'), also the prefix of the network, the topic, the alarms and the dashboard."
+  type        = string
+  default     = "shop-soak"
+}
+
+variable "vpc_cidr" {
+  description = "CIDR block of the VPC."
+  type        = string
+  default     = "10.0.0.0/16"
+}
+
+variable "az_count" {
+  description = "Number of availability zones (2 to 6; 3 recommended)."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.az_count >= 2 && var.az_count <= 6
+    error_message = "az_count must be between 2 and 6."
+  }
+}
+
+variable "nat_gateway_per_az" {
+  description = "One NAT gateway per zone (losing a zone leaves the others online) or a single shared one (cheaper)."
+  type        = bool
+  default     = true
+}
+
+variable "image_ssm_parameter" {
+  description = "Public SSM parameter holding the image ID the instances boot (latest Amazon Linux 2023 by default)."
+  type        = string
+  default     = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+
+variable "instance_type" {
+  description = "EC2 instance type of the application instances."
+  type        = string
+  default     = "t3.small"
+}
+
+variable "app_release_url" {
+  description = "URL of the example app's linux/amd64 binary (a build of examples/app) that the instances download at boot."
+  type        = string
+  default     = "https://github.com/hawebapp/terraform-provider-hawebapp/releases/latest/download/hawebapp-app_linux_amd64"
+}
+
+variable "capacity" {
+  description = "Total instances over all zones; `desired` is the initial capacity, afterwards owned by autoscaling."
+  type = object({
+    min     = number
+    desired = number
+    max     = number
+  })
+  default = { min = 3, desired = 3, max = 9 }
+}
+
+variable "db_instance_class" {
+  description = "Instance class of the multi-AZ PostgreSQL database."
+  type        = string
+  default     = "db.t3.micro"
+}
+
+variable "db_deletion_protection" {
+  description = "Refuse to delete the database. Off in this example so that `terraform destroy` works in one go; turn it on for real data."
+  type        = bool
+  default     = false
+}
+
+variable "notification_emails" {
+  description = "E-mail addresses that receive scaling notifications and alarms (each must confirm its subscription)."
+  type        = list(string)
+  default     = []
+}
+
+variable "route53_zone_id" {
+  description = "Route 53 hosted zone for `domain_name`. With both set, the example creates an alias record and an ACM certificate validated by DNS, and serves HTTPS."
+  type        = string
+  default     = null
+}
+
+variable "domain_name" {
+  description = "Name of the application in `route53_zone_id`, such as `shop.example.com`. Null: no DNS record and no certificate (HTTP on the load balancer's name)."
+  type        = string
+  default     = null
+}
+
+variable "load_runner_count" {
+  description = "Number of load-running instances (0 pauses the load)."
+  type        = number
+  default     = 2
+}
+
+variable "load_requests" {
+  description = "Requests per Apache Bench run on each load runner."
+  type        = number
+  default     = 1000
+}
+
+variable "load_concurrency" {
+  description = "Requests each Apache Bench run keeps in flight."
+  type        = number
+  default     = 10
+}
+
+variable "load_period" {
+  description = "Seconds between two Apache Bench runs on a load runner."
+  type        = number
+  default     = 60
+}

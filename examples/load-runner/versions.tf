@@ -1,0 +1,23 @@
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0, < 7.0"
+    }
+    hawebapp = {
+      source  = "hawebapp/hawebapp"
+      version = ">= 0.1"
+    }
+  }
+}
+
+# Credentials, region and endpoints come from the standard AWS environment
+# (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_REGION,
+# AWS_ENDPOINT_URL); both providers read the same variables.
+# Tags are given to each module (`tags`) rather than as the provider's
+# default_tags, which would also tag the load runners' launch template.
+provider "aws" {}
+
+provider "hawebapp" {}
