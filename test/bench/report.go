@@ -140,7 +140,9 @@ func Markdown(r *Results) string {
 		p("- %s %s (%d): %s", configLabel(s.Config), s.Step, s.Calls, strings.Join(SortedActions(s.ByAction), ", "))
 	}
 	p("")
-	b.WriteString(realAWS)
+	hwPlan, _ := r.stat(Hawebapp, StepPlan)
+	handPlan, _ := r.stat(Handwritten, StepPlan)
+	fmt.Fprintf(&b, realAWS, hwPlan.Calls, handPlan.Calls)
 	p("")
 	p("## Method")
 	p("")

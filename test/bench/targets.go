@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -78,16 +79,18 @@ func Evaluate(r *Results) []Target {
 		out = append(out, t)
 	}
 
-	one := 0.0
+	one, low := 0.0, math.Inf(1)
 	for _, m := range r.Measurements {
-		if m.Config == Hawebapp {
-			one = max(one, m.ProviderPeakMB)
+		if m.Config == Hawebapp && m.ProviderPeakMB > 0 {
+			one, low = max(one, m.ProviderPeakMB), min(low, m.ProviderPeakMB)
 		}
 	}
 	t := Target{Name: "provider memory, 1 stack", Goal: fmt.Sprintf("< %.0f MB", PeakMBOneStack),
-		Measured: fmt.Sprintf("%.0f MB", one), Met: one > 0 && one < PeakMBOneStack}
+		Measured: fmt.Sprintf("%.0f MB (highest of all runs)", one), Met: one > 0 && one < PeakMBOneStack}
 	if !t.Met {
-		t.Why = "the provider's resident set at its peak (VmHWM) exceeded the bound; see provider_peak_mb in the JSON"
+		t.Why = fmt.Sprintf("the provider's peak resident set ranged from %.0f to %.0f MB over the runs. It is a Go process holding "+
+			"the plugin framework and the AWS SDK clients of seven services; its peak depends on when Go's garbage collector "+
+			"runs (by default the heap may double before a collection), so it varies from run to run", low, one)
 	}
 	out = append(out, t)
 
