@@ -4,8 +4,10 @@
 # `terraform validate` in a copy of every directory under examples/ and
 # modules/ that holds .tf files, with the provider built from this tree
 # (dev_overrides) and hashicorp/* from the local mirror (test/tfcli); and
-# `terraform test` where a directory has tests/ (modules: plan-level tests
-# with mocked providers).
+# `terraform test` where a directory has tests/, for the mocked test files
+# only: tests/apply*.tftest.hcl apply to a real AWS endpoint and run from the
+# Go suite (test/modules_apply_test.go) against a local emulator.
+# The copies keep the repository's layout, so examples find ../../modules.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -31,34 +33,40 @@ export TF_CLI_CONFIG_FILE TF_IN_AUTOMATION=1
 # validate needs a region for hashicorp/aws; no call is made.
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 
+mkdir -p "$work/tree" "$work/logs"
+cp -R "${dirs[@]}" "$work/tree/"
+find "$work/tree" \( -name .terraform -o -name .terraform.lock.hcl -o -name '*.tfstate*' \) -prune -exec rm -rf {} +
+
 failed=0
 while IFS= read -r dir; do
-  copy="$work/validate/${dir//\//_}"
-  mkdir -p "$copy"
-  cp -R "$dir/." "$copy/"
-  rm -rf "$copy/.terraform" "$copy/.terraform.lock.hcl" "$copy"/*.tfstate*
+  copy="$work/tree/$dir"
+  log="$work/logs/${dir//\//_}.log"
   # Documentation snippets declare no required_providers: say where
   # hawebapp comes from (otherwise Terraform assumes hashicorp/hawebapp).
   if ! grep -q required_providers "$copy"/*.tf; then
     printf 'terraform {\n  required_providers {\n    hawebapp = { source = "hawebapp/hawebapp" }\n  }\n}\n' >"$copy/zz_check_providers.tf"
   fi
   printf 'terraform validate %-40s ' "$dir"
-  if terraform -chdir="$copy" init -backend=false -input=false -no-color >"$copy.log" 2>&1 &&
-    terraform -chdir="$copy" validate -no-color >>"$copy.log" 2>&1; then
+  if terraform -chdir="$copy" init -backend=false -input=false -no-color >"$log" 2>&1 &&
+    terraform -chdir="$copy" validate -no-color >>"$log" 2>&1; then
     echo ok
-    if [[ -d "$dir/tests" ]]; then
+    filters=()
+    for f in "$dir"/tests/*.tftest.hcl; do
+      [[ -e "$f" && "$(basename "$f")" != apply*.tftest.hcl ]] && filters+=("-filter=tests/$(basename "$f")")
+    done
+    if ((${#filters[@]})); then
       printf 'terraform test     %-40s ' "$dir"
-      if terraform -chdir="$copy" test -no-color >>"$copy.log" 2>&1; then
+      if terraform -chdir="$copy" test -no-color "${filters[@]}" >>"$log" 2>&1; then
         echo ok
       else
         echo FAILED
-        sed 's/^/    /' "$copy.log" >&2
+        sed 's/^/    /' "$log" >&2
         failed=1
       fi
     fi
   else
     echo FAILED
-    sed 's/^/    /' "$copy.log" >&2
+    sed 's/^/    /' "$log" >&2
     failed=1
   fi
 done < <(find "${dirs[@]}" -name '*.tf' -not -path '*/.terraform/*' -exec dirname {} \; | sort -u)
