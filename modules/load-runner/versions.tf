@@ -6,9 +6,5 @@ terraform {
       source  = "hashicorp/aws"
       version = ">= 5.0, < 7.0"
     }
-    hawebapp = {
-      source  = "hawebapp/hawebapp"
-      version = ">= 0.1"
-    }
   }
 }
