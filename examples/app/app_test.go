@@ -192,7 +192,15 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	env["HAWEBAPP_DB_SECRET_ARN"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"
 	c, err := configFromEnv(func(k string) string { return env[k] })
-	if err != nil || c.Port != "8080" || c.DBPort != "5432" {
+	if err != nil || c.Port != "8080" || c.DBPort != "5432" || c.DBMaxConns != defaultDBMaxConns {
 		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	env["HAWEBAPP_DB_MAX_CONNS"] = "0"
+	if _, err := configFromEnv(func(k string) string { return env[k] }); err == nil {
+		t.Fatal("a pool of no connections must be refused")
+	}
+	env["HAWEBAPP_DB_MAX_CONNS"] = "2"
+	if c, err := configFromEnv(func(k string) string { return env[k] }); err != nil || c.DBMaxConns != 2 {
+		t.Fatalf("HAWEBAPP_DB_MAX_CONNS=2: %+v %v", c, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,10 +25,21 @@ type config struct {
 	DBName       string
 	DBSecretARN  string
 	DBSSLMode    string
+	DBMaxConns   int
 	InstanceID   string
 	AZ           string
 	DrainTimeout time.Duration
 }
+
+// defaultDBMaxConns is each instance's share of the database's connections.
+// Every instance of the fleet holds up to this many, so the fleet's maximum
+// size times this must stay below the database's max_connections (RDS:
+// LEAST(memory/9531392, 5000) less reserved ones, about 80 on a db.t3.micro),
+// with room for instances that are launching or draining during a
+// replacement. 4 connections serve a 2-vCPU instance's short queries (a
+// request waits for a pooled connection rather than opening more); 10 made a
+// 9-instance fleet exhaust the database and answer 503s.
+const defaultDBMaxConns = 4
 
 func configFromEnv(getenv func(string) string) (config, error) {
 	or := func(k, def string) string {
@@ -45,9 +57,17 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		DBName:       getenv("HAWEBAPP_DB_NAME"),
 		DBSecretARN:  getenv("HAWEBAPP_DB_SECRET_ARN"),
 		DBSSLMode:    or("HAWEBAPP_DB_SSLMODE", "prefer"),
+		DBMaxConns:   defaultDBMaxConns,
 		InstanceID:   getenv("INSTANCE_ID"),
 		AZ:           getenv("AVAILABILITY_ZONE"),
 		DrainTimeout: 30 * time.Second,
+	}
+	if v := getenv("HAWEBAPP_DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("HAWEBAPP_DB_MAX_CONNS must be a positive number of connections, not %q", v)
+		}
+		c.DBMaxConns = n
 	}
 	if c.DBEndpoint != "" {
 		var missing []string

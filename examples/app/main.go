@@ -12,6 +12,7 @@
 //	HAWEBAPP_DB_NAME         database name
 //	HAWEBAPP_DB_SECRET_ARN   Secrets Manager secret with {"username","password"}
 //	HAWEBAPP_DB_SSLMODE      libpq sslmode (default prefer)
+//	HAWEBAPP_DB_MAX_CONNS    most database connections this instance holds (default 4)
 //	INSTANCE_ID, AVAILABILITY_ZONE  identity; read from IMDSv2 when unset
 package main
 
@@ -92,7 +93,10 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*pgStore, 
 	if err != nil {
 		return nil, err
 	}
-	conn := fmt.Sprintf("host=%s port=%s dbname=%s sslmode=%s connect_timeout=5", cfg.DBEndpoint, cfg.DBPort, cfg.DBName, cfg.DBSSLMode)
+	// Idle connections go back after a minute, so an instance past a burst
+	// leaves its share of the database to the others.
+	conn := fmt.Sprintf("host=%s port=%s dbname=%s sslmode=%s connect_timeout=5 pool_max_conns=%d pool_max_conn_idle_time=1m",
+		cfg.DBEndpoint, cfg.DBPort, cfg.DBName, cfg.DBSSLMode, cfg.DBMaxConns)
 	pg, err := newPGStore(conn, creds.get)
 	if err != nil {
 		return nil, err

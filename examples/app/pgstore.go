@@ -29,7 +29,8 @@ const migrateLockID = 7_242_019
 
 type pgStore struct{ pool *pgxpool.Pool }
 
-// newPGStore makes a pool whose connections take their credentials from creds
+// newPGStore makes a pool (sized by the connection string's pool_max_conns,
+// else pgx's default) whose connections take their credentials from creds
 // at connect time, so a rotated secret is picked up by new connections. It
 // does not connect: callers run migrate, retrying while the database is away.
 func newPGStore(connString string, creds func(context.Context) (user, password string, err error)) (*pgStore, error) {
@@ -37,7 +38,6 @@ func newPGStore(connString string, creds func(context.Context) (user, password s
 	if err != nil {
 		return nil, fmt.Errorf("parse database settings: %w", err)
 	}
-	cfg.MaxConns = 10
 	if creds != nil {
 		cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
 			u, p, err := creds(ctx)
