@@ -199,9 +199,18 @@ func (s *Sandbox) syncHAProxy(ctx context.Context, obs *observed) error {
 			delete(s.lbs, arn)
 		}
 	}
+	// An ALB's timeouts, in emulated time like the health checks: it gives
+	// up connecting to a target after 10 s and answers 504 when a target
+	// sends nothing for the load balancer's idle timeout (60 s by default);
+	// HAProxy answers 503 and 504 for those. Like an ALB it neither retries
+	// a request on another target (no redispatch) nor marks a target down
+	// from failed requests (no observe): only health checks take a target
+	// out, so a request sent to a zone that just went down waits for the
+	// idle timeout, as it would on AWS, not for HAProxy's 60 real seconds.
+	connect, idle := max(s.emu(10*time.Second), 250*time.Millisecond), max(s.emu(60*time.Second), time.Second)
 	for _, tg := range s.tgs {
-		fmt.Fprintf(&b, "backend %s\n  balance roundrobin\n  option httpchk GET %s\n  http-check expect rstatus %s\n  timeout check %dms\n",
-			shortName("tg_", tg.arn), tg.hc.path, matcherRegexp(tg.hc.matcher), max(s.emu(tg.hc.timeout), 250*time.Millisecond).Milliseconds())
+		fmt.Fprintf(&b, "backend %s\n  balance roundrobin\n  timeout connect %dms\n  timeout server %dms\n  option httpchk GET %s\n  http-check expect rstatus %s\n  timeout check %dms\n",
+			shortName("tg_", tg.arn), connect.Milliseconds(), idle.Milliseconds(), tg.hc.path, matcherRegexp(tg.hc.matcher), max(s.emu(tg.hc.timeout), 250*time.Millisecond).Milliseconds())
 	}
 	s.mu.Unlock()
 	if err := s.hap.apply(ctx, b.String()); err != nil {
