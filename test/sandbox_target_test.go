@@ -36,7 +36,7 @@ func newSandboxTarget(t *testing.T) *sandboxTarget {
 		t.Skip("end-to-end test: set TF_ACC=1 to run it (make test does)")
 	}
 	if err := sandbox.Check(); err != nil {
-		t.Skipf("sandbox unavailable: %v", err)
+		t.Fatalf("TF_ACC is set but the sandbox cannot run (test/tools/prereqs.sh installs what it needs): %v", err)
 	}
 	ctx := t.Context()
 	root, err := filepath.Abs("..")
