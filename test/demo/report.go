@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 
-	"github.com/hawebapp/terraform-provider-hawebapp/test/demo/plot"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/plot"
 )
 
 // SoakResult is everything the soak measured.
