@@ -52,12 +52,7 @@ func TestApplyCreatesEveryPartAfterItsDependencies(t *testing.T) {
 }
 
 func TestApplyIsIdempotent(t *testing.T) {
-	f := newFakeCloud()
-	bp := blueprint.Build(testSpec())
-	e := &Engine{Cloud: f}
-	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
-		t.Fatal(err)
-	}
+	f, e, bp := appliedStack(t, testSpec())
 	f.resetCalls()
 	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
 		t.Fatal(err)
@@ -87,12 +82,7 @@ func TestApplyUpdatesDriftAndDependents(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			f := newFakeCloud()
-			bp := blueprint.Build(testSpec())
-			e := &Engine{Cloud: f}
-			if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
-				t.Fatal(err)
-			}
+			f, e, bp := appliedStack(t, testSpec())
 			f.resetCalls()
 			f.setDrift(tc.drifted, "changed out of band")
 			if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
@@ -112,12 +102,7 @@ func TestApplyUpdatesDriftAndDependents(t *testing.T) {
 }
 
 func TestApplyRestoresDeletedGroup(t *testing.T) {
-	f := newFakeCloud()
-	bp := blueprint.Build(testSpec())
-	e := &Engine{Cloud: f}
-	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
-		t.Fatal(err)
-	}
+	f, e, bp := appliedStack(t, testSpec())
 	f.resetCalls()
 	f.remove("autoscaling_group/us-east-1c")
 	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
@@ -170,12 +155,7 @@ func TestFailedCreateRollsBackEverythingItCreated(t *testing.T) {
 }
 
 func TestFailedUpdateKeepsChildren(t *testing.T) {
-	f := newFakeCloud()
-	bp := blueprint.Build(testSpec())
-	e := &Engine{Cloud: f}
-	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
-		t.Fatal(err)
-	}
+	f, e, bp := appliedStack(t, testSpec())
 	f.setDrift(blueprint.KeyLaunchTemplate, "user data")
 	f.failOn = "update autoscaling_group/us-east-1a"
 	res, err := e.Apply(context.Background(), bp, Options{})
@@ -191,12 +171,8 @@ func TestFailedUpdateKeepsChildren(t *testing.T) {
 }
 
 func TestReplacementCreatesNewThenDeletesOld(t *testing.T) {
-	f := newFakeCloud()
 	spec := testSpec()
-	e := &Engine{Cloud: f}
-	if _, err := e.Apply(context.Background(), blueprint.Build(spec), Options{}); err != nil {
-		t.Fatal(err)
-	}
+	f, e, _ := appliedStack(t, spec)
 	oldTG := blueprint.NamesFor(spec).TargetGroup
 	spec.Instances.Port = 9090 // the target group's port cannot change in place
 	bp := blueprint.Build(spec)
@@ -216,12 +192,8 @@ func TestReplacementCreatesNewThenDeletesOld(t *testing.T) {
 }
 
 func TestOrphansAreDeleted(t *testing.T) {
-	f := newFakeCloud()
 	spec := testSpec()
-	e := &Engine{Cloud: f}
-	if _, err := e.Apply(context.Background(), blueprint.Build(spec), Options{}); err != nil {
-		t.Fatal(err)
-	}
+	f, e, _ := appliedStack(t, spec)
 	spec.AppSubnets = spec.AppSubnets[:2]
 	spec.Database = nil
 	f.resetCalls()
@@ -244,12 +216,7 @@ func TestOrphansAreDeleted(t *testing.T) {
 }
 
 func TestDestroyDeletesInReverseDependencyOrder(t *testing.T) {
-	f := newFakeCloud()
-	bp := blueprint.Build(testSpec())
-	e := &Engine{Cloud: f}
-	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
-		t.Fatal(err)
-	}
+	f, e, bp := appliedStack(t, testSpec())
 	if _, err := e.Destroy(context.Background(), bp); err != nil {
 		t.Fatal(err)
 	}
@@ -262,12 +229,7 @@ func TestDestroyDeletesInReverseDependencyOrder(t *testing.T) {
 }
 
 func TestDestroyRefusesWhenDeletionProtected(t *testing.T) {
-	f := newFakeCloud()
-	bp := blueprint.Build(testSpec())
-	e := &Engine{Cloud: f}
-	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
-		t.Fatal(err)
-	}
+	f, e, bp := appliedStack(t, testSpec())
 	for id, o := range f.children {
 		if o.Key == blueprint.KeyDBInstance {
 			o.Attrs["deletion_protection"] = "true"
@@ -306,4 +268,16 @@ func TestApplyRunsIndependentPartsInParallel(t *testing.T) {
 	if _, err := (&Engine{Cloud: f}).Apply(context.Background(), blueprint.Build(testSpec()), Options{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// appliedStack is a fake cloud holding the spec's stack, applied once.
+func appliedStack(t *testing.T, spec blueprint.Spec) (*fakeCloud, *Engine, blueprint.Blueprint) {
+	t.Helper()
+	f := newFakeCloud()
+	bp := blueprint.Build(spec)
+	e := &Engine{Cloud: f}
+	if _, err := e.Apply(context.Background(), bp, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return f, e, bp
 }
