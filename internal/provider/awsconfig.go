@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -24,6 +25,12 @@ var objectAsOptions = basetypes.ObjectAsOptions{}
 // throttled call retried is far cheaper than a failed apply.
 const defaultMaxAttempts = 25
 
+// defaultMaxBackoff caps the delay between two attempts of one call. The
+// SDK's own cap (20 s) retries a throttled API too eagerly; AWS SDK for Go
+// v1's retryer waited up to 300 s, and hashicorp/aws-sdk-go-base keeps that
+// value for hashicorp/aws (aws_config.go, resolveRetryer: MaxBackoff = 300 s).
+const defaultMaxBackoff = 300 * time.Second
+
 // settings is the provider configuration in plain Go values.
 type settings struct {
 	region, profile        string
@@ -34,6 +41,7 @@ type settings struct {
 	endpoint               string
 	endpoints              map[string]string
 	maxAttempts            int
+	maxBackoff             time.Duration
 	retryMode              aws.RetryMode
 	defaultTags            map[string]string
 }
@@ -41,7 +49,7 @@ type settings struct {
 func settingsFrom(ctx context.Context, m providerModel) (settings, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	s := settings{region: m.Region.ValueString(), profile: m.Profile.ValueString(), endpoint: m.Endpoint.ValueString(),
-		maxAttempts: defaultMaxAttempts, retryMode: aws.RetryModeStandard}
+		maxAttempts: defaultMaxAttempts, maxBackoff: defaultMaxBackoff, retryMode: aws.RetryModeStandard}
 	diags.Append(m.SharedConfigFiles.ElementsAs(ctx, &s.configFiles, false)...)
 	diags.Append(m.SharedCredentialsFiles.ElementsAs(ctx, &s.credFiles, false)...)
 	if !m.MaxRetries.IsNull() {
@@ -89,19 +97,35 @@ func settingsFrom(ctx context.Context, m providerModel) (settings, diag.Diagnost
 	return s, diags
 }
 
+// newRetryer is the retryer of every client: the SDK's standard (or, when
+// asked, adaptive) mode with s's attempts and maximum backoff, and without
+// the client-side retry quota. That quota (500 tokens, 5 a retry) is shared
+// by all of a client's calls, so under sustained throttling it runs out and
+// calls fail with "retry quota exceeded" before their attempts are used up;
+// a stack's create is a burst of calls that must rather slow down and go on.
+// hashicorp/aws-sdk-go-base does the same for hashicorp/aws
+// (aws_config.go, resolveRetryer: RateLimiter = ratelimit.None).
+func newRetryer(s settings) aws.Retryer {
+	standard := func(o *retry.StandardOptions) {
+		o.MaxAttempts = s.maxAttempts
+		if s.maxBackoff > 0 {
+			o.MaxBackoff = s.maxBackoff
+		}
+		o.RateLimiter = ratelimit.None
+	}
+	if s.retryMode == aws.RetryModeAdaptive {
+		return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+			o.StandardOptions = append(o.StandardOptions, standard)
+		})
+	}
+	return retry.NewStandard(standard)
+}
+
 // loadAWSConfig builds the SDK configuration through the SDK's normal loading
 // chain (environment, shared files, IMDS), so AWS_* variables work unchanged.
 func loadAWSConfig(ctx context.Context, s settings, version string) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
-		config.WithRetryer(func() aws.Retryer {
-			var r aws.Retryer = retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = s.maxAttempts })
-			if s.retryMode == aws.RetryModeAdaptive {
-				r = retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-					o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) { so.MaxAttempts = s.maxAttempts })
-				})
-			}
-			return r
-		}),
+		config.WithRetryer(func() aws.Retryer { return newRetryer(s) }),
 		config.WithAPIOptions([]func(*smithymiddleware.Stack) error{awsmiddleware.AddUserAgentKeyValue("hawebapp", version)}),
 	}
 	if s.region != "" {

@@ -9,9 +9,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/smithy-go"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -105,5 +107,65 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// throttleErr is what a throttled EC2 call answers.
+const throttleErr = `<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors></Response>`
+
+// TestRetryerOutlastsSustainedThrottling throttles every call 14 times before
+// answering: 168 throttled attempts in all, far more than the SDK's default
+// retry quota (500 tokens at 5 a retry) allows, so without newRetryer's
+// unlimited quota the later calls fail with "retry quota exceeded".
+func TestRetryerOutlastsSustainedThrottling(t *testing.T) {
+	const calls, throttledPerCall = 12, 14
+	var attempts atomic.Int32
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if n := attempts.Add(1); n%(throttledPerCall+1) != 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(throttleErr))
+			return
+		}
+		_, _ = w.Write([]byte(`<DescribeVpcsResponse><vpcSet/></DescribeVpcsResponse>`))
+	}))
+	defer server.Close()
+	// A tiny backoff keeps the test fast; the production cap is checked below.
+	s := settings{maxAttempts: defaultMaxAttempts, maxBackoff: time.Millisecond, retryMode: aws.RetryModeStandard}
+	client := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: aws.String(server.URL),
+		Credentials: aws.AnonymousCredentials{}, Retryer: newRetryer(s)})
+	for i := range calls {
+		if _, err := client.DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{}); err != nil {
+			t.Fatalf("call %d after %d attempts: %v", i+1, attempts.Load(), err)
+		}
+	}
+	if n := attempts.Load(); n != calls*(throttledPerCall+1) {
+		t.Errorf("%d attempts, want %d", n, calls*(throttledPerCall+1))
+	}
+}
+
+// TestRetryerBackoffAndQuota checks both retry modes through the retryer's
+// own answers: no retry token is ever refused, and a late attempt waits the
+// 300 s AWS-suited cap (the SDK's default cap is 20 s).
+func TestRetryerBackoffAndQuota(t *testing.T) {
+	throttled := &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded"}
+	for _, mode := range []aws.RetryMode{aws.RetryModeStandard, aws.RetryModeAdaptive} {
+		t.Run(string(mode), func(t *testing.T) {
+			s := settings{maxAttempts: defaultMaxAttempts, maxBackoff: defaultMaxBackoff, retryMode: mode}
+			r, ok := newRetryer(s).(aws.RetryerV2)
+			if !ok {
+				t.Fatalf("retryer %T is not an aws.RetryerV2", r)
+			}
+			if !r.IsErrorRetryable(throttled) || r.MaxAttempts() != defaultMaxAttempts {
+				t.Errorf("throttling retryable %t, max attempts %d", r.IsErrorRetryable(throttled), r.MaxAttempts())
+			}
+			for i := range 1000 { // 5000 tokens' worth of retries
+				if _, err := r.GetRetryToken(context.Background(), throttled); err != nil {
+					t.Fatalf("retry %d refused: %v", i+1, err)
+				}
+			}
+			if d, err := r.RetryDelay(20, throttled); err != nil || d != defaultMaxBackoff {
+				t.Errorf("delay before attempt 20: %v (%v), want %v", d, err, defaultMaxBackoff)
+			}
+		})
 	}
 }
