@@ -86,12 +86,16 @@ func (c autoScalingGroups) create(ctx context.Context, p blueprint.Part, refs en
 		return engine.Observation{}, fmt.Errorf("creating Auto Scaling group (%s): %w", p.Name, err)
 	}
 	if err := c.syncGroupMetrics(ctx, p.Name, nil, props.CollectMetrics); err != nil {
-		return engine.Observation{}, err
+		return createdObservation(p, p.Name, p.Name, ""), err
 	}
 	if err := c.waitReady(ctx, p.Name, props, tg.ARN, started); err != nil {
-		return engine.Observation{}, err
+		return createdObservation(p, p.Name, p.Name, ""), err
 	}
-	return c.observe(ctx, p, refs)
+	o, err := c.observe(ctx, p, refs)
+	if err != nil {
+		return createdObservation(p, p.Name, p.Name, ""), err
+	}
+	return o, nil
 }
 
 // update changes what differs in place, clamps (never resets) the desired

@@ -157,3 +157,12 @@ func ref(refs engine.Refs, key string) (engine.Observation, error) {
 func newObservation(p blueprint.Part, name, id, arn string, tags map[string]string) engine.Observation {
 	return engine.Observation{Kind: p.Kind, Key: p.Key, Name: name, ID: id, ARN: arn, Tags: tags, Attrs: map[string]string{}}
 }
+
+// createdObservation is what Create returns beside an error once the
+// child's create call has succeeded: the child exists and is this stack's
+// (it was tagged on create), so the engine must record it for rollback,
+// adoption and true error messages even though it could not be read back
+// or finished. It carries what the create call's own answer gave.
+func createdObservation(p blueprint.Part, name, id, arn string) engine.Observation {
+	return newObservation(p, name, id, arn, p.Tags)
+}

@@ -86,7 +86,7 @@ func (c dbInstances) create(ctx context.Context, p blueprint.Part, refs engine.R
 	}
 	db, err = c.waitDBInstanceAvailable(ctx, p.Name)
 	if err != nil {
-		return engine.Observation{}, err
+		return createdObservation(p, p.Name, p.Name, ""), err
 	}
 	return dbInstanceObservation(p, db, refs), nil
 }

@@ -35,6 +35,7 @@ const (
 	errCodeTargetGroupNotFound  = "TargetGroupNotFound"
 	errCodeListenerNotFound     = "ListenerNotFound"
 	errCodeELBResourceInUse     = "ResourceInUse"
+	errCodeCertificateNotFound  = "CertificateNotFound"
 
 	// Auto Scaling: a missing group or policy is a ValidationError whose
 	// message says "not found".

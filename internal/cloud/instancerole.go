@@ -76,9 +76,19 @@ func (c instanceRoles) create(ctx context.Context, p blueprint.Part, refs engine
 // policy, its managed policies, the instance profile and the role in it.
 // It creates what is missing, so a half-made role is completed.
 func (c instanceRoles) update(ctx context.Context, p blueprint.Part, _ engine.Observation, _ engine.Refs) (engine.Observation, error) {
+	o, created, err := c.ensure(ctx, p)
+	if err != nil && created != nil {
+		// The role was made just now: it is ours, whatever failed after.
+		return createdObservation(p, p.Name, p.Name, aws.ToString(created.Arn)), err
+	}
+	return o, err
+}
+
+// ensure does update's work. created is the role when this call made it.
+func (c instanceRoles) ensure(ctx context.Context, p blueprint.Part) (_ engine.Observation, created *iamtypes.Role, _ error) {
 	props, err := props[blueprint.InstanceRoleProps](p)
 	if err != nil {
-		return engine.Observation{}, err
+		return engine.Observation{}, nil, err
 	}
 	trust := assumeRolePolicy(props.AssumeService)
 	role, err := c.findRoleByName(ctx, p.Name)
@@ -89,36 +99,36 @@ func (c instanceRoles) update(ctx context.Context, p blueprint.Part, _ engine.Ob
 			Description: aws.String("hawebapp " + p.Tags[blueprint.TagStack] + ": instances"), Tags: iamTags(p.Tags),
 		})
 		if err != nil {
-			return engine.Observation{}, fmt.Errorf("creating IAM role (%s): %w", p.Name, err)
+			return engine.Observation{}, nil, fmt.Errorf("creating IAM role (%s): %w", p.Name, err)
 		}
-		role = out.Role
+		role, created = out.Role, out.Role
 	case err != nil:
-		return engine.Observation{}, err
+		return engine.Observation{}, nil, err
 	default:
 		if !samePolicy(aws.ToString(role.AssumeRolePolicyDocument), trust) {
 			if _, err := c.iam.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(p.Name), PolicyDocument: aws.String(trust)}); err != nil {
-				return engine.Observation{}, fmt.Errorf("updating trust policy of IAM role (%s): %w", p.Name, err)
+				return engine.Observation{}, nil, fmt.Errorf("updating trust policy of IAM role (%s): %w", p.Name, err)
 			}
 		}
 		if missing := missingTags(p.Tags, fromIAMTags(role.Tags)); len(missing) > 0 {
 			if _, err := c.iam.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(p.Name), Tags: iamTags(missing)}); err != nil {
-				return engine.Observation{}, fmt.Errorf("tagging IAM role (%s): %w", p.Name, err)
+				return engine.Observation{}, nil, fmt.Errorf("tagging IAM role (%s): %w", p.Name, err)
 			}
 		}
 	}
 	if err := c.syncManagedPolicies(ctx, p.Name, props.ManagedPolicyARNs); err != nil {
-		return engine.Observation{}, err
+		return engine.Observation{}, created, err
 	}
 	prof, err := c.ensureInstanceProfile(ctx, p)
 	if err != nil {
-		return engine.Observation{}, err
+		return engine.Observation{}, created, err
 	}
 	o := newObservation(p, aws.ToString(role.RoleName), aws.ToString(role.RoleName), aws.ToString(role.Arn), p.Tags)
 	o.Attrs["profile_name"] = aws.ToString(prof.InstanceProfileName)
 	o.Attrs["profile_arn"] = aws.ToString(prof.Arn)
 	// The trust policy and the attached policies are now the desired ones.
 	o.Props = blueprint.InstanceRoleProps{AssumeService: props.AssumeService, ManagedPolicyARNs: sortedOrNil(props.ManagedPolicyARNs)}
-	return o, nil
+	return o, created, nil
 }
 
 func (c instanceRoles) syncManagedPolicies(ctx context.Context, role string, want []string) error {
@@ -174,11 +184,30 @@ func (c instanceRoles) ensureInstanceProfile(ctx context.Context, p blueprint.Pa
 		}
 	}
 	if !hasRole {
-		if _, err := c.iam.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String(p.Name), RoleName: aws.String(p.Name)}); err != nil {
+		if err := c.addRoleToInstanceProfile(ctx, p.Name, p.Name); err != nil {
 			return nil, fmt.Errorf("adding role to instance profile (%s): %w", p.Name, err)
 		}
 	}
 	return prof, nil
+}
+
+// addRoleToInstanceProfile retries while IAM does not know the role or the
+// profile yet: IAM is eventually consistent, and a role or profile made a
+// moment ago may be answered NoSuchEntity (IAM User Guide, "Changes that I
+// make are not always immediately visible"; hashicorp/aws iam
+// instance_profile.go instanceProfileAddRole retries the same answer for its
+// 2-minute propagationTimeout). Both were created or found just before this
+// call, so NoSuchEntity here can only be that delay; it is bounded by
+// iamPropagationTimeout.
+func (c instanceRoles) addRoleToInstanceProfile(ctx context.Context, profile, role string) error {
+	ctx, cancel := context.WithTimeout(ctx, iamPropagationTimeout)
+	defer cancel()
+	return retryWhile(ctx, "IAM to know role "+role+" and instance profile "+profile,
+		func(err error) bool { return isCode(err, errCodeNoSuchEntity) },
+		func(ctx context.Context) error {
+			_, err := c.iam.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String(profile), RoleName: aws.String(role)})
+			return err
+		})
 }
 
 // delete takes the role apart in the order IAM requires: out of the

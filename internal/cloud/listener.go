@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -86,7 +87,11 @@ func (c listeners) create(ctx context.Context, p blueprint.Part, refs engine.Ref
 		in.Certificates = []elbtypes.Certificate{{CertificateArn: aws.String(props.CertificateARN)}}
 		in.SslPolicy = aws.String(props.SSLPolicy)
 	}
-	out, err := c.elb.CreateListener(ctx, in)
+	var out *elb.CreateListenerOutput
+	err = whileCertificateUnknown(ctx, "certificate of listener "+p.Name+" to be known", func(ctx context.Context) (err error) {
+		out, err = c.elb.CreateListener(ctx, in)
+		return err
+	})
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("creating listener (%s): %w", p.Name, err)
 	}
@@ -113,7 +118,11 @@ func (c listeners) update(ctx context.Context, p blueprint.Part, cur engine.Obse
 		in.Certificates = []elbtypes.Certificate{{CertificateArn: aws.String(props.CertificateARN)}}
 		in.SslPolicy = aws.String(props.SSLPolicy)
 	}
-	out, err := c.elb.ModifyListener(ctx, in)
+	var out *elb.ModifyListenerOutput
+	err = whileCertificateUnknown(ctx, "certificate of listener "+p.Name+" to be known", func(ctx context.Context) (err error) {
+		out, err = c.elb.ModifyListener(ctx, in)
+		return err
+	})
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("updating listener (%s): %w", p.Name, asNotFound(err, "listener", p.Name, errCodeListenerNotFound))
 	}
@@ -136,6 +145,23 @@ func (c listeners) delete(ctx context.Context, p blueprint.Part, cur engine.Obse
 		return fmt.Errorf("deleting listener (%s): %w", cmp.Or(cur.Name, p.Name), err)
 	}
 	return nil
+}
+
+// certificatePropagationTimeout bounds the wait for a new certificate to be
+// usable by a listener: the listener's create and update timeouts in
+// hashicorp/aws (elbv2 listener.go, 5 minutes each).
+const certificatePropagationTimeout = 5 * time.Minute
+
+// whileCertificateUnknown retries a listener create or modify while Elastic
+// Load Balancing answers CertificateNotFound: a certificate issued or
+// imported a moment ago (ACM or IAM) is not yet known to it everywhere.
+// hashicorp/aws retries exactly this answer (elbv2 listener.go,
+// retryListenerCreate and resourceListenerUpdate); a certificate that
+// really does not exist still fails, after certificatePropagationTimeout.
+func whileCertificateUnknown(ctx context.Context, what string, fn func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, certificatePropagationTimeout)
+	defer cancel()
+	return retryWhile(ctx, what, func(err error) bool { return isCode(err, errCodeCertificateNotFound) }, fn)
 }
 
 // listenerActions is the default action: forward to the target group, or

@@ -109,11 +109,16 @@ func (c loadBalancers) create(ctx context.Context, p blueprint.Part, refs engine
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("creating load balancer (%s): %w", p.Name, err)
 	}
+	// From here on the load balancer exists and is ours, whatever fails next.
 	arn := aws.ToString(out.LoadBalancers[0].LoadBalancerArn)
 	if err := c.waitLoadBalancerAvailable(ctx, arn); err != nil {
-		return engine.Observation{}, err
+		return createdObservation(p, p.Name, arn, arn), err
 	}
-	return c.update(ctx, p, engine.Observation{ARN: arn}, refs)
+	o, err := c.update(ctx, p, engine.Observation{ARN: arn}, refs)
+	if err != nil {
+		return createdObservation(p, p.Name, arn, arn), err
+	}
+	return o, nil
 }
 
 // update changes subnets and security groups in place and (re)applies the

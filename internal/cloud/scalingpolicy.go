@@ -75,7 +75,7 @@ func (c scalingPolicies) update(ctx context.Context, p blueprint.Part, _ engine.
 	// Read it back: the observation then shows what AWS stored, ARN included.
 	pol, err := c.findPolicyByName(ctx, group.Name, p.Name)
 	if err != nil {
-		return engine.Observation{}, err
+		return createdObservation(p, p.Name, group.Name, ""), err
 	}
 	return policyObservation(p, pol, refs), nil
 }

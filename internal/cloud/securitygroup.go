@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -80,7 +79,7 @@ func (c securityGroups) create(ctx context.Context, p blueprint.Part, refs engin
 		if err := checkOwned(p, "security group", p.Name, fromEC2Tags(sg.Tags)); err != nil {
 			return engine.Observation{}, err
 		}
-		return c.update(ctx, p, engine.Observation{ID: aws.ToString(sg.GroupId)}, refs)
+		return c.sync(ctx, p, sg, refs, false)
 	case !errors.Is(err, ErrNotFound):
 		return engine.Observation{}, err
 	}
@@ -91,7 +90,37 @@ func (c securityGroups) create(ctx context.Context, p blueprint.Part, refs engin
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("creating security group (%s): %w", p.Name, err)
 	}
-	return c.update(ctx, p, engine.Observation{ID: aws.ToString(out.GroupId)}, refs)
+	// From here on the group exists and is ours, whatever fails next.
+	id := aws.ToString(out.GroupId)
+	sg, err = c.waitSecurityGroupCreated(ctx, id)
+	if err != nil {
+		return createdObservation(p, p.Name, id, ""), fmt.Errorf("creating security group (%s): %w", p.Name, err)
+	}
+	o, err := c.sync(ctx, p, sg, refs, true)
+	if err != nil {
+		return createdObservation(p, p.Name, id, ""), err
+	}
+	return o, nil
+}
+
+// waitSecurityGroupCreated reads a group just created until EC2 shows it:
+// EC2 is eventually consistent, and for a while after CreateSecurityGroup
+// DescribeSecurityGroups may answer InvalidGroup.NotFound or leave it out
+// (AWS EC2 API reference, "Eventual consistency in the Amazon EC2 API";
+// hashicorp/aws ec2 vpc_security_group.go resourceSecurityGroupCreate waits
+// the same way with waitSecurityGroupCreated). The wait is bounded by
+// ec2PropagationTimeout.
+func (c securityGroups) waitSecurityGroupCreated(ctx context.Context, id string) (*ec2types.SecurityGroup, error) {
+	ctx, cancel := context.WithTimeout(ctx, ec2PropagationTimeout)
+	defer cancel()
+	var sg *ec2types.SecurityGroup
+	err := retryWhile(ctx, "security group "+id+" to be visible", func(err error) bool { return errors.Is(err, ErrNotFound) },
+		func(ctx context.Context) error {
+			var err error
+			sg, err = c.findSecurityGroupByID(ctx, id)
+			return err
+		})
+	return sg, err
 }
 
 // update makes the group's rules exactly the desired ones (this is where
@@ -103,6 +132,16 @@ func (c securityGroups) update(ctx context.Context, p blueprint.Part, cur engine
 		return engine.Observation{}, err
 	}
 	sg, err := c.find(ctx, p, cur, props.VPCID)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	return c.sync(ctx, p, sg, refs, false)
+}
+
+// sync makes the found group's rules and tags the desired ones. fresh says
+// the group was created just now, so EC2 may not know it everywhere yet.
+func (c securityGroups) sync(ctx context.Context, p blueprint.Part, sg *ec2types.SecurityGroup, refs engine.Refs, fresh bool) (engine.Observation, error) {
+	props, err := props[blueprint.SecurityGroupProps](p)
 	if err != nil {
 		return engine.Observation{}, err
 	}
@@ -126,15 +165,19 @@ func (c securityGroups) update(ctx context.Context, p blueprint.Part, cur engine
 			remove = append(remove, r)
 		}
 	}
-	if err := c.revoke(ctx, id, remove); err != nil {
+	if err := c.revoke(ctx, id, remove, fresh); err != nil {
 		return engine.Observation{}, fmt.Errorf("updating security group (%s): %w", p.Name, err)
 	}
-	if err := c.authorize(ctx, id, add); err != nil {
+	if err := c.authorize(ctx, id, add, fresh); err != nil {
 		return engine.Observation{}, fmt.Errorf("updating security group (%s): %w", p.Name, err)
 	}
 	tags := fromEC2Tags(sg.Tags)
 	if missing := missingTags(p.Tags, tags); len(missing) > 0 {
-		if _, err := c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: ec2Tags(missing)}); err != nil {
+		err := whileNew(ctx, fresh, "security group "+id+" to be taggable", func(ctx context.Context) error {
+			_, err := c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: ec2Tags(missing)})
+			return err
+		})
+		if err != nil {
 			return engine.Observation{}, fmt.Errorf("tagging security group (%s): %w", p.Name, err)
 		}
 		for k, v := range missing {
@@ -146,15 +189,18 @@ func (c securityGroups) update(ctx context.Context, p blueprint.Part, cur engine
 	return o, nil
 }
 
-func (c securityGroups) authorize(ctx context.Context, id string, rules []sgRule) error {
+func (c securityGroups) authorize(ctx context.Context, id string, rules []sgRule, fresh bool) error {
 	for _, r := range rules {
 		perm := []ec2types.IpPermission{r.permission(true)}
-		var err error
-		if r.egress {
-			_, err = c.ec2.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(id), IpPermissions: perm})
-		} else {
-			_, err = c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(id), IpPermissions: perm})
-		}
+		err := whileNew(ctx, fresh, "security group "+id+" to accept rules", func(ctx context.Context) error {
+			var err error
+			if r.egress {
+				_, err = c.ec2.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(id), IpPermissions: perm})
+			} else {
+				_, err = c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(id), IpPermissions: perm})
+			}
+			return err
+		})
 		if err != nil && !isCode(err, errCodeInvalidPermissionDuplicate) {
 			return fmt.Errorf("authorizing %s: %w", r, err)
 		}
@@ -162,20 +208,40 @@ func (c securityGroups) authorize(ctx context.Context, id string, rules []sgRule
 	return nil
 }
 
-func (c securityGroups) revoke(ctx context.Context, id string, rules []sgRule) error {
+func (c securityGroups) revoke(ctx context.Context, id string, rules []sgRule, fresh bool) error {
 	for _, r := range rules {
 		perm := []ec2types.IpPermission{r.permission(false)}
-		var err error
-		if r.egress {
-			_, err = c.ec2.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(id), IpPermissions: perm})
-		} else {
-			_, err = c.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(id), IpPermissions: perm})
-		}
+		err := whileNew(ctx, fresh, "security group "+id+" to revoke rules", func(ctx context.Context) error {
+			var err error
+			if r.egress {
+				_, err = c.ec2.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(id), IpPermissions: perm})
+			} else {
+				_, err = c.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(id), IpPermissions: perm})
+			}
+			return err
+		})
 		if err != nil && !isCode(err, errCodeInvalidPermissionNotFound) {
 			return fmt.Errorf("revoking %s: %w", r, err)
 		}
 	}
 	return nil
+}
+
+// whileNew calls fn once, or, for a group created just now (fresh), retries
+// it while EC2 still answers InvalidGroup.NotFound, for at most
+// ec2PropagationTimeout. Even after one Describe found the group, another
+// EC2 endpoint may not know it yet (AWS EC2 API reference, "Eventual
+// consistency in the Amazon EC2 API": "a resource you create may not be
+// immediately available to subsequent calls"; hashicorp/aws waits until
+// the group is seen three times in a row, waitSecurityGroupCreated with
+// ContinuousTargetOccurence 3, before its first Authorize).
+func whileNew(ctx context.Context, fresh bool, what string, fn func(context.Context) error) error {
+	if !fresh {
+		return fn(ctx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, ec2PropagationTimeout)
+	defer cancel()
+	return retryWhile(ctx, what, func(err error) bool { return isCode(err, errCodeInvalidGroupNotFound) }, fn)
 }
 
 // delete first revokes this group's rules that name other groups, so the
@@ -203,7 +269,7 @@ func (c securityGroups) delete(ctx context.Context, p blueprint.Part, cur engine
 			refRules = append(refRules, r)
 		}
 	}
-	if err := c.revoke(ctx, id, refRules); err != nil {
+	if err := c.revoke(ctx, id, refRules, false); err != nil {
 		return fmt.Errorf("deleting security group (%s): %w", id, err)
 	}
 	err = retryWhile(ctx, "security group "+id+" to be free of network interfaces", func(err error) bool {
@@ -219,117 +285,6 @@ func (c securityGroups) delete(ctx context.Context, p blueprint.Part, cur engine
 		return fmt.Errorf("deleting security group (%s): %w", id, err)
 	}
 	return nil
-}
-
-// sgRule is one atomic rule: one protocol and port range, one peer.
-type sgRule struct {
-	egress      bool
-	proto       string
-	from, to    int32
-	cidr, group string // exactly one is set
-	description string
-}
-
-// key identifies a rule regardless of its description, which is not drift.
-func (r sgRule) key() string {
-	return fmt.Sprintf("%t|%s|%d|%d|%s|%s", r.egress, r.proto, r.from, r.to, r.cidr, r.group)
-}
-
-func (r sgRule) String() string {
-	dir, peer := "ingress", "from"
-	if r.egress {
-		dir, peer = "egress", "to"
-	}
-	ports := "all traffic"
-	if r.proto != "-1" {
-		ports = r.proto + " " + strconv.Itoa(int(r.from))
-		if r.to != r.from {
-			ports += "-" + strconv.Itoa(int(r.to))
-		}
-	}
-	return fmt.Sprintf("%s %s %s %s", dir, ports, peer, r.cidr+r.group)
-}
-
-func (r sgRule) permission(withDescription bool) ec2types.IpPermission {
-	perm := ec2types.IpPermission{IpProtocol: aws.String(r.proto)}
-	if r.proto != "-1" {
-		perm.FromPort, perm.ToPort = aws.Int32(r.from), aws.Int32(r.to)
-	}
-	var desc *string
-	if withDescription && r.description != "" {
-		desc = aws.String(r.description)
-	}
-	switch {
-	case r.group != "":
-		perm.UserIdGroupPairs = []ec2types.UserIdGroupPair{{GroupId: aws.String(r.group), Description: desc}}
-	case strings.Contains(r.cidr, ":"):
-		perm.Ipv6Ranges = []ec2types.Ipv6Range{{CidrIpv6: aws.String(r.cidr), Description: desc}}
-	default:
-		perm.IpRanges = []ec2types.IpRange{{CidrIp: aws.String(r.cidr), Description: desc}}
-	}
-	return perm
-}
-
-// desiredRules expands the part's rules into atoms. groupID resolves a
-// security_group part key to its ID ("" when unknown: listed in unresolved).
-func desiredRules(props blueprint.SecurityGroupProps, groupID func(key string) string) (map[string]sgRule, []string) {
-	out := map[string]sgRule{}
-	var unresolved []string
-	add := func(egress bool, rules []blueprint.Rule) {
-		for _, r := range rules {
-			base := sgRule{egress: egress, proto: r.Protocol, from: r.FromPort, to: r.ToPort, description: r.Description}
-			if base.proto == "-1" {
-				base.from, base.to = 0, 0
-			}
-			for _, cidr := range r.CIDRs {
-				a := base
-				a.cidr = cidr
-				out[a.key()] = a
-			}
-			if r.SourceGroupKey != "" {
-				a := base
-				if a.group = groupID(r.SourceGroupKey); a.group == "" {
-					unresolved = append(unresolved, r.SourceGroupKey)
-					continue
-				}
-				out[a.key()] = a
-			}
-		}
-	}
-	add(false, props.Ingress)
-	add(true, props.Egress)
-	return out, unresolved
-}
-
-// foundRules expands the group's permissions into atoms (with their descriptions).
-func foundRules(sg *ec2types.SecurityGroup) map[string]sgRule {
-	out := map[string]sgRule{}
-	add := func(egress bool, perms []ec2types.IpPermission) {
-		for _, p := range perms {
-			base := sgRule{egress: egress, proto: aws.ToString(p.IpProtocol), from: aws.ToInt32(p.FromPort), to: aws.ToInt32(p.ToPort)}
-			if base.proto == "-1" {
-				base.from, base.to = 0, 0
-			}
-			for _, r := range p.IpRanges {
-				a := base
-				a.cidr, a.description = aws.ToString(r.CidrIp), aws.ToString(r.Description)
-				out[a.key()] = a
-			}
-			for _, r := range p.Ipv6Ranges {
-				a := base
-				a.cidr, a.description = aws.ToString(r.CidrIpv6), aws.ToString(r.Description)
-				out[a.key()] = a
-			}
-			for _, g := range p.UserIdGroupPairs {
-				a := base
-				a.group, a.description = aws.ToString(g.GroupId), aws.ToString(g.Description)
-				out[a.key()] = a
-			}
-		}
-	}
-	add(false, sg.IpPermissions)
-	add(true, sg.IpPermissionsEgress)
-	return out
 }
 
 // securityGroupDrift words the difference between the found group and the part.

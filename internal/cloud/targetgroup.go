@@ -86,7 +86,13 @@ func (c targetGroups) create(ctx context.Context, p blueprint.Part, refs engine.
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("creating target group (%s): %w", p.Name, err)
 	}
-	return c.update(ctx, p, engine.Observation{ARN: aws.ToString(out.TargetGroups[0].TargetGroupArn)}, refs)
+	// From here on the target group exists and is ours, whatever fails next.
+	arn := aws.ToString(out.TargetGroups[0].TargetGroupArn)
+	o, err := c.update(ctx, p, engine.Observation{ARN: arn}, refs)
+	if err != nil {
+		return createdObservation(p, p.Name, arn, arn), err
+	}
+	return o, nil
 }
 
 // update sets every health check setting, the deregistration delay and the tags.

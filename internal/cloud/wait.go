@@ -18,6 +18,12 @@ const (
 	// defaults (15-30s) would make every fast operation take that long.
 	waiterMinDelay = 500 * time.Millisecond
 	waiterMaxDelay = 10 * time.Second
+
+	// ec2PropagationTimeout bounds waits for EC2's eventual consistency
+	// after a create (AWS EC2 API reference, "Eventual consistency in the
+	// Amazon EC2 API"; hashicorp/aws ec2 wait.go sets its
+	// ec2PropagationTimeout to the same 5 minutes).
+	ec2PropagationTimeout = 5 * time.Minute
 )
 
 // waitBudget is how long an SDK waiter may run: until the context deadline.

@@ -1,0 +1,250 @@
+package cloud
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	proxy "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
+)
+
+// These tests put a recorder between the Cloud and the emulator and answer
+// some calls as real AWS does for a while after a create, which moto never
+// does: the new child is not found yet.
+
+// recordedCloud is a Cloud whose calls pass through a recorder.
+func recordedCloud(t *testing.T) (*Cloud, *proxy.Recorder) {
+	t.Helper()
+	rec, err := proxy.Start(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rec.Stop)
+	endpoints := map[string]string{}
+	for _, s := range Services {
+		endpoints[s] = rec.URL
+	}
+	return New(testConfig(t, nil), endpoints), rec
+}
+
+// answer writes an AWS error: EC2's shape or the other query APIs' shape.
+func answer(w http.ResponseWriter, status int, service, code, message string) {
+	body := fmt.Sprintf(`<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>test</RequestId></ErrorResponse>`, code, message)
+	if service == "ec2" {
+		body = fmt.Sprintf(`<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>test</RequestID></Response>`, code, message)
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}
+
+// formHas reports whether the call's form body holds s, leaving the body intact.
+func formHas(r *http.Request, s string) bool {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return strings.Contains(string(body), s)
+}
+
+func partOf(t *testing.T, bp blueprint.Blueprint, key string) blueprint.Part {
+	t.Helper()
+	p, ok := bp.Part(key)
+	if !ok {
+		t.Fatalf("blueprint has no part %s", key)
+	}
+	return p
+}
+
+// TestSecurityGroupCreateOutlastsEventualConsistency: right after
+// CreateSecurityGroup the group is not found by Describe and refused by
+// Authorize for a while; the create still completes the group's rules.
+func TestSecurityGroupCreateOutlastsEventualConsistency(t *testing.T) {
+	cfg := testConfig(t, nil)
+	plain := New(cfg, nil)
+	c, rec := recordedCloud(t)
+	bp := blueprint.Build(fullSpec("visible", newNetwork(t, cfg, 10)))
+	p := partOf(t, bp, blueprint.KeyALBSecurityGroup)
+	var created atomic.Bool
+	var describes, authorizes atomic.Int32
+	rec.Before = func(call proxy.Call, w http.ResponseWriter, r *http.Request) bool {
+		switch {
+		case call.Action == "CreateSecurityGroup":
+			created.Store(true)
+		case !created.Load():
+		case call.Action == "DescribeSecurityGroups" && formHas(r, "GroupId.1=") && describes.Add(1) <= 3:
+			answer(w, http.StatusBadRequest, "ec2", errCodeInvalidGroupNotFound, "The security group does not exist")
+			return true
+		case strings.HasPrefix(call.Action, "AuthorizeSecurityGroup") && authorizes.Add(1) <= 2:
+			answer(w, http.StatusBadRequest, "ec2", errCodeInvalidGroupNotFound, "The security group does not exist")
+			return true
+		}
+		return false
+	}
+	o, err := c.Create(t.Context(), p, nil)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	t.Cleanup(func() { _ = plain.Delete(context.Background(), p, o) })
+	if describes.Load() <= 3 || authorizes.Load() <= 2 {
+		t.Fatalf("the faults were not all met: %d describes, %d authorizes (%s)", describes.Load(), authorizes.Load(), rec.Summary())
+	}
+	obs, err := plain.Observe(t.Context(), blueprint.Blueprint{Stack: bp.Stack, Parts: []blueprint.Part{p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := obs[p.Key]; got.ID != o.ID || !got.UpToDate() {
+		t.Errorf("group %s as observed: %q, drift %q; want %s with its rules", p.Key, got.ID, got.Drift, o.ID)
+	}
+}
+
+// TestCreateReturnsChildItCouldNotRead: the child is created but never
+// becomes readable before the deadline. Create fails, and still returns the
+// child from the create call's answer, so the engine can delete or adopt it.
+func TestCreateReturnsChildItCouldNotRead(t *testing.T) {
+	cfg := testConfig(t, nil)
+	plain := New(cfg, nil)
+	ec2c, elbc := ec2.NewFromConfig(cfg), elb.NewFromConfig(cfg)
+	bp := blueprint.Build(fullSpec("unread", newNetwork(t, cfg, 11)))
+	for _, tc := range []struct {
+		key, create, describe, service, code string
+		exists                               func(o engine.Observation) (map[string]string, error)
+	}{
+		{blueprint.KeyALBSecurityGroup, "CreateSecurityGroup", "DescribeSecurityGroups", "ec2", errCodeInvalidGroupNotFound,
+			func(o engine.Observation) (map[string]string, error) {
+				out, err := ec2c.DescribeSecurityGroups(t.Context(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{o.ID}})
+				if err != nil || len(out.SecurityGroups) != 1 {
+					return nil, fmt.Errorf("describing %s: %v", o.ID, err)
+				}
+				return fromEC2Tags(out.SecurityGroups[0].Tags), nil
+			}},
+		{blueprint.KeyTargetGroup, "CreateTargetGroup", "DescribeTargetGroups", "elasticloadbalancing", errCodeTargetGroupNotFound,
+			func(o engine.Observation) (map[string]string, error) {
+				tags, err := findELBTags(t.Context(), elbc, []string{o.ARN})
+				return tags[o.ARN], err
+			}},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			c, rec := recordedCloud(t)
+			p := partOf(t, bp, tc.key)
+			var created atomic.Bool
+			rec.Before = func(call proxy.Call, w http.ResponseWriter, _ *http.Request) bool {
+				if call.Action == tc.create {
+					created.Store(true)
+				}
+				if created.Load() && call.Action == tc.describe {
+					answer(w, http.StatusBadRequest, tc.service, tc.code, "not found")
+					return true
+				}
+				return false
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+			defer cancel()
+			o, err := c.Create(ctx, p, nil)
+			if err == nil {
+				t.Fatal("create succeeded though the child could never be read")
+			}
+			t.Logf("create failed as it should: %v", err)
+			if o.Kind != p.Kind || o.Key != p.Key || o.Name != p.Name || o.ID == "" && o.ARN == "" {
+				t.Fatalf("observation %+v does not identify the created %s", o, p.Key)
+			}
+			t.Cleanup(func() {
+				if err := plain.Delete(context.Background(), p, o); err != nil {
+					t.Errorf("deleting %s: %v", p.Key, err)
+				}
+			})
+			tags, err := tc.exists(o)
+			if err != nil {
+				t.Fatalf("the returned child is not in AWS: %v", err)
+			}
+			if tags[blueprint.TagStack] != bp.Stack || tags[blueprint.TagPart] != p.Key {
+				t.Errorf("child tags %v, want the stack's ownership tags", tags)
+			}
+		})
+	}
+}
+
+// TestInstanceRoleOutlastsIAMPropagation: IAM does not know the new role
+// when it is added to the new instance profile; the create retries.
+func TestInstanceRoleOutlastsIAMPropagation(t *testing.T) {
+	cfg := testConfig(t, nil)
+	plain := New(cfg, nil)
+	c, rec := recordedCloud(t)
+	bp := blueprint.Build(fullSpec("propagate", newNetwork(t, cfg, 12)))
+	p := partOf(t, bp, blueprint.KeyInstanceRole)
+	var adds atomic.Int32
+	rec.Before = func(call proxy.Call, w http.ResponseWriter, _ *http.Request) bool {
+		if call.Action == "AddRoleToInstanceProfile" && adds.Add(1) <= 2 {
+			answer(w, http.StatusNotFound, "iam", errCodeNoSuchEntity, "The role with name "+p.Name+" cannot be found.")
+			return true
+		}
+		return false
+	}
+	o, err := c.Create(t.Context(), p, nil)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	t.Cleanup(func() { _ = plain.Delete(context.Background(), p, o) })
+	prof, err := iam.NewFromConfig(cfg).GetInstanceProfile(t.Context(), &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(p.Name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prof.InstanceProfile.Roles) != 1 || aws.ToString(prof.InstanceProfile.Roles[0].RoleName) != p.Name {
+		t.Errorf("instance profile holds %d roles, want the role %s", len(prof.InstanceProfile.Roles), p.Name)
+	}
+}
+
+// TestHTTPSListenerOutlastsCertificatePropagation: Elastic Load Balancing
+// does not know a new certificate for a while (CertificateNotFound).
+func TestHTTPSListenerOutlastsCertificatePropagation(t *testing.T) {
+	cfg := testConfig(t, nil)
+	plain := New(cfg, nil)
+	c, rec := recordedCloud(t)
+	spec := fullSpec("certified", newNetwork(t, cfg, 13))
+	spec.Listener.CertificateARN = serverCertificate(t, cfg, "certified")
+	bp := blueprint.Build(spec)
+	refs := engine.Refs{}
+	var made []blueprint.Part
+	t.Cleanup(func() {
+		for i := len(made) - 1; i >= 0; i-- {
+			_ = plain.Delete(context.Background(), made[i], refs[made[i].Key])
+		}
+	})
+	for _, key := range []string{blueprint.KeyALBSecurityGroup, blueprint.KeyLoadBalancer, blueprint.KeyTargetGroup} {
+		p := partOf(t, bp, key)
+		o, err := plain.Create(t.Context(), p, refs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs[key], made = o, append(made, p)
+	}
+	var creates atomic.Int32
+	rec.Before = func(call proxy.Call, w http.ResponseWriter, _ *http.Request) bool {
+		if call.Action == "CreateListener" && creates.Add(1) <= 2 {
+			answer(w, http.StatusBadRequest, "elasticloadbalancing", errCodeCertificateNotFound, "Certificate '"+spec.Listener.CertificateARN+"' not found")
+			return true
+		}
+		return false
+	}
+	p := partOf(t, bp, blueprint.KeyHTTPSListener)
+	o, err := c.Create(t.Context(), p, refs)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	refs[p.Key], made = o, append(made, p)
+	out, err := elb.NewFromConfig(cfg).DescribeListeners(t.Context(), &elb.DescribeListenersInput{ListenerArns: []string{o.ARN}})
+	if err != nil || len(out.Listeners) != 1 || out.Listeners[0].Protocol != "HTTPS" {
+		t.Fatalf("HTTPS listener %s not found: %v", o.ARN, err)
+	}
+}
