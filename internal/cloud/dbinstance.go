@@ -21,8 +21,10 @@ import (
 // through Terraform or the provider.
 type dbInstances struct{ *Cloud }
 
-// ErrDeletionProtected is returned (wrapped) by Delete for a protected database.
-var ErrDeletionProtected = errors.New("deletion protection is on")
+// ErrDeletionProtected is returned (wrapped) by Delete for a protected
+// database. It is the engine's sentinel, so a rollback leaves the database
+// (and what it needs) at once instead of retrying what cannot succeed.
+var ErrDeletionProtected = engine.ErrDeletionProtected
 
 func (c dbInstances) findDBInstanceByID(ctx context.Context, id string) (*rdstypes.DBInstance, error) {
 	var found []rdstypes.DBInstance

@@ -50,15 +50,37 @@ type Cloud interface {
 	// Parts that do not exist are absent from the result.
 	Observe(ctx context.Context, bp blueprint.Blueprint) (map[string]Observation, error)
 	// Create makes the part and waits until it is ready for its dependents.
+	//
+	// When Create fails after AWS made the child (the create call answered,
+	// but a later read, wait or tagging step failed, or ctx was cancelled),
+	// it returns the child as far as it knows it, with at least one of ID,
+	// ARN or Name set, together with the error: the child exists and is this
+	// stack's. The engine journals it before anything else, so rollback
+	// deletes it and the error names it. An empty Observation with an error
+	// means AWS made nothing.
 	Create(ctx context.Context, p blueprint.Part, refs Refs) (Observation, error)
 	// Update brings an existing child to the desired properties in place.
 	Update(ctx context.Context, p blueprint.Part, current Observation, refs Refs) (Observation, error)
 	// Delete removes the child and waits until it is gone (not found = success).
+	// A child that cannot be deleted as it is, whatever the wait (a database
+	// with deletion protection on), fails at once with an error wrapping
+	// ErrDeletionProtected, so no time budget is spent on it.
 	// p is the desired part when the blueprint still has it; for an orphan it
 	// carries only Kind, Key and Name (Props nil), and the cloud uses safe
 	// defaults (a database orphan still gets a final snapshot).
 	Delete(ctx context.Context, p blueprint.Part, current Observation) error
 }
+
+// identifies reports whether the observation names a child that exists.
+func (o Observation) identifies() bool { return o.ID != "" || o.ARN != "" || o.Name != "" }
+
+// ErrDeletionProtected is wrapped by Cloud.Delete for a child that AWS
+// refuses to delete until its deletion protection is turned off (an RDS
+// instance: "You can only delete instances that do not have deletion
+// protection enabled", AWS RDS User Guide, USER_DeleteInstance). Retrying
+// cannot help: Destroy refuses to start, rollback leaves the child and what
+// it needs.
+var ErrDeletionProtected = errors.New("deletion protection is on")
 
 // ErrNotOwned is returned (wrapped) by Cloud.Create when a child with the
 // part's name exists but is not tagged as this stack's: it is never adopted.

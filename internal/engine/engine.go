@@ -1,8 +1,8 @@
 package engine
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -17,9 +17,11 @@ import (
 // low enough not to provoke throttling.
 const DefaultParallelism = 8
 
-// rollbackTimeout bounds the clean-up after a failed create, which runs even
-// when the caller's context was cancelled.
-const rollbackTimeout = 15 * time.Minute
+// DefaultRollbackTimeout bounds the clean-up after a failed create when the
+// caller gives no budget. It fits the slowest delete of a stack, the
+// database's: hashicorp/aws gives aws_db_instance's Delete 60 minutes
+// (internal/service/rds/instance.go, ResourceInstance Timeouts).
+const DefaultRollbackTimeout = 60 * time.Minute
 
 // Engine reconciles blueprints against a Cloud.
 type Engine struct {
@@ -43,6 +45,10 @@ type Options struct {
 	// created when the apply fails. Create uses it: a failed create leaves
 	// nothing behind. Update does not: it keeps what exists and reports it.
 	RollbackOnFailure bool
+	// RollbackTimeout is the clean-up's own budget (DefaultRollbackTimeout
+	// when zero). It starts when the rollback does, on a context detached
+	// from the caller's, which has often expired by then.
+	RollbackTimeout time.Duration
 }
 
 // Apply reconciles the stack to the blueprint: creates what is missing
@@ -69,18 +75,23 @@ func (e *Engine) Apply(ctx context.Context, bp blueprint.Blueprint, opts Options
 		nodes = append(nodes, a.Part.Key)
 		deps[a.Part.Key] = a.Part.DependsOn
 	}
-	err = runGraph(ctx, nodes, deps, e.parallelism(), func(ctx context.Context, key string) error {
+	// A create that will be rolled back cancels its siblings at the first
+	// failure; an update lets them finish and keeps what they did.
+	policy := finishRunning
+	if opts.RollbackOnFailure {
+		policy = cancelRunning
+	}
+	err = runGraph(ctx, nodes, deps, e.parallelism(), policy, func(ctx context.Context, key string) error {
 		return run.do(ctx, byKey[key])
 	})
 	if err == nil {
-		err = e.deleteAll(ctx, run, remove)
+		_, err = e.deleteAll(ctx, run, remove, "delete", finishRunning)
 	}
 	if err != nil {
 		if opts.RollbackOnFailure {
-			if rbErr := e.rollback(ctx, run); rbErr != nil {
-				err = errors.Join(err, fmt.Errorf("rolling back: %w", rbErr))
-			}
-			return Result{Actions: run.actions}, err
+			report := e.rollback(ctx, run, cmp.Or(opts.RollbackTimeout, DefaultRollbackTimeout))
+			report.Kept = keptChildren(apply)
+			return Result{Actions: run.actions}, &RollbackError{Err: err, Report: report}
 		}
 		return Result{Observed: run.snapshot(), Actions: run.actions}, err
 	}
@@ -110,23 +121,24 @@ func (e *Engine) Destroy(ctx context.Context, bp blueprint.Blueprint) (Result, e
 		remove = append(remove, Action{Op: OpDelete, Part: p, Current: &cur})
 	}
 	run := &run{engine: e, refs: Refs{}}
-	err = e.deleteAll(ctx, run, remove)
+	_, err = e.deleteAll(ctx, run, remove, "delete", finishRunning)
 	return Result{Actions: run.actions}, err
 }
 
-// ErrDeletionProtected stops a destroy before anything is deleted.
-var ErrDeletionProtected = errors.New("deletion protection is on")
-
 // deleteAll deletes children so that a child goes only after every child
-// that depends on it: blueprint dependencies where known, kind order otherwise.
-func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action) error {
+// that depends on it (blueprint dependencies where known, kind order
+// otherwise), independent ones in parallel. It records each deletion as
+// "<verb> <key>" and returns the node IDs (deleteID) of the children gone,
+// with the error of each one that failed.
+func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action, verb string, policy onFailure) (deleteOutcome, error) {
+	out := deleteOutcome{deleted: map[string]bool{}, failed: map[string]error{}}
 	if len(remove) == 0 {
-		return nil
+		return out, nil
 	}
 	byKey := map[string]Action{}
 	nodes := []string{}
 	for _, a := range remove {
-		id := a.Part.Key + "#" + a.Current.Name // a replaced child shares its key with the new one
+		id := deleteID(a)
 		byKey[id] = a
 		nodes = append(nodes, id)
 	}
@@ -139,15 +151,33 @@ func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action) error {
 			}
 		}
 	}
-	return runGraph(ctx, nodes, deps, e.parallelism(), func(ctx context.Context, id string) error {
+	var mu sync.Mutex
+	err := runGraph(ctx, nodes, deps, e.parallelism(), policy, func(ctx context.Context, id string) error {
 		a := byKey[id]
-		if err := e.Cloud.Delete(ctx, a.Part, *a.Current); err != nil {
-			return fmt.Errorf("deleting %s (%s): %w", a.Part.Key, a.Current.Name, err)
+		err := e.Cloud.Delete(ctx, a.Part, *a.Current)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			err = fmt.Errorf("deleting %s (%s): %w", a.Part.Key, a.Current.Name, err)
+			out.failed[id] = err
+			return err
 		}
-		r.record("delete " + a.Part.Key)
+		out.deleted[id] = true
+		r.record(verb + " " + a.Part.Key)
 		return nil
 	})
+	return out, err
 }
+
+// deleteOutcome is what deleteAll did, by deleteID.
+type deleteOutcome struct {
+	deleted map[string]bool
+	failed  map[string]error
+}
+
+// deleteID names a child to delete: a replaced child shares its key with the
+// new one, so the name tells them apart.
+func deleteID(a Action) string { return a.Part.Key + "#" + a.Current.Name }
 
 // mustDeleteFirst reports whether a must be deleted before b: a depends on b
 // in the blueprint, or (with no dependency information) a's kind uses b's.
@@ -162,24 +192,6 @@ func mustDeleteFirst(a, b Action) bool {
 		return false // both desired: the blueprint's dependencies are complete
 	}
 	return deleteRank(a.Part.Kind) < deleteRank(b.Part.Kind)
-}
-
-// rollback deletes what this apply created, newest first. It runs on a
-// context detached from the caller's cancellation, bounded by rollbackTimeout.
-func (e *Engine) rollback(ctx context.Context, r *run) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
-	defer cancel()
-	var errs []error
-	created := r.createdParts()
-	for i := len(created) - 1; i >= 0; i-- {
-		c := created[i]
-		if err := e.Cloud.Delete(ctx, c.part, c.obs); err != nil {
-			errs = append(errs, fmt.Errorf("deleting %s (%s): %w", c.part.Key, c.obs.Name, err))
-			continue
-		}
-		r.record("rollback " + c.part.Key)
-	}
-	return errors.Join(errs...)
 }
 
 func (e *Engine) parallelism() int {
@@ -213,6 +225,15 @@ type createdPart struct {
 	obs  Observation
 }
 
+// completeObservation fills what a partial observation of a just-made child
+// lacks from the part it was made for, so it can be deleted and reported.
+func completeObservation(p blueprint.Part, o Observation) Observation {
+	o.Kind = cmp.Or(o.Kind, p.Kind)
+	o.Key = cmp.Or(o.Key, p.Key)
+	o.Name = cmp.Or(o.Name, p.Name)
+	return o
+}
+
 func (r *run) do(ctx context.Context, a Action) error {
 	if a.Op == OpNone {
 		return nil
@@ -226,7 +247,10 @@ func (r *run) do(ctx context.Context, a Action) error {
 	switch a.Op {
 	case OpCreate, OpReplace:
 		obs, err = r.engine.Cloud.Create(ctx, a.Part, refs)
-		if err == nil {
+		// Journal first: a child AWS made is ours even when the create
+		// failed after it (Cloud.Create's contract), so rollback deletes it.
+		if err == nil || obs.identifies() {
+			obs = completeObservation(a.Part, obs)
 			r.mu.Lock()
 			r.journal = append(r.journal, createdPart{part: a.Part, obs: obs})
 			r.mu.Unlock()
@@ -239,6 +263,12 @@ func (r *run) do(ctx context.Context, a Action) error {
 		obs, err = r.engine.Cloud.Update(ctx, a.Part, *a.Current, refs)
 	}
 	if err != nil {
+		if a.Op != OpUpdate && obs.identifies() {
+			// Kept in the result too, so a failed update's state names it.
+			r.mu.Lock()
+			r.refs[a.Part.Key] = obs
+			r.mu.Unlock()
+		}
 		return fmt.Errorf("%s %s (%s): %w", verb(a.Op), a.Part.Key, a.Part.Name, err)
 	}
 	r.mu.Lock()

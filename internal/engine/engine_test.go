@@ -253,7 +253,7 @@ func TestDestroyRefusesWhenDeletionProtected(t *testing.T) {
 func TestApplyRunsIndependentPartsInParallel(t *testing.T) {
 	f := newFakeCloud()
 	lbStarted := make(chan struct{})
-	f.onCreate = func(key string) {
+	f.onCreate = func(_ context.Context, key string) (bool, error) {
 		switch key {
 		case blueprint.KeyLoadBalancer:
 			close(lbStarted)
@@ -264,6 +264,7 @@ func TestApplyRunsIndependentPartsInParallel(t *testing.T) {
 				t.Error("the load balancer was not created while the database was")
 			}
 		}
+		return false, nil
 	}
 	if _, err := (&Engine{Cloud: f}).Apply(context.Background(), blueprint.Build(testSpec()), Options{}); err != nil {
 		t.Fatal(err)

@@ -24,8 +24,16 @@ type fakeCloud struct {
 	errs     []string
 	active   atomic.Int32
 	maxASG   atomic.Int32
-	// onCreate, when set, runs (unlocked) before each create.
-	onCreate func(key string)
+	// onCreate, when set, runs (unlocked) before each create. A non-nil
+	// error fails the create; made says whether AWS made the child first
+	// (it is then kept and returned with the error, as Cloud.Create's
+	// contract says).
+	onCreate func(ctx context.Context, key string) (made bool, err error)
+	// onDelete, when set, runs (unlocked) before each delete; a non-nil
+	// error fails it.
+	onDelete func(ctx context.Context, key string) error
+	// deleted holds every observation Delete was called with.
+	deleted []Observation
 }
 
 func newFakeCloud() *fakeCloud {
@@ -53,15 +61,20 @@ func (f *fakeCloud) Observe(_ context.Context, bp blueprint.Blueprint) (map[stri
 	return out, nil
 }
 
-func (f *fakeCloud) Create(_ context.Context, p blueprint.Part, refs Refs) (Observation, error) {
+func (f *fakeCloud) Create(ctx context.Context, p blueprint.Part, refs Refs) (Observation, error) {
+	var made bool
+	var hookErr error
 	if f.onCreate != nil {
-		f.onCreate(p.Key)
+		made, hookErr = f.onCreate(ctx, p.Key)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "create "+p.Key)
 	if f.failOn == "create "+p.Key {
 		return Observation{}, fmt.Errorf("injected failure")
+	}
+	if hookErr != nil && !made {
+		return Observation{}, hookErr
 	}
 	var deps []string
 	for _, d := range p.DependsOn {
@@ -76,6 +89,10 @@ func (f *fakeCloud) Create(_ context.Context, p blueprint.Part, refs Refs) (Obse
 	id := childID(p.Key, p.Name)
 	f.children[id] = o
 	f.deps[id] = deps
+	if hookErr != nil {
+		// What a create that failed after AWS answered knows: the ID.
+		return Observation{ID: o.ID}, hookErr
+	}
 	return o, nil
 }
 
@@ -102,10 +119,18 @@ func (f *fakeCloud) Update(_ context.Context, p blueprint.Part, cur Observation,
 	return cur, nil
 }
 
-func (f *fakeCloud) Delete(_ context.Context, p blueprint.Part, cur Observation) error {
+func (f *fakeCloud) Delete(ctx context.Context, p blueprint.Part, cur Observation) error {
+	var hookErr error
+	if f.onDelete != nil {
+		hookErr = f.onDelete(ctx, cur.Key)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "delete "+cur.Key+"#"+cur.Name)
+	f.deleted = append(f.deleted, cur)
+	if hookErr != nil {
+		return hookErr
+	}
 	id := childID(cur.Key, cur.Name)
 	for other, deps := range f.deps {
 		if _, alive := f.children[other]; alive && slices.Contains(deps, id) {
@@ -127,6 +152,18 @@ func (f *fakeCloud) callsWith(prefix string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// childKeys lists the keys of the children the fake holds.
+func (f *fakeCloud) childKeys() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var keys []string
+	for _, o := range f.children {
+		keys = append(keys, o.Key)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func (f *fakeCloud) resetCalls() {

@@ -6,14 +6,36 @@ import (
 	"sync"
 )
 
+// onFailure says what runGraph does once a node has failed.
+type onFailure int
+
+const (
+	// finishRunning starts no new node; the nodes already running finish.
+	// An update uses it: what the running nodes achieve is kept.
+	finishRunning onFailure = iota
+	// cancelRunning starts no new node and cancels the context of the nodes
+	// still running: a create that is about to be rolled back need not wait
+	// for its siblings (a database can take twenty minutes).
+	cancelRunning
+	// skipDependents skips only the nodes that wait, directly or not, on the
+	// failed one; every other node still runs. Rollback uses it to delete all
+	// it can.
+	skipDependents
+)
+
 // runGraph calls fn for every node once all of the node's dependencies have
-// succeeded, at most parallelism at a time. After the first failure no new
-// node starts; the ones running finish, and every error is returned joined.
-// Dependencies on nodes outside the graph count as already satisfied.
-func runGraph(ctx context.Context, nodes []string, deps map[string][]string, parallelism int, fn func(ctx context.Context, node string) error) error {
+// succeeded, at most parallelism at a time, and handles a failure as policy
+// says. Every error is returned joined, except the context cancellations
+// runGraph caused itself. Dependencies on nodes outside the graph count as
+// already satisfied.
+func runGraph(ctx context.Context, nodes []string, deps map[string][]string, parallelism int, policy onFailure,
+	fn func(ctx context.Context, node string) error) error {
 	if parallelism < 1 {
 		parallelism = 1
 	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	inGraph := make(map[string]bool, len(nodes))
 	for _, n := range nodes {
 		inGraph[n] = true
@@ -30,13 +52,14 @@ func runGraph(ctx context.Context, nodes []string, deps map[string][]string, par
 	}
 
 	var (
-		mu       sync.Mutex
-		errs     []error
-		failed   bool
-		wg       sync.WaitGroup
-		slots    = make(chan struct{}, parallelism)
-		start    func(n string)
-		finished = 0
+		mu        sync.Mutex
+		errs      []error
+		failed    bool
+		cancelled bool
+		wg        sync.WaitGroup
+		slots     = make(chan struct{}, parallelism)
+		start     func(n string)
+		finished  = 0
 	)
 	start = func(n string) {
 		wg.Add(1)
@@ -44,7 +67,7 @@ func runGraph(ctx context.Context, nodes []string, deps map[string][]string, par
 			defer wg.Done()
 			slots <- struct{}{}
 			mu.Lock()
-			stop := failed
+			stop := failed && policy != skipDependents
 			mu.Unlock()
 			var err error
 			if !stop {
@@ -59,7 +82,15 @@ func runGraph(ctx context.Context, nodes []string, deps map[string][]string, par
 			}
 			if err != nil {
 				failed = true
-				errs = append(errs, err)
+				// A sibling cancelled by us failed because of the first
+				// error, which already says why.
+				if !(cancelled && parent.Err() == nil && errors.Is(err, context.Canceled)) {
+					errs = append(errs, err)
+				}
+				if policy == cancelRunning && !cancelled {
+					cancelled = true
+					cancel()
+				}
 				return
 			}
 			for _, m := range dependents[n] {
@@ -78,7 +109,7 @@ func runGraph(ctx context.Context, nodes []string, deps map[string][]string, par
 	}
 	mu.Unlock()
 	wg.Wait()
-	if len(errs) == 0 && finished < len(nodes) {
+	if len(errs) == 0 && finished < len(nodes) && !failed {
 		return errors.New("dependency cycle among parts")
 	}
 	return errors.Join(errs...)

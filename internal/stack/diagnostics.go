@@ -2,6 +2,8 @@ package stack
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -12,17 +14,75 @@ import (
 
 func applyError(op, stack string, err error, rolledBack bool) diag.Diagnostic {
 	what := "The stack " + stack + " could not be " + op + "d. "
-	switch {
-	case errors.Is(err, engine.ErrNotOwned):
+	if errors.Is(err, engine.ErrNotOwned) {
 		what += "A child with one of the stack's names already exists and does not carry the tag hawebapp:stack=" + stack +
 			": choose another stack name, or tag the child if it really belongs to this stack. "
-	case rolledBack:
-		what += "Every child this apply created has been deleted again; children adopted from an earlier, interrupted apply " +
-			"were kept and carry the tag hawebapp:stack=" + stack + ", so the next apply adopts them. "
-	default:
+	}
+	var rb *engine.RollbackError
+	switch {
+	case rolledBack && errors.As(err, &rb):
+		what += rollbackSummary(stack, rb.Report)
+		err = rb.Err
+	case !rolledBack:
 		what += "The children keep their current state, and the state records the previous configuration, so the next plan shows what is still to do. "
 	}
 	return diag.NewErrorDiagnostic("Stack "+op+" failed", what+"\n\nOriginal Error: "+err.Error())
+}
+
+// rollbackSummary says exactly what a failed create made, deleted again and
+// left, and what to do about what is left.
+func rollbackSummary(stack string, r engine.RollbackReport) string {
+	var b strings.Builder
+	if len(r.Created) == 0 {
+		b.WriteString("This apply created no child, so there was nothing to roll back. ")
+	} else {
+		fmt.Fprintf(&b, "This apply created %d children and deleted %d of them again", len(r.Created), len(r.RolledBack))
+		if len(r.RolledBack) > 0 {
+			b.WriteString(": " + children(r.RolledBack))
+		}
+		b.WriteString(". ")
+	}
+	if len(r.Left) == 0 && len(r.Created) > 0 {
+		b.WriteString("Nothing this apply created is left. ")
+	}
+	if len(r.Left) > 0 {
+		fmt.Fprintf(&b, "Left in AWS, tagged hawebapp:stack=%s: ", stack)
+		protected := ""
+		for i, l := range r.Left {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(l.String() + ", ")
+			switch {
+			case l.Protected:
+				b.WriteString("its deletion protection is on")
+				protected = l.Name
+			case l.Err != nil:
+				b.WriteString("its delete failed: " + l.Err.Error())
+			default:
+				b.WriteString("AWS refuses to delete it while " + strings.Join(l.NeededBy, " and ") + " exists")
+			}
+		}
+		b.WriteString(". The next terraform apply adopts them by that tag instead of creating them again. ")
+		if protected != "" {
+			b.WriteString("To remove them instead, set database.deletion_protection = false and run terraform apply " +
+				"(it adopts the database and turns its protection off), then terraform destroy; or run " +
+				"`aws rds modify-db-instance --db-instance-identifier " + protected + " --no-deletion-protection --apply-immediately` " +
+				"and delete the database, then the children listed with it. ")
+		}
+	}
+	if len(r.Kept) > 0 {
+		b.WriteString("Children found from an earlier, interrupted apply were kept and are adopted by the next apply: " + children(r.Kept) + ". ")
+	}
+	return b.String()
+}
+
+func children(cs []engine.Child) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = c.String()
+	}
+	return strings.Join(s, ", ")
 }
 
 func observeError(stack string, err error) diag.Diagnostic {

@@ -24,11 +24,15 @@ var (
 	_ resource.ResourceWithValidateConfig = (*stackResource)(nil)
 )
 
-// Default timeouts: a multi-AZ database takes 10 to 20 minutes on AWS.
+// Default timeouts: a multi-AZ database takes 10 to 20 minutes on AWS to
+// create. Deleting it (with a final snapshot) is given an hour, as
+// hashicorp/aws gives aws_db_instance (internal/service/rds/instance.go,
+// ResourceInstance Timeouts: Delete 60 min); a failed create's rollback has
+// the same budget.
 const (
 	defaultCreateTimeout = 45 * time.Minute
 	defaultUpdateTimeout = 45 * time.Minute
-	defaultDeleteTimeout = 45 * time.Minute
+	defaultDeleteTimeout = engine.DefaultRollbackTimeout
 )
 
 // Subnet is an existing subnet as the plan-time checks need it.
@@ -106,8 +110,12 @@ func (r *stackResource) Create(ctx context.Context, req resource.CreateRequest, 
 	bp := blueprint.Build(spec)
 	// Create is a reconcile from whatever exists: children a killed apply
 	// left behind are adopted by their tags; on failure everything this apply
-	// created is deleted again, so nothing leaks and nothing is half in state.
-	res, err := r.engine(ctx).Apply(ctx, bp, engine.Options{RollbackOnFailure: true})
+	// created is deleted again (but a protected database and what it needs),
+	// so nothing leaks and nothing is half in state. The rollback has the
+	// delete timeout as its own budget: by then the create's may be spent.
+	rollbackTimeout, diags := plan.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	res, err := r.engine(ctx).Apply(ctx, bp, engine.Options{RollbackOnFailure: true, RollbackTimeout: rollbackTimeout})
 	if err != nil {
 		resp.Diagnostics.Append(applyError("create", spec.Name, err, true))
 		return

@@ -51,7 +51,7 @@ func Start(target string) (*Recorder, error) {
 	r := &Recorder{URL: "http://" + ln.Addr().String(), ln: ln}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	r.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		c := identify(req)
+		c := Identify(req)
 		r.mu.Lock()
 		r.calls = append(r.calls, c)
 		before := r.Before
@@ -108,9 +108,10 @@ func (r *Recorder) Summary() string {
 
 var scopeService = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/`)
 
-// identify reads the service from the SigV4 scope and the action from the
+// Identify reads the service from the SigV4 scope and the action from the
 // query protocol's form (Action=...) or the JSON protocol's X-Amz-Target.
-func identify(req *http.Request) Call {
+// It leaves req.Body readable again, so other layers (test/strict) can share it.
+func Identify(req *http.Request) Call {
 	c := Call{Service: "unknown", Action: "unknown"}
 	if m := scopeService.FindStringSubmatch(req.Header.Get("Authorization")); m != nil {
 		c.Service = m[1]

@@ -1,0 +1,150 @@
+package strict
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+)
+
+const window = 1500 * time.Millisecond
+
+func TestSGNotFoundAfterCreate(t *testing.T) {
+	c := through(t, Options{Consistency: window}, SGNotFound)
+	n := newTestNetwork(t, c, 11)
+	ctx := t.Context()
+	sg, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("strict-sg"),
+		Description: aws.String("strict"), VpcId: aws.String(n.vpc)})
+	must(t, err)
+	id := sg.GroupId
+	_, err = c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{*id}})
+	wantCode(t, err, "InvalidGroup.NotFound", 400)
+	_, err = c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: id,
+		IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80),
+			IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}})
+	wantCode(t, err, "InvalidGroup.NotFound", 400)
+	_, err = c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{*id}, Tags: []ec2types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
+	wantCode(t, err, "InvalidGroup.NotFound", 400)
+	wantFired(t, c, SGNotFound, 3)
+	eventually(t, 10*time.Second, func() error {
+		_, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{*id}})
+		return err
+	})
+}
+
+func TestRoleNotFoundAfterCreate(t *testing.T) {
+	c := through(t, Options{Consistency: window}, RoleNotFound)
+	ctx := t.Context()
+	_, err := c.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("strict-role"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)})
+	must(t, err)
+	_, err = c.iam.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("strict-profile")})
+	must(t, err)
+	add := func() error {
+		_, err := c.iam.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{
+			InstanceProfileName: aws.String("strict-profile"), RoleName: aws.String("strict-role")})
+		return err
+	}
+	err = add()
+	wantCode(t, err, "NoSuchEntity", 404)
+	if !strings.Contains(err.Error(), "The role with name strict-role cannot be found") {
+		t.Errorf("message %q lacks AWS's wording", err)
+	}
+	wantFired(t, c, RoleNotFound, 1)
+	eventually(t, 10*time.Second, add)
+}
+
+func TestCertNotFoundAfterCreate(t *testing.T) {
+	c := through(t, Options{Consistency: window}, CertNotFound)
+	n := newTestNetwork(t, c, 12)
+	ctx := t.Context()
+	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-cert"), Subnets: n.subnets})
+	must(t, err)
+	tg, err := c.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("strict-cert"), Port: aws.Int32(80),
+		Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.vpc)})
+	must(t, err)
+	cert := uploadCert(t, c, "strict-cert")
+	create := func() error {
+		_, err := c.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn,
+			Port: aws.Int32(443), Protocol: elbtypes.ProtocolEnumHttps, Certificates: []elbtypes.Certificate{{CertificateArn: aws.String(cert)}},
+			DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroups[0].TargetGroupArn}}})
+		return err
+	}
+	wantCode(t, create(), "CertificateNotFound", 400)
+	wantFired(t, c, CertNotFound, 1)
+	eventually(t, 10*time.Second, create)
+}
+
+// uploadCert uploads a self-signed server certificate to IAM.
+func uploadCert(t *testing.T, c clients, name string) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name + ".example.com"},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{name + ".example.com"}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	must(t, err)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	must(t, err)
+	out, err := c.iam.UploadServerCertificate(t.Context(), &iam.UploadServerCertificateInput{ServerCertificateName: aws.String(name),
+		CertificateBody: aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))),
+		PrivateKey:      aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})))})
+	must(t, err)
+	return aws.ToString(out.ServerCertificateMetadata.Arn)
+}
+
+func TestProfileLaunchFailsThenRetries(t *testing.T) {
+	c := through(t, Options{Consistency: 3 * time.Second}, ProfileLaunch)
+	n := newTestNetwork(t, c, 13)
+	ctx := t.Context()
+	_, err := c.iam.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("strict-launch")})
+	must(t, err)
+	_, err = c.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("strict-launch"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Micro,
+			IamInstanceProfile: &ec2types.LaunchTemplateIamInstanceProfileSpecificationRequest{Name: aws.String("strict-launch")}}})
+	must(t, err)
+	_, err = c.asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String("strict-launch"),
+		MinSize: aws.Int32(1), MaxSize: aws.Int32(1), DesiredCapacity: aws.Int32(1), VPCZoneIdentifier: aws.String(n.subnets[0]),
+		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("strict-launch"), Version: aws.String("$Latest")}})
+	must(t, err)
+	instances := func() int {
+		out, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{"strict-launch"}})
+		must(t, err)
+		return len(out.AutoScalingGroups[0].Instances)
+	}
+	if got := instances(); got != 0 {
+		t.Fatalf("group shows %d instances while its profile is new, want 0", got)
+	}
+	acts, err := c.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String("strict-launch")})
+	must(t, err)
+	failed := false
+	for _, a := range acts.Activities {
+		failed = failed || a.StatusCode == astypes.ScalingActivityStatusCodeFailed &&
+			strings.Contains(aws.ToString(a.StatusMessage), "Invalid IAM Instance Profile")
+	}
+	if !failed {
+		t.Fatalf("no failed launch activity naming the profile: %+v", acts.Activities)
+	}
+	wantFired(t, c, ProfileLaunch, 2)
+	eventually(t, 15*time.Second, func() error {
+		if instances() != 1 {
+			return errNotYet
+		}
+		return nil
+	})
+}

@@ -1,0 +1,110 @@
+package strict
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+)
+
+func newGroup(t *testing.T, c clients, vpc, name string) string {
+	t.Helper()
+	out, err := c.ec2.CreateSecurityGroup(t.Context(), &ec2.CreateSecurityGroupInput{GroupName: aws.String(name),
+		Description: aws.String("strict"), VpcId: aws.String(vpc)})
+	must(t, err)
+	return aws.ToString(out.GroupId)
+}
+
+func deleteGroup(c clients, t *testing.T, id string) error {
+	_, err := c.ec2.DeleteSecurityGroup(t.Context(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
+	return err
+}
+
+func TestSGInUseCannotBeDeleted(t *testing.T) {
+	c := through(t, Options{}, SGInUse)
+	n := newTestNetwork(t, c, 31)
+	ctx := t.Context()
+	a, b, lbGroup := newGroup(t, c, n.vpc, "strict-a"), newGroup(t, c, n.vpc, "strict-b"), newGroup(t, c, n.vpc, "strict-lb")
+	perm := []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80),
+		UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(a)}}}}
+	_, err := c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(b), IpPermissions: perm})
+	must(t, err)
+	wantCode(t, deleteGroup(c, t, a), "DependencyViolation", 400) // referenced by b's rule
+	_, err = c.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(b), IpPermissions: perm})
+	must(t, err)
+	must(t, deleteGroup(c, t, a))
+
+	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-inuse"), Subnets: n.subnets,
+		SecurityGroups: []string{lbGroup}})
+	must(t, err)
+	wantCode(t, deleteGroup(c, t, lbGroup), "DependencyViolation", 400) // attached to a load balancer
+	_, err = c.elb.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn})
+	must(t, err)
+	must(t, deleteGroup(c, t, lbGroup))
+
+	run, err := c.ec2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), MinCount: aws.Int32(1),
+		MaxCount: aws.Int32(1), SubnetId: aws.String(n.subnets[0]), SecurityGroupIds: []string{b}})
+	must(t, err)
+	wantCode(t, deleteGroup(c, t, b), "DependencyViolation", 400) // a running instance uses it
+	_, err = c.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{*run.Instances[0].InstanceId}})
+	must(t, err)
+	must(t, deleteGroup(c, t, b))
+	wantFired(t, c, SGInUse, 3)
+}
+
+func TestENIsLingerAfterLoadBalancerAndInstances(t *testing.T) {
+	c := through(t, Options{ENILinger: window}, ENILinger)
+	n := newTestNetwork(t, c, 32)
+	ctx := t.Context()
+	lbGroup, appGroup := newGroup(t, c, n.vpc, "strict-lb"), newGroup(t, c, n.vpc, "strict-app")
+	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-linger"), Subnets: n.subnets,
+		SecurityGroups: []string{lbGroup}})
+	must(t, err)
+	_, err = c.elb.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn})
+	must(t, err)
+	wantCode(t, deleteGroup(c, t, lbGroup), "DependencyViolation", 400)
+	eventually(t, 10*time.Second, func() error { return deleteGroup(c, t, lbGroup) })
+
+	run, err := c.ec2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), MinCount: aws.Int32(1),
+		MaxCount: aws.Int32(1), SubnetId: aws.String(n.subnets[0]), SecurityGroupIds: []string{appGroup}})
+	must(t, err)
+	_, err = c.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{*run.Instances[0].InstanceId}})
+	must(t, err)
+	wantCode(t, deleteGroup(c, t, appGroup), "DependencyViolation", 400)
+	eventually(t, 10*time.Second, func() error { return deleteGroup(c, t, appGroup) })
+	wantFired(t, c, ENILinger, 2)
+}
+
+func TestGoneInstanceIsValidationError(t *testing.T) {
+	c := through(t, Options{}, GoneInstance)
+	n := newTestNetwork(t, c, 33)
+	ctx := t.Context()
+	_, err := c.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("strict-gone"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Micro}})
+	must(t, err)
+	_, err = c.asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String("strict-gone"),
+		MinSize: aws.Int32(0), MaxSize: aws.Int32(2), DesiredCapacity: aws.Int32(1), VPCZoneIdentifier: aws.String(n.subnets[0]),
+		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("strict-gone"), Version: aws.String("$Latest")}})
+	must(t, err)
+	g, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{"strict-gone"}})
+	must(t, err)
+	id := g.AutoScalingGroups[0].Instances[0].InstanceId
+	terminate := func() error {
+		_, err := c.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{
+			InstanceId: id, ShouldDecrementDesiredCapacity: aws.Bool(true)})
+		return err
+	}
+	must(t, terminate())
+	err = terminate() // moto answers HTTP 500 here
+	wantCode(t, err, "ValidationError", 400)
+	if !strings.Contains(err.Error(), "Instance Id not found - No managed instance found for instance ID: "+*id) {
+		t.Errorf("message %q is not AWS's", err)
+	}
+	wantFired(t, c, GoneInstance, 1)
+}

@@ -1,0 +1,139 @@
+package strict
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
+)
+
+// motoURL is the one emulator the package's tests share; each test puts its
+// own layer in front of it and keeps apart by names and VPCs.
+var motoURL string
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	if err := motoserver.Check("python3"); err != nil {
+		fmt.Fprintln(os.Stderr, "test/strict needs moto (run test/tools/prereqs.sh):", err)
+		return 1
+	}
+	s, err := motoserver.Start(context.Background(), motoserver.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer s.Stop()
+	motoURL = s.URL
+	return m.Run()
+}
+
+// clients are raw SDK clients through a layer, without retries, so every
+// answer the layer gives reaches the test.
+type clients struct {
+	layer *Layer
+	ec2   *ec2.Client
+	elb   *elasticloadbalancingv2.Client
+	asg   *autoscaling.Client
+	iam   *iam.Client
+	rds   *rds.Client
+}
+
+// through starts a layer with only the given rules on.
+func through(t *testing.T, opts Options, rules ...Rule) clients {
+	t.Helper()
+	opts.Rules = map[Rule]bool{}
+	for _, r := range rules {
+		opts.Rules[r] = true
+	}
+	s, err := Start(motoURL, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(s.URL), Retryer: func() aws.Retryer { return aws.NopRetryer{} },
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
+	return clients{layer: s.Layer, ec2: ec2.NewFromConfig(cfg), elb: elasticloadbalancingv2.NewFromConfig(cfg),
+		asg: autoscaling.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), rds: rds.NewFromConfig(cfg)}
+}
+
+// wantCode fails unless err is the AWS error code (and HTTP status, when not 0).
+func wantCode(t *testing.T, err error, code string, status int) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != code {
+		t.Fatalf("want %s, got %v", code, err)
+	}
+	var re *smithyhttp.ResponseError
+	if status != 0 && (!errors.As(err, &re) || re.HTTPStatusCode() != status) {
+		t.Fatalf("want HTTP %d for %s, got %v", status, code, err)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eventually polls f with backoff until it returns nil or the deadline passes.
+func eventually(t *testing.T, deadline time.Duration, f func() error) {
+	t.Helper()
+	end, delay := time.Now().Add(deadline), 50*time.Millisecond
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("still failing after %s: %v", deadline, err)
+		}
+		time.Sleep(delay)
+		delay = min(delay*2, time.Second)
+	}
+}
+
+var errNotYet = errors.New("not yet")
+
+func wantFired(t *testing.T, c clients, r Rule, atLeast int) {
+	t.Helper()
+	if got := c.layer.Fired()[r]; got < atLeast {
+		t.Fatalf("%s fired %d times, want at least %d (%s)", r, got, atLeast, c.layer.Summary())
+	}
+}
+
+// testNetwork is a VPC with subnets in two zones.
+type testNetwork struct {
+	vpc     string
+	subnets []string
+}
+
+func newTestNetwork(t *testing.T, c clients, second int) testNetwork {
+	t.Helper()
+	ctx := t.Context()
+	vpc, err := c.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(fmt.Sprintf("10.%d.0.0/16", second))})
+	must(t, err)
+	n := testNetwork{vpc: aws.ToString(vpc.Vpc.VpcId)}
+	for i, z := range []string{"us-east-1a", "us-east-1b"} {
+		sn, err := c.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(z),
+			CidrBlock: aws.String(fmt.Sprintf("10.%d.%d.0/24", second, i))})
+		must(t, err)
+		n.subnets = append(n.subnets, aws.ToString(sn.Subnet.SubnetId))
+	}
+	return n
+}
