@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -19,10 +20,19 @@ func Build(s Spec) Blueprint {
 	db := s.Database != nil
 	ownProfile := s.Instances.InstanceProfileName != ""
 
+	// The load balancer may send to the instance port anywhere in the VPC:
+	// every CIDR block of it, secondary blocks included, since app subnets
+	// may be carved from any of them. A rule naming the app group instead
+	// would be tighter, but the two groups would then name each other: the
+	// load balancer group's egress could only be authorized after the app
+	// group exists and would have to be revoked before the app group is
+	// deleted, a rule owned by neither group's part (a part kind of its own,
+	// with its own drift and rollback). The VPC's blocks are resolved at plan
+	// time and kept with the state, so a refresh costs no extra call.
 	add(KindSecurityGroup, KeyALBSecurityGroup, names.ALBSecurityGroup, SecurityGroupProps{
 		VPCID: s.VPCID, Description: "hawebapp " + s.Name + ": load balancer",
 		Ingress: listenerIngress(s),
-		Egress:  []Rule{{Protocol: "tcp", FromPort: s.Instances.Port, ToPort: s.Instances.Port, CIDRs: []string{s.VPCCIDR}, Description: "to instances"}},
+		Egress:  []Rule{{Protocol: "tcp", FromPort: s.Instances.Port, ToPort: s.Instances.Port, CIDRs: vpcCIDRs(s), Description: "to instances"}},
 	})
 	add(KindSecurityGroup, KeyAppSecurityGroup, names.AppSecurityGroup, SecurityGroupProps{
 		VPCID: s.VPCID, Description: "hawebapp " + s.Name + ": instances",
@@ -100,6 +110,17 @@ func Build(s Spec) Blueprint {
 		}, asgKey, KeyLoadBalancer, KeyTargetGroup)
 	}
 	return b
+}
+
+// vpcCIDRs is every IPv4 block of the VPC, primary first.
+func vpcCIDRs(s Spec) []string {
+	out := []string{s.VPCCIDR}
+	for _, c := range s.VPCSecondaryCIDRs {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func listenerIngress(s Spec) []Rule {

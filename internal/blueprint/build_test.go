@@ -14,7 +14,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func goldenSpec() Spec {
 	return Spec{
-		Name: "fruit-api", VPCID: "vpc-0a1b", VPCCIDR: "10.0.0.0/16",
+		Name: "fruit-api", VPCID: "vpc-0a1b", VPCCIDR: "10.0.0.0/16", VPCSecondaryCIDRs: []string{"100.64.0.0/16"},
 		AppSubnets:            []Subnet{{ID: "subnet-a", Zone: "us-east-1a"}, {ID: "subnet-b", Zone: "us-east-1b"}, {ID: "subnet-c", Zone: "us-east-1c"}},
 		LBSubnetIDs:           []string{"subnet-pa", "subnet-pb", "subnet-pc"},
 		AllowedCIDRs:          []string{"0.0.0.0/0"},

@@ -9,8 +9,11 @@ package blueprint
 type Spec struct {
 	Name  string
 	VPCID string
-	// VPCCIDR bounds the load balancer's egress to the VPC.
-	VPCCIDR string
+	// VPCCIDR and VPCSecondaryCIDRs are the VPC's primary IPv4 CIDR block and
+	// its associated secondary blocks: the load balancer's egress reaches
+	// instances in any of them, and nothing outside the VPC.
+	VPCCIDR           string
+	VPCSecondaryCIDRs []string
 	// AppSubnets are the instance subnets, one zonal Auto Scaling group each.
 	AppSubnets  []Subnet
 	LBSubnetIDs []string

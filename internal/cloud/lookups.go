@@ -56,16 +56,27 @@ func (c *Cloud) DescribeSubnets(ctx context.Context, ids []string) ([]SubnetInfo
 	return out, nil
 }
 
-// VPCCIDR returns the VPC's primary IPv4 CIDR block.
-func (c *Cloud) VPCCIDR(ctx context.Context, vpcID string) (string, error) {
+// VPCCIDRs returns the VPC's IPv4 CIDR blocks: the primary one first, then
+// every secondary block whose association is "associated" (a block being
+// associated or disassociated holds no subnet to reach; EC2 API reference,
+// VpcCidrBlockState).
+func (c *Cloud) VPCCIDRs(ctx context.Context, vpcID string) ([]string, error) {
 	out, err := c.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{vpcID}})
 	if err != nil {
-		return "", fmt.Errorf("describing VPC (%s): %w", vpcID, asNotFound(err, "VPC", vpcID, errCodeInvalidVPCNotFound))
+		return nil, fmt.Errorf("describing VPC (%s): %w", vpcID, asNotFound(err, "VPC", vpcID, errCodeInvalidVPCNotFound))
 	}
 	if len(out.Vpcs) == 0 {
-		return "", notFound("VPC", vpcID)
+		return nil, notFound("VPC", vpcID)
 	}
-	return aws.ToString(out.Vpcs[0].CidrBlock), nil
+	vpc := out.Vpcs[0]
+	cidrs := []string{aws.ToString(vpc.CidrBlock)}
+	for _, a := range vpc.CidrBlockAssociationSet {
+		cidr := aws.ToString(a.CidrBlock)
+		if a.CidrBlockState != nil && a.CidrBlockState.State == ec2types.VpcCidrBlockStateCodeAssociated && !slices.Contains(cidrs, cidr) {
+			cidrs = append(cidrs, cidr)
+		}
+	}
+	return cidrs, nil
 }
 
 // ZonesOffering reports, for each zone, whether the instance type is

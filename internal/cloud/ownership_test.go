@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -152,10 +153,23 @@ func TestLookups(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "subnet-0123456789abcdef0") {
 		t.Errorf("missing subnet: %v, want ErrNotFound naming it", err)
 	}
-	if cidr, err := c.VPCCIDR(ctx, n.vpcID); err != nil || cidr != n.cidr {
-		t.Errorf("VPCCIDR = %q, %v; want %q", cidr, err, n.cidr)
+	// A secondary block counts once associated; one disassociated does not.
+	ec2c := ec2.NewFromConfig(cfg)
+	secondary := "100.64.0.0/16"
+	if _, err := ec2c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(n.vpcID), CidrBlock: aws.String(secondary)}); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := c.VPCCIDR(ctx, "vpc-0123456789abcdef0"); !errors.Is(err, ErrNotFound) {
+	gone, err := ec2c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(n.vpcID), CidrBlock: aws.String("100.65.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ec2c.DisassociateVpcCidrBlock(ctx, &ec2.DisassociateVpcCidrBlockInput{AssociationId: gone.CidrBlockAssociation.AssociationId}); err != nil {
+		t.Fatal(err)
+	}
+	if cidrs, err := c.VPCCIDRs(ctx, n.vpcID); err != nil || !slices.Equal(cidrs, []string{n.cidr, secondary}) {
+		t.Errorf("VPCCIDRs = %q, %v; want %q", cidrs, err, []string{n.cidr, secondary})
+	}
+	if _, err := c.VPCCIDRs(ctx, "vpc-0123456789abcdef0"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing VPC: %v, want ErrNotFound", err)
 	}
 	offered, err := c.ZonesOffering(ctx, "t3.small", zones)

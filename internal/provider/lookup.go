@@ -23,8 +23,8 @@ func (l lookup) Subnets(ctx context.Context, ids []string) ([]stack.Subnet, erro
 	return out, nil
 }
 
-func (l lookup) VPCCIDR(ctx context.Context, vpcID string) (string, error) {
-	return l.c.VPCCIDR(ctx, vpcID)
+func (l lookup) VPCCIDRs(ctx context.Context, vpcID string) ([]string, error) {
+	return l.c.VPCCIDRs(ctx, vpcID)
 }
 
 func (l lookup) ZonesOffering(ctx context.Context, instanceType string, zones []string) (map[string]bool, error) {

@@ -22,20 +22,21 @@ type (
 	}
 )
 
-// privateKeyVPCCIDR stores the VPC's CIDR, which bounds the load balancer's
-// egress, so a refresh needs no extra API call to rebuild the blueprint.
+// privateKeyVPCCIDR stores the VPC's CIDR blocks, which bound the load
+// balancer's egress, so a refresh needs no extra API call to rebuild the
+// blueprint. Older states hold the primary block alone, as a JSON string.
 const privateKeyVPCCIDR = "vpc_cidr"
 
 func savePrivate(ctx context.Context, p privateSetter, env environment) diag.Diagnostics {
 	if p == nil {
 		return nil
 	}
-	b, _ := json.Marshal(env.vpcCIDR)
+	b, _ := json.Marshal(env.vpcCIDRs)
 	return p.SetKey(ctx, privateKeyVPCCIDR, b)
 }
 
 // lookupEnvironment asks AWS (read-only) for the zones of the app subnets and
-// the VPC's CIDR.
+// the VPC's CIDR blocks.
 func (r *stackResource) lookupEnvironment(ctx context.Context, m stackModelV0) (environment, error) {
 	ids, _ := stringsOf(ctx, m.AppSubnetIDs)
 	subnets, err := r.client.Lookup.Subnets(ctx, ids)
@@ -50,7 +51,7 @@ func (r *stackResource) lookupEnvironment(ctx context.Context, m stackModelV0) (
 	for _, id := range ids {
 		env.zones = append(env.zones, zoneOf[id])
 	}
-	env.vpcCIDR, err = r.client.Lookup.VPCCIDR(ctx, m.VPCID.ValueString())
+	env.vpcCIDRs, err = r.client.Lookup.VPCCIDRs(ctx, m.VPCID.ValueString())
 	return env, err
 }
 
@@ -64,8 +65,11 @@ func environmentFromState(ctx context.Context, m stackModelV0, private privateGe
 	if private != nil {
 		b, d := private.GetKey(ctx, privateKeyVPCCIDR)
 		diags.Append(d...)
-		if len(b) > 0 {
-			_ = json.Unmarshal(b, &env.vpcCIDR)
+		if len(b) > 0 && json.Unmarshal(b, &env.vpcCIDRs) != nil {
+			var primary string // written before secondary blocks counted
+			if json.Unmarshal(b, &primary) == nil && primary != "" {
+				env.vpcCIDRs = []string{primary}
+			}
 		}
 	}
 	return env, diags
@@ -73,7 +77,7 @@ func environmentFromState(ctx context.Context, m stackModelV0, private privateGe
 
 // environmentComplete reports whether Read can rebuild the blueprint without AWS.
 func (e environment) complete(appSubnets int) bool {
-	return e.vpcCIDR != "" && len(e.zones) == appSubnets && !slicesContainsEmpty(e.zones)
+	return len(e.vpcCIDRs) > 0 && len(e.zones) == appSubnets && !slicesContainsEmpty(e.zones)
 }
 
 func slicesContainsEmpty(s []string) bool {
@@ -88,3 +92,18 @@ func slicesContainsEmpty(s []string) bool {
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func knownString(s types.String) bool { return !s.IsNull() && !s.IsUnknown() }
+
+// first and rest split the VPC's blocks into the primary and the secondary ones.
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+func rest(s []string) []string {
+	if len(s) < 2 {
+		return nil
+	}
+	return s[1:]
+}

@@ -42,7 +42,7 @@ type Subnet struct{ ID, VPCID, Zone string }
 // asks at plan time and before a create.
 type Lookup interface {
 	Subnets(ctx context.Context, ids []string) ([]Subnet, error)
-	VPCCIDR(ctx context.Context, vpcID string) (string, error)
+	VPCCIDRs(ctx context.Context, vpcID string) ([]string, error)
 	ZonesOffering(ctx context.Context, instanceType string, zones []string) (map[string]bool, error)
 }
 

@@ -12,8 +12,8 @@ import (
 // environment holds the facts about the network that the blueprint needs
 // and only AWS knows.
 type environment struct {
-	zones   []string // zone of each app subnet, same order
-	vpcCIDR string
+	zones    []string // zone of each app subnet, same order
+	vpcCIDRs []string // the VPC's IPv4 blocks, primary first
 }
 
 // toSpec converts a fully known model into the blueprint's spec.
@@ -26,7 +26,7 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 	lbSubnets, _ := stringsOf(ctx, m.LBSubnetIDs)
 	cidrs, _ := stringsOf(ctx, m.AllowedCIDRs)
 	s := blueprint.Spec{
-		Name: m.Name.ValueString(), VPCID: m.VPCID.ValueString(), VPCCIDR: env.vpcCIDR,
+		Name: m.Name.ValueString(), VPCID: m.VPCID.ValueString(), VPCCIDR: first(env.vpcCIDRs), VPCSecondaryCIDRs: rest(env.vpcCIDRs),
 		LBSubnetIDs: lbSubnets, Internal: m.Internal.ValueBool(), AllowedCIDRs: cidrs,
 		DeregistrationDelay:   int32(m.DeregistrationDelay.ValueInt64()),
 		WaitForHealthyTargets: m.WaitForHealthyTargets.ValueBool(),
