@@ -82,14 +82,18 @@ func (e *Engine) Apply(ctx context.Context, bp blueprint.Blueprint, opts Options
 		policy = cancelRunning
 	}
 	err = runGraph(ctx, nodes, deps, e.parallelism(), policy, func(ctx context.Context, key string) error {
-		return run.do(ctx, byKey[key])
+		err := run.do(ctx, byKey[key])
+		if err != nil && ctx.Err() != nil {
+			run.interrupt()
+		}
+		return err
 	})
 	if err == nil {
 		_, err = e.deleteAll(ctx, run, remove, "delete", finishRunning)
 	}
 	if err != nil {
 		if opts.RollbackOnFailure {
-			report := e.rollback(ctx, run, cmp.Or(opts.RollbackTimeout, DefaultRollbackTimeout))
+			report := e.rollback(ctx, run, cmp.Or(opts.RollbackTimeout, DefaultRollbackTimeout), bp, observed)
 			report.Kept = keptChildren(apply)
 			return Result{Actions: run.actions}, &RollbackError{Err: err, Report: report}
 		}
@@ -215,6 +219,9 @@ type run struct {
 	refs    Refs
 	journal []createdPart
 	actions []string
+	// interrupted: a part's action ended by cancellation or timeout, so a
+	// create call may have reached AWS without its answer reaching us.
+	interrupted bool
 	// rollout serialises group updates: a new template version rolls out
 	// zone by zone, never in every zone at once.
 	rollout sync.Mutex
@@ -300,6 +307,18 @@ func (r *run) refsFor(p blueprint.Part) Refs {
 		}
 	}
 	return refs
+}
+
+func (r *run) interrupt() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.interrupted = true
+}
+
+func (r *run) wasInterrupted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.interrupted
 }
 
 func (r *run) record(action string) {
