@@ -41,9 +41,11 @@ type Result struct {
 
 // Options tune Apply.
 type Options struct {
-	// RollbackOnFailure deletes, in reverse order, every child this apply
-	// created when the apply fails. Create uses it: a failed create leaves
-	// nothing behind. Update does not: it keeps what exists and reports it.
+	// RollbackOnFailure cancels the actions still running when one fails,
+	// then deletes every child this apply created, in reverse dependency
+	// order, and returns a *RollbackError saying what was created, deleted
+	// again and left (a protected database and what it needs). Create uses
+	// it. Update does not: it keeps what exists and reports it.
 	RollbackOnFailure bool
 	// RollbackTimeout is the clean-up's own budget (DefaultRollbackTimeout
 	// when zero). It starts when the rollback does, on a context detached
@@ -132,9 +134,9 @@ func (e *Engine) Destroy(ctx context.Context, bp blueprint.Blueprint) (Result, e
 // deleteAll deletes children so that a child goes only after every child
 // that depends on it (blueprint dependencies where known, kind order
 // otherwise), independent ones in parallel. It records each deletion as
-// "<verb> <key>" and returns the node IDs (deleteID) of the children gone,
+// "<label> <key>" and returns the node IDs (deleteID) of the children gone,
 // with the error of each one that failed.
-func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action, verb string, policy onFailure) (deleteOutcome, error) {
+func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action, label string, policy onFailure) (deleteOutcome, error) {
 	out := deleteOutcome{deleted: map[string]bool{}, failed: map[string]error{}}
 	if len(remove) == 0 {
 		return out, nil
@@ -167,7 +169,7 @@ func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action, verb st
 			return err
 		}
 		out.deleted[id] = true
-		r.record(verb + " " + a.Part.Key)
+		r.record(label + " " + a.Part.Key)
 		return nil
 	})
 	return out, err
