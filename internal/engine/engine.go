@@ -41,9 +41,11 @@ type Result struct {
 
 // Options tune Apply.
 type Options struct {
-	// RollbackOnFailure deletes, in reverse order, every child this apply
-	// created when the apply fails. Create uses it: a failed create leaves
-	// nothing behind. Update does not: it keeps what exists and reports it.
+	// RollbackOnFailure cancels the actions still running when one fails,
+	// then deletes every child this apply created, in reverse dependency
+	// order, and returns a *RollbackError saying what was created, deleted
+	// again and left (a protected database and what it needs). Create uses
+	// it. Update does not: it keeps what exists and reports it.
 	RollbackOnFailure bool
 	// RollbackTimeout is the clean-up's own budget (DefaultRollbackTimeout
 	// when zero). It starts when the rollback does, on a context detached
@@ -82,14 +84,18 @@ func (e *Engine) Apply(ctx context.Context, bp blueprint.Blueprint, opts Options
 		policy = cancelRunning
 	}
 	err = runGraph(ctx, nodes, deps, e.parallelism(), policy, func(ctx context.Context, key string) error {
-		return run.do(ctx, byKey[key])
+		err := run.do(ctx, byKey[key])
+		if err != nil && ctx.Err() != nil {
+			run.interrupt()
+		}
+		return err
 	})
 	if err == nil {
 		_, err = e.deleteAll(ctx, run, remove, "delete", finishRunning)
 	}
 	if err != nil {
 		if opts.RollbackOnFailure {
-			report := e.rollback(ctx, run, cmp.Or(opts.RollbackTimeout, DefaultRollbackTimeout))
+			report := e.rollback(ctx, run, cmp.Or(opts.RollbackTimeout, DefaultRollbackTimeout), bp, observed)
 			report.Kept = keptChildren(apply)
 			return Result{Actions: run.actions}, &RollbackError{Err: err, Report: report}
 		}
@@ -128,9 +134,9 @@ func (e *Engine) Destroy(ctx context.Context, bp blueprint.Blueprint) (Result, e
 // deleteAll deletes children so that a child goes only after every child
 // that depends on it (blueprint dependencies where known, kind order
 // otherwise), independent ones in parallel. It records each deletion as
-// "<verb> <key>" and returns the node IDs (deleteID) of the children gone,
+// "<label> <key>" and returns the node IDs (deleteID) of the children gone,
 // with the error of each one that failed.
-func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action, verb string, policy onFailure) (deleteOutcome, error) {
+func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action, label string, policy onFailure) (deleteOutcome, error) {
 	out := deleteOutcome{deleted: map[string]bool{}, failed: map[string]error{}}
 	if len(remove) == 0 {
 		return out, nil
@@ -163,7 +169,7 @@ func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action, verb st
 			return err
 		}
 		out.deleted[id] = true
-		r.record(verb + " " + a.Part.Key)
+		r.record(label + " " + a.Part.Key)
 		return nil
 	})
 	return out, err
@@ -215,6 +221,9 @@ type run struct {
 	refs    Refs
 	journal []createdPart
 	actions []string
+	// interrupted: a part's action ended by cancellation or timeout, so a
+	// create call may have reached AWS without its answer reaching us.
+	interrupted bool
 	// rollout serialises group updates: a new template version rolls out
 	// zone by zone, never in every zone at once.
 	rollout sync.Mutex
@@ -300,6 +309,18 @@ func (r *run) refsFor(p blueprint.Part) Refs {
 		}
 	}
 	return refs
+}
+
+func (r *run) interrupt() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.interrupted = true
+}
+
+func (r *run) wasInterrupted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.interrupted
 }
 
 func (r *run) record(action string) {

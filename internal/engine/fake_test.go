@@ -34,6 +34,16 @@ type fakeCloud struct {
 	onDelete func(ctx context.Context, key string) error
 	// deleted holds every observation Delete was called with.
 	deleted []Observation
+	// hidden keys are invisible to Observe, as a new child is to AWS's
+	// eventually consistent reads.
+	hidden map[string]bool
+	// silent keys' failed creates return no observation even when the
+	// child was made (a create interrupted before it could say).
+	silent map[string]bool
+	// onObserve, when set, runs (locked) at the start of each Observe with
+	// the call's number, from 1.
+	onObserve func(n int)
+	observes  int
 }
 
 func newFakeCloud() *fakeCloud {
@@ -46,9 +56,12 @@ func (f *fakeCloud) Observe(_ context.Context, bp blueprint.Blueprint) (map[stri
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "observe")
+	if f.observes++; f.onObserve != nil {
+		f.onObserve(f.observes)
+	}
 	out := map[string]Observation{}
 	for _, o := range f.children {
-		if o.Tags[blueprint.TagStack] != bp.Stack {
+		if o.Tags[blueprint.TagStack] != bp.Stack || f.hidden[o.Key] {
 			continue
 		}
 		if prev, ok := out[o.Key]; ok {
@@ -89,6 +102,9 @@ func (f *fakeCloud) Create(ctx context.Context, p blueprint.Part, refs Refs) (Ob
 	id := childID(p.Key, p.Name)
 	f.children[id] = o
 	f.deps[id] = deps
+	if hookErr != nil && f.silent[p.Key] {
+		return Observation{}, hookErr
+	}
 	if hookErr != nil {
 		// What a create that failed after AWS answered knows: the ID.
 		return Observation{ID: o.ID}, hookErr

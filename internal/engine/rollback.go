@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 )
 
 // Child names one child of the stack in a report.
@@ -58,6 +60,10 @@ type RollbackReport struct {
 	// Kept lists the children found when the apply started (left by an
 	// earlier, interrupted apply): adopted, never deleted by a rollback.
 	Kept []Child
+	// LookErr, when set, is why the rollback could not look for children
+	// that creates made without reporting them; any such child carries the
+	// stack's tag and the next apply adopts it.
+	LookErr error
 }
 
 // RollbackError is the error of a failed create that was rolled back: why
@@ -93,6 +99,9 @@ func (e *RollbackError) Error() string {
 	if len(r.Kept) > 0 {
 		fmt.Fprintf(&b, "; found from an earlier apply and kept: %s", joinChildren(r.Kept))
 	}
+	if r.LookErr != nil {
+		fmt.Fprintf(&b, "; could not look for children made by interrupted creates: %v", r.LookErr)
+	}
 	return b.String()
 }
 
@@ -120,18 +129,31 @@ func joinChildren(cs []Child) string {
 // failed delete skips only the children it needs (AWS would refuse them
 // while it exists); the rest still goes. It runs on a context detached from
 // the caller's, which has often expired by now, with its own timeout.
-func (e *Engine) rollback(ctx context.Context, r *run, timeout time.Duration) RollbackReport {
+//
+// What it deletes is the journal plus every child of the stack it now
+// observes that was not there when the apply started (before): a create
+// cancelled or failed between AWS's answer and its own return may not have
+// reported its child, but the child carries the stack's tags from its
+// create call on. When an action was interrupted, the look waits for the
+// children to settle first (settledLook).
+func (e *Engine) rollback(ctx context.Context, r *run, timeout time.Duration, bp blueprint.Blueprint, before map[string]Observation) RollbackReport {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	created := r.createdParts()
-	remove := make([]Action, len(created))
-	for i, c := range created {
-		remove[i] = Action{Op: OpDelete, Part: c.part, Current: &created[i].obs}
+	var report RollbackReport
+	look := e.Cloud.Observe
+	if r.wasInterrupted() {
+		look = e.settledLook
 	}
+	if after, err := look(ctx, bp); err != nil {
+		report.LookErr = err
+	} else {
+		created = append(created, unreported(bp, before, after, created)...)
+	}
+	remove := actionsFor(created)
 	e.logf("rollback: deleting the %d children this apply created (budget %s)", len(remove), timeout)
 	out, _ := e.deleteAll(ctx, r, remove, "rollback", skipDependents)
 
-	var report RollbackReport
 	for _, a := range remove {
 		c := childOf(*a.Current)
 		report.Created = append(report.Created, c)
@@ -154,6 +176,91 @@ func (e *Engine) rollback(ctx context.Context, r *run, timeout time.Duration) Ro
 		report.Left = append(report.Left, left)
 	}
 	return report
+}
+
+func actionsFor(created []createdPart) []Action {
+	remove := make([]Action, len(created))
+	for i := range created {
+		remove[i] = Action{Op: OpDelete, Part: created[i].part, Current: &created[i].obs}
+	}
+	return remove
+}
+
+// Settling: a create call cut by cancellation may still complete at AWS
+// after its caller gave up, and a new child may show in describe calls only
+// later: the EC2 developer guide, "Eventual consistency in the Amazon EC2
+// API", says to describe again with exponential backoff starting at a couple
+// of seconds. So after an interrupted create the stack's children are looked
+// at until two looks in a row agree, backing off, within settleTimeout.
+const (
+	settleFirstDelay = 2 * time.Second
+	settleMaxDelay   = 16 * time.Second
+	settleTimeout    = time.Minute
+)
+
+// settledLook observes the stack until two looks in a row find the same
+// children, or settleTimeout passes (then the last look counts).
+func (e *Engine) settledLook(ctx context.Context, bp blueprint.Blueprint) (map[string]Observation, error) {
+	prev, err := e.Cloud.Observe(ctx, bp)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(settleTimeout)
+	for delay := settleFirstDelay; time.Now().Add(delay).Before(deadline); delay = min(2*delay, settleMaxDelay) {
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return prev, nil
+		case <-t.C:
+		}
+		cur, err := e.Cloud.Observe(ctx, bp)
+		if err != nil {
+			return prev, nil // the earlier look stands
+		}
+		if sameChildren(prev, cur) {
+			return cur, nil
+		}
+		prev = cur
+	}
+	return prev, nil
+}
+
+func sameChildren(a, b map[string]Observation) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, o := range a {
+		if p, ok := b[k]; !ok || p.Name != o.Name {
+			return false
+		}
+	}
+	return true
+}
+
+// unreported lists the children found after a failed apply that were
+// neither there before it nor in its journal.
+func unreported(bp blueprint.Blueprint, before, after map[string]Observation, journal []createdPart) []createdPart {
+	known := map[string]bool{}
+	for _, o := range before {
+		known[o.Key+"#"+o.Name] = true
+	}
+	for _, c := range journal {
+		known[c.obs.Key+"#"+c.obs.Name] = true
+	}
+	var found []createdPart
+	for _, key := range sortedKeys(after) {
+		o := after[key]
+		if known[key+"#"+o.Name] {
+			continue
+		}
+		p, ok := bp.Part(key)
+		if !ok || p.Name != o.Name {
+			p = orphanPart(o)
+		}
+		found = append(found, createdPart{part: p, obs: o})
+	}
+	return found
 }
 
 // keptChildren lists the children an apply found when it started.

@@ -42,6 +42,8 @@ func keysOf[T any](items []T, key func(T) string) []string {
 // the ID the create returned, and the error says so.
 func TestFailedCreateOfAChildAWSMadeIsRolledBack(t *testing.T) {
 	f := newFakeCloud()
+	// Not yet visible to reads: only the create's own answer knows it.
+	f.hidden = map[string]bool{blueprint.KeyDBSecurityGroup: true}
 	f.onCreate = func(_ context.Context, key string) (bool, error) {
 		if key == blueprint.KeyDBSecurityGroup {
 			return true, errors.New("reading security group sg-db: not found")
@@ -62,6 +64,67 @@ func TestFailedCreateOfAChildAWSMadeIsRolledBack(t *testing.T) {
 	}
 	if msg := rb.Error(); !strings.Contains(msg, "deleted again") || !strings.Contains(msg, want) || !strings.Contains(msg, "left: 0") {
 		t.Errorf("error message does not say the security group was deleted again and nothing is left:\n%s", msg)
+	}
+}
+
+// A create interrupted before it could report its child (here: no
+// observation with its error) still made it, tagged with the stack: the
+// rollback looks for such children and deletes them too.
+func TestRollbackFindsChildrenCreatesDidNotReport(t *testing.T) {
+	f := newFakeCloud()
+	f.silent = map[string]bool{blueprint.KeyDBInstance: true}
+	f.onCreate = func(_ context.Context, key string) (bool, error) {
+		if key == blueprint.KeyDBInstance {
+			return true, errors.New("waiting for DB instance (shop): context canceled")
+		}
+		return false, nil
+	}
+	rb := rollbackOf(t, context.Background(), f, Options{})
+	if left := f.childKeys(); len(left) != 0 {
+		t.Errorf("left behind after rollback: %v", left)
+	}
+	if !slices.ContainsFunc(rb.Report.RolledBack, func(c Child) bool { return c.Key == blueprint.KeyDBInstance }) {
+		t.Errorf("rolled back %v, want the database the interrupted create made", rb.Report.RolledBack)
+	}
+	if len(f.errs) > 0 {
+		t.Errorf("ordering violations: %v", f.errs)
+	}
+}
+
+// A create call cut by the cancellation may complete at AWS only after the
+// rollback's first look: after an interrupted create the rollback looks
+// until the children settle, then deletes what it found in dependency order.
+func TestRollbackWaitsForInterruptedCreatesToSettle(t *testing.T) {
+	f := newFakeCloud()
+	f.silent = map[string]bool{blueprint.KeyDBInstance: true}
+	f.hidden = map[string]bool{blueprint.KeyDBInstance: true}
+	f.onObserve = func(n int) {
+		if n == 3 { // the apply's look, the rollback's first, then its second
+			delete(f.hidden, blueprint.KeyDBInstance)
+		}
+	}
+	dbStarted := make(chan struct{})
+	f.onCreate = func(ctx context.Context, key string) (bool, error) {
+		switch key {
+		case blueprint.KeyDBInstance:
+			close(dbStarted)
+			<-ctx.Done() // the create call was sent; its answer never came
+			return true, fmt.Errorf("creating DB instance (shop): %w", ctx.Err())
+		case blueprint.KeyLoadBalancer:
+			<-dbStarted
+			return false, errors.New("load balancer quota exceeded")
+		}
+		return false, nil
+	}
+	rb := rollbackOf(t, context.Background(), f, Options{})
+	if left := f.childKeys(); len(left) != 0 {
+		t.Errorf("left behind after rollback: %v", left)
+	}
+	if !slices.ContainsFunc(rb.Report.RolledBack, func(c Child) bool { return c.Key == blueprint.KeyDBInstance }) {
+		t.Errorf("rolled back %v, want the database", rb.Report.RolledBack)
+	}
+	if len(f.errs) > 0 {
+		t.Errorf("ordering violations: %v", f.errs)
 	}
 }
 

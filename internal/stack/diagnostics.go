@@ -42,7 +42,7 @@ func rollbackSummary(stack string, r engine.RollbackReport) string {
 		}
 		b.WriteString(". ")
 	}
-	if len(r.Left) == 0 && len(r.Created) > 0 {
+	if len(r.Left) == 0 && len(r.Created) > 0 && r.LookErr == nil {
 		b.WriteString("Nothing this apply created is left. ")
 	}
 	if len(r.Left) > 0 {
@@ -73,6 +73,10 @@ func rollbackSummary(stack string, r engine.RollbackReport) string {
 	}
 	if len(r.Kept) > 0 {
 		b.WriteString("Children found from an earlier, interrupted apply were kept and are adopted by the next apply: " + children(r.Kept) + ". ")
+	}
+	if r.LookErr != nil {
+		b.WriteString("The rollback could not look for children that interrupted creates made without reporting them (" + r.LookErr.Error() +
+			"); any such child carries the tag hawebapp:stack=" + stack + " and the next terraform apply adopts it. ")
 	}
 	return b.String()
 }

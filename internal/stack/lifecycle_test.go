@@ -53,13 +53,83 @@ func TestAccStack_refreshCallBudget(t *testing.T) {
 }
 
 // TestAccStack_failedCreateRollsBack makes the second zonal group's creation
-// fail: the apply fails and nothing of the stack is left in AWS.
+// fail: the apply fails, says what it deleted again, and nothing of the stack
+// is left in AWS.
 func TestAccStack_failedCreateRollsBack(t *testing.T) {
 	if accRecorder == nil {
 		t.Skip("needs the emulator's recorder to inject the failure")
 	}
 	c := newClients(t)
 	args := defaultArgs(stackName(), newNetwork(t, c))
+	failSecondGroupCreate(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, args.name),
+		Steps: []resource.TestStep{
+			{Config: args.config(), ExpectError: regexp.MustCompile(`(?s)deleted\s+\d+\s+of\s+them\s+again.*Nothing\s+this\s+apply\s+created\s+is\s+left.*injected by the test`)},
+			{
+				// Nothing is in state and nothing tagged remains.
+				PreConfig: func() { accRecorder.Before = nil },
+				Config:    `provider "hawebapp" {}`,
+				Check:     checkNothingTagged(c, args.name),
+			},
+		},
+	})
+}
+
+// TestAccStack_failedCreateLeavesProtectedDatabase: a database with deletion
+// protection on cannot be rolled back. The failed create leaves it and
+// exactly what AWS will not delete while it exists (its subnet group, its
+// security group, and the groups that one's rules reference), says so, and
+// the next apply adopts them by their tags.
+func TestAccStack_failedCreateLeavesProtectedDatabase(t *testing.T) {
+	if accRecorder == nil {
+		t.Skip("needs the emulator's recorder to inject the failure")
+	}
+	c := newClients(t)
+	args := defaultArgs(stackName(), newNetwork(t, c))
+	args.withDB = false
+	protected, unprotected := args, args
+	protected.extra = `database = { deletion_protection = true, skip_final_snapshot = true }`
+	unprotected.extra = `database = { deletion_protection = false, skip_final_snapshot = true }`
+	n := args.name
+	failSecondGroupCreate(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, n),
+		Steps: []resource.TestStep{
+			{
+				Config: protected.config(),
+				ExpectError: regexp.MustCompile(`(?s)db_instance\s+\(` + n + `.*deletion\s+protection\s+is\s+on` +
+					`.*next\s+terraform\s+apply\s+adopts\s+them.*injected by the test`),
+			},
+			{
+				PreConfig: func() {
+					accRecorder.Before = nil
+					left, err := leftInAWS(context.Background(), c, n)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := []string{"db instance " + n, "db subnet group " + n,
+						"security group " + n + "-alb", "security group " + n + "-app", "security group " + n + "-db"}
+					if strings.Join(left, ", ") != strings.Join(want, ", ") {
+						t.Errorf("left after the failed create: %v, want %v", left, want)
+					}
+				},
+				// The next apply adopts what was left, turns protection off, and completes.
+				Config: unprotected.config(),
+				Check:  checkStackInAWS(c, n, 3, "1"),
+			},
+		},
+	})
+}
+
+// failSecondGroupCreate makes the second CreateAutoScalingGroup call fail
+// with an error AWS does not retry, until the test ends.
+func failSecondGroupCreate(t *testing.T) {
+	t.Helper()
 	groups := 0
 	accRecorder.Before = func(call recorder.Call, w http.ResponseWriter, _ *http.Request) bool {
 		if call.Action != "CreateAutoScalingGroup" {
@@ -73,20 +143,6 @@ func TestAccStack_failedCreateRollsBack(t *testing.T) {
 		return true
 	}
 	t.Cleanup(func() { accRecorder.Before = nil })
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config(), ExpectError: regexp.MustCompile(`injected by the test`)},
-			{
-				// Nothing is in state and nothing tagged remains.
-				PreConfig: func() { accRecorder.Before = nil },
-				Config:    `provider "hawebapp" {}`,
-				Check:     checkNothingTagged(c, args.name),
-			},
-		},
-	})
 }
 
 // TestAccStack_adoptsAfterKilledApply leaves the first parts of a stack in
