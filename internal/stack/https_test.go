@@ -210,29 +210,26 @@ func TestAccStack_https(t *testing.T) {
 func TestAccStack_certificateChecks(t *testing.T) {
 	c := newClients(t)
 	net := newNetwork(t, c)
-	pending, err := acmClient(t).RequestCertificate(context.Background(), &acm.RequestCertificateInput{DomainName: aws.String("pending.example.com")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = acmClient(t).DeleteCertificate(context.Background(), &acm.DeleteCertificateInput{CertificateArn: pending.CertificateArn})
-	})
 	issued := importCertificate(t, "issued.example.com")
 	otherRegion := strings.Replace(issued, ":us-east-1:", ":eu-west-1:", 1)
 	unknown := regexp.MustCompile(`certificate/.*$`).ReplaceAllString(issued, "certificate/00000000-0000-0000-0000-000000000000")
 	name := stackName()
 	cases := map[string]struct {
-		arn, want string
+		arn  func(t *testing.T) string
+		want string
 	}{
-		"OtherRegion": {otherRegion, `listener.certificate_arn[\s\S]*eu-west-1[\s\S]*us-east-1`},
-		"NotFound":    {unknown, `Certificate not found[\s\S]*listener.certificate_arn`},
-		"Pending":     {aws.ToString(pending.CertificateArn), `Certificate not issued[\s\S]*PENDING_VALIDATION`},
+		"OtherRegion": {func(*testing.T) string { return otherRegion }, `listener.certificate_arn[\s\S]*eu-west-1[\s\S]*us-east-1`},
+		"NotFound":    {func(*testing.T) string { return unknown }, `Certificate not found[\s\S]*listener.certificate_arn`},
+		// Requested just before the plan: the emulator, like AWS, keeps a
+		// requested certificate PENDING_VALIDATION until it is validated
+		// (the emulator validates on its own after a minute).
+		"Pending": {requestCertificate, `Certificate not issued[\s\S]*PENDING_VALIDATION`},
 	}
 	for caseName, tc := range cases {
 		t.Run(caseName, func(t *testing.T) {
 			a := defaultArgs(name, net)
 			a.withDB = false
-			a.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, tc.arn)
+			a.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, tc.arn(t))
 			planMustFail(t, c, a, tc.want)
 		})
 	}
@@ -245,6 +242,20 @@ func TestAccStack_certificateChecks(t *testing.T) {
 			Steps:                    []resource.TestStep{{Config: a.config(), PlanOnly: true, ExpectNonEmptyPlan: true}},
 		})
 	})
+}
+
+// requestCertificate asks ACM for a DNS-validated certificate, which stays
+// PENDING_VALIDATION until its validation records exist.
+func requestCertificate(t *testing.T) string {
+	t.Helper()
+	out, err := acmClient(t).RequestCertificate(context.Background(), &acm.RequestCertificateInput{DomainName: aws.String("pending.example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = acmClient(t).DeleteCertificate(context.Background(), &acm.DeleteCertificateInput{CertificateArn: out.CertificateArn})
+	})
+	return aws.ToString(out.CertificateArn)
 }
 
 func checkListeners(c clients) resource.TestCheckFunc {

@@ -52,7 +52,8 @@ func inputAttributes() map[string]schema.Attribute {
 			Validators:    []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^vpc-[0-9a-f]+$`), "must be a VPC ID such as vpc-0a1b2c3d")}},
 		"app_subnet_ids": schema.ListAttribute{Required: true, ElementType: types.StringType,
 			MarkdownDescription: "Private subnets for the instances, **one per availability zone** (at least 2 zones, 3 recommended). " +
-				"Each zone gets its own Auto Scaling group, so losing a zone never leaves a group unable to launch.",
+				"Each zone gets its own Auto Scaling group, so losing a zone never leaves a group unable to launch. Every zone must also have a subnet in `lb_subnet_ids`: " +
+				"the load balancer sends no traffic to targets in a zone it does not enable.",
 			Validators: []validator.List{listvalidator.SizeBetween(2, 6), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(subnetIDValidator())}},
 		"lb_subnet_ids": schema.ListAttribute{Required: true, ElementType: types.StringType,
 			MarkdownDescription: "Subnets of the load balancer (public ones for an internet-facing stack), in at least 2 zones.",
@@ -129,10 +130,10 @@ func instancesAttribute() schema.Attribute {
 	return schema.SingleNestedAttribute{Required: true,
 		MarkdownDescription: "The instances. A change here makes a new launch template version, rolled out zone by zone, each zone waiting for its new instances to be healthy.",
 		Attributes: map[string]schema.Attribute{
-			"image_id": schema.StringAttribute{Required: true, MarkdownDescription: "AMI ID, for example from the Amazon Linux 2023 SSM parameter.",
+			"image_id": schema.StringAttribute{Required: true, MarkdownDescription: "AMI ID, for example from the Amazon Linux 2023 SSM parameter. It must exist in the provider's region and be built for an architecture `instance_type` runs (checked at plan time when either changes).",
 				Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^ami-[0-9a-f]+$`), "must be an AMI ID such as ami-0abc1234")}},
 			"instance_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultInstanceType),
-				MarkdownDescription: "Instance type, offered in every zone of `app_subnet_ids` (checked at plan time). Defaults to `t3.small`."},
+				MarkdownDescription: "Instance type, offered in every zone of `app_subnet_ids` and able to run the image's architecture (both checked at plan time). Defaults to `t3.small`."},
 			"port": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultInstancePort),
 				MarkdownDescription: "Port the application listens on. Defaults to `8080`. Changing it replaces the target group.", Validators: []validator.Int64{portValidator()}},
 			"user_data": schema.StringAttribute{Optional: true,
