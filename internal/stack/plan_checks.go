@@ -3,11 +3,13 @@ package stack
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 // Plan-time checks of the certificate and the image that need AWS
@@ -110,5 +112,33 @@ func (r *stackResource) runAWSChecks(ctx context.Context, plan stackModelV0, sta
 	}
 	if imageToCheck(n.instances, old) {
 		r.checkArchitecture(ctx, n.instances, diags)
+	}
+	checkMergedTags(ctx, plan.Tags, r.client.DefaultTags, diags)
+}
+
+// checkMergedTags applies the tag rules to what the children really carry:
+// the stack's tags merged over the provider's default_tags. ValidateConfig
+// already checked the stack's own tags, so only what the defaults add is
+// reported here.
+func checkMergedTags(ctx context.Context, tags types.Map, defaults map[string]string, diags *diag.Diagnostics) {
+	if len(defaults) == 0 || tags.IsUnknown() {
+		return
+	}
+	own := map[string]string{}
+	var m map[string]types.String
+	if !tags.IsNull() {
+		_ = tags.ElementsAs(ctx, &m, false)
+	}
+	for k, v := range m {
+		own[k] = v.ValueString()
+	}
+	if len(tagProblems(own)) > 0 {
+		return // reported by ValidateConfig
+	}
+	merged := maps.Clone(defaults)
+	maps.Copy(merged, own)
+	for _, problem := range tagProblems(merged) {
+		diags.AddAttributeError(path.Root("tags"), "Tags AWS would refuse",
+			"With the provider's default_tags, "+problem+" (in tags or in the provider's default_tags).")
 	}
 }

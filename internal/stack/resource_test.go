@@ -42,6 +42,8 @@ type stackArgs struct {
 	// blocks, and tags in place of the default ones
 	instancesExtra, healthExtra, scalingExtra, tags string
 	image                                           string
+	// provider replaces the empty provider block
+	provider string
 }
 
 func defaultArgs(name string, net network) stackArgs {
@@ -62,7 +64,7 @@ func (a stackArgs) config() string {
 		db = `database = { deletion_protection = false, skip_final_snapshot = true }`
 	}
 	return fmt.Sprintf(`
-provider "hawebapp" {}
+%[19]s
 
 resource "hawebapp_stack" "test" {
   name           = %[1]q
@@ -82,7 +84,7 @@ resource "hawebapp_stack" "test" {
   %[11]s
 }
 `, a.name, a.net.vpcID, quoteList(a.net.private), quoteList(a.net.public), a.userData, a.min, a.max, a.target, a.healthPath, db, a.extra, a.healthTimings(), a.typeArg(),
-		a.instancesExtra, prefixComma(a.healthExtra), prefixComma(a.scalingExtra), cmp.Or(a.tags, `{ team = "acceptance" }`), cmp.Or(a.image, "ami-12c6146b"))
+		a.instancesExtra, prefixComma(a.healthExtra), prefixComma(a.scalingExtra), cmp.Or(a.tags, `{ team = "acceptance" }`), cmp.Or(a.image, "ami-12c6146b"), cmp.Or(a.provider, `provider "hawebapp" {}`))
 }
 
 func prefixComma(s string) string {

@@ -73,5 +73,19 @@ func nameAndValueCases(net network, sameZone string) map[string]invalidCase {
 		// Tags.
 		"TagAWSPrefix": {func(a *stackArgs) { a.tags = `{ "aws:team" = "web" }` }, `Tags AWS would refuse[\s\S]*aws:`},
 		"TooManyTags":  {func(a *stackArgs) { a.tags = "{\n" + strings.Join(manyTags, "\n") + "\n}" }, `Tags AWS would refuse[\s\S]*51 tags`},
+		"TooManyTagsWithDefaults": {func(a *stackArgs) {
+			a.tags = "{\n" + strings.Join(manyTags[:30], "\n") + "\n}"
+			a.provider = `provider "hawebapp" {
+  default_tags = { tags = {` + strings.Repeat(" ", 1) + defaultTags(20) + `} }
+}`
+		}, `Tags AWS would refuse[\s\S]*default_tags[\s\S]*52 tags`},
 	}
+}
+
+func defaultTags(n int) string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("d%d = \"v\"", i)
+	}
+	return strings.Join(out, ", ")
 }
