@@ -68,13 +68,19 @@ func Build(s Spec) Blueprint {
 	}, KeyALBSecurityGroup)
 	tg := TargetGroupProps{VPCID: s.VPCID, Port: s.Instances.Port, Protocol: "HTTP", HealthCheck: s.HealthCheck, DeregistrationDelay: s.DeregistrationDelay}
 	add(KindTargetGroup, KeyTargetGroup, names.TargetGroup, tg)
-	add(KindListener, KeyHTTPListener, names.HTTPListener, httpListener(s), KeyLoadBalancer, KeyTargetGroup)
+	httpDeps := []string{KeyLoadBalancer, KeyTargetGroup}
 	if s.Listener.CertificateARN != "" {
 		add(KindListener, KeyHTTPSListener, names.HTTPSListener, ListenerProps{
 			LoadBalancerKey: KeyLoadBalancer, TargetGroupKey: KeyTargetGroup, Port: s.Listener.HTTPSPort, Protocol: "HTTPS",
 			Action: ActionForward, CertificateARN: s.Listener.CertificateARN, SSLPolicy: s.Listener.SSLPolicy,
 		}, KeyLoadBalancer, KeyTargetGroup)
+		// The HTTP listener redirects to the HTTPS one: it switches to the
+		// redirect only once the HTTPS listener exists, so no request is
+		// redirected to a port that does not answer yet (and on removal the
+		// redirect goes before the HTTPS listener).
+		httpDeps = append(httpDeps, KeyHTTPSListener)
 	}
+	add(KindListener, KeyHTTPListener, names.HTTPListener, httpListener(s), httpDeps...)
 
 	lt := LaunchTemplateProps{
 		ImageID: s.Instances.ImageID, InstanceType: s.Instances.InstanceType, UserData: s.Instances.UserData,

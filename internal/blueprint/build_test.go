@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -90,5 +91,24 @@ func TestOwnershipTagsWinOverUserTags(t *testing.T) {
 		if p.Tags[TagStack] != "fruit-api" {
 			t.Fatalf("%s: user tag overrode ownership tag: %v", p.Key, p.Tags)
 		}
+	}
+}
+
+// The HTTP listener switches to the redirect only after the HTTPS listener
+// it redirects to exists: it depends on it, and comes after it.
+func TestBuildHTTPRedirectWaitsForHTTPSListener(t *testing.T) {
+	s := goldenSpec()
+	s.Listener.CertificateARN = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+	bp := Build(s)
+	httpPart, ok := bp.Part(KeyHTTPListener)
+	if !ok {
+		t.Fatal("no HTTP listener")
+	}
+	if !slices.Contains(httpPart.DependsOn, KeyHTTPSListener) {
+		t.Errorf("HTTP listener depends on %v, want it to include %s", httpPart.DependsOn, KeyHTTPSListener)
+	}
+	plain, _ := Build(goldenSpec()).Part(KeyHTTPListener)
+	if slices.Contains(plain.DependsOn, KeyHTTPSListener) {
+		t.Errorf("without a certificate the HTTP listener depends on %v", plain.DependsOn)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -26,6 +27,7 @@ import (
 
 // Cloud holds one client per AWS service a stack uses.
 type Cloud struct {
+	acm    *acm.Client // plan-time certificate checks only
 	ec2    *ec2.Client
 	elb    *elb.Client
 	asg    *autoscaling.Client
@@ -38,7 +40,7 @@ var _ engine.Cloud = (*Cloud)(nil)
 
 // Services are the AWS APIs a stack's clients call, as named in New's
 // endpoints (and the provider's `endpoints` block). "sts" is the provider's.
-var Services = []string{"autoscaling", "ec2", "elbv2", "iam", "rds", "sts"}
+var Services = []string{"acm", "autoscaling", "ec2", "elbv2", "iam", "rds", "sts"}
 
 // New builds the service clients from the provider's configuration (region,
 // credentials and retryer are already set there). endpoints maps a name of
@@ -46,6 +48,7 @@ var Services = []string{"autoscaling", "ec2", "elbv2", "iam", "rds", "sts"}
 // for that service's client; a nil map keeps the SDK's resolution.
 func New(cfg aws.Config, endpoints map[string]string) *Cloud {
 	return &Cloud{
+		acm:    acm.NewFromConfig(cfg, func(o *acm.Options) { setEndpoint(&o.BaseEndpoint, endpoints["acm"]) }),
 		ec2:    ec2.NewFromConfig(cfg, func(o *ec2.Options) { setEndpoint(&o.BaseEndpoint, endpoints["ec2"]) }),
 		elb:    elb.NewFromConfig(cfg, func(o *elb.Options) { setEndpoint(&o.BaseEndpoint, endpoints["elbv2"]) }),
 		asg:    autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { setEndpoint(&o.BaseEndpoint, endpoints["autoscaling"]) }),

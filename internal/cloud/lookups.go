@@ -2,17 +2,21 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
 // Read-only lookups the stack resource makes at plan time (ModifyPlan) to
-// check what needs AWS: subnet zones, the VPC's CIDR, instance type offerings.
+// check what needs AWS: subnet zones, the VPC's CIDR, instance type offerings
+// and architectures, the image's architecture, the certificate's status.
 
 // SubnetInfo is a subnet's VPC and availability zone.
 type SubnetInfo struct{ ID, VPCID, Zone string }
@@ -108,4 +112,57 @@ func (c *Cloud) ZonesOffering(ctx context.Context, instanceType string, zones []
 		}
 	}
 	return offered, nil
+}
+
+// CertificateStatus returns an ACM certificate's status (ISSUED,
+// PENDING_VALIDATION, EXPIRED ...) with one DescribeCertificate call, or
+// ErrNotFound. The caller checks the ARN's region first: ACM answers only
+// for certificates of the client's region (AWS ACM API reference,
+// DescribeCertificate: ResourceNotFoundException, InvalidArnException).
+func (c *Cloud) CertificateStatus(ctx context.Context, arn string) (string, error) {
+	out, err := c.acm.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)})
+	var nf *acmtypes.ResourceNotFoundException
+	var bad *acmtypes.InvalidArnException
+	switch {
+	case errors.As(err, &nf), errors.As(err, &bad):
+		return "", fmt.Errorf("certificate %s in region %s: %w", arn, c.region, ErrNotFound)
+	case err != nil:
+		return "", fmt.Errorf("describing certificate (%s): %w", arn, err)
+	case out.Certificate == nil:
+		return "", notFound("certificate", arn)
+	}
+	return string(out.Certificate.Status), nil
+}
+
+// ImageArchitecture returns an AMI's architecture (x86_64, arm64 ...), or
+// ErrNotFound when the image does not exist or is not visible to the account
+// (AWS EC2 API reference, DescribeImages: InvalidAMIID.NotFound and
+// InvalidAMIID.Malformed; an unknown ID may also give an empty list).
+func (c *Cloud) ImageArchitecture(ctx context.Context, imageID string) (string, error) {
+	out, err := c.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{imageID}})
+	if err != nil {
+		return "", fmt.Errorf("describing image (%s): %w", imageID, asNotFound(err, "image", imageID, errCodeInvalidImageNotFound, errCodeInvalidImageMalformed))
+	}
+	if len(out.Images) == 0 {
+		return "", notFound("image", imageID)
+	}
+	return string(out.Images[0].Architecture), nil
+}
+
+// InstanceTypeArchitectures returns the architectures an instance type's
+// processors support, or ErrNotFound for a type EC2 does not know
+// (DescribeInstanceTypes: InvalidInstanceType).
+func (c *Cloud) InstanceTypeArchitectures(ctx context.Context, instanceType string) ([]string, error) {
+	out, err := c.ec2.DescribeInstanceTypes(ctx, &ec2.DescribeInstanceTypesInput{InstanceTypes: []ec2types.InstanceType{ec2types.InstanceType(instanceType)}})
+	if err != nil {
+		return nil, fmt.Errorf("describing instance type (%s): %w", instanceType, asNotFound(err, "instance type", instanceType, "InvalidInstanceType"))
+	}
+	if len(out.InstanceTypes) == 0 || out.InstanceTypes[0].ProcessorInfo == nil {
+		return nil, notFound("instance type", instanceType)
+	}
+	var archs []string
+	for _, a := range out.InstanceTypes[0].ProcessorInfo.SupportedArchitectures {
+		archs = append(archs, string(a))
+	}
+	return archs, nil
 }

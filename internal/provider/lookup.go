@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/cloud"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/stack"
@@ -30,3 +31,36 @@ func (l lookup) VPCCIDRs(ctx context.Context, vpcID string) ([]string, error) {
 func (l lookup) ZonesOffering(ctx context.Context, instanceType string, zones []string) (map[string]bool, error) {
 	return l.c.ZonesOffering(ctx, instanceType, zones)
 }
+
+// Certificate reports an ACM certificate's status; found is false when ACM
+// does not know the ARN in the provider's region.
+func (l lookup) Certificate(ctx context.Context, arn string) (stack.Certificate, bool, error) {
+	status, err := l.c.CertificateStatus(ctx, arn)
+	if errors.Is(err, cloud.ErrNotFound) {
+		return stack.Certificate{}, false, nil
+	}
+	return stack.Certificate{Status: status}, err == nil, err
+}
+
+// Architectures reports the image's architecture (found is false for an
+// unknown image) and those the instance type supports.
+func (l lookup) Architectures(ctx context.Context, imageID, instanceType string) (stack.Architectures, error) {
+	var a stack.Architectures
+	img, err := l.c.ImageArchitecture(ctx, imageID)
+	switch {
+	case errors.Is(err, cloud.ErrNotFound):
+		return a, nil
+	case err != nil:
+		return a, err
+	}
+	a.ImageFound, a.Image = true, img
+	a.InstanceType, err = l.c.InstanceTypeArchitectures(ctx, instanceType)
+	if errors.Is(err, cloud.ErrNotFound) {
+		return a, nil
+	}
+	return a, err
+}
+
+// Region is the provider's region, which an ACM certificate must share with
+// the load balancer.
+func (l lookup) Region() string { return l.c.Region() }

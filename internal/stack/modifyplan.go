@@ -41,6 +41,10 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		resp.Diagnostics.Append(checkImmutable(ctx, plan, *state)...)
 	}
 	resp.Diagnostics.Append(fillDatabasePort(ctx, &plan, n.database)...)
+	r.runAWSChecks(ctx, plan, state, n, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 
 	var zones []string
 	ok := false
@@ -125,9 +129,23 @@ func (r *stackResource) checkNetwork(ctx context.Context, plan stackModelV0, n n
 		diags.AddAttributeError(path.Root("app_subnet_ids"), "Fewer than two availability zones",
 			"The app subnets are all in one availability zone, so losing that zone stops the application. Add a subnet in another zone (3 zones recommended).")
 	}
-	if lbZones := distinctZones(lbIDs, byID); lbZones < 2 {
+	lbZones := zoneSet(lbIDs, byID)
+	if len(lbZones) < 2 {
+		// CreateLoadBalancer (ELBv2 API reference, Subnets): an Application
+		// Load Balancer needs subnets from at least two Availability Zones.
 		diags.AddAttributeError(path.Root("lb_subnet_ids"), "Fewer than two availability zones",
 			"An Application Load Balancer needs subnets in at least two availability zones. Add a subnet in another zone.")
+	}
+	for i, z := range zones {
+		// Targets in a zone the load balancer does not enable receive no
+		// traffic (Elastic Load Balancing User Guide, "Availability Zones for
+		// your Application Load Balancer"): that zone's group would serve nothing.
+		if !lbZones[z] {
+			diags.AddAttributeError(path.Root("app_subnet_ids").AtListIndex(i), "Zone without a load balancer subnet",
+				fmt.Sprintf("App subnet %s is in %s, but no subnet of lb_subnet_ids is: the load balancer would send that zone's instances no traffic. "+
+					"Add a load balancer subnet in %s to lb_subnet_ids, or move the app subnet to a zone the load balancer covers (%s).",
+					appIDs[i], z, z, strings.Join(sortedKeys(lbZones), ", ")))
+		}
 	}
 	if n.instances != nil && knownString(n.instances.InstanceType) {
 		r.checkInstanceType(ctx, n.instances.InstanceType.ValueString(), zones, diags)
@@ -156,12 +174,12 @@ func (r *stackResource) checkInstanceType(ctx context.Context, instanceType stri
 	}
 }
 
-func distinctZones(ids []string, byID map[string]Subnet) int {
+func zoneSet(ids []string, byID map[string]Subnet) map[string]bool {
 	seen := map[string]bool{}
 	for _, id := range ids {
 		seen[byID[id].Zone] = true
 	}
-	return len(seen)
+	return seen
 }
 
 // planDerived sets the computed values that follow from the configuration alone.

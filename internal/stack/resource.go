@@ -38,12 +38,30 @@ const (
 // Subnet is an existing subnet as the plan-time checks need it.
 type Subnet struct{ ID, VPCID, Zone string }
 
-// Lookup answers the read-only questions about the network the resource
-// asks at plan time and before a create.
+// Certificate is an ACM certificate as the plan-time check needs it.
+type Certificate struct{ Status string }
+
+// Architectures are an image's architecture and those an instance type
+// supports; ImageFound is false for an image AWS does not know, and
+// InstanceType is empty for an unknown type.
+type Architectures struct {
+	ImageFound   bool
+	Image        string
+	InstanceType []string
+}
+
+// Lookup answers the read-only questions about the network, the image and
+// the certificate the resource asks at plan time and before a create.
 type Lookup interface {
 	Subnets(ctx context.Context, ids []string) ([]Subnet, error)
 	VPCCIDRs(ctx context.Context, vpcID string) ([]string, error)
 	ZonesOffering(ctx context.Context, instanceType string, zones []string) (map[string]bool, error)
+	// Certificate describes an ACM certificate of the provider's region;
+	// found is false when there is none with that ARN.
+	Certificate(ctx context.Context, arn string) (cert Certificate, found bool, err error)
+	Architectures(ctx context.Context, imageID, instanceType string) (Architectures, error)
+	// Region is the provider's region.
+	Region() string
 }
 
 // Client is what the provider hands the resource.

@@ -1,6 +1,7 @@
 package stack_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,6 +39,12 @@ type stackArgs struct {
 	// zero values keep the provider's defaults
 	instanceType                  string
 	healthTimeout, healthInterval int
+	// more attributes inside the instances, health_check and scaling
+	// blocks, and tags in place of the default ones
+	instancesExtra, healthExtra, scalingExtra, tags string
+	image                                           string
+	// provider replaces the empty provider block
+	provider string
 }
 
 func defaultArgs(name string, net network) stackArgs {
@@ -58,7 +65,7 @@ func (a stackArgs) config() string {
 		db = `database = { deletion_protection = false, skip_final_snapshot = true }`
 	}
 	return fmt.Sprintf(`
-provider "hawebapp" {}
+%[19]s
 
 resource "hawebapp_stack" "test" {
   name           = %[1]q
@@ -66,17 +73,26 @@ resource "hawebapp_stack" "test" {
   app_subnet_ids = %[3]s
   lb_subnet_ids  = %[4]s
   instances = {
-    image_id  = "ami-12c6146b"
+    image_id  = %[18]q
     user_data = %[5]q%[13]s
+    %[14]s
   }
   capacity     = { min = %[6]d, desired = %[6]d, max = %[7]d }
-  scaling      = { target = %[8]d }
-  health_check = { path = %[9]q%[12]s }
-  tags         = { team = "acceptance" }
+  scaling      = { target = %[8]d%[16]s }
+  health_check = { path = %[9]q%[12]s%[15]s }
+  tags         = %[17]s
   %[10]s
   %[11]s
 }
-`, a.name, a.net.vpcID, quoteList(a.net.private), quoteList(a.net.public), a.userData, a.min, a.max, a.target, a.healthPath, db, a.extra, a.healthTimings(), a.typeArg())
+`, a.name, a.net.vpcID, quoteList(a.net.private), quoteList(a.net.public), a.userData, a.min, a.max, a.target, a.healthPath, db, a.extra, a.healthTimings(), a.typeArg(),
+		a.instancesExtra, prefixComma(a.healthExtra), prefixComma(a.scalingExtra), cmp.Or(a.tags, `{ team = "acceptance" }`), cmp.Or(a.image, "ami-12c6146b"), cmp.Or(a.provider, `provider "hawebapp" {}`))
+}
+
+func prefixComma(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ", " + s
 }
 
 func (a stackArgs) healthTimings() string {

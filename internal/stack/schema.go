@@ -2,6 +2,7 @@ package stack
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -40,8 +41,10 @@ func (r *stackResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 func inputAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"name": schema.StringAttribute{Required: true,
-			MarkdownDescription: "Name of the stack, 2 to 24 lower-case letters, digits and single hyphens, for example `fruit-api`. " +
-				"Every child's AWS name derives from it. Changing it replaces the stack.",
+			MarkdownDescription: fmt.Sprintf("Name of the stack, %d to %d lower-case letters, digits and single hyphens, for example `fruit-api`. ", blueprint.NameMinLength, blueprint.NameMaxLength) +
+				"Every child's AWS name derives from it, so the bounds are what every child's name allows: the launch template's name needs 3 characters, " +
+				"the target group's `<name>-<6 hex>` fits in 32. It must not start with `internal-` (reserved for load balancers) or `sg-` (refused for security groups), nor be `default` (refused for DB subnet groups). " +
+				"Changing it replaces the stack.",
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			Validators:    []validator.String{nameValidator{}}},
 		"vpc_id": schema.StringAttribute{Required: true, MarkdownDescription: "VPC of the stack. Changing it replaces the stack.",
@@ -49,7 +52,8 @@ func inputAttributes() map[string]schema.Attribute {
 			Validators:    []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^vpc-[0-9a-f]+$`), "must be a VPC ID such as vpc-0a1b2c3d")}},
 		"app_subnet_ids": schema.ListAttribute{Required: true, ElementType: types.StringType,
 			MarkdownDescription: "Private subnets for the instances, **one per availability zone** (at least 2 zones, 3 recommended). " +
-				"Each zone gets its own Auto Scaling group, so losing a zone never leaves a group unable to launch.",
+				"Each zone gets its own Auto Scaling group, so losing a zone never leaves a group unable to launch. Every zone must also have a subnet in `lb_subnet_ids`: " +
+				"the load balancer sends no traffic to targets in a zone it does not enable.",
 			Validators: []validator.List{listvalidator.SizeBetween(2, 6), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(subnetIDValidator())}},
 		"lb_subnet_ids": schema.ListAttribute{Required: true, ElementType: types.StringType,
 			MarkdownDescription: "Subnets of the load balancer (public ones for an internet-facing stack), in at least 2 zones.",
@@ -75,7 +79,8 @@ func inputAttributes() map[string]schema.Attribute {
 		"scaling":      scalingAttribute(),
 		"database":     databaseAttribute(),
 		"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-			MarkdownDescription: "Tags for every child, merged over the provider's `default_tags`. Keys starting with `hawebapp:` are reserved."},
+			MarkdownDescription: "Tags for every child, merged over the provider's `default_tags`. Keys starting with `hawebapp:` (the provider's) or `aws:` (AWS's) are reserved; " +
+				"keys have at most 128 characters, values at most 256, and together with `default_tags` at most 48 tags (AWS allows 50 per resource, the provider adds 2)."},
 	}
 }
 
@@ -88,10 +93,12 @@ func listenerAttribute() schema.Attribute {
 			"https_port": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultHTTPSPort),
 				MarkdownDescription: "HTTPS listener port, used with `certificate_arn`. Defaults to `443`.", Validators: []validator.Int64{portValidator()}},
 			"certificate_arn": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "ACM certificate ARN. Turns on the HTTPS listener and the HTTP to HTTPS redirect (301).",
-				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^arn:aws[a-z-]*:(acm|iam):`), "must be an ACM or IAM certificate ARN")}},
+				MarkdownDescription: "ACM certificate ARN. Turns on the HTTPS listener and the HTTP to HTTPS redirect (301), which the HTTP listener switches to only once the HTTPS listener exists. " +
+					"Checked at plan time with read-only ACM calls: the certificate must be in the provider's region, exist and be `ISSUED` (a certificate still `PENDING_VALIDATION` fails the plan).",
+				Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^arn:aws[a-z-]*:(acm|iam):`), "must be an ACM or IAM certificate ARN")}},
 			"ssl_policy": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultSSLPolicy),
-				MarkdownDescription: "Security policy of the HTTPS listener. Defaults to `" + defaultSSLPolicy + "` (TLS 1.3 and 1.2)."},
+				MarkdownDescription: "Security policy of the HTTPS listener, one of Elastic Load Balancing's predefined `ELBSecurityPolicy-` policies. Defaults to `" + defaultSSLPolicy + "` (TLS 1.3 and 1.2).",
+				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^ELBSecurityPolicy-[A-Za-z0-9-]+$`), "must be a predefined Elastic Load Balancing policy such as "+defaultSSLPolicy)}},
 		}}
 }
 
@@ -103,8 +110,8 @@ func healthCheckAttribute() schema.Attribute {
 				MarkdownDescription: "Path requested. Defaults to `/health`.",
 				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^/`), "must start with /"), stringvalidator.LengthAtMost(1024)}},
 			"matcher": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultMatcher),
-				MarkdownDescription: "HTTP codes that mean healthy, such as `200` or `200-399`. Defaults to `200-399`.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$`), "must be codes like 200, 200-299 or 200,302")}},
+				MarkdownDescription: "HTTP codes that mean healthy, from 200 to 499, such as `200`, `200-399` or `200,302`. Defaults to `200-399`.",
+				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$`), "must be codes like 200, 200-299 or 200,302"), matcherValidator{}}},
 			"interval": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultInterval),
 				MarkdownDescription: "Seconds between checks (5-300). Defaults to `15`.", Validators: []validator.Int64{int64validator.Between(5, 300)}},
 			"timeout": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultTimeout),
@@ -123,22 +130,26 @@ func instancesAttribute() schema.Attribute {
 	return schema.SingleNestedAttribute{Required: true,
 		MarkdownDescription: "The instances. A change here makes a new launch template version, rolled out zone by zone, each zone waiting for its new instances to be healthy.",
 		Attributes: map[string]schema.Attribute{
-			"image_id": schema.StringAttribute{Required: true, MarkdownDescription: "AMI ID, for example from the Amazon Linux 2023 SSM parameter.",
+			"image_id": schema.StringAttribute{Required: true, MarkdownDescription: "AMI ID, for example from the Amazon Linux 2023 SSM parameter. It must exist in the provider's region and be built for an architecture `instance_type` runs (checked at plan time when either changes).",
 				Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^ami-[0-9a-f]+$`), "must be an AMI ID such as ami-0abc1234")}},
 			"instance_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultInstanceType),
-				MarkdownDescription: "Instance type, offered in every zone of `app_subnet_ids` (checked at plan time). Defaults to `t3.small`."},
+				MarkdownDescription: "Instance type, offered in every zone of `app_subnet_ids` and able to run the image's architecture (both checked at plan time). Defaults to `t3.small`."},
 			"port": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultInstancePort),
 				MarkdownDescription: "Port the application listens on. Defaults to `8080`. Changing it replaces the target group.", Validators: []validator.Int64{portValidator()}},
 			"user_data": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Boot script. A shell script (starting with `#!`) gets the stack variables exported after its first line and written to `/etc/hawebapp/env`: " +
 					"`HAWEBAPP_STACK`, `HAWEBAPP_REGION`, `HAWEBAPP_PORT` and, with a database, `HAWEBAPP_DB_ENDPOINT`, `HAWEBAPP_DB_PORT`, `HAWEBAPP_DB_NAME`, `HAWEBAPP_DB_SECRET_ARN`.",
 				Validators: []validator.String{stringvalidator.LengthAtMost(12000)}},
-			"key_name": schema.StringAttribute{Optional: true, MarkdownDescription: "EC2 key pair for SSH. Omit it and use Session Manager instead."},
+			"key_name": schema.StringAttribute{Optional: true, MarkdownDescription: "EC2 key pair for SSH (1 to 255 characters). Omit it and use Session Manager instead.",
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)}},
 			"instance_profile_name": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Your own instance profile. Omit it to let the stack create a role that can read exactly the database secret."},
+				MarkdownDescription: "Your own instance profile (1 to 128 letters, digits and `+=,.@_-`). Omit it to let the stack create a role that can read exactly the database secret.",
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 128),
+					stringvalidator.RegexMatches(regexp.MustCompile(`^[\w+=,.@-]+$`), "must be an instance profile name: letters, digits and +=,.@_-")}},
 			"managed_policy_arns": schema.ListAttribute{Optional: true, ElementType: types.StringType,
-				MarkdownDescription: "Managed policies attached to the stack's instance role (not allowed with `instance_profile_name`).",
-				Validators:          []validator.List{listvalidator.UniqueValues()}},
+				MarkdownDescription: "Managed policies attached to the stack's instance role (not allowed with `instance_profile_name`), at most 20 (IAM's hard limit per role; the default quota is 10).",
+				Validators: []validator.List{listvalidator.UniqueValues(), listvalidator.SizeAtMost(20),
+					listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+`), "must be an IAM managed policy ARN such as arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"))}},
 			"root_volume_size": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultRootVolumeSize),
 				MarkdownDescription: "Root volume size in GiB (always gp3 and encrypted). Defaults to `20`.", Validators: []validator.Int64{int64validator.Between(8, 16384)}},
 		}}
@@ -166,7 +177,7 @@ func scalingAttribute() schema.Attribute {
 				MarkdownDescription: "`request_count_per_target` (requests per instance per minute, measured by the load balancer) or `cpu` (average CPU %). Defaults to `request_count_per_target`.",
 				Validators:          []validator.String{stringvalidator.OneOf(blueprint.MetricRequestCountPerTarget, blueprint.MetricCPU)}},
 			"target": schema.Float64Attribute{Optional: true, Computed: true, Default: float64Default(defaultTarget),
-				MarkdownDescription: "Target value of the metric. Defaults to `500` (requests per target per minute).",
+				MarkdownDescription: "Target value of the metric: requests per target per minute, or average CPU % (at most 100). Defaults to `500` (requests per target per minute).",
 				Validators:          []validator.Float64{float64validator.AtLeast(1)}},
 			"warmup": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultWarmup),
 				MarkdownDescription: "Seconds before a new instance counts in the metric. Defaults to `300`.", Validators: []validator.Int64{int64validator.Between(0, 3600)}},

@@ -30,6 +30,7 @@ func (r *stackResource) ValidateConfig(ctx context.Context, req resource.Validat
 	validateHealthCheck(n.healthCheck, resp)
 	validateListener(n.listener, resp)
 	validateInstances(n.instances, resp)
+	validateScaling(n.scaling, resp)
 	validateDatabase(n.database, resp)
 	validateTags(ctx, m.Tags, resp)
 }
@@ -128,14 +129,44 @@ func validateDatabase(d *databaseModel, resp *resource.ValidateConfigResponse) {
 		resp.Diagnostics.AddAttributeError(p.AtName("max_allocated_storage"), "Storage ceiling below allocated storage",
 			fmt.Sprintf("database.max_allocated_storage (%d GiB) is below database.allocated_storage (%d GiB). Set it to at least %d, or equal to turn storage autoscaling off.", maxAlloc, alloc, alloc))
 	}
+	// RDS storage autoscaling: the maximum storage threshold must be at
+	// least 10% above the allocated storage, else CreateDBInstance fails
+	// with "Invalid max storage size" (RDS User Guide, "Managing capacity
+	// automatically with Amazon RDS storage autoscaling"). Equal turns
+	// autoscaling off (hashicorp/aws rds/instance.go, resourceInstanceUpdate).
+	if least := minStorageCeiling(alloc); ok1 && ok2 && maxAlloc > alloc && maxAlloc < least {
+		resp.Diagnostics.AddAttributeError(p.AtName("max_allocated_storage"), "Storage ceiling too close to allocated storage",
+			fmt.Sprintf("database.max_allocated_storage (%d GiB) must be at least 10%% above database.allocated_storage (%d GiB) for RDS storage autoscaling. "+
+				"Set it to at least %d, or to %d to turn storage autoscaling off.", maxAlloc, alloc, least, alloc))
+	}
 	if !d.SkipFinalSnapshot.IsNull() && d.SkipFinalSnapshot.ValueBool() && !d.FinalSnapshotIdentifier.IsNull() {
 		resp.Diagnostics.AddAttributeError(p.AtName("final_snapshot_identifier"), "Final snapshot name without a final snapshot",
 			"database.final_snapshot_identifier is set but database.skip_final_snapshot is true. Remove one of them.")
 	}
 	class := d.InstanceClass.ValueString()
-	if knownString(d.InstanceClass) && d.MultiAZ.ValueBool() && (class == "db.t2.micro") {
+	// multi_az defaults to true: a null value here (the default is applied
+	// after validation) means Multi-AZ.
+	multiAZ := d.MultiAZ.IsNull() || (!d.MultiAZ.IsUnknown() && d.MultiAZ.ValueBool())
+	if knownString(d.InstanceClass) && multiAZ && (class == "db.t2.micro") {
 		resp.Diagnostics.AddAttributeError(p.AtName("instance_class"), "Instance class does not support Multi-AZ",
 			class+" cannot run a Multi-AZ database. Use db.t3.micro or larger, or set database.multi_az = false.")
+	}
+}
+
+// minStorageCeiling is the smallest storage autoscaling ceiling RDS accepts
+// above alloc GiB: 10% more, rounded up to a whole GiB.
+func minStorageCeiling(alloc int64) int64 { return (alloc*110 + 99) / 100 }
+
+// validateScaling checks the target against its metric: CPU utilization is
+// a percentage, so a target above 100 could never be reached.
+func validateScaling(sc *scalingModel, resp *resource.ValidateConfigResponse) {
+	if sc == nil || sc.Target.IsUnknown() || sc.Target.IsNull() || !knownString(sc.Metric) {
+		return
+	}
+	if t := sc.Target.ValueFloat64(); sc.Metric.ValueString() == "cpu" && t > 100 {
+		resp.Diagnostics.AddAttributeError(path.Root("scaling").AtName("target"), "CPU target above 100%",
+			fmt.Sprintf("scaling.target (%g) is above 100, but with scaling.metric = \"cpu\" it is the average CPU utilization in percent: the groups would never scale in. "+
+				"Set a target between 1 and 100, typically 50 to 70.", t))
 	}
 }
 
@@ -145,10 +176,17 @@ func validateTags(ctx context.Context, tags types.Map, resp *resource.ValidateCo
 		return
 	}
 	_ = tags.ElementsAs(ctx, &m, false)
-	for k := range m {
+	known := map[string]string{}
+	for _, k := range sortedKeys(m) {
 		if len(k) >= 9 && k[:9] == "hawebapp:" {
 			resp.Diagnostics.AddAttributeError(path.Root("tags").AtMapKey(k), "Reserved tag key",
 				"Tag keys starting with hawebapp: are how the provider finds its children. Rename the tag "+k+".")
 		}
+		if !m[k].IsUnknown() {
+			known[k] = m[k].ValueString()
+		}
+	}
+	for _, problem := range tagProblems(known) {
+		resp.Diagnostics.AddAttributeError(path.Root("tags"), "Tags AWS would refuse", "In tags, "+problem+".")
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/defaults"
@@ -24,7 +27,7 @@ func float64Default(f float64) defaults.Float64 { return float64default.StaticFl
 type nameValidator struct{}
 
 func (nameValidator) Description(context.Context) string {
-	return fmt.Sprintf("2 to %d lower-case letters, digits and single hyphens, starting with a letter", blueprint.NameMaxLength)
+	return fmt.Sprintf("%d to %d lower-case letters, digits and single hyphens, starting with a letter", blueprint.NameMinLength, blueprint.NameMaxLength)
 }
 func (v nameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 func (nameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
@@ -58,4 +61,84 @@ func (cidrValidator) ValidateString(_ context.Context, req validator.StringReque
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CIDR block",
 			fmt.Sprintf("%q has host bits set; AWS expects the network address: %s.", s, p.Masked()))
 	}
+}
+
+// matcherValidator checks the health check's success codes beyond their
+// syntax: an ALB HTTP target group accepts codes from 200 to 499 (ELBv2 API
+// reference, Matcher.HttpCode), and a range must go upwards.
+type matcherValidator struct{}
+
+func (matcherValidator) Description(context.Context) string {
+	return "HTTP codes from 200 to 499, such as 200, 200-299 or 200,302"
+}
+func (v matcherValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (matcherValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := checkMatcher(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid health check matcher", err.Error())
+	}
+}
+
+// checkMatcher explains what is wrong with a matcher such as "200,300-399",
+// or returns nil. The syntax itself is the schema's regular expression.
+func checkMatcher(m string) error {
+	for _, part := range strings.Split(m, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		if !isRange {
+			hi = lo
+		}
+		from, err1 := strconv.Atoi(lo)
+		to, err2 := strconv.Atoi(hi)
+		switch {
+		case err1 != nil || err2 != nil:
+			return fmt.Errorf("%q is not an HTTP code or a range of codes such as 200-299", part)
+		case from < 200 || to > 499:
+			return fmt.Errorf("%q is outside 200-499, the codes an Application Load Balancer's HTTP health check accepts. Use codes from 200 to 499, for example 200-399", part)
+		case from > to:
+			return fmt.Errorf("the range %q goes downwards. Write it lowest first, for example %d-%d", part, to, from)
+		}
+	}
+	return nil
+}
+
+// Tag rules every tagged AWS resource shares (AWS General Reference, "Tagging
+// your AWS resources": at most 50 user tags per resource, keys of 1 to 128
+// characters, values of at most 256, and the aws: prefix reserved for AWS).
+const (
+	maxTagsPerResource = 50
+	maxTagKeyLength    = 128
+	maxTagValueLength  = 256
+	// ownershipTags are the hawebapp:stack and hawebapp:part tags on every child.
+	ownershipTags = 2
+)
+
+// tagProblems lists what AWS would refuse in the tags the children carry.
+func tagProblems(tags map[string]string) []string {
+	var out []string
+	for _, k := range sortedKeys(tags) {
+		switch {
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			out = append(out, fmt.Sprintf("tag key %q starts with aws:, which AWS reserves for its own tags: rename it", k))
+		case len(k) > maxTagKeyLength:
+			out = append(out, fmt.Sprintf("tag key %q is %d characters, AWS allows at most %d: shorten it", k, len(k), maxTagKeyLength))
+		case len(tags[k]) > maxTagValueLength:
+			out = append(out, fmt.Sprintf("the value of tag %q is %d characters, AWS allows at most %d: shorten it", k, len(tags[k]), maxTagValueLength))
+		}
+	}
+	if n := len(tags) + ownershipTags; n > maxTagsPerResource {
+		out = append(out, fmt.Sprintf("every child would carry %d tags (%d of yours and the provider's default_tags, plus the provider's %d ownership tags), and AWS allows %d per resource: remove at least %d",
+			n, len(tags), ownershipTags, maxTagsPerResource, n-maxTagsPerResource))
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -1,0 +1,290 @@
+package stack_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
+)
+
+func acmClient(t *testing.T) *acm.Client {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acm.NewFromConfig(cfg)
+}
+
+// importCertificate imports a self-signed certificate into ACM: an imported
+// certificate is ISSUED at once, as on AWS.
+func importCertificate(t *testing.T, domain string) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: domain},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(24 * time.Hour), DNSNames: []string{domain}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := acmClient(t).ImportCertificate(context.Background(), &acm.ImportCertificateInput{
+		Certificate: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		PrivateKey:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(out.CertificateArn)
+	t.Cleanup(func() {
+		_, _ = acmClient(t).DeleteCertificate(context.Background(), &acm.DeleteCertificateInput{CertificateArn: aws.String(arn)})
+	})
+	return arn
+}
+
+// listenerOrder watches the recorder's listener calls and reports an HTTP
+// listener call with the redirect action that is made before the HTTPS
+// listener's CreateListener has returned. It holds the HTTPS create until an
+// HTTP listener call arrives or holdHTTPS passes, so a provider that runs
+// both at once is caught every time, not only when it loses the race.
+type listenerOrder struct {
+	mu         sync.Mutex
+	httpsState string // "", "in flight", "done"
+	httpCalls  chan struct{}
+	violations []string
+	calls      []string
+}
+
+const holdHTTPS = 3 * time.Second
+
+func watchListenerOrder(t *testing.T) *listenerOrder {
+	t.Helper()
+	o := &listenerOrder{httpCalls: make(chan struct{}, 16)}
+	accRecorder.Before = func(c recorder.Call, _ http.ResponseWriter, r *http.Request) bool {
+		if c.Action != "CreateListener" && c.Action != "ModifyListener" {
+			return false
+		}
+		form := readForm(r)
+		protocol := form.Get("Protocol")
+		redirect := form.Get("DefaultActions.member.1.Type") == "redirect"
+		o.mu.Lock()
+		o.calls = append(o.calls, c.Action+" "+protocol)
+		switch {
+		case c.Action == "CreateListener" && protocol == "HTTPS":
+			o.httpsState = "in flight"
+			o.mu.Unlock()
+			select {
+			case <-o.httpCalls:
+			case <-time.After(holdHTTPS):
+			}
+			o.mu.Lock()
+			o.httpsState = "done"
+		case protocol == "HTTP" && redirect:
+			if o.httpsState != "done" {
+				o.violations = append(o.violations, fmt.Sprintf("%s of the HTTP redirect while the HTTPS listener was %q", c.Action, o.httpsState))
+			}
+			select {
+			case o.httpCalls <- struct{}{}:
+			default:
+			}
+		}
+		o.mu.Unlock()
+		return false
+	}
+	t.Cleanup(func() { accRecorder.Before = nil })
+	return o
+}
+
+func (o *listenerOrder) check(*terraform.State) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.violations) > 0 {
+		return fmt.Errorf("the HTTP listener redirected before the HTTPS listener existed: %s (listener calls: %s)",
+			strings.Join(o.violations, "; "), strings.Join(o.calls, ", "))
+	}
+	if len(o.calls) == 0 {
+		return fmt.Errorf("no listener call was seen")
+	}
+	return nil
+}
+
+// readForm parses a query-protocol request body and puts it back.
+func readForm(r *http.Request) url.Values {
+	if r.Body == nil {
+		return url.Values{}
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(strings.NewReader(string(body)))
+	form, _ := url.ParseQuery(string(body))
+	return form
+}
+
+// TestAccStack_https: with an ISSUED certificate the stack serves HTTPS with
+// a modern policy and the HTTP listener redirects to it, switching to the
+// redirect only after the HTTPS listener exists, both on create and when a
+// certificate is added to a running stack.
+func TestAccStack_https(t *testing.T) {
+	if accRecorder == nil {
+		t.Skip("needs the emulator's recorder to watch the listener calls")
+	}
+	c := newClients(t)
+	args := defaultArgs(stackName(), newNetwork(t, c))
+	args.withDB = false
+	plain := args
+	args.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, importCertificate(t, "app.example.com"))
+	var order *listenerOrder
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, args.name),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() { order = watchListenerOrder(t) },
+				Config:    args.config(),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					func(s *terraform.State) error { return order.check(s) },
+					resource.TestMatchResourceAttr(addr, "url", regexp.MustCompile(`^https://`)),
+					resource.TestCheckResourceAttrSet(addr, "https_listener_arn"),
+					checkListeners(c),
+				),
+			},
+			{Config: args.config(), PlanOnly: true},
+			{
+				// Removing the certificate removes the HTTPS listener and the redirect.
+				PreConfig: func() { accRecorder.Before = nil },
+				Config:    plain.config(),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestMatchResourceAttr(addr, "url", regexp.MustCompile(`^http://`)),
+					resource.TestCheckNoResourceAttr(addr, "https_listener_arn"),
+					checkStackInAWS(c, args.name, 3, "1"),
+				),
+			},
+			{Config: plain.config(), PlanOnly: true},
+			{
+				// Adding it back to a running stack: the HTTP listener is
+				// modified to redirect only after the HTTPS one is created.
+				PreConfig: func() { order = watchListenerOrder(t) },
+				Config:    args.config(),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					func(s *terraform.State) error { return order.check(s) },
+					checkListeners(c),
+				),
+			},
+		},
+	})
+}
+
+// TestAccStack_certificateChecks: a certificate of another region, one ACM
+// does not know and one still PENDING_VALIDATION each fail the plan on
+// listener.certificate_arn with read-only calls only; an imported (ISSUED)
+// certificate plans.
+func TestAccStack_certificateChecks(t *testing.T) {
+	c := newClients(t)
+	net := newNetwork(t, c)
+	issued := importCertificate(t, "issued.example.com")
+	otherRegion := strings.Replace(issued, ":us-east-1:", ":eu-west-1:", 1)
+	unknown := regexp.MustCompile(`certificate/.*$`).ReplaceAllString(issued, "certificate/00000000-0000-0000-0000-000000000000")
+	name := stackName()
+	cases := map[string]struct {
+		arn  func(t *testing.T) string
+		want string
+	}{
+		"OtherRegion": {func(*testing.T) string { return otherRegion }, `listener.certificate_arn[\s\S]*eu-west-1[\s\S]*us-east-1`},
+		"NotFound":    {func(*testing.T) string { return unknown }, `Certificate not found[\s\S]*listener.certificate_arn`},
+		// Requested just before the plan: the emulator, like AWS, keeps a
+		// requested certificate PENDING_VALIDATION until it is validated
+		// (the emulator validates on its own after a minute).
+		"Pending": {requestCertificate, `Certificate not issued[\s\S]*PENDING_VALIDATION`},
+	}
+	for caseName, tc := range cases {
+		t.Run(caseName, func(t *testing.T) {
+			a := defaultArgs(name, net)
+			a.withDB = false
+			a.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, tc.arn(t))
+			planMustFail(t, c, a, tc.want)
+		})
+	}
+	t.Run("Issued", func(t *testing.T) {
+		a := defaultArgs(name, net)
+		a.withDB = false
+		a.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, issued)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
+			Steps:                    []resource.TestStep{{Config: a.config(), PlanOnly: true, ExpectNonEmptyPlan: true}},
+		})
+	})
+}
+
+// requestCertificate asks ACM for a DNS-validated certificate, which stays
+// PENDING_VALIDATION until its validation records exist.
+func requestCertificate(t *testing.T) string {
+	t.Helper()
+	out, err := acmClient(t).RequestCertificate(context.Background(), &acm.RequestCertificateInput{DomainName: aws.String("pending.example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = acmClient(t).DeleteCertificate(context.Background(), &acm.DeleteCertificateInput{CertificateArn: out.CertificateArn})
+	})
+	return aws.ToString(out.CertificateArn)
+}
+
+func checkListeners(c clients) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		ctx := context.Background()
+		arn := s.RootModule().Resources[addr].Primary.Attributes["load_balancer_arn"]
+		out, err := c.elb.DescribeListeners(ctx, &elasticloadbalancingv2.DescribeListenersInput{LoadBalancerArn: aws.String(arn)})
+		if err != nil {
+			return err
+		}
+		if len(out.Listeners) != 2 {
+			return fmt.Errorf("want 2 listeners, got %d", len(out.Listeners))
+		}
+		for _, l := range out.Listeners {
+			a := l.DefaultActions[0]
+			switch aws.ToInt32(l.Port) {
+			case 80:
+				if a.Type != elbtypes.ActionTypeEnumRedirect || a.RedirectConfig == nil || aws.ToString(a.RedirectConfig.Port) != "443" ||
+					a.RedirectConfig.StatusCode != elbtypes.RedirectActionStatusCodeEnumHttp301 {
+					return fmt.Errorf("HTTP listener action %+v, want a 301 redirect to 443", a)
+				}
+			case 443:
+				if l.Protocol != elbtypes.ProtocolEnumHttps || aws.ToString(l.SslPolicy) != "ELBSecurityPolicy-TLS13-1-2-2021-06" || len(l.Certificates) != 1 {
+					return fmt.Errorf("HTTPS listener %s policy %s certificates %d", l.Protocol, aws.ToString(l.SslPolicy), len(l.Certificates))
+				}
+			default:
+				return fmt.Errorf("unexpected listener port %d", aws.ToInt32(l.Port))
+			}
+		}
+		return nil
+	}
+}

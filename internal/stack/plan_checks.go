@@ -1,0 +1,144 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// Plan-time checks of the certificate and the image that need AWS
+// (read-only calls). Each runs only when its inputs are new or changed, so
+// refreshing and planning an unchanged stack costs no extra call.
+
+// certificateIssued is the only ACM status a listener can serve with
+// (ACM API reference, CertificateDetail.Status; a PENDING_VALIDATION,
+// EXPIRED, REVOKED or FAILED certificate cannot be deployed to a listener).
+const certificateIssued = "ISSUED"
+
+// checkCertificate verifies the HTTPS listener's certificate: an ACM
+// certificate must be in the load balancer's region (Elastic Load Balancing
+// User Guide, "SSL certificates for your Application Load Balancer": request
+// or import the certificate in the same Region as the load balancer), exist
+// and be ISSUED. An IAM server certificate is global and is not checked here.
+func (r *stackResource) checkCertificate(ctx context.Context, arn string, diags *diag.Diagnostics) {
+	p := path.Root("listener").AtName("certificate_arn")
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[2] != "acm" {
+		return
+	}
+	region := r.client.Lookup.Region()
+	if parts[3] != region {
+		diags.AddAttributeError(p, "Certificate in another region",
+			fmt.Sprintf("listener.certificate_arn %s is an ACM certificate of %s, but the load balancer is in %s, and a load balancer can only use certificates of its own region. "+
+				"Request or import the certificate in %s and use that ARN.", arn, parts[3], region, region))
+		return
+	}
+	cert, found, err := r.client.Lookup.Certificate(ctx, arn)
+	switch {
+	case err != nil:
+		diags.AddAttributeError(p, "Certificate check failed",
+			"Could not read listener.certificate_arn "+arn+" from ACM. Check the provider's credentials allow acm:DescribeCertificate.\n\nOriginal Error: "+err.Error())
+	case !found:
+		diags.AddAttributeError(p, "Certificate not found",
+			fmt.Sprintf("listener.certificate_arn: ACM has no certificate %s in %s. Check the ARN, or request or import the certificate in %s.", arn, region, region))
+	case cert.Status != certificateIssued:
+		diags.AddAttributeError(p, "Certificate not issued",
+			fmt.Sprintf("listener.certificate_arn: the certificate %s is %s, not ISSUED: the HTTPS listener cannot serve it. "+
+				"Complete its validation (for DNS validation, create the CNAME records ACM shows) and plan again, or use an issued certificate.", arn, cert.Status))
+	}
+}
+
+// certificateToCheck returns the planned certificate ARN when it is known,
+// set and different from the state's.
+func certificateToCheck(ctx context.Context, plan stackModelV0, state *stackModelV0) (string, bool) {
+	c := certificateOf(ctx, plan.Listener)
+	if !knownString(c) || (state != nil && c.Equal(certificateOf(ctx, state.Listener))) {
+		return "", false
+	}
+	return c.ValueString(), true
+}
+
+// checkArchitecture refuses an instance type whose processors cannot run the
+// image: EC2 rejects such a launch (RunInstances: the instance type's
+// ProcessorInfo.SupportedArchitectures must include the image's Architecture,
+// EC2 API reference DescribeInstanceTypes and DescribeImages), and every
+// zonal group would fail to launch.
+func (r *stackResource) checkArchitecture(ctx context.Context, in *instancesModel, diags *diag.Diagnostics) {
+	image, instanceType := in.ImageID.ValueString(), in.InstanceType.ValueString()
+	a, err := r.client.Lookup.Architectures(ctx, image, instanceType)
+	switch {
+	case err != nil:
+		diags.AddAttributeError(path.Root("instances").AtName("image_id"), "Image check failed",
+			"Could not read instances.image_id "+image+" or instances.instance_type "+instanceType+".\n\nOriginal Error: "+err.Error())
+	case !a.ImageFound:
+		diags.AddAttributeError(path.Root("instances").AtName("image_id"), "Image not found",
+			fmt.Sprintf("instances.image_id: the image %s does not exist in the provider's region (%s) or is not shared with this account. Use an AMI of that region.", image, r.client.Lookup.Region()))
+	case len(a.InstanceType) == 0:
+		diags.AddAttributeError(path.Root("instances").AtName("instance_type"), "Unknown instance type",
+			fmt.Sprintf("instances.instance_type: EC2 does not know the instance type %s in %s. Use an instance type such as %s.", instanceType, r.client.Lookup.Region(), defaultInstanceType))
+	case !slices.Contains(a.InstanceType, a.Image):
+		diags.AddAttributeError(path.Root("instances").AtName("instance_type"), "Instance type cannot run the image",
+			fmt.Sprintf("instances.instance_type: the image %s is built for %s, but %s runs %s. Choose an instance type for %s (for example t3.small for x86_64, t4g.small for arm64) or an image built for %s.",
+				image, a.Image, instanceType, strings.Join(a.InstanceType, ", "), a.Image, strings.Join(a.InstanceType, ", ")))
+	}
+}
+
+// imageToCheck reports whether the image and instance type are known and
+// new or changed since the state was written.
+func imageToCheck(in, old *instancesModel) bool {
+	if in == nil || !knownString(in.ImageID) || !knownString(in.InstanceType) {
+		return false
+	}
+	return old == nil || !in.ImageID.Equal(old.ImageID) || !in.InstanceType.Equal(old.InstanceType)
+}
+
+// runAWSChecks runs the certificate and image checks that apply to this plan.
+func (r *stackResource) runAWSChecks(ctx context.Context, plan stackModelV0, state *stackModelV0, n nested, diags *diag.Diagnostics) {
+	if r.client == nil || r.client.Lookup == nil {
+		return
+	}
+	if arn, ok := certificateToCheck(ctx, plan, state); ok {
+		r.checkCertificate(ctx, arn, diags)
+	}
+	var old *instancesModel
+	if state != nil {
+		_ = unpackObject(ctx, state.Instances, &old)
+	}
+	if imageToCheck(n.instances, old) {
+		r.checkArchitecture(ctx, n.instances, diags)
+	}
+	checkMergedTags(ctx, plan.Tags, r.client.DefaultTags, diags)
+}
+
+// checkMergedTags applies the tag rules to what the children really carry:
+// the stack's tags merged over the provider's default_tags. ValidateConfig
+// already checked the stack's own tags, so only what the defaults add is
+// reported here.
+func checkMergedTags(ctx context.Context, tags types.Map, defaults map[string]string, diags *diag.Diagnostics) {
+	if len(defaults) == 0 || tags.IsUnknown() {
+		return
+	}
+	own := map[string]string{}
+	var m map[string]types.String
+	if !tags.IsNull() {
+		_ = tags.ElementsAs(ctx, &m, false)
+	}
+	for k, v := range m {
+		own[k] = v.ValueString()
+	}
+	if len(tagProblems(own)) > 0 {
+		return // reported by ValidateConfig
+	}
+	merged := maps.Clone(defaults)
+	maps.Copy(merged, own)
+	for _, problem := range tagProblems(merged) {
+		diags.AddAttributeError(path.Root("tags"), "Tags AWS would refuse",
+			"With the provider's default_tags, "+problem+" (in tags or in the provider's default_tags).")
+	}
+}
