@@ -87,3 +87,23 @@ func SettingsForLoadBalancer(ctx context.Context, c *elb.Client, loadBalancerARN
 	}
 	return SettingsFromAWS(ctx, c, aws.ToString(tgs.TargetGroups[0].TargetGroupArn), loadBalancerARN)
 }
+
+// SettingsForDNSName is SettingsForLoadBalancer for the load balancer
+// with that DNS name (a stack's dns_name output); it also returns its ARN.
+func SettingsForDNSName(ctx context.Context, c *elb.Client, dnsName string) (Settings, string, error) {
+	pages := elb.NewDescribeLoadBalancersPaginator(c, &elb.DescribeLoadBalancersInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return ALBDefaults(), "", fmt.Errorf("describing load balancers: %w", err)
+		}
+		for _, lb := range page.LoadBalancers {
+			if aws.ToString(lb.DNSName) == dnsName {
+				arn := aws.ToString(lb.LoadBalancerArn)
+				s, err := SettingsForLoadBalancer(ctx, c, arn)
+				return s, arn, err
+			}
+		}
+	}
+	return ALBDefaults(), "", fmt.Errorf("no load balancer has the DNS name %s", dnsName)
+}
