@@ -164,8 +164,8 @@ func DrainBudget(s Settings, l Load, longest time.Duration) Budget {
 }
 
 // OutageBudget is the budget for a dependency that is away for outage (AWS
-// time), such as a database failover (RDS: "typically one to two minutes"
-// for Multi-AZ): every request during it may fail, and one that waits on
+// time), such as a database failover (AWS, "Failing over a Multi-AZ DB
+// instance": usually 60 to 120 s): every request during it may fail, and one that waits on
 // it may wait until the load balancer's idle timeout.
 func OutageBudget(what string, outage time.Duration, s Settings, l Load) Budget {
 	d := s.real(outage)
