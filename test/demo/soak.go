@@ -259,6 +259,9 @@ func (s *Soak) Run(ctx context.Context, r *Run) error {
 
 // zone takes the soak's zone down or brings it back, and records when.
 func (s *Soak) zone(ctx context.Context, r *Run, down bool) error {
+	// The failure may take effect any time during the call: it counts from
+	// the call's start.
+	asked := time.Now()
 	if err := s.sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: s.Opts.Zone, Down: down}); err != nil {
 		return err
 	}
@@ -266,7 +269,7 @@ func (s *Soak) zone(ctx context.Context, r *Run, down bool) error {
 	what := "zone " + s.Opts.Zone + " back"
 	if down {
 		what = "zone " + s.Opts.Zone + " down"
-		res.DownAt = time.Now()
+		res.DownAt = asked
 	}
 	res.Events = append(res.Events, Event{At: time.Since(s.start), What: what})
 	fmt.Fprintf(r.Out, "    >>> %s\n", what)
@@ -319,22 +322,29 @@ func (s *Soak) progress(r *Run, phase string, reqs []soak.Request, d time.Durati
 		fmt.Fprintf(r.Out, "    %s\n", n)
 	}
 	st := sliceOf(reqs, phase, 0, d)
+	waiting := 0
+	for _, q := range reqs {
+		if q.Outcome == "" {
+			waiting++
+		}
+	}
 	var zones strings.Builder
 	for _, z := range s.Result.Zones {
 		c := last.Zones[z]
 		fmt.Fprintf(&zones, " %s %d/%d", shortZone(z), c.Healthy, c.Desired)
 	}
-	fmt.Fprintf(r.Out, "    t=%4.0fs %-9s %6.0f req/s %5d failed or waiting  p50 %5.0f ms  p99 %6.0f ms |%s healthy/desired\n",
-		time.Since(s.start).Seconds(), phase, st.RPS(), st.Failures, st.P50, st.P99, zones.String())
+	fmt.Fprintf(r.Out, "    t=%4.0fs %-9s %6.0f req/s %5d failed %4d waiting  p50 %5.0f ms  p99 %6.0f ms |%s healthy/desired\n",
+		time.Since(s.start).Seconds(), phase, st.RPS(), st.Failures, waiting, st.P50, st.P99, zones.String())
 }
 
 // sliceOf summarises reqs as one slice from..to (durations since the soak's
-// start); requests without an answer yet count as failures.
+// start): failures are failed and in-flight-at-the-end requests (not those
+// still waiting in a running phase).
 func sliceOf(reqs []soak.Request, phase string, from, to time.Duration) SliceStat {
 	st := SliceStat{From: from, To: to, Phase: phase, Requests: len(reqs)}
 	var ms []float64
 	for _, q := range reqs {
-		if q.Outcome != soak.OK {
+		if q.Outcome == soak.Failed || q.Outcome == soak.InFlight {
 			st.Failures++
 		}
 		if q.Status != 0 {

@@ -98,10 +98,12 @@ func (s Settings) validate() error {
 //     UnhealthyThreshold-th failed check starts UnhealthyThreshold
 //     intervals later and fails at the latest after the check's timeout:
 //     UnhealthyThreshold × HealthCheckInterval + HealthCheckTimeout.
-//   - Window: a request sent to a dead target before detection fails by
-//     the connect timeout (504) or at once (502, refused); one in flight
-//     on it when it died waits out the idle timeout (504):
-//     max(Detect + ConnectTimeout, IdleTimeout).
+//   - Window: a request sent to a dead target before detection fails at
+//     once if refused (502), after the connect timeout if the target
+//     cannot be reached (504), or after the idle timeout if the target
+//     accepts the connection and never answers (504: a hung process, a
+//     zone whose network still accepts); one in flight on it when it died
+//     waits out the idle timeout: Detect + max(ConnectTimeout, IdleTimeout).
 //   - MaxFailed: the lost targets' share of the requests during Detect, at
 //     the load's rate cap, plus the requests in flight when they died (at
 //     most the load's concurrency): ⌈Rate × lost/targets × Detect⌉ + Concurrency.
@@ -125,7 +127,7 @@ func LossBudget(s Settings, l Load, lost, targets int) (Budget, error) {
 	}
 	detectAWS := time.Duration(s.UnhealthyThreshold)*s.HealthCheckInterval + s.HealthCheckTimeout
 	detect := s.real(detectAWS)
-	window := max(detect+s.real(s.ConnectTimeout), s.real(s.IdleTimeout))
+	window := detect + max(s.real(s.ConnectTimeout), s.real(s.IdleTimeout))
 	share := float64(lost) / float64(targets)
 	maxFailed := int(math.Ceil(l.Rate*share*detect.Seconds())) + l.Concurrency
 	b := Budget{
@@ -135,7 +137,7 @@ func LossBudget(s Settings, l Load, lost, targets int) (Budget, error) {
 	b.Why = []string{
 		fmt.Sprintf("detect = unhealthy threshold %d × interval %s + timeout %s = %s AWS time = %s real",
 			s.UnhealthyThreshold, s.HealthCheckInterval, s.HealthCheckTimeout, detectAWS, detect.Round(time.Millisecond)),
-		fmt.Sprintf("window = max(detect + connect timeout %s, idle timeout %s) = %s real",
+		fmt.Sprintf("window = detect + max(connect timeout %s, idle timeout %s) = %s real",
 			s.real(s.ConnectTimeout).Round(time.Millisecond), s.real(s.IdleTimeout).Round(time.Millisecond), window.Round(time.Millisecond)),
 		fmt.Sprintf("max failed = ⌈%.0f/s × %d/%d × %s⌉ + concurrency %d = %d",
 			l.Rate, lost, targets, detect.Round(time.Millisecond), l.Concurrency, maxFailed),

@@ -20,24 +20,24 @@ func TestLossBudget(t *testing.T) {
 		wantErr       string
 	}{
 		"AWSDefaultsOneOfThree": {
-			// detect 2×30+5 = 65 s; window max(65+10, 60) = 75 s;
+			// detect 2×30+5 = 65 s; window 65 + max(10, 60) = 125 s;
 			// failed ⌈100 × 1/3 × 65⌉ + 10 = 2167 + 10.
 			s: aws, load: Load{Rate: 100, Concurrency: 10}, lost: 1, targets: 3,
-			want: Budget{Detect: 65 * time.Second, Window: 75 * time.Second, MaxFailed: 2177, Recover: 150 * time.Second},
+			want: Budget{Detect: 65 * time.Second, Window: 125 * time.Second, MaxFailed: 2177, Recover: 150 * time.Second},
 		},
 		"ZoneOfTwoOfSix": {
 			s: fast, load: Load{Rate: 50, Concurrency: 4}, lost: 2, targets: 6,
-			// detect 3×10+2 = 32 s; window max(42, 30) = 42 s; ⌈50 × 1/3 × 32⌉ = 534.
-			want: Budget{Detect: 32 * time.Second, Window: 42 * time.Second, MaxFailed: 538, Recover: 50 * time.Second},
+			// detect 3×10+2 = 32 s; window 32 + max(10, 30) = 62 s; ⌈50 × 1/3 × 32⌉ = 534.
+			want: Budget{Detect: 32 * time.Second, Window: 62 * time.Second, MaxFailed: 538, Recover: 50 * time.Second},
 		},
 		"IdleTimeoutLongerThanDetection": {
 			s: func() Settings { s := fast; s.IdleTimeout = 120 * time.Second; return s }(), load: Load{Rate: 10, Concurrency: 2}, lost: 1, targets: 2,
-			want: Budget{Detect: 32 * time.Second, Window: 120 * time.Second, MaxFailed: 162, Recover: 50 * time.Second},
+			want: Budget{Detect: 32 * time.Second, Window: 152 * time.Second, MaxFailed: 162, Recover: 50 * time.Second},
 		},
 		"SandboxCompressesTime": {
-			// 65 s and 75 s of AWS time are 3.25 s and 3.75 s real; ⌈200 × 1/3 × 3.25⌉ = 217.
+			// 65 s and 125 s of AWS time are 3.25 s and 6.25 s real; ⌈200 × 1/3 × 3.25⌉ = 217.
 			s: sandbox, load: Load{Rate: 200, Concurrency: 16}, lost: 1, targets: 3,
-			want: Budget{Detect: 3250 * time.Millisecond, Window: 3750 * time.Millisecond, MaxFailed: 233, Recover: 7500 * time.Millisecond},
+			want: Budget{Detect: 3250 * time.Millisecond, Window: 6250 * time.Millisecond, MaxFailed: 233, Recover: 7500 * time.Millisecond},
 		},
 		"EveryTargetLost":  {s: aws, load: Load{Rate: 10, Concurrency: 1}, lost: 3, targets: 3, wantErr: "leaves nothing to serve"},
 		"UncappedLoad":     {s: aws, load: Load{Concurrency: 8}, lost: 1, targets: 3, wantErr: "rate cap"},

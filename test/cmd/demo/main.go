@@ -3,10 +3,11 @@
 // soaks the app with ab (test/soak) while a zone goes down and comes back,
 // holds the failures to the budget computed from the stack's settings before
 // the run (and names each failure window's cause from the sandbox's record),
-// shows the
-// scale-out and scale-in the load caused, prints a report (requests,
-// failures, latency percentiles, instances per zone over time, scaling
-// activities) with a PNG chart, then destroys and stops everything.
+// shows the scale-out and scale-in the load caused, prints a report
+// (requests, failures by reason, latency percentiles, the budget and the
+// verdict, instances per zone over time, scaling activities) with a PNG
+// chart, then destroys and stops everything. It exits 1 when the soak is
+// over budget.
 //
 //	go run ./test/cmd/demo [-example examples/minimal] [-keep] [-provider-bin path]
 //	                       [-quick] [-rate 0] [-concurrency 16] [-load 80s] [-minute 3] [-zone us-east-1b] [-out dir]
