@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/plot"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
 
 // SoakResult is everything the soak measured.
@@ -29,12 +30,14 @@ type SoakResult struct {
 	Samples     []Sample
 	Events      []Event
 	Activities  []Activity
-	Latency     Latency
-	Requests    int
-	Failed      int // connect, receive, length and exception failures
-	Non2xx      int
-	SliceErrors int    // slices in which ab completed nothing
-	Chart       string // path of the PNG, once written
+	// Load and Cool are the soak library's record of the two phases.
+	Load, Cool *soak.Result
+	Settings   soak.Settings // the stack's, read before the run
+	Budget     soak.Budget   // computed from Settings before the run
+	DownAt     time.Time     // when the zone went down
+	Windows    []CausedWindow
+	Verdict    error  // nil: within the budget
+	Chart      string // path of the PNG, once written
 }
 
 // Stalled is how long the load completed no request at all.
@@ -48,8 +51,21 @@ func (r *SoakResult) Stalled() time.Duration {
 	return d
 }
 
-// Failures is every request that did not get a 2xx answer.
-func (r *SoakResult) Failures() int { return r.Failed + r.Non2xx }
+// Totals are the requests sent and failed (in flight at the end
+// included) over both phases, with the failures by reason.
+func (r *SoakResult) Totals() (sent, failed int, reasons map[string]int) {
+	reasons = map[string]int{}
+	for _, p := range []*soak.Result{r.Load, r.Cool} {
+		if p == nil {
+			continue
+		}
+		sent, failed = sent+p.Sent, failed+p.Failed
+		for k, v := range p.Reasons {
+			reasons[k] += v
+		}
+	}
+	return sent, failed, reasons
+}
 
 // Report reads the scaling activities of the soak, writes the chart and
 // the report into OutDir and prints the report.
@@ -94,7 +110,7 @@ func (s *Soak) Report(ctx context.Context, r *Run) error {
 		return err
 	}
 	fmt.Fprint(r.Out, b.String())
-	return nil
+	return res.Verdict
 }
 
 // WriteReport writes the report as indented text.
@@ -111,25 +127,33 @@ func (r *SoakResult) WriteReport(w io.Writer) {
 	if loadTime > 0 {
 		rps = float64(loadReqs) / loadTime.Seconds()
 	}
+	sent, failed, reasons := r.Totals()
 	pct := 0.0
-	if r.Requests > 0 {
-		pct = 100 * float64(r.Failures()) / float64(r.Requests)
+	if sent > 0 {
+		pct = 100 * float64(failed) / float64(sent)
 	}
 	down, up := eventAt(r.Events, "down"), eventAt(r.Events, "back")
-	rate := "as fast as it goes"
-	if r.Rate > 0 {
-		rate = fmt.Sprintf("at %d req/s", r.Rate)
+	fmt.Fprintf(w, "    soak        %s of ab -c %d at %d req/s (paced) on %s; %s down from %s to %s\n",
+		r.Duration.Round(time.Second), r.Concurrency, r.Rate, r.URL, r.Zone, down.Round(time.Second), up.Round(time.Second))
+	fmt.Fprintf(w, "    requests    %d sent (%.0f/s under load), %d failed (%.2f%%)", sent, rps, failed, pct)
+	if failed > 0 {
+		fmt.Fprintf(w, ": %s", soak.FormatReasons(reasons))
 	}
-	fmt.Fprintf(w, "    soak        %s of ab -c %d %s on %s; %s down from %s to %s\n",
-		r.Duration.Round(time.Second), r.Concurrency, rate, r.URL, r.Zone, down.Round(time.Second), up.Round(time.Second))
-	fmt.Fprintf(w, "    requests    %d (%.0f/s under load), %d failed (%.2f%%): %d errors, %d non-2xx",
-		r.Requests, rps, r.Failures(), pct, r.Failed, r.Non2xx)
 	if stalled := r.Stalled(); stalled > 0 {
-		fmt.Fprintf(w, "; no request completed for %s under load (in-flight requests hung on the lost zone)", stalled.Round(time.Second))
+		fmt.Fprintf(w, "; no request sent for %s under load", stalled.Round(time.Second))
 	}
 	fmt.Fprintln(w)
-	l := r.Latency
-	fmt.Fprintf(w, "    latency     p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms (%d requests)\n", l.P50, l.P95, l.P99, l.Max, l.N)
+	if r.Load != nil {
+		l := r.Load.Latency
+		fmt.Fprintf(w, "    latency     p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms (%d answered under load)\n", l.P50, l.P95, l.P99, l.Max, l.N)
+		if ab := r.Load.AB; ab != nil {
+			fmt.Fprintf(w, "    ab's count  %d complete, %d failed (connect %d, receive %d, length %d, exceptions %d), %d non-2xx\n",
+				ab.Complete, ab.Failed, ab.Connect, ab.Receive, ab.Length, ab.Exceptions, ab.Non2xx)
+		}
+	}
+	var vb strings.Builder
+	r.writeVerdict(&vb)
+	fmt.Fprint(w, vb.String())
 	peakD, peakH := Peak(r.Samples)
 	first, last := total(r.Samples, 0), total(r.Samples, len(r.Samples)-1)
 	fmt.Fprintf(w, "    capacity    desired %d at the start, peak %d (%d healthy), %d at the end\n", first, peakD, peakH, last)

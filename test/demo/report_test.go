@@ -7,63 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
-
-func TestPercentileAndSummarize(t *testing.T) {
-	if got := Percentile(nil, 50); got != 0 {
-		t.Errorf("Percentile(nil) = %v, want 0", got)
-	}
-	var lat []float64
-	for i := 100; i >= 1; i-- { // unsorted on purpose
-		lat = append(lat, float64(i))
-	}
-	l := Summarize(lat)
-	want := Latency{N: 100, P50: 50, P95: 95, P99: 99, Max: 100}
-	if l != want {
-		t.Errorf("Summarize(1..100) = %+v, want %+v", l, want)
-	}
-	if got := Percentile([]float64{7}, 99); got != 7 {
-		t.Errorf("Percentile of one value = %v, want 7", got)
-	}
-	if got := Percentile([]float64{1, 2, 3, 4}, 50); got != 2 {
-		t.Errorf("nearest-rank p50 of 1..4 = %v, want 2", got)
-	}
-}
-
-func TestABOutputParsing(t *testing.T) {
-	text := "Concurrency Level:      16\nComplete requests:      4210\nFailed requests:        3\n" +
-		"   (Connect: 0, Receive: 0, Length: 0, Exceptions: 3)\nNon-2xx responses:      12\n"
-	if c, f, n := abField(text, "Complete requests"), abField(text, "Failed requests"), abField(text, "Non-2xx responses"); c != 4210 || f != 3 || n != 12 {
-		t.Errorf("abField = %d, %d, %d; want 4210, 3, 12", c, f, n)
-	}
-	if got := abField("Complete requests:      5\n", "Non-2xx responses"); got != 0 {
-		t.Errorf("absent field = %d, want 0", got)
-	}
-	gp := "starttime\tseconds\tctime\tdtime\tttime\twait\n" +
-		"Thu Jan  1 00:00:00 2026\t1767225600\t0\t4\t4\t4\n" +
-		"Thu Jan  1 00:00:00 2026\t1767225600\t1\t11\t12\t11\n"
-	lat, err := parseGnuplot(strings.NewReader(gp))
-	if err != nil || !reflect.DeepEqual(lat, []float64{4, 12}) {
-		t.Errorf("parseGnuplot = %v, %v; want [4 12]", lat, err)
-	}
-	if _, err := parseGnuplot(strings.NewReader("a\tb\n1\t2\n")); err == nil {
-		t.Error("a file without ttime parsed")
-	}
-	args := strings.Join(abArgs("http://x/fruits", "g.tsv", 16, 0, 1), " ")
-	// -n must follow -t (which resets it to 50000).
-	if !strings.Contains(args, "-t 1 -n 2000000") || !strings.HasSuffix(args, "http://x/fruits") {
-		t.Errorf("abArgs = %s", args)
-	}
-	if args := strings.Join(abArgs("u", "g", 16, 2, 1), " "); !strings.Contains(args, "-c 2 ") {
-		t.Errorf("concurrency above the request count: %s", args)
-	}
-	var sl abSlice
-	sl.add(abSlice{Start: time.Unix(1, 0), End: time.Unix(2, 0), Complete: 3, Latencies: []float64{1}})
-	sl.add(abSlice{Start: time.Unix(2, 0), End: time.Unix(3, 0), Complete: 2, Non2xx: 1, Latencies: []float64{2}})
-	if sl.Start != time.Unix(1, 0) || sl.End != time.Unix(3, 0) || sl.Complete != 5 || sl.Failures() != 1 || len(sl.Latencies) != 2 {
-		t.Errorf("merged rounds = %+v", sl)
-	}
-}
 
 // soakFixture is a small soak: scale-out in every zone, zone b lost and
 // back, a scale-in.
@@ -86,7 +32,60 @@ func soakFixture() *SoakResult {
 		},
 		Slices: []SliceStat{{0, at(5), "load", 4000, 2, 15, 90}, {at(20), at(25), "load", 0, 1, 0, 0},
 			{at(45), at(50), "cool-down", 10, 0, 3, 9}},
-		Requests: 4010, Non2xx: 3, Latency: Latency{N: 4010, P50: 15, P95: 40, P99: 90, Max: 300},
+		Load: &soak.Result{Name: "load", Sent: 4010, OK: 4007, Failed: 3, Reasons: map[string]int{"HTTP 503": 3},
+			Latency: soak.Latency{N: 4010, P50: 15, P95: 40, P99: 90, Max: 300}},
+		Budget: soak.Budget{What: "loss of zone us-east-1b (1/3 of the targets)", Detect: 3250 * time.Millisecond, Window: 3750 * time.Millisecond, MaxFailed: 233},
+		Windows: []CausedWindow{{Phase: "load", From: at(20), To: at(21), LastEnd: at(22), Failed: 3, Reasons: map[string]int{"HTTP 503": 3},
+			Cause: []string{"zone us-east-1b had no healthy target (from 22s)"}}},
+	}
+}
+
+// The verdict holds the load to the budget from the zone's loss, and each
+// failure window gets the cause the sandbox's record shows.
+func TestJudge(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	sec := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	fail := func(sent, ended float64) soak.Request {
+		return soak.Request{Sent: sec(sent), Ended: sec(ended), Outcome: soak.Failed, Reason: "HTTP 503"}
+	}
+	ok := soak.Request{Sent: sec(1), Ended: sec(1.01), Outcome: soak.OK, Status: 200}
+	zones := []string{"a", "b"}
+	samples := []Sample{
+		{At: 19 * time.Second, Zones: map[string]ZoneCount{"a": {1, 1, 1}, "b": {1, 1, 1}}},
+		{At: 21 * time.Second, Zones: map[string]ZoneCount{"a": {1, 1, 1}, "b": {1, 1, 0}}, NotServing: []string{"i-2 (b): unhealthy, running"}},
+	}
+	cases := map[string]struct {
+		reqs      []soak.Request
+		wantErr   string
+		wantCause string
+	}{
+		"WithinBudget": {reqs: []soak.Request{ok, fail(20.5, 20.6), fail(21, 21.5)}, wantCause: "zone b had no healthy target (from 21s)"},
+		"OverBudget":   {reqs: []soak.Request{ok, fail(20.5, 20.6), fail(21, 21.5), fail(21, 21.6)}, wantErr: "3 requests failed, budget 2"},
+		"TooLate":      {reqs: []soak.Request{ok, fail(26, 26.1)}, wantErr: "ended more than 5s after"},
+		"NoRecordedCause": {reqs: []soak.Request{ok, fail(10.5, 10.6)}, wantErr: "sent before the failure",
+			wantCause: "cause not in the record"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			load := &soak.Result{Name: "load", Start: t0, End: sec(40), Requests: tc.reqs, Sent: len(tc.reqs), Reasons: map[string]int{}}
+			for _, q := range tc.reqs {
+				if q.Outcome == soak.OK {
+					load.OK++
+				} else {
+					load.Failed++
+					load.Reasons[q.Reason]++
+				}
+			}
+			res := &SoakResult{Zones: zones, Load: load, DownAt: sec(20),
+				Budget: soak.Budget{What: "loss of zone b", Detect: 2 * time.Second, Window: 5 * time.Second, MaxFailed: 2}}
+			res.judge(t0, samples)
+			if tc.wantErr == "" && res.Verdict != nil || tc.wantErr != "" && (res.Verdict == nil || !strings.Contains(res.Verdict.Error(), tc.wantErr)) {
+				t.Errorf("verdict %v, want %q", res.Verdict, tc.wantErr)
+			}
+			if tc.wantCause != "" && (len(res.Windows) == 0 || !strings.Contains(strings.Join(res.Windows[0].Cause, "; "), tc.wantCause)) {
+				t.Errorf("windows %+v, want a cause %q", res.Windows, tc.wantCause)
+			}
+		})
 	}
 }
 
@@ -118,8 +117,9 @@ func TestReportAndChart(t *testing.T) {
 	r.WriteReport(&b)
 	out := b.String()
 	for _, want := range []string{
-		"ab -c 16 at 833 req/s", "requests    4010", "3 failed (0.07%)", "p50 15 ms, p95 40 ms, p99 90 ms, max 300 ms",
-		"desired 3 at the start, peak 6 (6 healthy), 3 at the end", "no request completed for 5s",
+		"ab -c 16 at 833 req/s", "requests    4010 sent", "3 failed (0.07%): HTTP 503×3", "p50 15 ms, p95 40 ms, p99 90 ms, max 300 ms",
+		"desired 3 at the start, peak 6 (6 healthy), 3 at the end", "no request sent for 5s", "verdict     PASS",
+		"failure window 20.0s-21.0s (load, last ended 22.0s): 3 failed (HTTP 503×3)", "sandbox record: zone us-east-1b had no healthy target (from 22s)",
 		"scaling activities: 3 (1 scale-out, 1 scale-in, 1 health replacement)", "health replacement Terminating EC2 instance: i-1",
 	} {
 		if !strings.Contains(out, want) {

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
@@ -42,6 +43,8 @@ func (s *Soak) takeSample(ctx context.Context) Sample {
 			c.Running++
 			if in.Health == "healthy" && in.State == "running" {
 				c.Healthy++
+			} else {
+				sm.NotServing = append(sm.NotServing, fmt.Sprintf("%s (%s): %s, %s", in.ID, in.AZ, orNone(in.Health), in.State))
 			}
 			sm.Zones[z] = c
 		}
@@ -89,4 +92,11 @@ func sortedZones(groups map[string]string) []string {
 	}
 	sort.Strings(zones)
 	return zones
+}
+
+func orNone(health string) string {
+	if health == "" {
+		return "in no target group"
+	}
+	return health
 }

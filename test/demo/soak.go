@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
 
 // Step names of the sandbox soak.
@@ -32,9 +33,9 @@ type SoakOptions struct {
 	Concurrency int
 	// Path is requested on the load balancer; default /fruits.
 	Path string
-	// Rate is the load in requests a second (ab runs in one-second rounds);
-	// 0: derived from the scaling policy's target (see rate); -1: as fast as
-	// ab goes.
+	// Rate is the load in requests a second (the soak library paces ab);
+	// 0: derived from the scaling policy's target (see rate). The failure
+	// budget needs a rate, so there is no unpaced load here.
 	Rate int
 	// Slice is one progress line; default 5 s.
 	Slice time.Duration
@@ -156,11 +157,23 @@ func (s *Soak) StartSandbox(ctx context.Context, r *Run) error {
 	return nil
 }
 
-// Run is the soak: ab in one-second rounds at Rate (a progress line per
-// Slice), the zone down and back in the middle, then a light load until
-// the groups have scaled back in (or CoolDown has passed).
+// Run is the soak: the budget for losing a zone, computed from the
+// stack's settings before any load; then ab as one continuous process at
+// Rate with the zone down and back in the middle (a progress line per
+// Slice); then a light load until the groups have scaled back in (or
+// CoolDown has passed). The verdict against the budget is given by Report.
 func (s *Soak) Run(ctx context.Context, r *Run) error {
 	o := s.Opts
+	res := &s.Result
+	res.URL, res.Concurrency, res.Zones, res.Zone = s.url+o.Path, o.Concurrency, sortedZones(s.groups), o.Zone
+	rate, why := s.rate(ctx)
+	res.Rate = rate
+	if err := s.budget(ctx, r); err != nil {
+		return err
+	}
+	r.Logf("ab -c %d on %s, %s; %s down at %s, back at %s; load stops at %s",
+		o.Concurrency, res.URL, why, o.Zone, o.ZoneDown, o.ZoneUp, o.Load)
+
 	s.mu.Lock()
 	s.start = time.Now()
 	s.mu.Unlock()
@@ -168,84 +181,103 @@ func (s *Soak) Run(ctx context.Context, r *Run) error {
 	var wg sync.WaitGroup
 	initial := s.takeSample(ctx)
 	wg.Add(1)
-	go func() { defer wg.Done(); s.sampleEvery(sctx, 2*time.Second) }()
+	go func() { defer wg.Done(); s.sampleEvery(sctx, time.Second) }()
 	defer func() { stopSampling(); wg.Wait() }()
 
-	res := &s.Result
-	res.URL, res.Concurrency, res.Zones, res.Zone = s.url+o.Path, o.Concurrency, sortedZones(s.groups), o.Zone
-	rate, why := s.rate(ctx)
-	res.Rate = rate
-	r.Logf("ab -c %d on %s, %s; %s down at %s, back at %s; load stops at %s",
-		o.Concurrency, res.URL, why, o.Zone, o.ZoneDown, o.ZoneUp, o.Load)
-	zone := func(down bool) error {
-		if err := s.sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: o.Zone, Down: down}); err != nil {
-			return err
-		}
-		what := "zone " + o.Zone + " back"
-		if down {
-			what = "zone " + o.Zone + " down"
-		}
-		res.Events = append(res.Events, Event{At: time.Since(s.start), What: what})
-		fmt.Fprintf(r.Out, "    >>> %s\n", what)
-		return nil
+	load, err := soak.Start(ctx, soak.Options{Name: "load", URL: res.URL, Concurrency: o.Concurrency, Rate: float64(rate)})
+	if err != nil {
+		return err
 	}
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
-	down, up, cooling, idle := false, false, false, 0
-	var slice abSlice
-	for {
+	down, up, sliceStart := false, false, load.Started()
+	for time.Since(s.start) < o.Load && ctx.Err() == nil {
 		at := time.Since(s.start)
 		if !down && at >= o.ZoneDown {
-			if err := zone(true); err != nil {
+			if err := s.zone(ctx, r, true); err != nil {
+				_, _ = load.Stop()
 				return err
 			}
 			down = true
 		}
-		if down && !up && (at >= o.ZoneUp || at >= o.Load) {
-			if err := zone(false); err != nil {
+		if down && !up && at >= o.ZoneUp {
+			if err := s.zone(ctx, r, false); err != nil {
+				_, _ = load.Stop()
 				return err
 			}
 			up = true
 		}
-		if !cooling && at >= o.Load {
-			s.flush(r, &slice, "load")
-			cooling = true
-			res.Events = append(res.Events, Event{At: at, What: "load stops"})
-			fmt.Fprintf(r.Out, "    >>> load stops: %d requests a second until the groups scale in\n", o.LightRate)
-		}
-		if cooling && (at >= o.Load+o.CoolDown || at >= o.Load+2*o.Slice && s.scaledIn(initial)) {
-			s.flush(r, &slice, "cool-down")
-			break
-		}
-		var round abSlice
-		if cooling {
-			round = runAB(ctx, r.WorkDir, res.URL, 1, o.LightRate, 1)
-		} else {
-			round = runAB(ctx, r.WorkDir, res.URL, o.Concurrency, rate, 1)
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		slice.add(round)
-		if round.Complete > 0 {
-			idle = 0
-		} else if idle++; idle >= 10 {
-			return fmt.Errorf("ten rounds in a row completed no request: %v", round.Err)
-		}
-		if round.End.Sub(slice.Start) >= o.Slice-500*time.Millisecond {
-			s.flush(r, &slice, map[bool]string{true: "cool-down", false: "load"}[cooling])
+		if time.Since(sliceStart) >= o.Slice {
+			s.progress(r, "load", load.Since(sliceStart), time.Since(sliceStart))
+			sliceStart = time.Now()
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
 		case <-tick.C:
 		}
 	}
+	if down && !up {
+		if err := s.zone(ctx, r, false); err != nil {
+			return err
+		}
+	}
+	if res.Load, err = load.Stop(); err != nil {
+		return err
+	}
+	res.Events = append(res.Events, Event{At: time.Since(s.start), What: "load stops"})
+	fmt.Fprintf(r.Out, "    >>> load stops: %d requests a second until the groups scale in\n", o.LightRate)
+	fmt.Fprintf(r.Out, "    load phase: %s\n", res.Load.Summary())
+
+	cool, err := soak.Start(ctx, soak.Options{Name: "cool-down", URL: res.URL, Concurrency: 1, Rate: float64(o.LightRate)})
+	if err != nil {
+		return err
+	}
+	coolStart := time.Now()
+	sliceStart = coolStart
+	for ctx.Err() == nil && time.Since(coolStart) < o.CoolDown && !(time.Since(coolStart) >= 2*o.Slice && s.scaledIn(initial)) {
+		if time.Since(sliceStart) >= o.Slice {
+			s.progress(r, "cool-down", cool.Since(sliceStart), time.Since(sliceStart))
+			sliceStart = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+		case <-tick.C:
+		}
+	}
+	if res.Cool, err = cool.Stop(); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.Out, "    cool-down phase: %s\n", res.Cool.Summary())
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	res.Duration = time.Since(s.start)
-	res.Latency = Summarize(s.lat)
-	s.lat = nil
+	res.Slices = append(phaseSlices(res.Load, s.start, o.Slice, "load"), phaseSlices(res.Cool, s.start, o.Slice, "cool-down")...)
+	res.judge(s.start, s.samplesCopy())
 	return nil
 }
+
+// zone takes the soak's zone down or brings it back, and records when.
+func (s *Soak) zone(ctx context.Context, r *Run, down bool) error {
+	// The failure may take effect any time during the call: it counts from
+	// the call's start.
+	asked := time.Now()
+	if err := s.sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: s.Opts.Zone, Down: down}); err != nil {
+		return err
+	}
+	res := &s.Result
+	what := "zone " + s.Opts.Zone + " back"
+	if down {
+		what = "zone " + s.Opts.Zone + " down"
+		res.DownAt = asked
+	}
+	res.Events = append(res.Events, Event{At: time.Since(s.start), What: what})
+	fmt.Fprintf(r.Out, "    >>> %s\n", what)
+	return nil
+}
+
+// fallbackRate is the load when no policy says what load tells the story.
+const fallbackRate = 50
 
 // rate is the load in requests a second: Opts.Rate when set, else one that
 // makes target tracking tell the story, from the policy's target T, the
@@ -258,56 +290,26 @@ func (s *Soak) rate(ctx context.Context) (int, string) {
 	if s.Opts.Rate > 0 {
 		return s.Opts.Rate, fmt.Sprintf("%d requests a second", s.Opts.Rate)
 	}
-	if s.Opts.Rate < 0 {
-		return 0, "as fast as it goes"
-	}
 	names := make([]string, 0, len(s.groups))
 	for _, g := range s.groups {
 		names = append(names, g)
 	}
 	out, err := s.asg.DescribePolicies(ctx, &autoscaling.DescribePoliciesInput{AutoScalingGroupName: aws.String(names[0]), PolicyTypes: []string{"TargetTrackingScaling"}})
 	if err != nil || len(out.ScalingPolicies) == 0 || out.ScalingPolicies[0].TargetTrackingConfiguration == nil {
-		return 0, fmt.Sprintf("as fast as it goes (no target-tracking policy found: %v)", err)
+		return fallbackRate, fmt.Sprintf("%d requests a second (no target-tracking policy found: %v)", fallbackRate, err)
 	}
 	cfg := out.ScalingPolicies[0].TargetTrackingConfiguration
 	if cfg.PredefinedMetricSpecification == nil || cfg.PredefinedMetricSpecification.PredefinedMetricType != "ALBRequestCountPerTarget" {
-		return 0, "as fast as it goes (the policy does not track requests per target)"
+		return fallbackRate, fmt.Sprintf("%d requests a second (the policy does not track requests per target)", fallbackRate)
 	}
 	target, zones := aws.ToFloat64(cfg.TargetValue), len(s.groups)
 	rate := int(float64(2*zones-1) * target / s.Opts.MinuteSeconds)
 	return rate, fmt.Sprintf("%d requests a second (target tracking: %.0f requests per target per minute; one minute = %gs)", rate, target, s.Opts.MinuteSeconds)
 }
 
-// flush records the rounds gathered in sl as one slice, prints its line and
-// empties sl.
-func (s *Soak) flush(r *Run, sl *abSlice, phase string) {
-	if sl.Start.IsZero() {
-		return
-	}
-	st := s.record(*sl, phase)
-	s.progress(r, st, sl.Err)
-	*sl = abSlice{}
-}
-
-// record adds a slice to the result.
-func (s *Soak) record(sl abSlice, phase string) SliceStat {
-	res := &s.Result
-	lat := Summarize(sl.Latencies)
-	st := SliceStat{From: sl.Start.Sub(s.start), To: sl.End.Sub(s.start), Phase: phase,
-		Requests: sl.Complete, Failures: sl.Failures(), P50: lat.P50, P99: lat.P99}
-	res.Slices = append(res.Slices, st)
-	res.Requests += sl.Complete
-	res.Failed += sl.Failed
-	res.Non2xx += sl.Non2xx
-	if sl.Err != nil && sl.Complete == 0 {
-		res.SliceErrors++
-	}
-	s.lat = append(s.lat, sl.Latencies...)
-	return st
-}
-
-// progress prints the sandbox's notes since the last slice and a line for st.
-func (s *Soak) progress(r *Run, st SliceStat, err error) {
+// progress prints the sandbox's notes since the last line and a line for
+// the requests sent in the last slice (reqs, newest first, over d).
+func (s *Soak) progress(r *Run, phase string, reqs []soak.Request, d time.Duration) {
 	s.mu.Lock()
 	notes := s.notes
 	s.notes = nil
@@ -319,15 +321,63 @@ func (s *Soak) progress(r *Run, st SliceStat, err error) {
 	for _, n := range notes {
 		fmt.Fprintf(r.Out, "    %s\n", n)
 	}
+	st := sliceOf(reqs, phase, 0, d)
+	waiting := 0
+	for _, q := range reqs {
+		if q.Outcome == "" {
+			waiting++
+		}
+	}
 	var zones strings.Builder
 	for _, z := range s.Result.Zones {
 		c := last.Zones[z]
 		fmt.Fprintf(&zones, " %s %d/%d", shortZone(z), c.Healthy, c.Desired)
 	}
-	line := fmt.Sprintf("    t=%4.0fs %-9s %6.0f req/s %5d failed  p50 %5.0f ms  p99 %6.0f ms |%s healthy/desired",
-		st.To.Seconds(), st.Phase, st.RPS(), st.Failures, st.P50, st.P99, zones.String())
-	if err != nil {
-		line += "  (" + err.Error() + ")"
+	fmt.Fprintf(r.Out, "    t=%4.0fs %-9s %6.0f req/s %5d failed %4d waiting  p50 %5.0f ms  p99 %6.0f ms |%s healthy/desired\n",
+		time.Since(s.start).Seconds(), phase, st.RPS(), st.Failures, waiting, st.P50, st.P99, zones.String())
+}
+
+// sliceOf summarises reqs as one slice from..to (durations since the soak's
+// start): failures are failed and in-flight-at-the-end requests (not those
+// still waiting in a running phase).
+func sliceOf(reqs []soak.Request, phase string, from, to time.Duration) SliceStat {
+	st := SliceStat{From: from, To: to, Phase: phase, Requests: len(reqs)}
+	var ms []float64
+	for _, q := range reqs {
+		if q.Outcome == soak.Failed || q.Outcome == soak.InFlight {
+			st.Failures++
+		}
+		if q.Status != 0 {
+			ms = append(ms, float64(q.Latency())/float64(time.Millisecond))
+		}
 	}
-	fmt.Fprintln(r.Out, line)
+	l := soak.Summarize(ms)
+	st.P50, st.P99 = l.P50, l.P99
+	return st
+}
+
+// phaseSlices cuts a phase's requests into slices of d, by sending time.
+func phaseSlices(r *soak.Result, start time.Time, d time.Duration, phase string) []SliceStat {
+	if r == nil {
+		return nil
+	}
+	var out []SliceStat
+	from := r.Start.Sub(start)
+	end := r.End.Sub(start)
+	i := 0
+	for t := from; t < end; t += d {
+		to := min(t+d, end)
+		var reqs []soak.Request
+		for ; i < len(r.Requests) && r.Requests[i].Sent.Sub(start) < to; i++ {
+			reqs = append(reqs, r.Requests[i])
+		}
+		out = append(out, sliceOf(reqs, phase, t, to))
+	}
+	return out
+}
+
+func (s *Soak) samplesCopy() []Sample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Sample(nil), s.samples...)
 }

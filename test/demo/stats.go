@@ -2,9 +2,7 @@ package demo
 
 import (
 	"fmt"
-	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -13,6 +11,9 @@ import (
 type Sample struct {
 	At    time.Duration // since the soak started
 	Zones map[string]ZoneCount
+	// NotServing lists the stack's instances that the sandbox's record
+	// shows as not healthy or not running, as "i-1 (us-east-1b): unhealthy, running".
+	NotServing []string
 }
 
 // ZoneCount is one zone's group at a sample: its desired capacity, the
@@ -63,30 +64,6 @@ func (s SliceStat) RPS() float64 {
 		return float64(s.Requests) / d
 	}
 	return 0
-}
-
-// Latency summarises request times (ms).
-type Latency struct {
-	N                  int
-	P50, P95, P99, Max float64
-}
-
-// Summarize sorts lat in place and returns its percentiles.
-func Summarize(lat []float64) Latency {
-	sort.Float64s(lat)
-	if len(lat) == 0 {
-		return Latency{}
-	}
-	return Latency{N: len(lat), P50: Percentile(lat, 50), P95: Percentile(lat, 95), P99: Percentile(lat, 99), Max: lat[len(lat)-1]}
-}
-
-// Percentile is the nearest-rank p-th percentile of sorted values (0 for none).
-func Percentile(sorted []float64, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	return sorted[min(max(rank, 1), len(sorted))-1]
 }
 
 // TimelineRow is the instances per zone from At until the next row.

@@ -1,9 +1,13 @@
 // Command demo is `make demo`: it starts the sandbox (a local AWS with a
 // real data plane), applies examples/minimal through it, prints the URL,
-// soaks the app with ab while a zone goes down and comes back, shows the
-// scale-out and scale-in the load caused, prints a report (requests,
-// failures, latency percentiles, instances per zone over time, scaling
-// activities) with a PNG chart, then destroys and stops everything.
+// soaks the app with ab (test/soak) while a zone goes down and comes back,
+// holds the failures to the budget computed from the stack's settings before
+// the run (and names each failure window's cause from the sandbox's record),
+// shows the scale-out and scale-in the load caused, prints a report
+// (requests, failures by reason, latency percentiles, the budget and the
+// verdict, instances per zone over time, scaling activities) with a PNG
+// chart, then destroys and stops everything. It exits 1 when the soak is
+// over budget.
 //
 //	go run ./test/cmd/demo [-example examples/minimal] [-keep] [-provider-bin path]
 //	                       [-quick] [-rate 0] [-concurrency 16] [-load 80s] [-minute 3] [-zone us-east-1b] [-out dir]
@@ -31,7 +35,7 @@ func main() {
 	quick := flag.Bool("quick", false, "only apply, check the empty plan and destroy, against a bare moto (no sandbox, no soak)")
 	var o demo.SoakOptions
 	flag.IntVar(&o.Concurrency, "concurrency", 16, "ab concurrency while the load lasts")
-	flag.IntVar(&o.Rate, "rate", 0, "load in requests a second (0: derived from the scaling policy's target; -1: as fast as ab goes)")
+	flag.IntVar(&o.Rate, "rate", 0, "load in requests a second (0: derived from the scaling policy's target)")
 	flag.DurationVar(&o.Load, "load", 80*time.Second, "how long the full load lasts")
 	flag.DurationVar(&o.ZoneDown, "zone-down", 30*time.Second, "when, into the soak, the zone goes down")
 	flag.DurationVar(&o.ZoneUp, "zone-up", 60*time.Second, "when, into the soak, the zone comes back")

@@ -1,0 +1,106 @@
+package soak
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+)
+
+// store is a fruit store like examples/app's POST /fruits and GET
+// /fruits/{id}, that can refuse writes (503) and lose acknowledged ones.
+type store struct {
+	mu    sync.Mutex
+	items map[int]string
+	n     int
+	// refuse and lose pick the n-th write (from 1).
+	refuse, lose func(n int) bool
+	lost         []string
+}
+
+func (s *store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch r.Method {
+	case http.MethodPost:
+		var body struct{ Name string }
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.n++
+		if s.refuse(s.n) {
+			http.Error(w, "database away", http.StatusServiceUnavailable)
+			return
+		}
+		if s.lose(s.n) {
+			s.lost = append(s.lost, body.Name)
+		} else {
+			s.items[s.n] = body.Name
+		}
+		w.Header().Set("Location", fmt.Sprintf("/fruits/%d", s.n))
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(map[string]any{"fruit": map[string]any{"id": s.n, "name": body.Name}})
+	case http.MethodGet:
+		var id int
+		if _, err := fmt.Sscanf(r.URL.Path, "/fruits/%d", &id); err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		name, ok := s.items[id]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"fruit": map[string]any{"id": id, "name": name}})
+	}
+}
+
+// Every acknowledged write is kept; a refused one is a failure, not an
+// acknowledgement; VerifyWrites finds exactly the writes the server lost.
+func TestWritesFindLostAcknowledgedWrites(t *testing.T) {
+	s := &store{items: map[int]string{}, refuse: func(n int) bool { return n%5 == 0 }, lose: func(n int) bool { return n == 7 || n == 13 }}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	w, err := StartWrites(context.Background(), WriteOptions{URL: srv.URL + "/fruits", Rate: 200, Concurrency: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, func() bool { return w.Progress().OK >= 40 })
+	r, acks := w.Stop()
+	if err := r.Accounted(); err != nil {
+		t.Fatal(err)
+	}
+	if len(acks) != r.OK {
+		t.Errorf("%d acknowledged, %d ok", len(acks), r.OK)
+	}
+	keys := map[string]bool{}
+	for _, q := range r.Requests {
+		if keys[q.Key] || q.Key == "" {
+			t.Fatalf("write %d has key %q: keys must be unique", q.Seq, q.Key)
+		}
+		keys[q.Key] = true
+	}
+	if r.Reasons["HTTP 503"] == 0 {
+		t.Errorf("no refused write recorded: %s", r.Summary())
+	}
+	lost, err := VerifyWrites(context.Background(), acks, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	want := append([]string(nil), s.lost...)
+	s.mu.Unlock()
+	if len(lost) != len(want) || len(want) != 2 {
+		t.Fatalf("lost %v, the server lost %v", lost, want)
+	}
+	for i, a := range lost {
+		if a.Key != want[i] {
+			t.Errorf("lost[%d] = %s, want %s", i, a.Key, want[i])
+		}
+	}
+}
