@@ -7,8 +7,8 @@ variable "name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.name)) && length(var.name) >= 2 && length(var.name) <= 24
-    error_message = "name must be 2-24 characters of a-z, 0-9 and single hyphens, starting and ending with a letter or digit."
+    condition     = can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.name)) && length(var.name) >= 3 && length(var.name) <= 24
+    error_message = "name must be 3-24 characters of a-z, 0-9 and single hyphens, starting and ending with a letter or digit."
   }
 }
 

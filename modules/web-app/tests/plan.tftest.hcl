@@ -251,3 +251,15 @@ run "rejects_bad_input" {
 
   expect_failures = [var.name, var.app_subnet_ids, var.alarm_latency_statistic, var.capacity]
 }
+
+# The provider's derived names need at least 3 characters (a launch template
+# name is 3-128 characters), so the module refuses a 2-character name at plan.
+run "rejects_too_short_name" {
+  command = plan
+
+  variables {
+    name = "ab"
+  }
+
+  expect_failures = [var.name]
+}
