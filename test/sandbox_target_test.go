@@ -16,8 +16,13 @@ import (
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/tfcli"
 )
+
+// sandboxMinuteSeconds is how long one emulated AWS minute lasts in the
+// end-to-end sandbox (the sandbox's own default).
+const sandboxMinuteSeconds = 3
 
 // sandboxTarget is a target backed by the sandbox (test/sandbox): moto plus
 // what moto lacks, such as Auto Scaling notification configurations, which
@@ -57,14 +62,23 @@ func newSandboxTarget(t *testing.T) *sandboxTarget {
 		mu  sync.Mutex
 		log strings.Builder
 	)
-	sb, err := sandbox.Start(ctx, sandbox.Options{Logf: func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		log.WriteString(strings.TrimRight(fmt.Sprintf(format, args...), "\n") + "\n")
-	}})
+	// The strict layer (test/strict) answers like real AWS in front of the
+	// sandbox, with state machines in the sandbox's emulated time.
+	opts, err := strict.FromEnv()
 	if err != nil {
 		t.Fatal(err)
 	}
+	hook := &strict.Hook{Options: opts.Emulated(sandboxMinuteSeconds)}
+	sb, err := sandbox.Start(ctx, sandbox.Options{MinuteSeconds: sandboxMinuteSeconds, Wrap: hook.Wrap,
+		Logf: func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			log.WriteString(strings.TrimRight(fmt.Sprintf(format, args...), "\n") + "\n")
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { t.Logf("strict rules %v fired: %s", hook.Layer.Enabled(), hook.Layer.Summary()) })
 	t.Cleanup(func() {
 		sb.Stop()
 		if t.Failed() {

@@ -20,15 +20,19 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/provider"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
 
 // The acceptance tests run against a private moto server started here,
-// reached through a recorder that counts API calls. They run whenever
+// behind the strict layer (test/strict: answers like real AWS where moto is
+// forgiving; HAWEBAPP_STRICT selects its rules, 0 turns it off), reached
+// through a recorder that counts API calls. They run whenever
 // TF_ACC is set; against real AWS set HAWEBAPP_ACC_REAL_AWS=1 instead of
 // relying on the emulator (the tests then use the ambient credentials).
 var (
 	accEndpoint string
 	accRecorder *recorder.Recorder
+	accStrict   *strict.Server
 )
 
 var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
@@ -49,7 +53,20 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer moto.Stop()
-	accRecorder, err = recorder.Start(moto.URL)
+	opts, err := strict.FromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if accStrict, err = strict.Start(moto.URL, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "starting strict layer:", err)
+		return 1
+	}
+	defer accStrict.Stop()
+	defer func() {
+		fmt.Fprintf(os.Stderr, "strict rules %v fired: %s\n", accStrict.Layer.Enabled(), accStrict.Layer.Summary())
+	}()
+	accRecorder, err = recorder.Start(accStrict.URL)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting recorder:", err)
 		return 1

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
 
 // Step names of the sandbox soak.
@@ -136,11 +137,18 @@ func (s *Soak) StartSandbox(ctx context.Context, r *Run) error {
 			s.notes = append(s.notes, line)
 		}
 	}
-	sb, err := sandbox.Start(ctx, sandbox.Options{MinuteSeconds: s.Opts.MinuteSeconds, Logf: logf})
+	// The demo runs against the strict layer too (HAWEBAPP_STRICT selects its rules).
+	strictOpts, err := strict.FromEnv()
+	if err != nil {
+		return err
+	}
+	hook := &strict.Hook{Options: strictOpts.Emulated(s.Opts.MinuteSeconds)}
+	sb, err := sandbox.Start(ctx, sandbox.Options{MinuteSeconds: s.Opts.MinuteSeconds, Logf: logf, Wrap: hook.Wrap})
 	if err != nil {
 		return err
 	}
 	s.sb = sb
+	r.Cleanup(func() { logf("strict rules %v fired: %s", hook.Layer.Enabled(), hook.Layer.Summary()) })
 	r.Cleanup(func() {
 		r.Logf("stopping the sandbox (%s)", sb.Endpoint)
 		sb.Stop()

@@ -56,6 +56,10 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Python has moto installed; default python3.
 	Python string
+	// Wrap, when set, wraps the endpoint's handler (the admin API, the
+	// sandbox's own answers and moto behind them), e.g. with test/strict.
+	// The data plane's own calls go to moto directly and are not wrapped.
+	Wrap func(http.Handler) http.Handler
 }
 
 // Sandbox is one running local AWS with its data plane.
@@ -153,7 +157,11 @@ func (s *Sandbox) launch(ctx context.Context) error {
 		return fmt.Errorf("sandbox endpoint: %w", err)
 	}
 	s.Endpoint = "http://" + ln.Addr().String()
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	var h http.Handler = s
+	if s.opts.Wrap != nil {
+		h = s.opts.Wrap(s)
+	}
+	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 
 	// The loops outlive Start's ctx (a test's ctx may be short): Stop ends them.

@@ -9,11 +9,10 @@ import (
 // Eventual consistency after create: what a create call just made is, for
 // a window, unknown to the calls that use it.
 
-// sgNotFound mirrors EC2's eventual consistency: "Resources that you create
-// ... might not be immediately available to other API actions; if you call
-// an action with the new resource's ID you might get InvalidGroup.NotFound"
-// (EC2 API reference, "Eventual consistency in the Amazon EC2 API",
-// docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html), and
+// sgNotFound mirrors EC2's eventual consistency: a resource just created
+// may not yet be visible to the next calls, which then answer its
+// *.NotFound code (EC2 developer guide, "Eventual consistency in the Amazon
+// EC2 API"), and
 // hashicorp/aws internal/service/ec2/vpc_security_group.go, which after
 // CreateSecurityGroup waits in waitSecurityGroupCreated (NotFoundChecks,
 // ContinuousTargetOccurence 3) and tags with createTags retrying ".NotFound".
@@ -54,9 +53,8 @@ func sgNotFoundRule() *rule {
 		}}
 }
 
-// roleNotFound mirrors IAM's eventual consistency ("changes that you make
-// in IAM ... are not immediately visible", IAM User Guide, "Troubleshoot
-// IAM: changes that I make are not always immediately visible") as
+// roleNotFound mirrors IAM's eventual consistency (IAM User Guide,
+// troubleshooting: changes made in IAM are not always immediately visible) as
 // hashicorp/aws meets it in internal/service/iam/instance_profile.go,
 // instanceProfileAddRole, which retries NoSuchEntity "The role with name".
 func roleNotFoundRule() *rule {
