@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -21,6 +22,7 @@ type config struct {
 	Port         string
 	Region       string
 	DBEndpoint   string
+	DBInstance   string
 	DBPort       string
 	DBName       string
 	DBSecretARN  string
@@ -53,7 +55,8 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		Port:         or("HAWEBAPP_PORT", "8080"),
 		Region:       or("HAWEBAPP_REGION", getenv("AWS_REGION")),
 		DBEndpoint:   getenv("HAWEBAPP_DB_ENDPOINT"),
-		DBPort:       or("HAWEBAPP_DB_PORT", "5432"),
+		DBInstance:   getenv("HAWEBAPP_DB_INSTANCE"),
+		DBPort:       getenv("HAWEBAPP_DB_PORT"),
 		DBName:       getenv("HAWEBAPP_DB_NAME"),
 		DBSecretARN:  getenv("HAWEBAPP_DB_SECRET_ARN"),
 		DBSSLMode:    or("HAWEBAPP_DB_SSLMODE", "prefer"),
@@ -69,7 +72,12 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		}
 		c.DBMaxConns = n
 	}
+	// An explicit endpoint wins over a lookup by identifier (as before the
+	// provider gave the identifier).
 	if c.DBEndpoint != "" {
+		if c.DBPort == "" {
+			c.DBPort = "5432"
+		}
 		var missing []string
 		if c.DBName == "" {
 			missing = append(missing, "HAWEBAPP_DB_NAME")
@@ -134,16 +142,25 @@ type secretCredentials struct {
 const secretTTL = 5 * time.Minute
 
 func newSecretCredentials(ctx context.Context, region, arn string) (*secretCredentials, error) {
+	cfg, err := loadAWSConfig(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	return &secretCredentials{client: secretsmanager.NewFromConfig(cfg), arn: arn}, nil
+}
+
+// loadAWSConfig is the normal config loading: it honours AWS_ENDPOINT_URL
+// (and the per-service AWS_ENDPOINT_URL_*), profiles and the instance role.
+func loadAWSConfig(ctx context.Context, region string) (aws.Config, error) {
 	var opts []func(*awsconfig.LoadOptions) error
 	if region != "" {
 		opts = append(opts, awsconfig.WithRegion(region))
 	}
-	// Normal config loading: honours AWS_ENDPOINT_URL, profiles and the instance role.
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
 	}
-	return &secretCredentials{client: secretsmanager.NewFromConfig(cfg), arn: arn}, nil
+	return cfg, nil
 }
 
 func (s *secretCredentials) get(ctx context.Context) (string, string, error) {

@@ -6,11 +6,14 @@
 // It reads the settings the provider's user data exports:
 //
 //	HAWEBAPP_PORT            port to listen on (default 8080)
-//	HAWEBAPP_REGION          AWS region for Secrets Manager
-//	HAWEBAPP_DB_ENDPOINT     database host; unset = in-memory store
-//	HAWEBAPP_DB_PORT         database port (default 5432)
-//	HAWEBAPP_DB_NAME         database name
+//	HAWEBAPP_REGION          AWS region for RDS and Secrets Manager
+//	HAWEBAPP_DB_INSTANCE     RDS instance identifier: the endpoint, port, name and
+//	                         secret are looked up (DescribeDBInstances) at boot
+//	HAWEBAPP_DB_ENDPOINT     database host, instead of the lookup; neither = in-memory store
+//	HAWEBAPP_DB_PORT         database port (default: the instance's, else 5432)
+//	HAWEBAPP_DB_NAME         database name (default: the instance's)
 //	HAWEBAPP_DB_SECRET_ARN   Secrets Manager secret with {"username","password"}
+//	                         (default: the instance's managed master secret)
 //	HAWEBAPP_DB_SSLMODE      libpq sslmode (default prefer)
 //	HAWEBAPP_DB_MAX_CONNS    most database connections this instance holds (default 4)
 //	INSTANCE_ID, AVAILABILITY_ZONE  identity; read from IMDSv2 when unset
@@ -48,14 +51,22 @@ func run(log *slog.Logger) error {
 	log = log.With("instance", id.InstanceID, "az", id.AvailabilityZone)
 
 	var store Store = newMemStore()
-	if cfg.DBEndpoint != "" {
+	switch {
+	case cfg.DBEndpoint != "":
 		pg, err := openDatabase(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
 		store = pg
-	} else {
-		log.Warn("no database configured (HAWEBAPP_DB_ENDPOINT unset): serving from memory")
+	case cfg.DBInstance != "":
+		// Serve at once (503 on /health) while the database is looked up.
+		pending, err := lookUpAndOpen(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		store = pending
+	default:
+		log.Warn("no database configured (HAWEBAPP_DB_INSTANCE and HAWEBAPP_DB_ENDPOINT unset): serving from memory")
 	}
 	defer store.Close()
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Boot script of the application instances (Amazon Linux 2023).
 # hawebapp inserts, right after the shebang, the lines that write
-# /etc/hawebapp/env (HAWEBAPP_PORT, HAWEBAPP_DB_ENDPOINT,
-# HAWEBAPP_DB_SECRET_ARN, ...); the service below reads its settings there.
+# /etc/hawebapp/env (HAWEBAPP_PORT, HAWEBAPP_DB_INSTANCE,
+# HAWEBAPP_DB_NAME, ...); the service below reads its settings there.
 set -euo pipefail
 
 install -d -m 0755 /opt/hawebapp /etc/hawebapp

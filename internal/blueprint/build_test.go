@@ -112,3 +112,45 @@ func TestBuildHTTPRedirectWaitsForHTTPSListener(t *testing.T) {
 		t.Errorf("without a certificate the HTTP listener depends on %v", plain.DependsOn)
 	}
 }
+
+// TestFleetDoesNotWaitForDatabase: on AWS a multi-AZ database takes 10 to 20
+// minutes; the launch template, the zonal groups and their scaling policies
+// must not depend on it, directly or through another part, so the fleet
+// comes up beside it. The template still names the database.
+func TestFleetDoesNotWaitForDatabase(t *testing.T) {
+	bp := Build(goldenSpec())
+	deps := map[string][]string{}
+	for _, p := range bp.Parts {
+		deps[p.Key] = p.DependsOn
+	}
+	var needs func(key, target string) bool
+	needs = func(key, target string) bool {
+		for _, d := range deps[key] {
+			if d == target || needs(d, target) {
+				return true
+			}
+		}
+		return false
+	}
+	fleet := 0
+	for _, p := range bp.Parts {
+		switch p.Kind {
+		case KindLaunchTemplate, KindAutoScalingGroup, KindScalingPolicy:
+			fleet++
+			if needs(p.Key, KeyDBInstance) {
+				t.Errorf("%s waits for the database", p.Key)
+			}
+		}
+	}
+	if fleet < 3 {
+		t.Fatalf("found %d fleet parts, want the template, groups and policies", fleet)
+	}
+	lt, _ := bp.Part(KeyLaunchTemplate)
+	props := lt.Props.(LaunchTemplateProps)
+	if db, _ := bp.Part(KeyDBInstance); props.DBInstance != db.Name || props.DBPort != 5432 {
+		t.Errorf("template names database %q port %d, want %q port 5432", props.DBInstance, props.DBPort, db.Name)
+	}
+	if !needs(KeyRolePolicy, KeyDBInstance) {
+		t.Error("the role policy must wait for the database: it names the database's ARN and secret")
+	}
+}

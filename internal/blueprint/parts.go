@@ -103,7 +103,8 @@ type InstanceRoleProps struct {
 	ManagedPolicyARNs []string
 }
 
-// InstanceRolePolicyProps lets the instances read exactly the database secret.
+// InstanceRolePolicyProps lets the instances describe exactly the stack's
+// database and read exactly its secret.
 type InstanceRolePolicyProps struct {
 	RoleKey    string
 	DBKey      string
@@ -160,15 +161,19 @@ type DBInstanceProps struct {
 type LaunchTemplateProps struct {
 	ImageID      string
 	InstanceType string
-	// UserData is the user's script; the cloud renders it with RenderUserData
-	// once the database outputs are known.
+	// UserData is the user's script; the cloud renders it with RenderUserData.
 	UserData         string
 	KeyName          string
 	SecurityGroupKey string
 	// InstanceProfileName is the user's own profile; empty means use RoleKey's.
 	InstanceProfileName string
 	RoleKey             string
-	DBKey               string
+	// DBInstance, DBPort and DBName name the stack's database (none when
+	// empty): the user data tells the instances, which look its endpoint
+	// and secret up at boot through their role.
+	DBInstance          string
+	DBPort              int32
+	DBName              string
 	RootVolumeSize      int32
 	RootVolumeEncrypted bool
 	RequireIMDSv2       bool

@@ -9,13 +9,15 @@ import (
 // in the resource docs: scripts read them as environment variables, and the
 // same lines are written to /etc/hawebapp/env for services (systemd EnvironmentFile).
 const (
-	VarStack       = "HAWEBAPP_STACK"
-	VarRegion      = "HAWEBAPP_REGION"
-	VarPort        = "HAWEBAPP_PORT"
-	VarDBEndpoint  = "HAWEBAPP_DB_ENDPOINT"
-	VarDBPort      = "HAWEBAPP_DB_PORT"
-	VarDBName      = "HAWEBAPP_DB_NAME"
-	VarDBSecretARN = "HAWEBAPP_DB_SECRET_ARN"
+	VarStack  = "HAWEBAPP_STACK"
+	VarRegion = "HAWEBAPP_REGION"
+	VarPort   = "HAWEBAPP_PORT"
+	// VarDBInstance is the database's identifier: the endpoint does not
+	// exist while the database is created, so the instances look it (and the
+	// managed secret's ARN) up with DescribeDBInstances at boot.
+	VarDBInstance = "HAWEBAPP_DB_INSTANCE"
+	VarDBPort     = "HAWEBAPP_DB_PORT"
+	VarDBName     = "HAWEBAPP_DB_NAME"
 )
 
 // RenderUserData inserts the variables right after a script's shebang line:

@@ -3,10 +3,10 @@ package blueprint
 import "testing"
 
 func TestRenderUserData(t *testing.T) {
-	vars := map[string]string{VarDBEndpoint: "db.example", VarStack: "shop"}
+	vars := map[string]string{VarDBInstance: "shop", VarStack: "shop"}
 	got := RenderUserData("#!/bin/bash\necho start\n", vars)
 	want := "#!/bin/bash\n# hawebapp: stack variables\nmkdir -p /etc/hawebapp\ncat > /etc/hawebapp/env <<'HAWEBAPP_ENV'\n" +
-		"HAWEBAPP_DB_ENDPOINT=db.example\nHAWEBAPP_STACK=shop\nHAWEBAPP_ENV\nset -a; . /etc/hawebapp/env; set +a\necho start\n"
+		"HAWEBAPP_DB_INSTANCE=shop\nHAWEBAPP_STACK=shop\nHAWEBAPP_ENV\nset -a; . /etc/hawebapp/env; set +a\necho start\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}

@@ -2,6 +2,8 @@ package cloud
 
 import (
 	"errors"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,8 +14,12 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 )
 
+var timeSuffix = regexp.MustCompile(`-[0-9]{14}$`)
+
 // TestDatabaseDeletion covers deletion protection and final snapshots,
-// including an orphan database, which always gets "<id>-final".
+// including an orphan database, which always gets "<id>-final", and a
+// stack destroyed again after an earlier destroy left "<id>-final" behind:
+// that one stays, and the new one gets a time suffix.
 func TestDatabaseDeletion(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, nil)
@@ -21,13 +27,15 @@ func TestDatabaseDeletion(t *testing.T) {
 	rdsc := rds.NewFromConfig(cfg)
 	n := newNetwork(t, cfg, 6)
 	for _, tc := range []struct {
-		name         string
-		skip, orphan bool
-		snapshot     string // "" = none expected
+		name                   string
+		skip, orphan, leftOver bool
+		snapshots              string // the manual snapshots expected, sorted; "-final-<time>" stands for the suffix
 	}{
-		{name: "db-snap", snapshot: "db-snap-final"},
+		{name: "db-snap", snapshots: "db-snap-final"},
 		{name: "db-skip", skip: true},
-		{name: "db-orphan", orphan: true, snapshot: "db-orphan-final"},
+		{name: "db-orphan", orphan: true, snapshots: "db-orphan-final"},
+		{name: "db-again", leftOver: true, snapshots: "db-again-final db-again-final-<time>"},
+		{name: "db-orphan-again", orphan: true, leftOver: true, snapshots: "db-orphan-again-final db-orphan-again-final-<time>"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := fullSpec(tc.name, n)
@@ -63,6 +71,12 @@ func TestDatabaseDeletion(t *testing.T) {
 			if tc.orphan {
 				p = blueprint.Part{Kind: p.Kind, Key: p.Key, Name: p.Name}
 			}
+			if tc.leftOver {
+				// What an earlier destroy of a stack of the same name left behind.
+				if _, err := rdsc.CreateDBSnapshot(ctx, &rds.CreateDBSnapshotInput{DBInstanceIdentifier: aws.String(tc.name), DBSnapshotIdentifier: aws.String(tc.name + "-final")}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if err := c.Delete(ctx, p, db); err != nil {
 				t.Fatal(err)
 			}
@@ -70,12 +84,13 @@ func TestDatabaseDeletion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got string
+			var got []string
 			for _, s := range snaps.DBSnapshots {
-				got = aws.ToString(s.DBSnapshotIdentifier)
+				got = append(got, timeSuffix.ReplaceAllString(aws.ToString(s.DBSnapshotIdentifier), "-<time>"))
 			}
-			if got != tc.snapshot {
-				t.Errorf("final snapshot %q, want %q", got, tc.snapshot)
+			slices.Sort(got)
+			if strings.Join(got, " ") != tc.snapshots {
+				t.Errorf("manual snapshots %q, want %q", got, tc.snapshots)
 			}
 			for i := len(bp.Parts) - 1; i >= 0; i-- {
 				if o, ok := refs[bp.Parts[i].Key]; ok && bp.Parts[i].Key != blueprint.KeyDBInstance {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -86,7 +87,7 @@ func (c dbInstances) create(ctx context.Context, p blueprint.Part, refs engine.R
 	if _, err := c.rds.CreateDBInstance(ctx, in); err != nil {
 		return engine.Observation{}, fmt.Errorf("creating DB instance (%s): %w", p.Name, err)
 	}
-	db, err = c.waitDBInstanceAvailable(ctx, p.Name)
+	db, err = c.waitDBInstanceAvailable(ctx, p.Name, false)
 	if err != nil {
 		return createdObservation(p, p.Name, p.Name, ""), err
 	}
@@ -105,7 +106,7 @@ func (c dbInstances) update(ctx context.Context, p blueprint.Part, _ engine.Obse
 		return engine.Observation{}, err
 	}
 	if aws.ToString(db.DBInstanceStatus) != "available" {
-		if db, err = c.waitDBInstanceAvailable(ctx, p.Name); err != nil {
+		if db, err = c.waitDBInstanceAvailable(ctx, p.Name, false); err != nil {
 			return engine.Observation{}, err
 		}
 	}
@@ -142,7 +143,7 @@ func (c dbInstances) update(ctx context.Context, p blueprint.Part, _ engine.Obse
 		if _, err := c.rds.ModifyDBInstance(ctx, in); err != nil {
 			return engine.Observation{}, fmt.Errorf("updating DB instance (%s): %w", p.Name, err)
 		}
-		if db, err = c.waitDBInstanceAvailable(ctx, p.Name); err != nil {
+		if db, err = c.waitDBInstanceAvailable(ctx, p.Name, true); err != nil {
 			return engine.Observation{}, err
 		}
 	}
@@ -155,7 +156,8 @@ func (c dbInstances) update(ctx context.Context, p blueprint.Part, _ engine.Obse
 
 // delete honours deletion protection (it never turns it off by itself) and
 // takes a final snapshot unless told to skip it; an orphan (no properties)
-// always gets one, named "<id>-final".
+// always gets one, named "<id>-final". A snapshot of that name left by an
+// earlier destroy of the same stack is kept: the new one gets a time suffix.
 func (c dbInstances) delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {
 	id := cmp.Or(cur.ID, cur.Name, p.Name)
 	db, err := c.findDBInstanceByID(ctx, id)
@@ -179,11 +181,22 @@ func (c dbInstances) delete(ctx context.Context, p blueprint.Part, cur engine.Ob
 		default:
 			in.FinalDBSnapshotIdentifier = aws.String(id + "-final")
 		}
-		// A database that is modifying or backing up refuses deletion for a while.
+		// A database that is modifying or backing up refuses deletion for a
+		// while (InvalidDBInstanceState, RDS API reference DeleteDBInstance).
 		err := retryWhile(ctx, "DB instance "+id+" to accept deletion", func(err error) bool {
 			return isCode(err, errCodeInvalidDBInstanceState)
 		}, func(ctx context.Context) error {
 			_, err := c.rds.DeleteDBInstance(ctx, in)
+			if isCode(err, errCodeDBSnapshotAlreadyExists) && in.FinalDBSnapshotIdentifier != nil {
+				// DBSnapshotAlreadyExists (RDS API reference DeleteDBInstance):
+				// never overwrite or fail on an earlier final snapshot.
+				taken := aws.ToString(in.FinalDBSnapshotIdentifier)
+				in.FinalDBSnapshotIdentifier = aws.String(uniqueSnapshotName(taken, time.Now()))
+				if aws.ToString(in.FinalDBSnapshotIdentifier) == taken {
+					return err
+				}
+				_, err = c.rds.DeleteDBInstance(ctx, in)
+			}
 			if isCode(err, errCodeDBInstanceNotFound) {
 				return nil
 			}
@@ -193,27 +206,26 @@ func (c dbInstances) delete(ctx context.Context, p blueprint.Part, cur engine.Ob
 			return fmt.Errorf("deleting DB instance (%s): %w", id, err)
 		}
 	}
-	w := rds.NewDBInstanceDeletedWaiter(c.rds, func(o *rds.DBInstanceDeletedWaiterOptions) {
-		o.MinDelay, o.MaxDelay = waiterMinDelay, waiterMaxDelay
-	})
-	if err := w.Wait(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)}, waitBudget(ctx)); err != nil {
-		return fmt.Errorf("waiting for DB instance (%s) deletion: %w", id, err)
+	if err := c.waitDBInstanceDeleted(ctx, id); err != nil {
+		return fmt.Errorf("deleting DB instance (%s): %w", id, err)
 	}
 	return nil
 }
 
-func (c dbInstances) waitDBInstanceAvailable(ctx context.Context, id string) (*rdstypes.DBInstance, error) {
-	w := rds.NewDBInstanceAvailableWaiter(c.rds, func(o *rds.DBInstanceAvailableWaiterOptions) {
-		o.MinDelay, o.MaxDelay = waiterMinDelay, waiterMaxDelay
-	})
-	out, err := w.WaitForOutput(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)}, waitBudget(ctx))
-	if err != nil {
-		return nil, fmt.Errorf("waiting for DB instance (%s) to be available: %w", id, err)
+// Snapshot identifier rules (RDS API reference, CreateDBSnapshot
+// DBSnapshotIdentifier; the same for DeleteDBInstance's final snapshot):
+// 1 to 255 letters, digits or hyphens, a letter first, no two hyphens in a
+// row, no hyphen at the end.
+const maxSnapshotIDLength = 255
+
+// uniqueSnapshotName is base with a UTC time suffix to the second, kept
+// within the identifier rules: base is cut to fit and loses trailing hyphens.
+func uniqueSnapshotName(base string, now time.Time) string {
+	suffix := "-" + now.UTC().Format("20060102150405")
+	if len(base) > maxSnapshotIDLength-len(suffix) {
+		base = base[:maxSnapshotIDLength-len(suffix)]
 	}
-	if len(out.DBInstances) == 0 {
-		return nil, notFound("DB instance", id)
-	}
-	return &out.DBInstances[0], nil
+	return strings.TrimRight(base, "-") + suffix
 }
 
 func dbSecurityGroups(db *rdstypes.DBInstance) []string {

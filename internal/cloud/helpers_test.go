@@ -13,6 +13,8 @@ import (
 
 func TestSamePolicy(t *testing.T) {
 	secret := "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf"
+	db := "arn:aws:rds:us-east-1:123456789012:db:shop"
+	readSecretPolicy := func(secret string) string { return databasePolicy(secret, db) }
 	for name, tc := range map[string]struct {
 		a, b string
 		want bool
@@ -20,8 +22,10 @@ func TestSamePolicy(t *testing.T) {
 		"identical":           {readSecretPolicy(secret), readSecretPolicy(secret), true},
 		"url-encoded":         {strings.ReplaceAll(strings.ReplaceAll(readSecretPolicy(secret), "{", "%7B"), ":", "%3A"), readSecretPolicy(secret), true},
 		"single action value": {`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}`, assumeRolePolicy("ec2.amazonaws.com"), true},
-		"actions reordered": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["secretsmanager:GetSecretValue","secretsmanager:DescribeSecret"],"Resource":"` + secret + `"}]}`,
+		"actions reordered": {`{"Version":"2012-10-17","Statement":[{"Sid":"ReadDatabaseSecret","Effect":"Allow","Action":["secretsmanager:GetSecretValue","secretsmanager:DescribeSecret"],"Resource":"` + secret + `"},` +
+			`{"Sid":"DescribeDatabase","Effect":"Allow","Action":"rds:DescribeDBInstances","Resource":"` + db + `"}]}`,
 			readSecretPolicy(secret), true},
+		"other database": {databasePolicy(secret, db+"x"), readSecretPolicy(secret), false},
 		"other resource": {readSecretPolicy(secret + "x"), readSecretPolicy(secret), false},
 		"wider grant":    {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}]}`, readSecretPolicy(secret), false},
 		"not JSON":       {"nope", readSecretPolicy(secret), false},

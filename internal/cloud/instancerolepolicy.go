@@ -13,7 +13,8 @@ import (
 )
 
 // The role policy is an inline policy of the instance role, letting the
-// instances read exactly the database's managed secret. Inline policies have
+// instances describe exactly the stack's database and read exactly its
+// managed secret. Inline policies have
 // no tags: ownership is the role's. The observation's ID is the role name and
 // its Name the policy name.
 type rolePolicies struct{ *Cloud }
@@ -47,17 +48,18 @@ func (c rolePolicies) update(ctx context.Context, p blueprint.Part, _ engine.Obs
 		return engine.Observation{}, err
 	}
 	secret := db.Attrs["secret_arn"]
-	if secret == "" {
-		return engine.Observation{}, fmt.Errorf("writing policy %s: database %s has no managed master secret", props.PolicyName, db.Name)
+	if secret == "" || db.ARN == "" {
+		return engine.Observation{}, fmt.Errorf("writing policy %s: database %s has no managed master secret or no ARN", props.PolicyName, db.Name)
 	}
+	doc := databasePolicy(secret, db.ARN)
 	_, err = c.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
-		RoleName: aws.String(role.Name), PolicyName: aws.String(props.PolicyName), PolicyDocument: aws.String(readSecretPolicy(secret)),
+		RoleName: aws.String(role.Name), PolicyName: aws.String(props.PolicyName), PolicyDocument: aws.String(doc),
 	})
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("writing policy %s of IAM role (%s): %w", props.PolicyName, role.Name, err)
 	}
 	o := newObservation(p, props.PolicyName, role.Name, "", nil)
-	o.Props = rolePolicyProps(role.Name, props.PolicyName, readSecretPolicy(secret), refs)
+	o.Props = rolePolicyProps(role.Name, props.PolicyName, doc, refs)
 	return o, nil
 }
 
@@ -81,25 +83,26 @@ func (c rolePolicies) delete(ctx context.Context, p blueprint.Part, cur engine.O
 func rolePolicyObservation(p blueprint.Part, role, doc string, refs engine.Refs) engine.Observation {
 	props, _ := p.Props.(blueprint.InstanceRolePolicyProps)
 	o := newObservation(p, props.PolicyName, role, "", nil)
-	secret := refs[props.DBKey].Attrs["secret_arn"]
+	db := refs[props.DBKey]
+	secret := db.Attrs["secret_arn"]
 	switch {
-	case secret == "":
+	case secret == "" || db.ARN == "":
 		o.Drift = append(o.Drift, "database secret not known yet")
-	case !samePolicy(doc, readSecretPolicy(secret)):
-		o.Drift = append(o.Drift, "policy differs, want read access to "+secret+" only")
+	case !samePolicy(doc, databasePolicy(secret, db.ARN)):
+		o.Drift = append(o.Drift, "policy differs, want read access to "+secret+" and describe access to "+db.ARN+" only")
 	}
 	o.Props = rolePolicyProps(role, props.PolicyName, doc, refs)
 	return o
 }
 
 // rolePolicyProps names the role by its key, and the database by its key
-// when the document grants exactly that database's secret.
+// when the document grants exactly that database and its secret.
 func rolePolicyProps(role, name, doc string, refs engine.Refs) blueprint.InstanceRolePolicyProps {
 	return blueprint.InstanceRolePolicyProps{
 		RoleKey: refKeyByName(refs, blueprint.KindInstanceRole, role),
 		DBKey: refKey(refs, blueprint.KindDBInstance, func(o engine.Observation) bool {
 			secret := o.Attrs["secret_arn"]
-			return secret != "" && samePolicy(doc, readSecretPolicy(secret))
+			return secret != "" && o.ARN != "" && samePolicy(doc, databasePolicy(secret, o.ARN))
 		}),
 		PolicyName: name,
 	}

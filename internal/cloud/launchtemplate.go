@@ -183,15 +183,12 @@ func renderUserData(p blueprint.Part, props blueprint.LaunchTemplateProps, refs 
 		blueprint.VarRegion: region,
 		blueprint.VarPort:   strconv.Itoa(int(props.Port)),
 	}
-	if props.DBKey != "" {
-		db, err := ref(refs, props.DBKey)
-		if err != nil {
-			return "", err
-		}
-		vars[blueprint.VarDBEndpoint] = db.Attrs["endpoint"]
-		vars[blueprint.VarDBPort] = db.Attrs["port"]
-		vars[blueprint.VarDBName] = db.Attrs["db_name"]
-		vars[blueprint.VarDBSecretARN] = db.Attrs["secret_arn"]
+	if props.DBInstance != "" {
+		// The identifier, not the endpoint: the template does not wait for
+		// the database (the instances look it up at boot).
+		vars[blueprint.VarDBInstance] = props.DBInstance
+		vars[blueprint.VarDBPort] = strconv.Itoa(int(props.DBPort))
+		vars[blueprint.VarDBName] = props.DBName
 	}
 	return blueprint.RenderUserData(props.UserData, vars), nil
 }

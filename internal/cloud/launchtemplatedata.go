@@ -120,9 +120,7 @@ func launchTemplateProps(d *ec2types.RequestLaunchTemplateData, refs engine.Refs
 		UserData: decodeUserData(d.UserData), KeyName: aws.ToString(d.KeyName)}
 	vars := userDataVars(found.UserData)
 	found.Port = atoi32(vars[blueprint.VarPort])
-	if ep := vars[blueprint.VarDBEndpoint]; ep != "" {
-		found.DBKey = refKey(refs, blueprint.KindDBInstance, func(o engine.Observation) bool { return o.Attrs["endpoint"] == ep })
-	}
+	found.DBInstance, found.DBPort, found.DBName = vars[blueprint.VarDBInstance], atoi32(vars[blueprint.VarDBPort]), vars[blueprint.VarDBName]
 	if prof := d.IamInstanceProfile; prof != nil {
 		arn := aws.ToString(prof.Arn)
 		found.InstanceProfileName = aws.ToString(prof.Name)

@@ -36,13 +36,24 @@ func assumeRolePolicy(service string) string {
 	}}}.String()
 }
 
-// readSecretPolicy lets the instances read exactly one secret, nothing else.
-func readSecretPolicy(secretARN string) string {
-	return policyDocument{Version: "2012-10-17", Statement: []policyStatement{{
-		Sid: "ReadDatabaseSecret", Effect: "Allow",
-		Action:   []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
-		Resource: []string{secretARN},
-	}}}.String()
+// databasePolicy lets the instances describe exactly one database, to learn
+// its endpoint and secret at boot, and read exactly its secret, nothing else.
+// DescribeDBInstances takes a db resource ARN (Service Authorization
+// Reference, "Actions, resources, and condition keys for Amazon RDS"), so the
+// grant names that one instance rather than "*".
+func databasePolicy(secretARN, dbARN string) string {
+	return policyDocument{Version: "2012-10-17", Statement: []policyStatement{
+		{
+			Sid: "ReadDatabaseSecret", Effect: "Allow",
+			Action:   []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
+			Resource: []string{secretARN},
+		},
+		{
+			Sid: "DescribeDatabase", Effect: "Allow",
+			Action:   []string{"rds:DescribeDBInstances"},
+			Resource: []string{dbARN},
+		},
+	}}.String()
 }
 
 // samePolicy reports whether two policy documents (either may be URL-encoded)

@@ -16,7 +16,7 @@ import (
 
 func TestUserDataVars(t *testing.T) {
 	script := "#!/bin/sh\necho hi\n"
-	vars := map[string]string{blueprint.VarPort: "8080", blueprint.VarStack: "shop", blueprint.VarDBEndpoint: "db.example:5432"}
+	vars := map[string]string{blueprint.VarPort: "8080", blueprint.VarStack: "shop", blueprint.VarDBInstance: "shop"}
 	if got := userDataVars(blueprint.RenderUserData(script, vars)); !reflect.DeepEqual(got, vars) {
 		t.Errorf("userDataVars = %v, want %v", got, vars)
 	}
@@ -166,7 +166,7 @@ func TestObservedProps(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkProps(t, bp, obs, readProps{})
-		if lt, _ := obs[blueprint.KeyLaunchTemplate].Props.(blueprint.LaunchTemplateProps); !strings.Contains(lt.UserData, blueprint.VarDBEndpoint+"=") {
+		if lt, _ := obs[blueprint.KeyLaunchTemplate].Props.(blueprint.LaunchTemplateProps); !strings.Contains(lt.UserData, blueprint.VarDBInstance+"=") {
 			t.Errorf("launch template user data %q, want it as stored (rendered)", lt.UserData)
 		}
 	})

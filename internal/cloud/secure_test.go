@@ -97,8 +97,7 @@ func TestSecureDefaults(t *testing.T) {
 		}
 		db := obs[blueprint.KeyDBInstance]
 		for _, line := range []string{"HAWEBAPP_STACK=secure", "HAWEBAPP_REGION=us-east-1", "HAWEBAPP_PORT=8080",
-			"HAWEBAPP_DB_ENDPOINT=" + db.Attrs["endpoint"], "HAWEBAPP_DB_PORT=5432", "HAWEBAPP_DB_NAME=app",
-			"HAWEBAPP_DB_SECRET_ARN=" + db.Attrs["secret_arn"], "echo hello"} {
+			"HAWEBAPP_DB_INSTANCE=" + db.Name, "HAWEBAPP_DB_PORT=5432", "HAWEBAPP_DB_NAME=app", "echo hello"} {
 			if !strings.Contains(userData, line+"\n") {
 				t.Errorf("user data lacks %q:\n%s", line, userData)
 			}
@@ -120,9 +119,10 @@ func TestSecureDefaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		doc, _ := url.QueryUnescape(aws.ToString(out.PolicyDocument))
-		secret := obs[blueprint.KeyDBInstance].Attrs["secret_arn"]
-		if !samePolicy(doc, readSecretPolicy(secret)) || !strings.Contains(doc, secret) {
-			t.Errorf("role policy %s, want read access to %s only", doc, secret)
+		db := obs[blueprint.KeyDBInstance]
+		secret := db.Attrs["secret_arn"]
+		if !samePolicy(doc, databasePolicy(secret, db.ARN)) || !strings.Contains(doc, secret) || !strings.Contains(doc, `"Resource":["`+db.ARN+`"]`) {
+			t.Errorf("role policy %s, want read access to %s and describe access to %s only", doc, secret, db.ARN)
 		}
 	})
 

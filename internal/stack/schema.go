@@ -138,7 +138,7 @@ func instancesAttribute() schema.Attribute {
 				MarkdownDescription: "Port the application listens on. Defaults to `8080`. Changing it replaces the target group.", Validators: []validator.Int64{portValidator()}},
 			"user_data": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Boot script. A shell script (starting with `#!`) gets the stack variables exported after its first line and written to `/etc/hawebapp/env`: " +
-					"`HAWEBAPP_STACK`, `HAWEBAPP_REGION`, `HAWEBAPP_PORT` and, with a database, `HAWEBAPP_DB_ENDPOINT`, `HAWEBAPP_DB_PORT`, `HAWEBAPP_DB_NAME`, `HAWEBAPP_DB_SECRET_ARN`.",
+					"`HAWEBAPP_STACK`, `HAWEBAPP_REGION`, `HAWEBAPP_PORT` and, with a database, `HAWEBAPP_DB_INSTANCE` (the identifier: instances look the endpoint and secret up with `rds:DescribeDBInstances`, which their role may call on exactly that database), `HAWEBAPP_DB_PORT`, `HAWEBAPP_DB_NAME`.",
 				Validators: []validator.String{stringvalidator.LengthAtMost(12000)}},
 			"key_name": schema.StringAttribute{Optional: true, MarkdownDescription: "EC2 key pair for SSH (1 to 255 characters). Omit it and use Session Manager instead.",
 				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)}},

@@ -19,17 +19,33 @@ import (
 
 // TestDatabaseFromManagedSecret: an RDS instance with a managed master
 // secret becomes a PostgreSQL whose password is the secret's; instances whose
-// user data names the database reach it the way they would on AWS (read the
-// secret, connect), share its data, and survive a failover.
+// user data names the database reach it the way they would on AWS, share its
+// data, and survive a failover. "by identifier" is what the provider's user
+// data does: the instances boot before the database exists and look its
+// endpoint and secret up with DescribeDBInstances (the sandbox answers them
+// with the local server's address); "by endpoint" is the older form.
 func TestDatabaseFromManagedSecret(t *testing.T) {
 	if err := postgres.Available(); err != nil {
 		t.Skipf("PostgreSQL is not available: %v", err)
 	}
+	for _, byID := range []bool{true, false} {
+		name := map[bool]string{true: "by identifier", false: "by endpoint"}[byID]
+		t.Run(name, func(t *testing.T) { testDatabaseFromManagedSecret(t, byID) })
+	}
+}
+
+func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 	ctx := context.Background()
 	sb := startSandbox(t, sandbox.Options{})
 	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, "us-east-1")
 	if err != nil {
 		t.Fatal(err)
+	}
+	var s *stack
+	if byID {
+		// The fleet first, as the provider now creates it beside the database.
+		s = newStack(t, sb, stackSpec{name: "db", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1,
+			userData: "#!/bin/bash\ncat > /etc/hawebapp/env <<'HAWEBAPP_ENV'\nHAWEBAPP_PORT=8080\nHAWEBAPP_DB_INSTANCE=fruitdb\nHAWEBAPP_DB_NAME=fruits\nHAWEBAPP_ENV\n"})
 	}
 	rc := rds.NewFromConfig(cfg)
 	db, err := rc.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("fruitdb"), Engine: aws.String("postgres"),
@@ -43,20 +59,21 @@ func TestDatabaseFromManagedSecret(t *testing.T) {
 		t.Fatal("moto returned no managed master secret")
 	}
 	secretARN := aws.ToString(in.MasterUserSecret.SecretArn)
-	endpoint, port := aws.ToString(in.Endpoint.Address), aws.ToInt32(in.Endpoint.Port)
-	userData := fmt.Sprintf("#!/bin/bash\ncat > /etc/hawebapp/env <<'HAWEBAPP_ENV'\nHAWEBAPP_PORT=8080\nHAWEBAPP_DB_ENDPOINT=%s\nHAWEBAPP_DB_PORT=%d\nHAWEBAPP_DB_NAME=fruits\nHAWEBAPP_DB_SECRET_ARN=%s\nHAWEBAPP_ENV\n",
-		endpoint, port, secretARN)
-
-	// The database must be up (its password set from the secret) before
-	// instances are told about it; the admin API says when.
-	eventually(t, "the database to run", 60*time.Second, func() (bool, string) {
-		st, err := sb.Client().State(ctx)
-		if err != nil {
-			return false, err.Error()
-		}
-		return len(st.Databases) == 1 && st.Databases[0].PID != 0, fmt.Sprintf("%+v", st.Databases)
-	})
-	s := newStack(t, sb, stackSpec{name: "db", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, userData: userData})
+	if !byID {
+		endpoint, port := aws.ToString(in.Endpoint.Address), aws.ToInt32(in.Endpoint.Port)
+		userData := fmt.Sprintf("#!/bin/bash\ncat > /etc/hawebapp/env <<'HAWEBAPP_ENV'\nHAWEBAPP_PORT=8080\nHAWEBAPP_DB_ENDPOINT=%s\nHAWEBAPP_DB_PORT=%d\nHAWEBAPP_DB_NAME=fruits\nHAWEBAPP_DB_SECRET_ARN=%s\nHAWEBAPP_ENV\n",
+			endpoint, port, secretARN)
+		// The database must be up (its password set from the secret) before
+		// instances are told about it; the admin API says when.
+		eventually(t, "the database to run", 60*time.Second, func() (bool, string) {
+			st, err := sb.Client().State(ctx)
+			if err != nil {
+				return false, err.Error()
+			}
+			return len(st.Databases) == 1 && st.Databases[0].PID != 0, fmt.Sprintf("%+v", st.Databases)
+		})
+		s = newStack(t, sb, stackSpec{name: "db", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, userData: userData})
+	}
 	// /health checks the database: healthy targets prove the secret's password works.
 	s.waitHealthy(2)
 	url := s.url()

@@ -41,6 +41,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
+	if service == "rds" && action == "DescribeDBInstances" && fromInstance(r) {
+		s.serveInstanceDBView(w, r)
+		return
+	}
 	s.rp.ServeHTTP(w, r)
 }
 

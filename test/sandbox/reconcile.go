@@ -210,7 +210,9 @@ var userDataVar = regexp.MustCompile(`^(?:export\s+)?(HAWEBAPP_[A-Z0-9_]+)=(.*)$
 
 // instanceEnv is what the app sees on a real instance: the HAWEBAPP_*
 // variables its user data sets, its identity from IMDS, and (the sandbox's
-// "DNS") the local address of the database the endpoint names.
+// "DNS") the local address of the database the endpoint names. An app that
+// looks the database up by HAWEBAPP_DB_INSTANCE gets the local address from
+// DescribeDBInstances instead (dbview.go).
 func (s *Sandbox) instanceEnv(userData, id, az string) []string {
 	vars := map[string]string{"HAWEBAPP_REGION": s.opts.Region}
 	for _, line := range strings.Split(userData, "\n") {
@@ -229,6 +231,9 @@ func (s *Sandbox) instanceEnv(userData, id, az string) []string {
 	}
 	env := []string{"INSTANCE_ID=" + id, "AVAILABILITY_ZONE=" + az}
 	for k, v := range s.Env() {
+		if k == "AWS_ACCESS_KEY_ID" {
+			v = instanceAccessKey // the instance's own identity (see dbview.go)
+		}
 		env = append(env, k+"="+v)
 	}
 	for k, v := range vars {

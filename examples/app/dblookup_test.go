@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
+)
+
+type fakeDescriber struct{ db *rdstypes.DBInstance }
+
+func (f fakeDescriber) DescribeDBInstances(context.Context, *rds.DescribeDBInstancesInput, ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error) {
+	return &rds.DescribeDBInstancesOutput{DBInstances: []rdstypes.DBInstance{*f.db}}, nil
+}
+
+func TestDescribeDatabase(t *testing.T) {
+	secret := "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1"
+	ready := &rdstypes.DBInstance{DBInstanceStatus: aws.String("backing-up"), DBName: aws.String("fruits"),
+		Endpoint:         &rdstypes.Endpoint{Address: aws.String("db.abc.us-east-1.rds.amazonaws.com"), Port: aws.Int32(5433)},
+		MasterUserSecret: &rdstypes.MasterUserSecret{SecretArn: aws.String(secret)}}
+	for name, tc := range map[string]struct {
+		db      *rdstypes.DBInstance
+		env     config
+		want    string // host:port/name secret
+		wantErr error
+	}{
+		"creating, no endpoint": {db: &rdstypes.DBInstance{DBInstanceStatus: aws.String("creating")}, wantErr: errNoEndpoint},
+		"endpoint known":        {db: ready, want: "db.abc.us-east-1.rds.amazonaws.com:5433/fruits " + secret},
+		"environment wins":      {db: ready, env: config{DBPort: "6432", DBName: "other", DBSecretARN: "arn:x"}, want: "db.abc.us-east-1.rds.amazonaws.com:6432/other arn:x"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tc.env.DBInstance = "fruitdb"
+			got, err := describeDatabase(t.Context(), fakeDescriber{tc.db}, tc.env)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), "creating") {
+					t.Fatalf("err %v, want %v naming the state", err, tc.wantErr)
+				}
+				return
+			}
+			if s := fmt.Sprintf("%s:%s/%s %s", got.DBEndpoint, got.DBPort, got.DBName, got.DBSecretARN); err != nil || s != tc.want {
+				t.Fatalf("got %s, %v; want %s", s, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestProcessLooksUpDatabase runs the built app the way the provider's user
+// data now starts it: only the database's identifier is known at boot. The
+// app serves at once (503 on /health) while DescribeDBInstances answers
+// "creating" without an endpoint, keeps asking, and is healthy once the
+// database has an endpoint that answers.
+func TestProcessLooksUpDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the app binary")
+	}
+	_, pgsrv := newTestPG(t)
+	ctx := context.Background()
+	moto, err := motoserver.Start(ctx, motoserver.Options{})
+	if err != nil {
+		t.Fatalf("moto is needed (test/tools/prereqs.sh installs it): %v", err)
+	}
+	t.Cleanup(moto.Stop)
+	rec, err := recorder.Start(moto.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rec.Stop)
+	env := motoserver.ClientEnv(rec.URL)
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(env["AWS_REGION"]), awsconfig.WithBaseEndpoint(moto.URL),
+		awsconfig.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
+		})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := json.Marshal(map[string]string{"username": pgsrv.User, "password": pgsrv.Password})
+	sec, err := secretsmanager.NewFromConfig(cfg).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("rds-db"), SecretString: aws.String(string(secret))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The database as RDS describes it: creating without an endpoint until
+	// the test says it is up.
+	var mu sync.Mutex
+	up, describes := false, 0
+	rec.Before = func(c recorder.Call, w http.ResponseWriter, _ *http.Request) bool {
+		if c.Action != "DescribeDBInstances" {
+			return false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		describes++
+		db := `<DBInstanceStatus>creating</DBInstanceStatus>`
+		if up {
+			db = fmt.Sprintf(`<DBInstanceStatus>backing-up</DBInstanceStatus><DBName>%s</DBName><Endpoint><Address>127.0.0.1</Address><Port>%d</Port></Endpoint>`+
+				`<MasterUserSecret><SecretArn>%s</SecretArn><SecretStatus>active</SecretStatus></MasterUserSecret>`, pgsrv.Database, pgsrv.Port, *sec.ARN)
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		_, _ = fmt.Fprintf(w, `<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBInstancesResult><DBInstances><DBInstance>`+
+			`<DBInstanceIdentifier>fruitdb</DBInstanceIdentifier>%s</DBInstance></DBInstances></DescribeDBInstancesResult></DescribeDBInstancesResponse>`, db)
+		return true
+	}
+
+	bin := filepath.Join(t.TempDir(), "app")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	port, _ := motoserver.FreePort()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "HAWEBAPP_PORT="+strconv.Itoa(port), "HAWEBAPP_LISTEN_HOST=127.0.0.1",
+		"HAWEBAPP_DB_INSTANCE=fruitdb", "HAWEBAPP_REGION=us-east-1", "HAWEBAPP_DB_SSLMODE=disable", "INSTANCE_ID=i-lookup", "AVAILABILITY_ZONE=us-east-1a")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	health := func() int {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/health", port))
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	waitFor(t, "the app to serve and ask RDS twice", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return describes >= 2
+	})
+	if st := health(); st != http.StatusServiceUnavailable {
+		t.Fatalf("/health while the database is creating: %d, want 503\n%s", st, logs.String())
+	}
+	mu.Lock()
+	up = true
+	mu.Unlock()
+	waitFor(t, "the app to find the database and report healthy", func() bool { return health() == http.StatusOK })
+}

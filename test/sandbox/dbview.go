@@ -1,0 +1,62 @@
+package sandbox
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// An instance inside a VPC reaches its database by the endpoint's DNS name,
+// which resolves to the database's private address. The sandbox's databases
+// are PostgreSQL servers on loopback ports, so the sandbox plays that DNS for
+// its instances: the app processes it starts sign with their own access key
+// (as a real instance signs with its role's temporary credentials), and a
+// DescribeDBInstances they make answers each endpoint with the local address
+// of the server standing in for it. Every other caller (the provider, tests)
+// sees moto's answer unchanged.
+
+// instanceAccessKey is the access key the sandbox gives app processes.
+const instanceAccessKey = "ASIASANDBOXINSTANCE"
+
+// accessKeyOf reads the access key from the SigV4 credential scope.
+func accessKeyOf(r *http.Request) string {
+	auth := r.Header.Get("Authorization")
+	i := strings.Index(auth, "Credential=")
+	if i < 0 {
+		return ""
+	}
+	key, _, _ := strings.Cut(auth[i+len("Credential="):], "/")
+	return key
+}
+
+// fromInstance reports whether an instance of the sandbox made the call.
+func fromInstance(r *http.Request) bool { return accessKeyOf(r) == instanceAccessKey }
+
+var endpointElem = regexp.MustCompile(`<Endpoint>\s*<Address>([^<]*)</Address>\s*<Port>\d+</Port>`)
+
+// serveInstanceDBView passes the call to moto and rewrites the endpoints of
+// the databases the sandbox runs to their local addresses.
+func (s *Sandbox) serveInstanceDBView(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	s.rp.ServeHTTP(rec, r)
+	body := endpointElem.ReplaceAllStringFunc(rec.Body.String(), func(m string) string {
+		address := endpointElem.FindStringSubmatch(m)[1]
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, db := range s.dbs {
+			if db.address == address {
+				return "<Endpoint><Address>127.0.0.1</Address><Port>" + strconv.Itoa(db.port) + "</Port>"
+			}
+		}
+		return m
+	})
+	for k, v := range rec.Header() {
+		if k != "Content-Length" {
+			w.Header()[k] = v
+		}
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write([]byte(body))
+}
