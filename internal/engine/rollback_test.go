@@ -135,8 +135,9 @@ func TestRollbackWaitsForInterruptedCreatesToSettle(t *testing.T) {
 // nothing goes while something still uses it.
 func TestRollbackDeletesInParallelWhereTheGraphAllows(t *testing.T) {
 	f := newFakeCloud()
-	// Everything the template needs exists when its create fails.
-	f.failOn = "create " + blueprint.KeyLaunchTemplate
+	// The role's policy needs both the role and the database, so both exist
+	// when its create fails (the fleet no longer waits for the database).
+	f.failOn = "create " + blueprint.KeyRolePolicy
 	dbStarted, roleStarted := make(chan struct{}), make(chan struct{})
 	meet := func(mine, other chan struct{}, what string) error {
 		close(mine)
