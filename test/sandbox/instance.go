@@ -26,6 +26,7 @@ type instance struct {
 	binary      string
 	logPath     string
 	launched    time.Time // first seen in moto: the grace period and warmup count from here
+	started     time.Time // the app process last started (real time)
 
 	mu        sync.Mutex
 	cmd       *exec.Cmd
@@ -86,8 +87,26 @@ func (in *instance) startLocked() error {
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); logFile.Close(); close(exited) }()
-	in.cmd, in.exited = cmd, exited
+	in.cmd, in.exited, in.started = cmd, exited, time.Now()
 	return nil
+}
+
+// inGrace says whether the group's health-check grace period still covers
+// the instance. AWS counts it from launch and users size it to cover boot
+// plus the app's start; the sandbox compresses the boot, but the app's start
+// (exec, connecting to PostgreSQL) takes real time, so the period also lasts
+// until the app has run for appStartFloor, or a slow start on a loaded
+// machine is mistaken for a broken instance and replaced.
+func (in *instance) inGrace(grace time.Duration) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	switch {
+	case time.Since(in.launched) < grace, in.state == "booting":
+		return true
+	case in.started.IsZero():
+		return false // the app never started: nothing left to wait for
+	}
+	return time.Since(in.started) < appStartFloor
 }
 
 // kill ends the app abruptly (failure injection); the instance stays

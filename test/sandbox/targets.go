@@ -207,10 +207,10 @@ func (s *Sandbox) syncHAProxy(ctx context.Context, obs *observed) error {
 	// from failed requests (no observe): only health checks take a target
 	// out, so a request sent to a zone that just went down waits for the
 	// idle timeout, as it would on AWS, not for HAProxy's 60 real seconds.
-	connect, idle := max(s.emu(10*time.Second), 250*time.Millisecond), max(s.emu(60*time.Second), time.Second)
+	connect, idle := s.LoadBalancerTimeouts()
 	for _, tg := range s.tgs {
 		fmt.Fprintf(&b, "backend %s\n  balance roundrobin\n  timeout connect %dms\n  timeout server %dms\n  option httpchk GET %s\n  http-check expect rstatus %s\n  timeout check %dms\n",
-			shortName("tg_", tg.arn), connect.Milliseconds(), idle.Milliseconds(), tg.hc.path, matcherRegexp(tg.hc.matcher), max(s.emu(tg.hc.timeout), 250*time.Millisecond).Milliseconds())
+			shortName("tg_", tg.arn), connect.Milliseconds(), idle.Milliseconds(), tg.hc.path, matcherRegexp(tg.hc.matcher), s.checkTimeout(tg.hc).Milliseconds())
 	}
 	s.mu.Unlock()
 	if err := s.hap.apply(ctx, b.String()); err != nil {
@@ -234,7 +234,7 @@ func (s *Sandbox) pushServers() {
 		if !s.hap.has(backend) {
 			continue
 		}
-		check := fmt.Sprintf("check inter %dms fall %d rise %d", max(s.emu(tg.hc.interval), 100*time.Millisecond).Milliseconds(), tg.hc.unhealthy, tg.hc.healthy)
+		check := fmt.Sprintf("check inter %dms fall %d rise %d", s.checkInterval(tg.hc).Milliseconds(), tg.hc.unhealthy, tg.hc.healthy)
 		want := map[string]server{}
 		for _, t := range tg.targets {
 			pushed[t] = targetView{state: t.state, reason: t.reason, desc: t.desc, checked: t.checked}
