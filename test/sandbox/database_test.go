@@ -15,6 +15,8 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // TestDatabaseFromManagedSecret: an RDS instance with a managed master
@@ -22,9 +24,7 @@ import (
 // user data names the database reach it the way they would on AWS (read the
 // secret, connect), share its data, and survive a failover.
 func TestDatabaseFromManagedSecret(t *testing.T) {
-	if err := postgres.Available(); err != nil {
-		t.Skipf("PostgreSQL is not available: %v", err)
-	}
+	prereq.Require(t, postgres.Available())
 	ctx := context.Background()
 	sb := startSandbox(t, sandbox.Options{})
 	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, "us-east-1")

@@ -13,15 +13,15 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // newDatabase creates an RDS instance with a managed secret, waits until the
 // sandbox runs it, and returns user data that points the app at it.
 func newDatabase(t *testing.T, sb *sandbox.Sandbox, id string) string {
 	t.Helper()
-	if err := postgres.Available(); err != nil {
-		t.Skipf("PostgreSQL is not available: %v", err)
-	}
+	prereq.Require(t, postgres.Available())
 	ctx := context.Background()
 	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, "us-east-1")
 	if err != nil {

@@ -22,15 +22,15 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // startSandbox starts a sandbox for one test; its cleanup stops it and
 // proves that no process it started is still alive.
 func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
 	t.Helper()
-	if err := sandbox.Check(); err != nil {
-		t.Skipf("sandbox prerequisites missing: %v", err)
-	}
+	prereq.Require(t, sandbox.Check())
 	opts.Logf = t.Logf
 	sb, err := sandbox.Start(context.Background(), opts)
 	if err != nil {
