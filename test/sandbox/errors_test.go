@@ -80,6 +80,11 @@ func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
 
 	load.setPhase("3 zone down")
 	down := s.instances("us-east-1b")
+	// Until the zone's targets are out of the load balancer (detectionTime),
+	// requests go there and hang until the idle timeout: after that, no
+	// failure may be seen. The phase lasts at least that long.
+	_, idle := sb.LoadBalancerTimeouts()
+	failuresEnd := time.Now().Add(detectionTime(sb) + idle)
 	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +100,7 @@ func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
 		return len(now) == 3, fmt.Sprint(now)
 	})
 
+	time.Sleep(time.Until(failuresEnd)) // a computed instant, not a tuned pause: see failuresEnd
 	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false}); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +120,6 @@ func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
 	// error from the app itself. Until the zone's targets are out (at most
 	// detectionTime), each client can start a request that hangs there, wait
 	// out the idle timeout, and start another: at most detect/idle+1 each.
-	_, idle := sb.LoadBalancerTimeouts()
 	budget := workers * (int(detectionTime(sb)/idle) + 1)
 	bad, _ = load.failures("3 zone down")
 	for _, b := range bad {

@@ -152,9 +152,12 @@ func (s *Sandbox) syncInstances(ctx context.Context, obs *observed) error {
 				return err
 			}
 			s.mu.Lock()
-			in.nic.blackhole.Store(s.zonesDown[az])
+			down := s.zonesDown[az]
 			s.instances[id] = in
 			s.mu.Unlock()
+			if down {
+				in.powerOff() // launched into a zone without power: it never answers
+			}
 			s.logf("instance %s launched in %s (%s)", id, az, in.asg)
 			go in.boot(ctx, s.emu(time.Duration(s.opts.BootSeconds*float64(time.Second))))
 			s.notify(ctx, in.asg, "autoscaling:EC2_INSTANCE_LAUNCH", id, az)
