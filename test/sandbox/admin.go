@@ -195,7 +195,7 @@ func (s *Sandbox) Fail(ctx context.Context, f Failure) error {
 		if db == nil {
 			return fmt.Errorf("no database %q", f.ID)
 		}
-		return db.failover(ctx)
+		return s.failover(db)
 	default:
 		return fmt.Errorf("unknown failure kind %q (instance, zone, database, slow)", f.Kind)
 	}

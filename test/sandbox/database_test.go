@@ -87,11 +87,23 @@ func TestDatabaseFromManagedSecret(t *testing.T) {
 		return len(servedBy) == 2, fmt.Sprint(servedBy)
 	})
 
+	// A Multi-AZ failover: connections are cut at once and the database
+	// stays unreachable for the failover time before the standby serves the
+	// same data.
+	failStart := time.Now()
 	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "database", ID: "fruitdb"}); err != nil {
 		t.Fatal(err)
 	}
+	if st, _, err := get(url + "/fruits/1"); err == nil && st == 200 {
+		t.Fatalf("a read right after the failover began succeeded: the connections were not cut")
+	}
+	var back time.Time
 	eventually(t, "reads to work after the failover", 60*time.Second, func() (bool, string) {
 		st, _, err := get(url + "/fruits/1")
+		back = time.Now()
 		return err == nil && st == 200, fmt.Sprint(st, err)
 	})
+	if took := back.Sub(failStart); took < sb.DBFailoverTime() {
+		t.Fatalf("the database was back after %s, sooner than a failover takes (%s)", took, sb.DBFailoverTime())
+	}
 }

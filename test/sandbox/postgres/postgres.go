@@ -264,11 +264,17 @@ func (s *Server) PID() int {
 	}
 }
 
-// Restart stops the server abruptly and starts it again on the same port: the
-// sandbox's database failover, which drops every client connection.
+// Cut stops the server abruptly: every client connection drops and new ones
+// are refused until Resume. Committed rows survive (commits are synchronous).
+func (s *Server) Cut() { s.kill(syscall.SIGQUIT) }
+
+// Resume starts a Cut server again on the same port and data.
+func (s *Server) Resume(ctx context.Context) error { return s.start(ctx) }
+
+// Restart is Cut then Resume at once.
 func (s *Server) Restart(ctx context.Context) error {
-	s.kill(syscall.SIGQUIT)
-	return s.start(ctx)
+	s.Cut()
+	return s.Resume(ctx)
 }
 
 // kill sends sig to the server's process group and waits for it to exit,
