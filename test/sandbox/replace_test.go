@@ -96,9 +96,11 @@ func TestZoneDownAndUp(t *testing.T) {
 	// A power loss: the app stops dead, and neither the request in flight nor
 	// a new one on the kept-alive connection is ever answered (the load
 	// balancer gives up after its idle timeout).
-	if st := procState(pid); st != "T" {
-		t.Errorf("the zone's app process %d is in state %q, want stopped (T)", pid, st)
-	}
+	// SIGSTOP takes effect when the process is next scheduled.
+	eventually(t, "the zone's app process to stop", 10*time.Second, func() (bool, string) {
+		st := procState(pid)
+		return st == "T", fmt.Sprintf("process %d in state %q, want stopped (T)", pid, st)
+	})
 	_, idle := sb.LoadBalancerTimeouts()
 	if line := exchange(t, inFlight, "\r\n", idle); line != "" {
 		t.Errorf("a request in flight in a zone without power was answered: %q", line)
