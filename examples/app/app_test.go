@@ -13,14 +13,14 @@ import (
 	"testing"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // newTestPG starts a private PostgreSQL and returns a migrated store on it.
 func newTestPG(t *testing.T) (*pgStore, *postgres.Server) {
 	t.Helper()
-	if err := postgres.Available(); err != nil {
-		t.Skipf("PostgreSQL is not available: %v", err)
-	}
+	prereq.Require(t, postgres.Available())
 	srv, err := postgres.Start(context.Background(), postgres.Options{User: "admin", Password: "P@55w0rd!", Database: "fruits"})
 	if err != nil {
 		t.Fatal(err)

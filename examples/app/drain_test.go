@@ -20,6 +20,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // TestProcessSecretAndDrain runs the built app as a real instance would: the
@@ -31,9 +33,12 @@ func TestProcessSecretAndDrain(t *testing.T) {
 	}
 	_, pgsrv := newTestPG(t)
 	ctx := context.Background()
+	// A missing moto is a missing prerequisite; a moto that is installed but
+	// fails to start is a failure, never a skip.
+	prereq.Require(t, motoserver.Check("python3"))
 	moto, err := motoserver.Start(ctx, motoserver.Options{})
 	if err != nil {
-		t.Skipf("moto is not available: %v", err)
+		t.Fatalf("moto is installed but did not start: %v", err)
 	}
 	t.Cleanup(moto.Stop)
 	env := moto.Env()

@@ -25,6 +25,8 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // endpoint is the one emulator every test in the package shares; tests
@@ -36,9 +38,8 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	if err := motoserver.Check("python3"); err != nil {
-		fmt.Fprintln(os.Stderr, "skipping internal/cloud tests:", err)
-		return 0
+	if code := prereq.Main("internal/cloud", motoserver.Check("python3")); code >= 0 {
+		return code
 	}
 	s, err := motoserver.Start(context.Background(), motoserver.Options{})
 	if err != nil {

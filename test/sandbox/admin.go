@@ -174,19 +174,28 @@ func (s *Sandbox) Fail(ctx context.Context, f Failure) error {
 		if f.Zone == "" {
 			return fmt.Errorf("zone failure needs a zone")
 		}
+		// A zone outage is a power loss (see instance.powerOff).
 		s.mu.Lock()
 		s.zonesDown[f.Zone] = f.Down
+		var zone []*instance
 		for _, in := range s.instances {
 			if in.az == f.Zone {
-				in.nic.blackhole.Store(f.Down)
+				zone = append(zone, in)
 			}
 		}
 		s.mu.Unlock()
+		for _, in := range zone {
+			if f.Down {
+				in.powerOff()
+			} else {
+				in.powerOn()
+			}
+		}
 	case "database":
 		if db == nil {
 			return fmt.Errorf("no database %q", f.ID)
 		}
-		return db.failover(ctx)
+		return s.failover(db)
 	default:
 		return fmt.Errorf("unknown failure kind %q (instance, zone, database, slow)", f.Kind)
 	}

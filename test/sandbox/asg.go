@@ -54,7 +54,7 @@ func (s *Sandbox) replaceUnhealthy(ctx context.Context, obs *observed) {
 				}
 			}
 			s.mu.Unlock()
-			if in == nil || !unhealthy || time.Since(in.launched) < grace {
+			if in == nil || !unhealthy || in.inGrace(grace) {
 				continue
 			}
 			if _, err := s.aws.asg.SetInstanceHealth(ctx, &autoscaling.SetInstanceHealthInput{InstanceId: aws.String(id), HealthStatus: aws.String("Unhealthy")}); err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -107,14 +108,45 @@ func (s *Sandbox) secretCredentials(ctx context.Context, arn string) (string, st
 	return v.Username, v.Password, nil
 }
 
-// failover restarts the server: every connection drops, as in an RDS failover.
-func (db *database) failover(ctx context.Context) error {
+// failoverTime is how long a Multi-AZ RDS instance is unavailable while it
+// fails over to its standby, in emulated time: "typically 60-120 seconds"
+// (RDS user guide, "Failing over a Multi-AZ DB instance for Amazon RDS");
+// the middle of that range.
+const failoverTime = 90 * time.Second
+
+// DBFailoverTime is how long, in real time, a database failover leaves the
+// database unreachable in this sandbox.
+func (s *Sandbox) DBFailoverTime() time.Duration { return s.emu(failoverTime) }
+
+// failover is an RDS Multi-AZ failover: every connection drops at once, the
+// endpoint refuses connections for the failover time, then the standby
+// (the same data: replication is synchronous) serves on the same endpoint.
+// It returns once the connections are cut; the database comes back in the
+// background.
+func (s *Sandbox) failover(db *database) error {
 	db.mu.Lock()
-	defer db.mu.Unlock()
-	if db.srv == nil {
-		return db.err
+	srv, err := db.srv, db.err
+	if srv != nil {
+		srv.Cut()
 	}
-	return db.srv.Restart(ctx)
+	db.mu.Unlock()
+	if srv == nil {
+		return err
+	}
+	s.logf("database %s failing over (unavailable for %s)", db.id, s.DBFailoverTime())
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		time.Sleep(s.DBFailoverTime()) // the outage itself, not a wait for a condition
+		db.mu.Lock()
+		defer db.mu.Unlock()
+		if err := srv.Resume(context.Background()); err != nil {
+			s.logf("database %s after failover: %v", db.id, err)
+			return
+		}
+		s.logf("database %s failed over", db.id)
+	}()
+	return nil
 }
 
 func (db *database) stop() {

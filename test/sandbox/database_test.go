@@ -15,6 +15,8 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // TestDatabaseFromManagedSecret: an RDS instance with a managed master
@@ -25,9 +27,7 @@ import (
 // endpoint and secret up with DescribeDBInstances (the sandbox answers them
 // with the local server's address); "by endpoint" is the older form.
 func TestDatabaseFromManagedSecret(t *testing.T) {
-	if err := postgres.Available(); err != nil {
-		t.Skipf("PostgreSQL is not available: %v", err)
-	}
+	prereq.Require(t, postgres.Available())
 	for _, byID := range []bool{true, false} {
 		name := map[bool]string{true: "by identifier", false: "by endpoint"}[byID]
 		t.Run(name, func(t *testing.T) { testDatabaseFromManagedSecret(t, byID) })
@@ -104,11 +104,23 @@ func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 		return len(servedBy) == 2, fmt.Sprint(servedBy)
 	})
 
+	// A Multi-AZ failover: connections are cut at once and the database
+	// stays unreachable for the failover time before the standby serves the
+	// same data.
+	failStart := time.Now()
 	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "database", ID: "fruitdb"}); err != nil {
 		t.Fatal(err)
 	}
+	if st, _, err := get(url + "/fruits/1"); err == nil && st == 200 {
+		t.Fatalf("a read right after the failover began succeeded: the connections were not cut")
+	}
+	var back time.Time
 	eventually(t, "reads to work after the failover", 60*time.Second, func() (bool, string) {
 		st, _, err := get(url + "/fruits/1")
+		back = time.Now()
 		return err == nil && st == 200, fmt.Sprint(st, err)
 	})
+	if took := back.Sub(failStart); took < sb.DBFailoverTime() {
+		t.Fatalf("the database was back after %s, sooner than a failover takes (%s)", took, sb.DBFailoverTime())
+	}
 }

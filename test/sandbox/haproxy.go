@@ -214,7 +214,6 @@ func (h *haproxy) stats() (map[string]map[string]stat, error) {
 type server struct {
 	addr  string
 	ready bool // false: drain (registered but not healthy, or deregistering)
-	check string
 }
 
 // syncServers makes a backend's servers match want via the runtime API. It
@@ -240,7 +239,7 @@ func (h *haproxy) syncServers(backend string, want map[string]server) []error {
 		if !ok {
 			continue
 		}
-		if w, ok := want[name]; ok && w.addr == have.addr && w.check == have.check {
+		if w, ok := want[name]; ok && w.addr == have.addr {
 			continue
 		}
 		run("set server " + key + " state maint")
@@ -252,8 +251,7 @@ func (h *haproxy) syncServers(backend string, want map[string]server) []error {
 		key := prefix + name
 		have, ok := h.applied[key]
 		if !ok {
-			run(fmt.Sprintf("add server %s %s %s", key, w.addr, w.check))
-			run("enable health " + key)
+			run(fmt.Sprintf("add server %s %s", key, w.addr))
 		}
 		if !ok || have.ready != w.ready {
 			state := "drain"

@@ -83,7 +83,7 @@ func (s *Sandbox) probe(tg *targetGroup, t *target, stop chan struct{}) {
 		select {
 		case <-stop:
 			return
-		case <-time.After(max(s.emu(hc.interval), 100*time.Millisecond)):
+		case <-time.After(s.checkInterval(hc)):
 		}
 		var addr string
 		if in != nil {
@@ -109,7 +109,7 @@ func (s *Sandbox) check(client *http.Client, addr string, hc healthCheck) (bool,
 	if addr == "" {
 		return false, "Target.FailedHealthChecks", "Health checks failed"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), max(s.emu(hc.timeout), 250*time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), s.checkTimeout(hc))
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, addr+hc.path, nil)
 	resp, err := client.Do(req)

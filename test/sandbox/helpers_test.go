@@ -22,15 +22,15 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // startSandbox starts a sandbox for one test; its cleanup stops it and
 // proves that no process it started is still alive.
 func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
 	t.Helper()
-	if err := sandbox.Check(); err != nil {
-		t.Skipf("sandbox prerequisites missing: %v", err)
-	}
+	prereq.Require(t, sandbox.Check())
 	opts.Logf = t.Logf
 	sb, err := sandbox.Start(context.Background(), opts)
 	if err != nil {
@@ -93,6 +93,18 @@ type stack struct {
 	subnets map[string]string
 }
 
+// The target group's health check in every test stack (emulated seconds).
+const hcInterval, hcTimeout, hcUnhealthy = 5, 4, 2
+
+// detectionTime bounds, in real time, how long the load balancer keeps
+// sending requests to a target that stopped answering: the checks run one
+// after another, and UnhealthyThresholdCount of them must time out, plus one
+// interval for the check that was under way (it may still have passed).
+func detectionTime(sb *sandbox.Sandbox) time.Duration {
+	interval, timeout := sb.HealthCheckTiming(hcInterval*time.Second, hcTimeout*time.Second)
+	return hcUnhealthy*(interval+timeout) + interval
+}
+
 type stackSpec struct {
 	name            string
 	zones           []string
@@ -134,7 +146,7 @@ func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
 	s.lbARN = *lb.LoadBalancers[0].LoadBalancerArn
 	tg, err := s.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String(spec.name), Port: aws.Int32(8080), Protocol: elbtypes.ProtocolEnumHttp,
 		VpcId: vpc.Vpc.VpcId, TargetType: elbtypes.TargetTypeEnumInstance, HealthCheckPath: aws.String("/health"),
-		HealthCheckIntervalSeconds: aws.Int32(5), HealthCheckTimeoutSeconds: aws.Int32(4), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(2),
+		HealthCheckIntervalSeconds: aws.Int32(hcInterval), HealthCheckTimeoutSeconds: aws.Int32(hcTimeout), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(hcUnhealthy),
 		Matcher: &elbtypes.Matcher{HttpCode: aws.String("200")}})
 	must(err)
 	s.tgARN = *tg.TargetGroups[0].TargetGroupArn

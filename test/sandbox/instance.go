@@ -26,12 +26,14 @@ type instance struct {
 	binary      string
 	logPath     string
 	launched    time.Time // first seen in moto: the grace period and warmup count from here
+	started     time.Time // the app process last started (real time)
 
 	mu        sync.Mutex
 	cmd       *exec.Cmd
 	exited    chan struct{}
 	state     string // booting, running, stopped (app killed), draining, terminated
 	goneSince time.Time
+	frozen    bool // its zone lost power: the app's process group is SIGSTOPped
 }
 
 func newInstance(id, asg, az, binary, dir string, env []string) (*instance, error) {
@@ -86,8 +88,57 @@ func (in *instance) startLocked() error {
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); logFile.Close(); close(exited) }()
-	in.cmd, in.exited = cmd, exited
+	in.cmd, in.exited, in.started = cmd, exited, time.Now()
+	if in.frozen {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGSTOP)
+	}
 	return nil
+}
+
+// powerOff and powerOn are a zone's power loss and return, for one
+// instance: its app stops dead (SIGSTOP to its process group: no answer, no
+// FIN, no RST) and its network freezes (see nic.setPower); on return the
+// connections that were open are reset, as a rebooted host's would be, and
+// the app carries on.
+func (in *instance) powerOff() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.nic.setPower(false)
+	if in.frozen {
+		return
+	}
+	in.frozen = true
+	if in.cmd != nil {
+		_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGSTOP)
+	}
+}
+
+func (in *instance) powerOn() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.frozen && in.cmd != nil {
+		_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGCONT)
+	}
+	in.frozen = false
+	in.nic.setPower(true)
+}
+
+// inGrace says whether the group's health-check grace period still covers
+// the instance. AWS counts it from launch and users size it to cover boot
+// plus the app's start; the sandbox compresses the boot, but the app's start
+// (exec, connecting to PostgreSQL) takes real time, so the period also lasts
+// until the app has run for appStartFloor, or a slow start on a loaded
+// machine is mistaken for a broken instance and replaced.
+func (in *instance) inGrace(grace time.Duration) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	switch {
+	case time.Since(in.launched) < grace, in.state == "booting":
+		return true
+	case in.started.IsZero():
+		return false // the app never started: nothing left to wait for
+	}
+	return time.Since(in.started) < appStartFloor
 }
 
 // kill ends the app abruptly (failure injection); the instance stays
@@ -123,15 +174,19 @@ func (in *instance) recover() error {
 // drains), SIGKILL after grace; then the nic goes.
 func (in *instance) terminate(grace time.Duration) {
 	in.mu.Lock()
-	cmd, exited := in.cmd, in.exited
+	cmd, exited, frozen := in.cmd, in.exited, in.frozen
 	in.state = "terminated"
 	in.mu.Unlock()
+	if cmd != nil && frozen {
+		grace = 0 // a host without power runs no shutdown
+	}
 	if cmd != nil {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		select {
 		case <-exited:
 		case <-time.After(grace):
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGCONT)
 			<-exited
 		}
 	}
@@ -151,10 +206,11 @@ func (in *instance) snapshot() (state string, pid int) {
 	return in.state, pid
 }
 
-// nic forwards TCP from the instance's address to its app, and can black-hole
-// (a zone outage: connections hang, health checks time out) or delay (a slow
-// instance) new connections. A dead app resets connections, as a closed port
-// does.
+// nic forwards TCP from the instance's address to its app, and can lose
+// power (a zone outage: new connections are held unanswered, bytes already
+// on established ones stop flowing both ways, health checks time out) or
+// delay (a slow instance) new connections. A dead app resets connections, as
+// a closed port does.
 type nic struct {
 	ln        net.Listener
 	port      int
@@ -164,6 +220,7 @@ type nic struct {
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
+	on    chan struct{} // closed while powered; replaced at power loss
 }
 
 func newNIC(appPort int) (*nic, error) {
@@ -171,9 +228,42 @@ func newNIC(appPort int) (*nic, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &nic{ln: ln, port: ln.Addr().(*net.TCPAddr).Port, appPort: appPort, conns: map[net.Conn]struct{}{}}
+	on := make(chan struct{})
+	close(on)
+	n := &nic{ln: ln, port: ln.Addr().(*net.TCPAddr).Port, appPort: appPort, conns: map[net.Conn]struct{}{}, on: on}
 	go n.serve()
 	return n, nil
+}
+
+// setPower switches the nic off (nothing moves) or back on: the connections
+// that lived through the outage are reset, since the host behind them lost
+// their state.
+func (n *nic) setPower(up bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	powered := !n.blackhole.Load()
+	switch {
+	case !up && powered:
+		n.blackhole.Store(true)
+		n.on = make(chan struct{})
+	case up && !powered:
+		for c := range n.conns {
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			_ = c.Close()
+		}
+		n.blackhole.Store(false)
+		close(n.on)
+	}
+}
+
+// powered blocks while the nic has no power.
+func (n *nic) powered() {
+	n.mu.Lock()
+	on := n.on
+	n.mu.Unlock()
+	<-on
 }
 
 func (n *nic) serve() {
@@ -215,11 +305,30 @@ func (n *nic) handle(c net.Conn) {
 		return
 	}
 	defer app.Close()
+	n.track(app, true)
+	defer n.track(app, false)
 	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(app, c); closeWrite(app); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(c, app); closeWrite(c); done <- struct{}{} }()
+	go func() { n.pipe(app, c); closeWrite(app); done <- struct{}{} }()
+	go func() { n.pipe(c, app); closeWrite(c); done <- struct{}{} }()
 	<-done
 	<-done
+}
+
+// pipe copies src to dst, holding every chunk while the power is off.
+func (n *nic) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		k, err := src.Read(buf)
+		if k > 0 {
+			n.powered()
+			if _, werr := dst.Write(buf[:k]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func closeWrite(c net.Conn) {
@@ -230,6 +339,7 @@ func closeWrite(c net.Conn) {
 
 func (n *nic) close() {
 	_ = n.ln.Close()
+	n.setPower(true) // releases and resets what a power loss held
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for c := range n.conns {

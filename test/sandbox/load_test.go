@@ -1,12 +1,15 @@
 package sandbox_test
 
 import (
+	"fmt"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // abRun is an ApacheBench run in the background, stopped with SIGINT (ab
@@ -20,7 +23,7 @@ type abRun struct {
 func startAB(t *testing.T, url string, concurrency int) *abRun {
 	t.Helper()
 	if _, err := exec.LookPath("ab"); err != nil {
-		t.Skip("ab is not installed (Debian: apt-get install apache2-utils)")
+		prereq.Require(t, fmt.Errorf("ab is not installed (Debian: sudo apt-get install apache2-utils): %w", err))
 	}
 	// -n large with -t: run until stopped; -r: keep going on socket errors
 	// (they are counted as failures, which is what the test checks).

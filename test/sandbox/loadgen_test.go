@@ -72,7 +72,9 @@ func (g *loadGen) one(client *http.Client, url string) {
 	phase := g.phase.Load().(string)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	resp, err := client.Do(req)
-	bad := badAnswer{at: time.Now(), phase: phase}
+	// A failure belongs to the phase in which it is seen: a request in flight
+	// when a zone loses power fails because of the outage, not before it.
+	bad := badAnswer{at: time.Now(), phase: g.phase.Load().(string)}
 	if err != nil {
 		if ctx.Err() != nil {
 			return // stopped
@@ -95,7 +97,8 @@ func (g *loadGen) one(client *http.Client, url string) {
 	}
 }
 
-// setPhase labels the requests that start from now on.
+// setPhase labels the requests that start from now on (and the failures
+// seen from now on).
 func (g *loadGen) setPhase(p string) { g.phase.Store(p) }
 
 func (g *loadGen) stop() {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -147,14 +149,21 @@ func (s *Sandbox) syncInstances(ctx context.Context, obs *observed) error {
 			}
 			userData := s.userData(ctx, lt)
 			az := aws.ToString(i.AvailabilityZone)
-			in, err := newInstance(id, aws.ToString(g.AutoScalingGroupName), az, s.opts.AppBinary, s.dir, s.instanceEnv(userData, id, az))
+			env, err := s.instanceEnv(userData, id, az)
+			if err != nil {
+				return err
+			}
+			in, err := newInstance(id, aws.ToString(g.AutoScalingGroupName), az, s.opts.AppBinary, s.dir, env)
 			if err != nil {
 				return err
 			}
 			s.mu.Lock()
-			in.nic.blackhole.Store(s.zonesDown[az])
+			down := s.zonesDown[az]
 			s.instances[id] = in
 			s.mu.Unlock()
+			if down {
+				in.powerOff() // launched into a zone without power: it never answers
+			}
 			s.logf("instance %s launched in %s (%s)", id, az, in.asg)
 			go in.boot(ctx, s.emu(time.Duration(s.opts.BootSeconds*float64(time.Second))))
 			s.notify(ctx, in.asg, "autoscaling:EC2_INSTANCE_LAUNCH", id, az)
@@ -208,14 +217,52 @@ func (s *Sandbox) userData(ctx context.Context, lt *astypes.LaunchTemplateSpecif
 
 var userDataVar = regexp.MustCompile(`^(?:export\s+)?(HAWEBAPP_[A-Z0-9_]+)=(.*)$`)
 
-// instanceEnv is what the app sees on a real instance: the HAWEBAPP_*
-// variables its user data sets, its identity from IMDS, and (the sandbox's
+// The file the provider's user data saves its variables to, and the heredoc
+// it writes it with (internal/blueprint.RenderUserData).
+const (
+	envFilePath  = "/etc/hawebapp/env"
+	envFileOpen  = "cat > " + envFilePath + " <<'HAWEBAPP_ENV'\n"
+	envFileClose = "\nHAWEBAPP_ENV\n"
+)
+
+// bootEnvFile is what the user data's boot step writes to /etc/hawebapp/env,
+// and whether it writes it at all.
+func bootEnvFile(userData string) (string, bool) {
+	_, rest, ok := strings.Cut(userData, envFileOpen)
+	if !ok {
+		return "", false
+	}
+	body, _, ok := strings.Cut(rest, envFileClose)
+	return body + "\n", ok
+}
+
+// instanceEnv is what the app sees on a real instance: its identity from
+// IMDS and the HAWEBAPP_* variables its user data sets, plus (the sandbox's
 // "DNS") the local address of the database the endpoint names. An app that
 // looks the database up by HAWEBAPP_DB_INSTANCE gets the local address from
 // DescribeDBInstances instead (dbview.go).
-func (s *Sandbox) instanceEnv(userData, id, az string) []string {
+//
+// The boot path the provider writes is followed, not guessed: the env file
+// its user data saves is written to the instance's own directory
+// (<dir>/etc/hawebapp/env) and the app is started with what that file holds,
+// as a service reading it as its EnvironmentFile would be. The rest of the
+// script is not run (it would run on this machine, not in an instance);
+// user data without that file falls back to HAWEBAPP_* assignments found on
+// its lines.
+func (s *Sandbox) instanceEnv(userData, id, az string) ([]string, error) {
 	vars := map[string]string{"HAWEBAPP_REGION": s.opts.Region}
-	for _, line := range strings.Split(userData, "\n") {
+	lines := userData
+	if file, ok := bootEnvFile(userData); ok {
+		path := filepath.Join(s.dir, id, envFilePath)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("instance %s boot: %w", id, err)
+		}
+		if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
+			return nil, fmt.Errorf("instance %s boot: %w", id, err)
+		}
+		lines = file
+	}
+	for _, line := range strings.Split(lines, "\n") {
 		if m := userDataVar.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
 			vars[m[1]] = strings.Trim(m[2], `"'`)
 		}
@@ -239,5 +286,5 @@ func (s *Sandbox) instanceEnv(userData, id, az string) []string {
 	for k, v := range vars {
 		env = append(env, k+"="+v)
 	}
-	return env
+	return env, nil
 }

@@ -2,6 +2,11 @@ package sandbox_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -74,8 +79,34 @@ func TestZoneDownAndUp(t *testing.T) {
 	s.waitHealthy(2)
 	url := s.url()
 	down := s.instances("us-east-1b")[0]
+	addr, pid := instanceAddr(t, sb, down)
+	// Before the outage: one connection kept alive after a full exchange,
+	// and one with a request half sent.
+	kept := dialApp(t, addr)
+	if line := exchange(t, kept, "GET /health HTTP/1.1\r\nHost: app\r\n\r\n", 10*time.Second); !strings.Contains(line, " 200 ") {
+		t.Fatalf("before the outage: %q", line)
+	}
+	inFlight := dialApp(t, addr)
+	if _, err := io.WriteString(inFlight, "GET /health HTTP/1.1\r\nHost: app\r\n"); err != nil {
+		t.Fatal(err)
+	}
 	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
 		t.Fatal(err)
+	}
+	// A power loss: the app stops dead, and neither the request in flight nor
+	// a new one on the kept-alive connection is ever answered (the load
+	// balancer gives up after its idle timeout).
+	// SIGSTOP takes effect when the process is next scheduled.
+	eventually(t, "the zone's app process to stop", 10*time.Second, func() (bool, string) {
+		st := procState(pid)
+		return st == "T", fmt.Sprintf("process %d in state %q, want stopped (T)", pid, st)
+	})
+	_, idle := sb.LoadBalancerTimeouts()
+	if line := exchange(t, inFlight, "\r\n", idle); line != "" {
+		t.Errorf("a request in flight in a zone without power was answered: %q", line)
+	}
+	if line := exchange(t, kept, "GET /health HTTP/1.1\r\nHost: app\r\n\r\n", idle); line != "" {
+		t.Errorf("a kept-alive connection into a zone without power was answered: %q", line)
 	}
 	eventually(t, "the zone's target to time out", 30*time.Second, func() (bool, string) {
 		h := s.health()
@@ -103,4 +134,68 @@ func TestZoneDownAndUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.waitHealthy(3)
+	if st := procState(pid); st == "T" {
+		t.Errorf("the zone's app process %d is still stopped after the zone came back", pid)
+	}
+}
+
+// instanceAddr is an instance's address (as its private IP would be) and
+// its app's PID, from the admin API.
+func instanceAddr(t *testing.T, sb *sandbox.Sandbox, id string) (string, int) {
+	t.Helper()
+	st, err := sb.Client().State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range st.Instances {
+		if in.ID == id {
+			return strings.TrimPrefix(in.URL, "http://"), in.PID
+		}
+	}
+	t.Fatalf("no instance %s in the sandbox's state", id)
+	return "", 0
+}
+
+func dialApp(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// exchange writes req and returns the status line read back within wait,
+// or "" when nothing came (a timeout).
+func exchange(t *testing.T, c net.Conn, req string, wait time.Duration) string {
+	t.Helper()
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(wait))
+	buf := make([]byte, 4096)
+	n, err := c.Read(buf)
+	if n == 0 {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return ""
+		}
+		t.Fatalf("reading from the app: %v", err)
+	}
+	line, _, _ := strings.Cut(string(buf[:n]), "\r\n")
+	return line
+}
+
+// procState is the state letter of a process (R, S, T for stopped...).
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }

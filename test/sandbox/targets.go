@@ -207,10 +207,13 @@ func (s *Sandbox) syncHAProxy(ctx context.Context, obs *observed) error {
 	// from failed requests (no observe): only health checks take a target
 	// out, so a request sent to a zone that just went down waits for the
 	// idle timeout, as it would on AWS, not for HAProxy's 60 real seconds.
-	connect, idle := max(s.emu(10*time.Second), 250*time.Millisecond), max(s.emu(60*time.Second), time.Second)
+	connect, idle := s.LoadBalancerTimeouts()
+	// The target group's checks (the sandbox's prober, health.go) are the
+	// one source of truth: HAProxy runs no checks of its own and sends to
+	// exactly the servers pushServers marks ready.
 	for _, tg := range s.tgs {
-		fmt.Fprintf(&b, "backend %s\n  balance roundrobin\n  timeout connect %dms\n  timeout server %dms\n  option httpchk GET %s\n  http-check expect rstatus %s\n  timeout check %dms\n",
-			shortName("tg_", tg.arn), connect.Milliseconds(), idle.Milliseconds(), tg.hc.path, matcherRegexp(tg.hc.matcher), max(s.emu(tg.hc.timeout), 250*time.Millisecond).Milliseconds())
+		fmt.Fprintf(&b, "backend %s\n  balance roundrobin\n  timeout connect %dms\n  timeout server %dms\n",
+			shortName("tg_", tg.arn), connect.Milliseconds(), idle.Milliseconds())
 	}
 	s.mu.Unlock()
 	if err := s.hap.apply(ctx, b.String()); err != nil {
@@ -220,9 +223,14 @@ func (s *Sandbox) syncHAProxy(ctx context.Context, obs *observed) error {
 	return nil
 }
 
-// pushServers tells HAProxy which targets to send to (healthy ones), which
-// to drain, and which to drop, then publishes exactly the states it pushed.
-// Pushes are serialised so the published view never goes backwards.
+// pushServers tells HAProxy which targets to send to, which to drain, and
+// which to drop, then publishes exactly the states it pushed. Pushes are
+// serialised so the published view never goes backwards.
+//
+// A target gets traffic when its checks say healthy. As on AWS, a target
+// group whose registered targets are all unhealthy fails open: the load
+// balancer routes to all of them regardless of health (ELB user guide,
+// "Health checks for Application Load Balancer target groups").
 func (s *Sandbox) pushServers() {
 	s.pushMu.Lock()
 	defer s.pushMu.Unlock()
@@ -234,7 +242,17 @@ func (s *Sandbox) pushServers() {
 		if !s.hap.has(backend) {
 			continue
 		}
-		check := fmt.Sprintf("check inter %dms fall %d rise %d", max(s.emu(tg.hc.interval), 100*time.Millisecond).Milliseconds(), tg.hc.unhealthy, tg.hc.healthy)
+		failOpen := true
+		unhealthy := 0
+		for _, t := range tg.targets {
+			switch t.state {
+			case "healthy", "initial":
+				failOpen = false
+			case "unhealthy":
+				unhealthy++
+			}
+		}
+		failOpen = failOpen && unhealthy > 0
 		want := map[string]server{}
 		for _, t := range tg.targets {
 			pushed[t] = targetView{state: t.state, reason: t.reason, desc: t.desc, checked: t.checked}
@@ -243,7 +261,8 @@ func (s *Sandbox) pushServers() {
 				continue
 			}
 			name := serverNameUnsafe.ReplaceAllString(fmt.Sprintf("%s_%d", t.id, t.port), "_")
-			want[name] = server{addr: fmt.Sprintf("127.0.0.1:%d", in.nic.port), ready: t.state == "healthy", check: check}
+			ready := t.state == "healthy" || (failOpen && t.state == "unhealthy")
+			want[name] = server{addr: fmt.Sprintf("127.0.0.1:%d", in.nic.port), ready: ready}
 		}
 		wants[backend] = want
 	}
@@ -296,16 +315,4 @@ func firstNonEmpty(v ...string) string {
 		}
 	}
 	return ""
-}
-
-// matcherRegexp turns an ELB matcher ("200", "200,202", "200-299") into a
-// status regexp for http-check.
-func matcherRegexp(m string) string {
-	var codes []string
-	for c := 100; c < 600; c++ {
-		if matches(m, c) {
-			codes = append(codes, strconv.Itoa(c))
-		}
-	}
-	return "^(" + strings.Join(codes, "|") + ")$"
 }

@@ -42,14 +42,16 @@ fi
 apt_missing=()
 command -v haproxy >/dev/null 2>&1 || apt_missing+=(haproxy)
 command -v ab >/dev/null 2>&1 || apt_missing+=(apache2-utils)
-# PostgreSQL stands in for RDS: initdb on PATH or Debian's
-# /usr/lib/postgresql/<version>/bin (the demo and tests look there too), and
-# as root a postgres user to run it as.
+# PostgreSQL stands in for RDS: initdb on PATH, else the newest Debian
+# /usr/lib/postgresql/<version>/bin that has it, and as root a postgres user
+# to run it as. The same search, in the same order, as postgres.Binary in
+# test/sandbox/postgres/find.go, which the tests, the sandbox and the demo use.
 pg_bin() {
   if command -v initdb >/dev/null 2>&1; then dirname "$(command -v initdb)"; return; fi
   local d
-  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
-  [[ -n "$d" && -x "$d/initdb" ]] && echo "$d"
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [[ -x "$d/initdb" ]]; then echo "$d"; return; fi
+  done
 }
 if [[ -z "$(pg_bin)" ]] || { [[ "$(id -u)" == 0 ]] && ! id postgres >/dev/null 2>&1; }; then
   apt_missing+=(postgresql)

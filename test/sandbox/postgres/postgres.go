@@ -54,16 +54,17 @@ type Server struct {
 	exited chan struct{}
 }
 
-// Available says why PostgreSQL cannot be run here, or nil.
+// Available says why PostgreSQL cannot be run here (with what to install),
+// or nil.
 func Available() error {
 	for _, bin := range []string{"initdb", "postgres"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			return fmt.Errorf("%s is not on PATH (install Debian's postgresql-15 and put its bin directory on PATH): %w", bin, err)
+		if _, err := Binary(bin); err != nil {
+			return err
 		}
 	}
 	if os.Geteuid() == 0 {
 		if _, err := user.Lookup("postgres"); err != nil {
-			return fmt.Errorf("running as root needs a postgres user to run PostgreSQL as: %w", err)
+			return fmt.Errorf("running as root needs a postgres user to run PostgreSQL as (Debian's postgresql package creates it): %w", err)
 		}
 	}
 	return nil
@@ -148,7 +149,11 @@ func (s *Server) init(ctx context.Context) error {
 			}
 		}
 	}
-	cmd := exec.CommandContext(ctx, "initdb", "-D", s.dataDir(), "-U", s.User, "--pwfile="+pwfile,
+	initdb, err := Binary("initdb")
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, initdb, "-D", s.dataDir(), "-U", s.User, "--pwfile="+pwfile,
 		"--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Env = append(os.Environ(), "HOME="+s.dir)
@@ -170,7 +175,12 @@ func (s *Server) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command("postgres", "-D", s.dataDir(), "-p", strconv.Itoa(s.Port), "-k", s.sockDir(),
+	postgres, err := Binary("postgres")
+	if err != nil {
+		logFile.Close()
+		return err
+	}
+	cmd := exec.Command(postgres, "-D", s.dataDir(), "-p", strconv.Itoa(s.Port), "-k", s.sockDir(),
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
 		"-c", "full_page_writes=off", "-c", "shared_buffers=16MB", "-c", "max_connections=60")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -254,11 +264,17 @@ func (s *Server) PID() int {
 	}
 }
 
-// Restart stops the server abruptly and starts it again on the same port: the
-// sandbox's database failover, which drops every client connection.
+// Cut stops the server abruptly: every client connection drops and new ones
+// are refused until Resume. Committed rows survive (commits are synchronous).
+func (s *Server) Cut() { s.kill(syscall.SIGQUIT) }
+
+// Resume starts a Cut server again on the same port and data.
+func (s *Server) Resume(ctx context.Context) error { return s.start(ctx) }
+
+// Restart is Cut then Resume at once.
 func (s *Server) Restart(ctx context.Context) error {
-	s.kill(syscall.SIGQUIT)
-	return s.start(ctx)
+	s.Cut()
+	return s.Resume(ctx)
 }
 
 // kill sends sig to the server's process group and waits for it to exit,

@@ -11,15 +11,15 @@ import (
 	"time"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // TestCommandWritesEnvAndStops runs the command as a developer would: it
 // writes the client environment once ready, serves the admin API, and stops
 // every process it started on SIGINT.
 func TestCommandWritesEnvAndStops(t *testing.T) {
-	if err := sandbox.Check(); err != nil {
-		t.Skipf("sandbox prerequisites missing: %v", err)
-	}
+	prereq.Require(t, sandbox.Check())
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "sandbox")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

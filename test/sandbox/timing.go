@@ -1,0 +1,53 @@
+package sandbox
+
+import "time"
+
+// Emulated time compresses what AWS waits for (intervals, grace periods,
+// delays), but not what the data plane takes: the app, PostgreSQL, HAProxy
+// and the machine's scheduler run in real time. A wait that bounds how long a
+// real process may take to answer therefore keeps a real-time floor, or a
+// loaded machine is misread as a failed target.
+const (
+	// checkTimeoutFloor bounds one health check in real time. A target
+	// group's default 5 s timeout compresses to 250 ms at the default
+	// three-second minute; on a loaded two-core machine the app's /health
+	// (which pings PostgreSQL) sometimes answers later than that twice in a
+	// row, so a healthy target went unhealthy, its ELB-checked group
+	// replaced it, and its successor showed up "initial" mid-soak. Only a
+	// target that has not answered for this long fails a check.
+	checkTimeoutFloor = 2 * time.Second
+	// checkIntervalFloor keeps the checks from spinning when an interval
+	// compresses to almost nothing.
+	checkIntervalFloor = 100 * time.Millisecond
+	// appStartFloor is how long an app process gets, in real time, to start
+	// answering before a failed health check may have its instance
+	// replaced (see instance.inGrace).
+	appStartFloor = 10 * time.Second
+)
+
+// HealthCheckTiming is the real interval and timeout the sandbox uses for a
+// target group's emulated HealthCheckIntervalSeconds and
+// HealthCheckTimeoutSeconds. Checks run one after another, so a target that
+// stops answering is marked unhealthy after UnhealthyThresholdCount times
+// (interval + timeout): a failure budget computed for the sandbox must use
+// these, not the compressed settings alone.
+func (s *Sandbox) HealthCheckTiming(interval, timeout time.Duration) (time.Duration, time.Duration) {
+	return max(s.emu(interval), checkIntervalFloor), max(s.emu(timeout), checkTimeoutFloor)
+}
+
+// LoadBalancerTimeouts is the real time the sandbox's ALB waits to connect
+// to a target and for a target to answer (the idle timeout) before it
+// answers 504.
+func (s *Sandbox) LoadBalancerTimeouts() (connect, idle time.Duration) {
+	return max(s.emu(10*time.Second), 250*time.Millisecond), max(s.emu(60*time.Second), time.Second)
+}
+
+func (s *Sandbox) checkInterval(hc healthCheck) time.Duration {
+	i, _ := s.HealthCheckTiming(hc.interval, hc.timeout)
+	return i
+}
+
+func (s *Sandbox) checkTimeout(hc healthCheck) time.Duration {
+	_, t := s.HealthCheckTiming(hc.interval, hc.timeout)
+	return t
+}
