@@ -227,6 +227,12 @@ func (f *finder) tagged(ctx context.Context) error {
 			if f.seen[arn] || f.seen[arn[strings.LastIndex(arn, "/")+1:]] || strings.Contains(arn, ":instance/") {
 				continue
 			}
+			if i := strings.Index(arn, ":snapshot:"); i >= 0 && strings.HasPrefix(arn, "arn:aws:rds:") {
+				// A DB snapshot: an automated one ("rds:<db>-<date>") lives as
+				// long as its DB instance; a final one outlives it on purpose.
+				f.add("db snapshot", arn[i+len(":snapshot:"):], arn)
+				continue
+			}
 			f.add("tagged resource", arn, arn)
 		}
 	}
