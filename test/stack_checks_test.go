@@ -2,7 +2,6 @@ package test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
-	tagging "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
-	taggingtypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/leaks"
 )
 
 // tagStack is the ownership tag every child of a stack carries.
@@ -239,11 +238,11 @@ func assertDatabase(ctx context.Context, t *testing.T, tg *target, name string, 
 	}
 }
 
-// assertNothingLeft proves the destroy removed every child: the tagging API
-// for EC2, ELBv2 and RDS (terminated instances, which stay visible for a
-// while, do not count), and the Auto Scaling and launch template describes
-// (the tagging API does not list those). On real AWS it polls with backoff
-// for up to five minutes (eventual consistency); on moto it looks once.
+// assertNothingLeft proves the destroy removed every child, with
+// test/leaks (every child kind; a failed AWS call fails the test at once,
+// it never reads as "nothing left"). On real AWS it polls with backoff for
+// up to five minutes (eventual consistency: a deleted child can stay listed
+// for a while); on moto it looks once.
 func assertNothingLeft(t *testing.T, tg *target, name string) {
 	t.Helper()
 	ctx := background()
@@ -252,65 +251,17 @@ func assertNothingLeft(t *testing.T, tg *target, name string) {
 		deadline = deadline.Add(5 * time.Minute)
 	}
 	for delay := time.Second; ; delay = min(2*delay, 15*time.Second) {
-		left, err := leftovers(ctx, t, tg, name)
+		left, err := leaks.Find(ctx, tg.aws, name)
 		switch {
-		case err == nil && len(left) == 0:
+		case err != nil:
+			t.Fatalf("checking what is left of stack %s: %v", name, err)
+		case len(left) == 0:
 			return
 		case time.Now().After(deadline):
-			if err != nil {
-				t.Fatalf("checking what is left of %s=%s: %v", tagStack, name, err)
-			}
-			t.Fatalf("left after destroy (tagged %s=%s): %s", tagStack, name, strings.Join(left, ", "))
+			t.Fatalf("left after destroy of stack %s: %s", name, strings.Join(left, ", "))
 		}
 		time.Sleep(delay)
 	}
-}
-
-func leftovers(ctx context.Context, t *testing.T, tg *target, name string) ([]string, error) {
-	t.Helper()
-	var left, instances []string
-	p := tagging.NewGetResourcesPaginator(tagging.NewFromConfig(tg.aws), &tagging.GetResourcesInput{
-		TagFilters: []taggingtypes.TagFilter{{Key: aws.String(tagStack), Values: []string{name}}},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("tagging API: %w", err)
-		}
-		for _, r := range page.ResourceTagMappingList {
-			arn := aws.ToString(r.ResourceARN)
-			if i := strings.Index(arn, ":instance/i-"); i >= 0 {
-				instances = append(instances, arn[i+len(":instance/"):])
-				continue
-			}
-			left = append(left, arn)
-		}
-	}
-	ec2c := ec2.NewFromConfig(tg.aws)
-	if len(instances) > 0 {
-		out, err := ec2c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: instances})
-		if err != nil {
-			return nil, fmt.Errorf("describing instances: %w", err)
-		}
-		for _, r := range out.Reservations {
-			for _, i := range r.Instances {
-				if i.State == nil || i.State.Name != ec2types.InstanceStateNameTerminated {
-					left = append(left, "instance "+aws.ToString(i.InstanceId))
-				}
-			}
-		}
-	}
-	for _, g := range ownedGroups(ctx, t, tg, name) {
-		left = append(left, "autoscaling group "+aws.ToString(g.AutoScalingGroupName))
-	}
-	lts, err := ec2c.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{Filters: tagFilter(name)})
-	if err != nil {
-		return nil, fmt.Errorf("describing launch templates: %w", err)
-	}
-	for _, lt := range lts.LaunchTemplates {
-		left = append(left, "launch template "+aws.ToString(lt.LaunchTemplateId))
-	}
-	return left, nil
 }
 
 func tagFilter(name string) []ec2types.Filter {

@@ -81,6 +81,7 @@ func runTests(m *testing.M) int {
 
 // clients are SDK clients for checking AWS state independently of the provider.
 type clients struct {
+	cfg aws.Config // for test/leaks
 	ec2 *ec2.Client
 	elb *elasticloadbalancingv2.Client
 	asg *autoscaling.Client
@@ -97,7 +98,7 @@ func newClients(t *testing.T) clients {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return clients{ec2: ec2.NewFromConfig(cfg), elb: elasticloadbalancingv2.NewFromConfig(cfg),
+	return clients{cfg: cfg, ec2: ec2.NewFromConfig(cfg), elb: elasticloadbalancingv2.NewFromConfig(cfg),
 		asg: autoscaling.NewFromConfig(cfg), rds: rds.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg)}
 }
 

@@ -7,21 +7,17 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/leaks"
 )
 
 const addr = "hawebapp_stack.test"
@@ -236,10 +232,11 @@ func TestAccStack_drift(t *testing.T) {
 }
 
 // checkNothingTagged proves the destroy left nothing of the stack behind,
-// looking through the AWS API rather than the state.
+// looking through the AWS API rather than the state (test/leaks: every
+// child kind; a failed AWS call fails the check).
 func checkNothingTagged(c clients, stack string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		left, err := leftInAWS(context.Background(), c, stack)
+		left, err := leaks.Find(context.Background(), c.cfg, stack)
 		if err != nil {
 			return err
 		}
@@ -248,54 +245,4 @@ func checkNothingTagged(c clients, stack string) resource.TestCheckFunc {
 		}
 		return nil
 	}
-}
-
-// leftInAWS lists, through the AWS API, every child of the stack that exists.
-func leftInAWS(ctx context.Context, c clients, stack string) ([]string, error) {
-	var left []string
-	groups, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{
-		Filters: []astypes.Filter{{Name: aws.String("tag:hawebapp:stack"), Values: []string{stack}}}})
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range groups.AutoScalingGroups {
-		left = append(left, "autoscaling group "+*g.AutoScalingGroupName)
-	}
-	sgs, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: tagFilter(stack)})
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range sgs.SecurityGroups {
-		left = append(left, "security group "+*g.GroupName)
-	}
-	if lts, err := c.ec2.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{Filters: tagFilter(stack)}); err == nil {
-		for _, lt := range lts.LaunchTemplates {
-			left = append(left, "launch template "+*lt.LaunchTemplateName)
-		}
-	}
-	if lbs, err := c.elb.DescribeLoadBalancers(ctx, &elasticloadbalancingv2.DescribeLoadBalancersInput{Names: []string{stack}}); err == nil {
-		for _, lb := range lbs.LoadBalancers {
-			left = append(left, "load balancer "+*lb.LoadBalancerName)
-		}
-	}
-	tgs, err := c.elb.DescribeTargetGroups(ctx, &elasticloadbalancingv2.DescribeTargetGroupsInput{})
-	if err != nil {
-		return nil, err
-	}
-	for _, tg := range tgs.TargetGroups {
-		if strings.HasPrefix(*tg.TargetGroupName, stack+"-") {
-			left = append(left, "target group "+*tg.TargetGroupName)
-		}
-	}
-	if _, err := c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(stack + "-instance")}); err == nil {
-		left = append(left, "iam role "+stack+"-instance")
-	}
-	if dbs, err := c.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(stack)}); err == nil && len(dbs.DBInstances) > 0 {
-		left = append(left, "db instance "+stack)
-	}
-	if sn, err := c.rds.DescribeDBSubnetGroups(ctx, &rds.DescribeDBSubnetGroupsInput{DBSubnetGroupName: aws.String(stack)}); err == nil && len(sn.DBSubnetGroups) > 0 {
-		left = append(left, "db subnet group "+stack)
-	}
-	slices.Sort(left)
-	return left, nil
 }
