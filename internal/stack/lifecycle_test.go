@@ -69,7 +69,7 @@ func TestAccStack_failedCreateRollsBack(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		CheckDestroy:             checkNothingTagged(c, args.name),
 		Steps: []resource.TestStep{
-			{Config: args.config(), ExpectError: regexp.MustCompile(`(?s)deleted\s+\d+\s+of\s+them\s+again.*Nothing\s+this\s+apply\s+created\s+is\s+left.*injected by the test`)},
+			{Config: args.config(), ExpectError: regexp.MustCompile(`(?s)deleted\s+\d+\s+of\s+them\s+again.*Nothing\s+this\s+apply\s+created\s+is\s+left.*injected\s+by\s+the\s+test`)},
 			{
 				// Nothing is in state and nothing tagged remains.
 				PreConfig: func() { accRecorder.Before = nil },
@@ -96,7 +96,9 @@ func TestAccStack_failedCreateLeavesProtectedDatabase(t *testing.T) {
 	protected.extra = `database = { deletion_protection = true, skip_final_snapshot = true }`
 	unprotected.extra = `database = { deletion_protection = false, skip_final_snapshot = true }`
 	n := args.name
-	failSecondGroupCreate(t)
+	// The role's policy names the database, so its create runs once the
+	// database exists (the fleet does not wait for it).
+	failNthCall(t, "PutRolePolicy", 1)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -105,7 +107,7 @@ func TestAccStack_failedCreateLeavesProtectedDatabase(t *testing.T) {
 			{
 				Config: protected.config(),
 				ExpectError: regexp.MustCompile(`(?s)db_instance\s+\(` + n + `.*deletion\s+protection\s+is\s+on` +
-					`.*next\s+terraform\s+apply\s+adopts\s+them.*injected by the test`),
+					`.*next\s+terraform\s+apply\s+adopts\s+them.*injected\s+by\s+the\s+test`),
 			},
 			{
 				PreConfig: func() {
@@ -137,16 +139,16 @@ func TestAccStack_failedCreateLeavesProtectedDatabase(t *testing.T) {
 	})
 }
 
-// failSecondGroupCreate makes the second CreateAutoScalingGroup call fail
-// with an error AWS does not retry, until the test ends.
-func failSecondGroupCreate(t *testing.T) {
+// failNthCall makes the recorder answer the nth call of action with a
+// ValidationError, as AWS would refuse it, and lets every other call through.
+func failNthCall(t *testing.T, action string, nth int) {
 	t.Helper()
-	groups := 0
+	seen := 0
 	accRecorder.Before = func(call recorder.Call, w http.ResponseWriter, _ *http.Request) bool {
-		if call.Action != "CreateAutoScalingGroup" {
+		if call.Action != action {
 			return false
 		}
-		if groups++; groups < 2 {
+		if seen++; seen != nth {
 			return false
 		}
 		w.WriteHeader(http.StatusBadRequest)
@@ -154,6 +156,12 @@ func failSecondGroupCreate(t *testing.T) {
 		return true
 	}
 	t.Cleanup(func() { accRecorder.Before = nil })
+}
+
+// failSecondGroupCreate fails the second zonal group's create.
+func failSecondGroupCreate(t *testing.T) {
+	t.Helper()
+	failNthCall(t, "CreateAutoScalingGroup", 2)
 }
 
 // TestAccStack_adoptsAfterKilledApply leaves the first parts of a stack in

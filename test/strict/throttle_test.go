@@ -31,7 +31,7 @@ func TestParseSwitches(t *testing.T) {
 	cases := map[string]struct {
 		on, off []Rule
 	}{
-		"":                      {on: Default, off: []Rule{SGNotFound, RoleNotFound}},
+		"":                      {on: All},
 		"0":                     {off: All},
 		"all":                   {on: All},
 		"all,-profile-launch":   {on: []Rule{SGNotFound, DBStates}, off: []Rule{ProfileLaunch}},
