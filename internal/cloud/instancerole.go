@@ -138,19 +138,41 @@ func (c instanceRoles) syncManagedPolicies(ctx context.Context, role string, wan
 	}
 	for _, arn := range want {
 		if !slices.Contains(have, arn) {
-			if _, err := c.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(arn)}); err != nil {
+			err := c.whileConcurrentModification(ctx, "IAM to accept "+arn+" on role "+role, func(ctx context.Context) error {
+				_, err := c.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(arn)})
+				return err
+			})
+			if err != nil {
 				return fmt.Errorf("attaching policy %s to IAM role (%s): %w", arn, role, err)
 			}
 		}
 	}
 	for _, arn := range have {
 		if !slices.Contains(want, arn) {
-			if _, err := c.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(arn)}); err != nil && !isCode(err, errCodeNoSuchEntity) {
+			err := c.whileConcurrentModification(ctx, "IAM to accept removing "+arn+" from role "+role, func(ctx context.Context) error {
+				_, err := c.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(arn)})
+				return err
+			})
+			if err != nil && !isCode(err, errCodeNoSuchEntity) {
 				return fmt.Errorf("detaching policy %s from IAM role (%s): %w", arn, role, err)
 			}
 		}
 	}
 	return nil
+}
+
+// whileConcurrentModification retries an attach or detach of a managed policy
+// that IAM refuses with ConcurrentModification, which it answers when several
+// changes to one role's attachments overlap (AttachRolePolicy and
+// DetachRolePolicy, each call once per policy). hashicorp/aws iam
+// role_policy_attachment.go attachPolicyToRole and detachPolicyFromRole retry
+// exactly this code for their 2-minute propagationTimeout (issue
+// hashicorp/terraform-provider-aws#34371); iamPropagationTimeout is the same
+// bound. NoSuchEntity is not retried: neither call is retried on it there.
+func (c instanceRoles) whileConcurrentModification(ctx context.Context, what string, fn func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, iamPropagationTimeout)
+	defer cancel()
+	return retryWhile(ctx, what, func(err error) bool { return isCode(err, errCodeConcurrentModification) }, fn)
 }
 
 // ensureInstanceProfile makes the profile hold exactly the part's role.
