@@ -94,9 +94,13 @@ func (c instanceRoles) ensure(ctx context.Context, p blueprint.Part) (_ engine.O
 	role, err := c.findRoleByName(ctx, p.Name)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		out, err := c.iam.CreateRole(ctx, &iam.CreateRoleInput{
-			RoleName: aws.String(p.Name), AssumeRolePolicyDocument: aws.String(trust),
-			Description: aws.String("hawebapp " + p.Tags[blueprint.TagStack] + ": instances"), Tags: iamTags(p.Tags),
+		var out *iam.CreateRoleOutput
+		err := c.whileConcurrentModification(ctx, "IAM to accept creating role "+p.Name, func(ctx context.Context) (err error) {
+			out, err = c.iam.CreateRole(ctx, &iam.CreateRoleInput{
+				RoleName: aws.String(p.Name), AssumeRolePolicyDocument: aws.String(trust),
+				Description: aws.String("hawebapp " + p.Tags[blueprint.TagStack] + ": instances"), Tags: iamTags(p.Tags),
+			})
+			return err
 		})
 		if err != nil {
 			return engine.Observation{}, nil, fmt.Errorf("creating IAM role (%s): %w", p.Name, err)
@@ -161,14 +165,14 @@ func (c instanceRoles) syncManagedPolicies(ctx context.Context, role string, wan
 	return nil
 }
 
-// whileConcurrentModification retries an attach or detach of a managed policy
-// that IAM refuses with ConcurrentModification, which it answers when several
-// changes to one role's attachments overlap (AttachRolePolicy and
-// DetachRolePolicy, each call once per policy). hashicorp/aws iam
-// role_policy_attachment.go attachPolicyToRole and detachPolicyFromRole retry
-// exactly this code for their 2-minute propagationTimeout (issue
-// hashicorp/terraform-provider-aws#34371); iamPropagationTimeout is the same
-// bound. NoSuchEntity is not retried: neither call is retried on it there.
+// whileConcurrentModification retries a role change that IAM refuses with
+// ConcurrentModification, which it answers when changes to one role overlap.
+// hashicorp/aws retries exactly this code, for its 2-minute
+// propagationTimeout (iamPropagationTimeout is the same bound), on
+// CreateRole (iam role.go retryCreateRole) and on AttachRolePolicy and
+// DetachRolePolicy (iam role_policy_attachment.go attachPolicyToRole and
+// detachPolicyFromRole; issue hashicorp/terraform-provider-aws#34371).
+// NoSuchEntity is not retried: none of these calls is retried on it there.
 func (c instanceRoles) whileConcurrentModification(ctx context.Context, what string, fn func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, iamPropagationTimeout)
 	defer cancel()
