@@ -21,6 +21,12 @@ import (
 // target the steady load below exceeds, so target tracking wants to act
 // during the whole rollout. No database: the app serves from memory.
 const rolloutConfig = `
+terraform {
+  required_providers {
+    hawebapp = { source = "hawebapp/hawebapp" }
+  }
+}
+
 provider "hawebapp" {}
 
 variable "name" { type = string }
