@@ -72,18 +72,23 @@ func (c autoScalingGroups) create(ctx context.Context, p blueprint.Part, refs en
 	}
 	started := time.Now()
 	err = retryProfilePropagation(ctx, "creating Auto Scaling group "+p.Name, func(ctx context.Context) error {
-		_, err := c.asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
-			AutoScalingGroupName: aws.String(p.Name), MinSize: aws.Int32(props.Min), MaxSize: aws.Int32(props.Max),
-			DesiredCapacity: aws.Int32(props.Desired), VPCZoneIdentifier: aws.String(props.SubnetID),
-			LaunchTemplate:  &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.ID), Version: aws.String(lt.Attrs["version"])},
-			TargetGroupARNs: []string{tg.ARN}, HealthCheckType: aws.String(props.HealthCheckType),
-			HealthCheckGracePeriod: aws.Int32(props.GracePeriod), DefaultInstanceWarmup: aws.Int32(props.DefaultWarmup),
-			Tags: asgTags(p.Name, p.Tags),
+		return retryBusy(ctx, "Auto Scaling group "+p.Name+" to be created", func(ctx context.Context) error {
+			_, err := c.asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+				AutoScalingGroupName: aws.String(p.Name), MinSize: aws.Int32(props.Min), MaxSize: aws.Int32(props.Max),
+				DesiredCapacity: aws.Int32(props.Desired), VPCZoneIdentifier: aws.String(props.SubnetID),
+				LaunchTemplate:  &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.ID), Version: aws.String(lt.Attrs["version"])},
+				TargetGroupARNs: []string{tg.ARN}, HealthCheckType: aws.String(props.HealthCheckType),
+				HealthCheckGracePeriod: aws.Int32(props.GracePeriod), DefaultInstanceWarmup: aws.Int32(props.DefaultWarmup),
+				Tags: asgTags(p.Name, p.Tags),
+			})
+			return err
 		})
-		return err
 	})
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("creating Auto Scaling group (%s): %w", p.Name, err)
+	}
+	if err := c.waitTargetGroupsAdded(ctx, p.Name); err != nil {
+		return engine.Observation{}, err
 	}
 	if err := c.syncGroupMetrics(ctx, p.Name, nil, props.CollectMetrics); err != nil {
 		return createdObservation(p, p.Name, p.Name, ""), err
@@ -98,9 +103,10 @@ func (c autoScalingGroups) create(ctx context.Context, p blueprint.Part, refs en
 	return o, nil
 }
 
-// update changes what differs in place, clamps (never resets) the desired
-// capacity, syncs target groups and tags, then rolls out a new template
-// version if the pinned one changed.
+// update first resumes what an interrupted rollout left suspended, then
+// changes what differs in place, clamps (never resets) the desired capacity,
+// syncs target groups and tags, and rolls out the template version when the
+// pinned one changed or instances still run another one.
 func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engine.Observation, refs engine.Refs) (engine.Observation, error) {
 	props, err := props[blueprint.AutoScalingGroupProps](p)
 	if err != nil {
@@ -114,6 +120,11 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 	if err != nil {
 		return engine.Observation{}, err
 	}
+	if hasRolloutMark(g) {
+		if err := c.resumeAfterRollout(ctx, p.Name); err != nil {
+			return engine.Observation{}, err
+		}
+	}
 	started := time.Now()
 	in := &autoscaling.UpdateAutoScalingGroupInput{
 		AutoScalingGroupName: aws.String(p.Name), MinSize: aws.Int32(props.Min), MaxSize: aws.Int32(props.Max),
@@ -124,11 +135,12 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 		in.DesiredCapacity = aws.Int32(min(max(d, props.Min), props.Max))
 	}
 	// A new version is pinned by the rollout, once the other changes are in.
-	rollout := pinnedVersion(g) != lt.Attrs["version"] || pinnedTemplate(g) != lt.ID
+	rollout := pinnedVersion(g) != lt.Attrs["version"] || pinnedTemplate(g) != lt.ID ||
+		len(outdated(g, func(inst astypes.Instance) bool { return onVersion(inst, lt.ID, lt.Attrs["version"]) })) > 0
 	if !rollout {
 		in.LaunchTemplate = &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.ID), Version: aws.String(lt.Attrs["version"])}
 	}
-	if _, err := c.asg.UpdateAutoScalingGroup(ctx, in); err != nil {
+	if err := c.updateGroup(ctx, in); err != nil {
 		return engine.Observation{}, fmt.Errorf("updating Auto Scaling group (%s): %w", p.Name, err)
 	}
 	if err := c.syncTargetGroups(ctx, p.Name, g.TargetGroupARNs, tg.ARN); err != nil {
@@ -138,7 +150,11 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 		return engine.Observation{}, err
 	}
 	if missing := missingTags(p.Tags, fromASGTags(g.Tags)); len(missing) > 0 {
-		if _, err := c.asg.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: asgTags(p.Name, missing)}); err != nil {
+		err := retryBusyOrInUse(ctx, "Auto Scaling group "+p.Name+" to accept tags", func(ctx context.Context) error {
+			_, err := c.asg.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: asgTags(p.Name, missing)})
+			return err
+		})
+		if err != nil {
 			return engine.Observation{}, fmt.Errorf("tagging Auto Scaling group (%s): %w", p.Name, err)
 		}
 	}
@@ -155,10 +171,17 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 
 func (c autoScalingGroups) syncTargetGroups(ctx context.Context, name string, have []string, want string) error {
 	if !slices.Contains(have, want) {
-		if _, err := c.asg.AttachLoadBalancerTargetGroups(ctx, &autoscaling.AttachLoadBalancerTargetGroupsInput{
-			AutoScalingGroupName: aws.String(name), TargetGroupARNs: []string{want},
-		}); err != nil {
+		err := retryBusy(ctx, "Auto Scaling group "+name+" to attach its target group", func(ctx context.Context) error {
+			_, err := c.asg.AttachLoadBalancerTargetGroups(ctx, &autoscaling.AttachLoadBalancerTargetGroupsInput{
+				AutoScalingGroupName: aws.String(name), TargetGroupARNs: []string{want},
+			})
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("attaching target group to Auto Scaling group (%s): %w", name, err)
+		}
+		if err := c.waitTargetGroupsAdded(ctx, name); err != nil {
+			return err
 		}
 	}
 	var extra []string
@@ -168,9 +191,13 @@ func (c autoScalingGroups) syncTargetGroups(ctx context.Context, name string, ha
 		}
 	}
 	if len(extra) > 0 {
-		if _, err := c.asg.DetachLoadBalancerTargetGroups(ctx, &autoscaling.DetachLoadBalancerTargetGroupsInput{
-			AutoScalingGroupName: aws.String(name), TargetGroupARNs: extra,
-		}); err != nil {
+		err := retryBusy(ctx, "Auto Scaling group "+name+" to detach target groups", func(ctx context.Context) error {
+			_, err := c.asg.DetachLoadBalancerTargetGroups(ctx, &autoscaling.DetachLoadBalancerTargetGroupsInput{
+				AutoScalingGroupName: aws.String(name), TargetGroupARNs: extra,
+			})
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("detaching target groups from Auto Scaling group (%s): %w", name, err)
 		}
 	}
@@ -190,7 +217,7 @@ func (c autoScalingGroups) delete(ctx context.Context, p blueprint.Part, cur eng
 	if err := scalingPolicies(c).deleteGroupPolicies(ctx, name); err != nil {
 		return err
 	}
-	_, err := c.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
+	err := c.updateGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
 		AutoScalingGroupName: aws.String(name), MinSize: aws.Int32(0), DesiredCapacity: aws.Int32(0),
 	})
 	if err != nil {
@@ -199,9 +226,10 @@ func (c autoScalingGroups) delete(ctx context.Context, p blueprint.Part, cur eng
 	if err := c.waitDrained(ctx, name); err != nil {
 		return err
 	}
-	err = retryWhile(ctx, "Auto Scaling group "+name+" to be deletable", func(err error) bool {
-		return isCode(err, errCodeResourceInUse, errCodeScalingActivityInProgress)
-	}, func(ctx context.Context) error {
+	// hashicorp/aws retries ResourceInUse and ScalingActivityInProgress here
+	// (autoscaling/group.go, resourceGroupDelete); the API reference adds
+	// ResourceContention.
+	err = retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to be deletable", func(ctx context.Context) error {
 		_, err := c.asg.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{AutoScalingGroupName: aws.String(name), ForceDelete: aws.Bool(false)})
 		if isValidationNotFound(err) {
 			return nil
@@ -283,6 +311,10 @@ func groupDrift(g *astypes.AutoScalingGroup, props blueprint.AutoScalingGroupPro
 	case pinnedTemplate(g) != lt.ID || pinnedVersion(g) != lt.Attrs["version"]:
 		drift = append(drift, fmt.Sprintf("launch template %s version %s, want %s version %s", pinnedTemplate(g), pinnedVersion(g), lt.ID, lt.Attrs["version"]))
 	}
+	if lt, ok := refs[props.LaunchTemplateKey]; ok && lt.Attrs["version"] != "" {
+		drift = append(drift, versionDrift(g, lt.ID, lt.Attrs["version"])...)
+	}
+	drift = append(drift, suspendDrift(g)...)
 	drift = append(drift, metricsDrift(g, props.CollectMetrics)...)
 	if tg, ok := refs[props.TargetGroupKey]; !ok {
 		drift = append(drift, "target group "+props.TargetGroupKey+" missing")
@@ -317,4 +349,12 @@ func groupObservation(p blueprint.Part, g *astypes.AutoScalingGroup, refs engine
 		o.Drift = append(groupDrift(g, props, refs), tagDrift(p.Tags, tags)...)
 	}
 	return o
+}
+
+// updateGroup calls UpdateAutoScalingGroup, retrying while the group is busy.
+func (c autoScalingGroups) updateGroup(ctx context.Context, in *autoscaling.UpdateAutoScalingGroupInput) error {
+	return retryBusy(ctx, "Auto Scaling group "+aws.ToString(in.AutoScalingGroupName)+" to accept an update", func(ctx context.Context) error {
+		_, err := c.asg.UpdateAutoScalingGroup(ctx, in)
+		return err
+	})
 }

@@ -205,6 +205,66 @@ func TestInstanceRoleOutlastsIAMPropagation(t *testing.T) {
 	}
 }
 
+// TestInstanceRolePolicyAttachmentsOutlastConcurrentModification: IAM
+// refuses overlapping changes to a role with ConcurrentModification; creating
+// the role, attaching on create and detaching on update retry.
+func TestInstanceRolePolicyAttachmentsOutlastConcurrentModification(t *testing.T) {
+	cfg := testConfig(t, nil)
+	plain := New(cfg, nil)
+	iamc := iam.NewFromConfig(cfg)
+	c, rec := recordedCloud(t)
+	bp := blueprint.Build(fullSpec("concurrent", newNetwork(t, cfg, 13)))
+	p := partOf(t, bp, blueprint.KeyInstanceRole)
+	pol, err := iamc.CreatePolicy(t.Context(), &iam.CreatePolicyInput{PolicyName: aws.String(p.Name + "-extra"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:DescribeTags","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(pol.Policy.Arn)
+	t.Cleanup(func() {
+		_, _ = iamc.DeletePolicy(context.Background(), &iam.DeletePolicyInput{PolicyArn: aws.String(arn)})
+	})
+	props := p.Props.(blueprint.InstanceRoleProps)
+	props.ManagedPolicyARNs = []string{arn}
+	p.Props = props
+	var creates, attaches, detaches atomic.Int32
+	rec.Before = func(call proxy.Call, w http.ResponseWriter, _ *http.Request) bool {
+		if (call.Action == "CreateRole" && creates.Add(1) <= 2) ||
+			(call.Action == "AttachRolePolicy" && attaches.Add(1) <= 2) || (call.Action == "DetachRolePolicy" && detaches.Add(1) <= 2) {
+			answer(w, http.StatusConflict, "iam", errCodeConcurrentModification, "Cannot perform the operation on the same role concurrently.")
+			return true
+		}
+		return false
+	}
+	attached := func() []string {
+		t.Helper()
+		arns, err := instanceRoles{plain}.findAttachedPolicyARNs(t.Context(), p.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return arns
+	}
+	o, err := c.Create(t.Context(), p, nil)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	t.Cleanup(func() { _ = plain.Delete(context.Background(), p, o) })
+	if got := attached(); len(got) != 1 || got[0] != arn {
+		t.Fatalf("after create the role has policies %q, want %s", got, arn)
+	}
+	props.ManagedPolicyARNs = nil
+	p.Props = props
+	if o, err = c.Update(t.Context(), p, o, nil); err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	if got := attached(); len(got) != 0 {
+		t.Errorf("after update the role has policies %q, want none", got)
+	}
+	if creates.Load() <= 2 || attaches.Load() <= 2 || detaches.Load() <= 2 {
+		t.Errorf("the faults were not all met: %d creates, %d attaches, %d detaches (%s)", creates.Load(), attaches.Load(), detaches.Load(), rec.Summary())
+	}
+}
+
 // TestHTTPSListenerOutlastsCertificatePropagation: Elastic Load Balancing
 // does not know a new certificate for a while (CertificateNotFound).
 func TestHTTPSListenerOutlastsCertificatePropagation(t *testing.T) {

@@ -46,6 +46,8 @@ const (
 	// IAM.
 	errCodeNoSuchEntity   = "NoSuchEntity"
 	errCodeDeleteConflict = "DeleteConflict"
+	// IAM's ConcurrentModificationException carries this code.
+	errCodeConcurrentModification = "ConcurrentModification"
 
 	// RDS.
 	errCodeDBInstanceNotFound        = "DBInstanceNotFound"

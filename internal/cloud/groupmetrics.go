@@ -35,13 +35,20 @@ func (c autoScalingGroups) syncGroupMetrics(ctx context.Context, name string, g 
 	have := g != nil && collectsMetrics(g)
 	switch {
 	case want && !have:
-		_, err := c.asg.EnableMetricsCollection(ctx, &autoscaling.EnableMetricsCollectionInput{
-			AutoScalingGroupName: aws.String(name), Granularity: aws.String(metricsGranularity), Metrics: groupMetrics})
+		err := retryBusy(ctx, "Auto Scaling group "+name+" to enable metrics", func(ctx context.Context) error {
+			_, err := c.asg.EnableMetricsCollection(ctx, &autoscaling.EnableMetricsCollectionInput{
+				AutoScalingGroupName: aws.String(name), Granularity: aws.String(metricsGranularity), Metrics: groupMetrics})
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("enabling metrics collection on Auto Scaling group (%s): %w", name, err)
 		}
 	case !want && g != nil && len(g.EnabledMetrics) > 0:
-		if _, err := c.asg.DisableMetricsCollection(ctx, &autoscaling.DisableMetricsCollectionInput{AutoScalingGroupName: aws.String(name)}); err != nil {
+		err := retryBusy(ctx, "Auto Scaling group "+name+" to disable metrics", func(ctx context.Context) error {
+			_, err := c.asg.DisableMetricsCollection(ctx, &autoscaling.DisableMetricsCollectionInput{AutoScalingGroupName: aws.String(name)})
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("disabling metrics collection on Auto Scaling group (%s): %w", name, err)
 		}
 	}

@@ -94,9 +94,13 @@ func (c instanceRoles) ensure(ctx context.Context, p blueprint.Part) (_ engine.O
 	role, err := c.findRoleByName(ctx, p.Name)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		out, err := c.iam.CreateRole(ctx, &iam.CreateRoleInput{
-			RoleName: aws.String(p.Name), AssumeRolePolicyDocument: aws.String(trust),
-			Description: aws.String("hawebapp " + p.Tags[blueprint.TagStack] + ": instances"), Tags: iamTags(p.Tags),
+		var out *iam.CreateRoleOutput
+		err := c.whileConcurrentModification(ctx, "IAM to accept creating role "+p.Name, func(ctx context.Context) (err error) {
+			out, err = c.iam.CreateRole(ctx, &iam.CreateRoleInput{
+				RoleName: aws.String(p.Name), AssumeRolePolicyDocument: aws.String(trust),
+				Description: aws.String("hawebapp " + p.Tags[blueprint.TagStack] + ": instances"), Tags: iamTags(p.Tags),
+			})
+			return err
 		})
 		if err != nil {
 			return engine.Observation{}, nil, fmt.Errorf("creating IAM role (%s): %w", p.Name, err)
@@ -138,19 +142,41 @@ func (c instanceRoles) syncManagedPolicies(ctx context.Context, role string, wan
 	}
 	for _, arn := range want {
 		if !slices.Contains(have, arn) {
-			if _, err := c.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(arn)}); err != nil {
+			err := c.whileConcurrentModification(ctx, "IAM to accept "+arn+" on role "+role, func(ctx context.Context) error {
+				_, err := c.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(arn)})
+				return err
+			})
+			if err != nil {
 				return fmt.Errorf("attaching policy %s to IAM role (%s): %w", arn, role, err)
 			}
 		}
 	}
 	for _, arn := range have {
 		if !slices.Contains(want, arn) {
-			if _, err := c.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(arn)}); err != nil && !isCode(err, errCodeNoSuchEntity) {
+			err := c.whileConcurrentModification(ctx, "IAM to accept removing "+arn+" from role "+role, func(ctx context.Context) error {
+				_, err := c.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(arn)})
+				return err
+			})
+			if err != nil && !isCode(err, errCodeNoSuchEntity) {
 				return fmt.Errorf("detaching policy %s from IAM role (%s): %w", arn, role, err)
 			}
 		}
 	}
 	return nil
+}
+
+// whileConcurrentModification retries a role change that IAM refuses with
+// ConcurrentModification, which it answers when changes to one role overlap.
+// hashicorp/aws retries exactly this code, for its 2-minute
+// propagationTimeout (iamPropagationTimeout is the same bound), on
+// CreateRole (iam role.go retryCreateRole) and on AttachRolePolicy and
+// DetachRolePolicy (iam role_policy_attachment.go attachPolicyToRole and
+// detachPolicyFromRole; issue hashicorp/terraform-provider-aws#34371).
+// NoSuchEntity is not retried: none of these calls is retried on it there.
+func (c instanceRoles) whileConcurrentModification(ctx context.Context, what string, fn func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, iamPropagationTimeout)
+	defer cancel()
+	return retryWhile(ctx, what, func(err error) bool { return isCode(err, errCodeConcurrentModification) }, fn)
 }
 
 // ensureInstanceProfile makes the profile hold exactly the part's role.

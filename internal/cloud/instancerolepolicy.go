@@ -33,7 +33,10 @@ func (c rolePolicies) create(ctx context.Context, p blueprint.Part, refs engine.
 }
 
 // update writes the policy: PutRolePolicy creates or replaces, so it is
-// idempotent without looking first.
+// idempotent without looking first. The write is not retried:
+// hashicorp/aws iam role_policy.go resourceRolePolicyPut retries no error of
+// PutRolePolicy (only its read-back of a new policy, which this code does
+// not do).
 func (c rolePolicies) update(ctx context.Context, p blueprint.Part, _ engine.Observation, refs engine.Refs) (engine.Observation, error) {
 	props, err := props[blueprint.InstanceRolePolicyProps](p)
 	if err != nil {

@@ -65,9 +65,22 @@ func (c scalingPolicies) update(ctx context.Context, p blueprint.Part, _ engine.
 	if err != nil {
 		return engine.Observation{}, err
 	}
-	_, err = c.asg.PutScalingPolicy(ctx, &autoscaling.PutScalingPolicyInput{
-		AutoScalingGroupName: aws.String(group.Name), PolicyName: aws.String(p.Name), PolicyType: aws.String("TargetTrackingScaling"),
-		TargetTrackingConfiguration: cfg, EstimatedInstanceWarmup: aws.Int32(props.Warmup),
+	if props.Metric == blueprint.MetricRequestCountPerTarget {
+		if err := c.waitRequestCountLabel(ctx, group.Name, props, refs); err != nil {
+			return engine.Observation{}, err
+		}
+	}
+	// ResourceContention is in PutScalingPolicy's Errors (API reference); the
+	// not-attached ValidationError can still come while the attachment
+	// propagates after the wait above saw it.
+	err = retryWhile(ctx, "Auto Scaling group "+group.Name+" to accept scaling policy "+p.Name, func(err error) bool {
+		return isASGBusy(err) || (errCode(err) == errCodeValidationError && strings.Contains(errMessage(err), errMsgTargetGroupNotAttached))
+	}, func(ctx context.Context) error {
+		_, err := c.asg.PutScalingPolicy(ctx, &autoscaling.PutScalingPolicyInput{
+			AutoScalingGroupName: aws.String(group.Name), PolicyName: aws.String(p.Name), PolicyType: aws.String("TargetTrackingScaling"),
+			TargetTrackingConfiguration: cfg, EstimatedInstanceWarmup: aws.Int32(props.Warmup),
+		})
+		return err
 	})
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("writing scaling policy (%s): %w", p.Name, err)
@@ -88,11 +101,37 @@ func (c scalingPolicies) delete(ctx context.Context, p blueprint.Part, cur engin
 		}
 		in = &autoscaling.DeletePolicyInput{AutoScalingGroupName: aws.String(cur.ID), PolicyName: aws.String(cmp.Or(cur.Name, p.Name))}
 	}
-	_, err := c.asg.DeletePolicy(ctx, in)
+	err := retryBusy(ctx, "Auto Scaling to delete scaling policy "+cmp.Or(cur.Name, p.Name), func(ctx context.Context) error {
+		_, err := c.asg.DeletePolicy(ctx, in)
+		return err
+	})
 	if err != nil && !isValidationNotFound(err) {
 		return fmt.Errorf("deleting scaling policy (%s): %w", cmp.Or(cur.Name, p.Name), err)
 	}
 	return nil
+}
+
+// waitRequestCountLabel waits until what the request count metric's resource
+// label names exists: the target group attached to the group and no longer
+// Adding (hashicorp/aws waits the same way after attaching,
+// autoscaling/group.go waitLoadBalancerTargetGroupsAdded), and served by a
+// listener of the load balancer (the metric is per load balancer and target
+// group pair). The listener is a sibling part created in parallel, so this
+// wait is what orders the policy after it.
+func (c scalingPolicies) waitRequestCountLabel(ctx context.Context, group string, props blueprint.ScalingPolicyProps, refs engine.Refs) error {
+	lb, err := ref(refs, props.LoadBalancerKey)
+	if err != nil {
+		return err
+	}
+	tg, err := ref(refs, props.TargetGroupKey)
+	if err != nil {
+		return err
+	}
+	groups := autoScalingGroups(c)
+	if err := groups.waitTargetGroupAttached(ctx, group, tg.ARN); err != nil {
+		return err
+	}
+	return groups.waitTargetGroupServedBy(ctx, tg.ARN, lb.ARN)
 }
 
 // deleteGroupPolicies deletes every policy of a group before the group goes.

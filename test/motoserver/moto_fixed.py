@@ -35,5 +35,37 @@ def _create_launch_template_version(self):
 _original_create_version = launch_templates.LaunchTemplates.create_launch_template_version
 launch_templates.LaunchTemplates.create_launch_template_version = _create_launch_template_version
 
+
+# moto 5.2.1 reports every Auto Scaling instance's launch template version as
+# the template's current default version, whatever version launched it. AWS
+# reports the version the instance was launched from (DescribeAutoScalingGroups,
+# Instance.LaunchTemplate), which is what tells an outdated instance apart
+# after a rollout was interrupted. Record the group's pinned version, resolved,
+# when the instance joins the group, and report that.
+from moto.autoscaling import models as autoscaling_models
+
+_original_instance_state_init = autoscaling_models.InstanceState.__init__
+_original_instance_launch_template = autoscaling_models.InstanceState.launch_template
+
+
+def _instance_state_init(self, *args, **kwargs):
+    _original_instance_state_init(self, *args, **kwargs)
+    self.launched_version = None
+    group = self.auto_scaling_group
+    template = getattr(group, "ec2_launch_template", None) if group is not None else None
+    if template is not None:
+        self.launched_version = template.get_version(group.launch_template_version).number
+
+
+def _instance_launch_template(self):
+    lt = _original_instance_launch_template.fget(self)
+    if lt is not None and getattr(self, "launched_version", None) is not None:
+        lt["Version"] = self.launched_version
+    return lt
+
+
+autoscaling_models.InstanceState.__init__ = _instance_state_init
+autoscaling_models.InstanceState.launch_template = property(_instance_launch_template)
+
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -2,9 +2,11 @@
 // demos and benchmarks. Each server listens on a free loopback port and is
 // owned by the caller: Stop ends exactly the process Start made.
 //
-// The server runs moto_fixed.py (embedded), which carries the project's fix
-// for moto 5.2.1's launch-template UserData crash. Nothing outside test
-// tooling knows about moto: clients only see an endpoint URL.
+// The server runs moto_fixed.py (embedded), which carries the project's fixes
+// for moto 5.2.1: the launch-template UserData crash, and the launch template
+// version an Auto Scaling instance reports (the one it was launched from, as
+// AWS reports it). Nothing outside test tooling knows about moto: clients
+// only see an endpoint URL.
 package motoserver
 
 import (

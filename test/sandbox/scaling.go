@@ -200,6 +200,14 @@ func (s *Sandbox) track(ctx context.Context, key, policy, asg string, value, tar
 		return err
 	}
 	g := out.AutoScalingGroups[0]
+	// A group whose AlarmNotification process is suspended does not run the
+	// policies its alarms trigger (Amazon EC2 Auto Scaling User Guide,
+	// "Suspend and resume Amazon EC2 Auto Scaling processes").
+	for _, p := range g.SuspendedProcesses {
+		if aws.ToString(p.ProcessName) == "AlarmNotification" {
+			return nil
+		}
+	}
 	if warmup == 0 {
 		warmup = time.Duration(aws.ToInt32(g.DefaultInstanceWarmup)) * time.Second
 	}

@@ -1,0 +1,91 @@
+package cloud
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+)
+
+// rolloutSuspends are the processes a zone's rollout suspends while it runs.
+// AlarmNotification: with it suspended, Auto Scaling does not run the
+// policies its CloudWatch alarms trigger, so target tracking neither scales
+// in the instances the rollout is about to replace nor scales out against the
+// extra batch (Amazon EC2 Auto Scaling User Guide, "Suspend and resume
+// Amazon EC2 Auto Scaling processes", process types). AZRebalance is not
+// suspended: each zonal group has one zone, so it never rebalances. Launch,
+// Terminate, HealthCheck and ReplaceUnhealthy stay on: the rollout needs them.
+var rolloutSuspends = []string{"AlarmNotification"}
+
+// tagRolloutSuspended marks a group whose processes a rollout suspended; its
+// value lists them. It is written before SuspendProcesses and removed after
+// ResumeProcesses, so a rollout killed in between leaves a mark the next
+// observe reports as drift and the next update clears.
+const tagRolloutSuspended = "hawebapp:rollout-suspended"
+
+// suspendForRollout tags the group, then suspends rolloutSuspends.
+func (c autoScalingGroups) suspendForRollout(ctx context.Context, name string) error {
+	tag := astypes.Tag{Key: aws.String(tagRolloutSuspended), Value: aws.String(strings.Join(rolloutSuspends, ",")),
+		ResourceId: aws.String(name), ResourceType: aws.String("auto-scaling-group"), PropagateAtLaunch: aws.Bool(false)}
+	err := retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to accept tags", func(ctx context.Context) error {
+		_, err := c.asg.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: []astypes.Tag{tag}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("marking Auto Scaling group (%s) for the rollout: %w", name, err)
+	}
+	err = retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to suspend processes", func(ctx context.Context) error {
+		_, err := c.asg.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: aws.String(name), ScalingProcesses: rolloutSuspends})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("suspending %s of Auto Scaling group (%s) for the rollout: %w", strings.Join(rolloutSuspends, ", "), name, err)
+	}
+	return nil
+}
+
+// resumeAfterRollout resumes what suspendForRollout suspended, then removes
+// the mark. Resuming a process that is not suspended is a no-op for AWS.
+func (c autoScalingGroups) resumeAfterRollout(ctx context.Context, name string) error {
+	err := retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to resume processes", func(ctx context.Context) error {
+		_, err := c.asg.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: aws.String(name), ScalingProcesses: rolloutSuspends})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("resuming %s of Auto Scaling group (%s) after the rollout: %w", strings.Join(rolloutSuspends, ", "), name, err)
+	}
+	err = retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to accept tags", func(ctx context.Context) error {
+		_, err := c.asg.DeleteTags(ctx, &autoscaling.DeleteTagsInput{Tags: []astypes.Tag{{Key: aws.String(tagRolloutSuspended),
+			ResourceId: aws.String(name), ResourceType: aws.String("auto-scaling-group")}}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("removing the rollout mark of Auto Scaling group (%s): %w", name, err)
+	}
+	return nil
+}
+
+// leftSuspended lists the processes an interrupted rollout left suspended
+// (nil when the group carries no rollout mark). A process the user suspended
+// without the mark is theirs and never reported.
+func leftSuspended(g *astypes.AutoScalingGroup) []string {
+	if !hasRolloutMark(g) {
+		return nil
+	}
+	var left []string
+	for _, p := range g.SuspendedProcesses {
+		if name := aws.ToString(p.ProcessName); slices.Contains(rolloutSuspends, name) {
+			left = append(left, name)
+		}
+	}
+	return left
+}
+
+// hasRolloutMark reports whether the group carries the rollout mark at all.
+func hasRolloutMark(g *astypes.AutoScalingGroup) bool {
+	return slices.ContainsFunc(g.Tags, func(t astypes.TagDescription) bool { return aws.ToString(t.Key) == tagRolloutSuspended })
+}
