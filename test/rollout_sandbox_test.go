@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
-	"github.com/hawebapp/terraform-provider-hawebapp/test/demo"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
 
 // rolloutConfig is a stack with a request-count target-tracking policy whose
@@ -106,54 +105,27 @@ func TestRolloutUnderLoadSandbox(t *testing.T) {
 		t.Fatalf("the sandbox serves no load balancer %s: %+v", lbARN, state.LoadBalancers)
 	}
 
-	// Steady load: 20 requests a second, about 20 per target and emulated
-	// minute, twice the policy's target. One-second ab rounds, summed.
-	var (
-		mu    sync.Mutex
-		total demo.ABRun
-		wg    sync.WaitGroup
-	)
-	stop := make(chan struct{})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			r := demo.RunAB(ctx, t.TempDir(), url, 2, 20, 1)
-			mu.Lock()
-			total.Complete, total.Failed, total.Non2xx = total.Complete+r.Complete, total.Failed+r.Failed, total.Non2xx+r.Non2xx
-			if r.Err != nil && total.Err == nil {
-				total.Err = r.Err
-			}
-			mu.Unlock()
-			time.Sleep(time.Until(r.Start.Add(time.Second)))
-		}
-	}()
-	stopLoad := func() demo.ABRun {
-		close(stop)
-		wg.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		return total
+	// Steady load: 20 requests a second from one ab process (about 20 per
+	// target and emulated minute, twice the policy's target), every request
+	// accounted for by the soak library.
+	load, err := soak.Start(ctx, soak.Options{Name: "rollout", URL: url, Concurrency: 2, Rate: 20, Drain: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
 	}
 	// Let target tracking see the load for a few emulated minutes first.
-	time.Sleep(10 * time.Second)
+	waitUntil(t, 10*time.Second, func() bool { return load.Progress().OK >= 150 })
 
 	opts.Vars["user_data"] = "#!/bin/sh\necho release two\n"
 	start := time.Now()
 	terraform.ApplyContext(t, ctx, opts)
 	t.Logf("rollout apply took %s", time.Since(start).Round(time.Second))
-	load := stopLoad()
-	t.Logf("during the rollout: %d requests complete, %d failed, %d non-2xx", load.Complete, load.Failed, load.Non2xx)
-	if load.Err != nil || load.Complete == 0 {
-		t.Errorf("load: %d requests complete, error %v", load.Complete, load.Err)
+	res, err := load.Stop()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := load.Failures(); n > 0 {
-		t.Errorf("%d requests failed during the rollout, want 0", n)
+	t.Logf("during the rollout: %s", res.Summary())
+	if res.Sent == 0 || res.Failed > 0 {
+		t.Errorf("want every request answered 2xx during the rollout: %s (%s)", res.Summary(), soak.FormatReasons(res.Reasons))
 	}
 
 	groups, err := autoscaling.NewFromConfig(sbt.aws).DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{
@@ -180,5 +152,17 @@ func TestRolloutUnderLoadSandbox(t *testing.T) {
 	}
 	if code := terraform.PlanExitCodeContext(t, ctx, opts); code != 0 {
 		t.Errorf("plan after the rollout exited %d, want 0 (no changes)", code)
+	}
+}
+
+// waitUntil polls cond with backoff until it holds, failing the test after d.
+func waitUntil(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for delay := 50 * time.Millisecond; !cond(); delay = min(2*delay, time.Second) {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", d)
+		}
+		time.Sleep(delay)
 	}
 }

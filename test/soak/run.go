@@ -39,6 +39,12 @@ type Options struct {
 	MaxRequests int
 	// ABTimeoutSeconds is ab's -s; default 3600 (see abArgs).
 	ABTimeoutSeconds int
+	// Drain is how long Stop lets requests already sent finish before the
+	// phase ends (no new request is sent meanwhile); what is still waiting
+	// then is in flight at the end and counts as failed. 0: end at once.
+	// A steady-state phase that must show zero failures sets it, so the
+	// moment Stop is called is not mistaken for a failure.
+	Drain time.Duration
 }
 
 func (o *Options) defaults() {
@@ -146,6 +152,7 @@ func (p *Phase) Since(t time.Time) []Request { return p.rec.since(t) }
 // the phase (requests still waiting are in flight at the end) and returns
 // the result. The error reports ab's failure to run, not failed requests.
 func (p *Phase) Stop() (*Result, error) {
+	p.drain()
 	ab := &ABReport{Args: p.cmd.Args}
 	var runErr error
 	close(p.stopc)
@@ -194,6 +201,19 @@ func (p *Phase) Stop() (*Result, error) {
 		runErr = fmt.Errorf("soak: ab printed no report: %s", lastLine(text))
 	}
 	return r, runErr
+}
+
+// drain sends nothing more and waits, with backoff, up to Options.Drain
+// for the requests already sent to end.
+func (p *Phase) drain() {
+	if p.opts.Drain <= 0 {
+		return
+	}
+	p.tap.pace.stop()
+	deadline := time.Now().Add(p.opts.Drain)
+	for delay := 10 * time.Millisecond; p.rec.progress().Waiting > 0 && time.Now().Before(deadline); delay = min(delay*2, 250*time.Millisecond) {
+		time.Sleep(min(delay, time.Until(deadline)))
+	}
 }
 
 // Run is one phase of duration d.

@@ -245,3 +245,33 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 		delay = min(2*delay, 200*time.Millisecond)
 	}
 }
+
+// Stop with a Drain lets the requests already sent finish: against a slow
+// but healthy server nothing is in flight at the end and nothing failed;
+// without it, the requests the server was still answering are in flight
+// (and counted as failed).
+func TestDrainLetsSentRequestsFinish(t *testing.T) {
+	needAB(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(400 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+		_, _ = w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	for _, drain := range []time.Duration{0, 5 * time.Second} {
+		r, err := Run(context.Background(), Options{URL: srv.URL + "/", Concurrency: 2, Rate: 20, Drain: drain}, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case r.Sent == 0:
+			t.Errorf("drain %s: nothing sent", drain)
+		case drain > 0 && (r.InFlight != 0 || r.Failed != 0 || r.OK != r.Sent):
+			t.Errorf("drain %s: want every sent request answered: %s", drain, r.Summary())
+		case drain == 0 && r.InFlight == 0:
+			t.Errorf("drain 0: want the requests the server was still answering in flight: %s", r.Summary())
+		}
+	}
+}
