@@ -113,7 +113,7 @@ func TestRolloutUnderLoadSandbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Let target tracking see the load for a few emulated minutes first.
-	waitUntil(t, 10*time.Second, func() bool { return load.Progress().OK >= 150 })
+	waitUntil(t, time.Minute, func() bool { return load.Progress().OK >= 150 })
 
 	opts.Vars["user_data"] = "#!/bin/sh\necho release two\n"
 	start := time.Now()
