@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	callrecorder "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
@@ -46,16 +44,7 @@ func busy(code string) fault {
 
 func newFaultEnv(t *testing.T) *faultEnv {
 	t.Helper()
-	rec, err := callrecorder.Start(endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rec.Stop)
-	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(rec.URL),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, rec := recordedConfig(t)
 	e := &faultEnv{rec: rec, cfg: cfg, faults: map[string][]fault{}}
 	rec.Before = e.before
 	return e

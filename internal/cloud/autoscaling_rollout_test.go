@@ -16,41 +16,8 @@ import (
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
-	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 	callrecorder "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
-
-// applyE is apply (stack_test.go) that returns the first part's error
-// instead of failing the test, for applies that are meant to fail.
-func applyE(t *testing.T, c *Cloud, bp blueprint.Blueprint) error {
-	t.Helper()
-	ctx := t.Context()
-	observed, err := c.Observe(ctx, bp)
-	if err != nil {
-		return err
-	}
-	out := map[string]engine.Observation{}
-	changed := map[string]bool{}
-	for _, p := range bp.Parts {
-		cur, found := observed[p.Key]
-		depChanged := slices.ContainsFunc(p.DependsOn, func(d string) bool { return changed[d] })
-		var o engine.Observation
-		switch {
-		case !found:
-			o, err = c.Create(ctx, p, engine.Refs(out))
-		case !cur.UpToDate() || depChanged:
-			o, err = c.Update(ctx, p, cur, engine.Refs(out))
-		default:
-			o = cur
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", p.Key, err)
-		}
-		changed[p.Key] = !found || !cur.UpToDate() || depChanged
-		out[p.Key] = o
-	}
-	return nil
-}
 
 // formValue reads a query-protocol parameter of a call and puts the body back
 // for the proxy.
@@ -175,7 +142,7 @@ func TestRolloutResumable(t *testing.T) {
 	bp = blueprint.Build(spec)
 	t.Run("a failed rollout resumes what it suspended", func(t *testing.T) {
 		env.inject("TerminateInstanceInAutoScalingGroup", 1, fault{status: http.StatusBadRequest, code: errCodeValidationError, msg: "injected: refused"})
-		err := applyE(t, c, bp)
+		_, err := applyE(t, c, bp)
 		if err == nil || !strings.Contains(err.Error(), "injected: refused") {
 			t.Fatalf("apply: %v, want AWS's refusal", err)
 		}
@@ -270,7 +237,7 @@ func TestScalingActivityFailures(t *testing.T) {
 	// Auto Scaling launches again by itself.
 	retried := "Value (activity-profile) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name. Launching EC2 instance failed."
 	env.inject("DescribeScalingActivities", 3, fault{respondWith: failedActivityAnswer("activity", retried)})
-	if err := applyE(t, c, bp); err != nil {
+	if _, err := applyE(t, c, bp); err != nil {
 		t.Fatalf("create with launches AWS retries: %v", err)
 	}
 	defer destroy(t, c, bp)
@@ -282,7 +249,7 @@ func TestScalingActivityFailures(t *testing.T) {
 	final := "The image id '[ami-00000000]' does not exist. Launching EC2 instance failed."
 	env.inject("DescribeScalingActivities", 1, fault{respondWith: failedActivityAnswer("activity", final)})
 	spec.Capacity.Max = 9
-	err := applyE(t, c, blueprint.Build(spec))
+	_, err := applyE(t, c, blueprint.Build(spec))
 	if err == nil || !strings.Contains(err.Error(), final) {
 		t.Errorf("update: %v, want AWS's reason %q", err, final)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"io"
 	"net/http"
 	"strings"
@@ -38,6 +40,24 @@ func recordedCloud(t *testing.T) (*Cloud, *proxy.Recorder) {
 		endpoints[s] = rec.URL
 	}
 	return New(testConfig(t, nil), endpoints), rec
+}
+
+// recordedConfig is an AWS configuration whose every call passes through a
+// new recorder in front of the test's moto, for tests that count calls or
+// answer some of them themselves.
+func recordedConfig(t *testing.T) (aws.Config, *proxy.Recorder) {
+	t.Helper()
+	rec, err := proxy.Start(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rec.Stop)
+	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(rec.URL),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, rec
 }
 
 // answer writes an AWS error: EC2's shape or the other query APIs' shape.

@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 	awsrecorder "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
@@ -77,16 +74,7 @@ func (s *slowDatabase) before(c awsrecorder.Call, w http.ResponseWriter, r *http
 // role policy (which names the database) after it. Before the fleet was
 // taken off the database's path, the template waited for it.
 func TestFleetBesideSlowDatabase(t *testing.T) {
-	rec, err := awsrecorder.Start(endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rec.Stop)
-	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(rec.URL),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, rec := recordedConfig(t)
 	c := New(cfg, nil)
 	spec := fullSpec("slowdb", newNetwork(t, cfg, 61))
 	bp := blueprint.Build(spec)

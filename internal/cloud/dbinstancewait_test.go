@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
@@ -147,17 +145,8 @@ func (s *dbStates) count() int {
 // through a recorder that answers with states.
 func recordedDB(t *testing.T, id string, states ...dbState) (dbInstances, *dbStates) {
 	t.Helper()
-	rec, err := awsrecorder.Start(endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rec.Stop)
-	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(rec.URL),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = rds.NewFromConfig(cfg).CreateDBInstance(t.Context(), &rds.CreateDBInstanceInput{
+	cfg, rec := recordedConfig(t)
+	_, err := rds.NewFromConfig(cfg).CreateDBInstance(t.Context(), &rds.CreateDBInstanceInput{
 		DBInstanceIdentifier: aws.String(id), Engine: aws.String("postgres"), DBInstanceClass: aws.String("db.t3.micro"),
 		AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("app"), MasterUserPassword: aws.String("not-a-secret-1"),
 	})

@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -24,13 +25,24 @@ import (
 const maxObserveCalls = 12
 
 // apply is a minimal reconcile, as the engine does it: create what is
-// missing, update what drifted or whose dependency changed.
+// missing, update what drifted or whose dependency changed. It fails the
+// test on any error.
 func apply(t *testing.T, c *Cloud, bp blueprint.Blueprint) map[string]engine.Observation {
+	t.Helper()
+	out, err := applyE(t, c, bp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// applyE is apply returning its error, for tests that expect one.
+func applyE(t *testing.T, c *Cloud, bp blueprint.Blueprint) (map[string]engine.Observation, error) {
 	t.Helper()
 	ctx := t.Context()
 	observed, err := c.Observe(ctx, bp)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	out := map[string]engine.Observation{}
 	changed := map[string]bool{}
@@ -47,15 +59,15 @@ func apply(t *testing.T, c *Cloud, bp blueprint.Blueprint) map[string]engine.Obs
 			o = cur
 		}
 		if err != nil {
-			t.Fatalf("%s: %v", p.Key, err)
+			return out, fmt.Errorf("%s: %w", p.Key, err)
 		}
 		if o.Kind != p.Kind || o.Key != p.Key || o.Name != p.Name {
-			t.Fatalf("%s: observation is %s %s %q, want %s %s %q", p.Key, o.Kind, o.Key, o.Name, p.Kind, p.Key, p.Name)
+			return out, fmt.Errorf("%s: observation is %s %s %q, want %s %s %q", p.Key, o.Kind, o.Key, o.Name, p.Kind, p.Key, p.Name)
 		}
 		changed[p.Key] = !found || !cur.UpToDate() || depChanged
 		out[p.Key] = o
 	}
-	return out
+	return out, nil
 }
 
 // observeClean observes the stack and fails on any drift or absent part.
