@@ -209,7 +209,8 @@ func TestFailedCreateCancelsSiblingsAndRollsBackWhatTheyMade(t *testing.T) {
 // while it exists), deletes everything else, and says what is left and why.
 func TestRollbackLeavesDeletionProtectedDatabaseAndWhatItNeeds(t *testing.T) {
 	f := newFakeCloud()
-	f.failOn = "create " + blueprint.KeyFor(blueprint.KindAutoScalingGroup, "us-east-1b")
+	// The role's policy names the database, so the database exists when it fails.
+	f.failOn = "create " + blueprint.KeyRolePolicy
 	f.onDelete = func(_ context.Context, key string) error {
 		if key == blueprint.KeyDBInstance {
 			return fmt.Errorf("deleting DB instance (shop): %w", ErrDeletionProtected)
