@@ -22,6 +22,7 @@ import (
 	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/tfcli"
 )
 
@@ -78,16 +79,30 @@ func newTarget(t *testing.T) *target {
 		}
 		s.Stop()
 	})
+	// Everything reaches moto through the strict layer, which answers like
+	// AWS where moto is forgiving (HAWEBAPP_STRICT picks its rules).
+	opts, err := strict.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer, err := strict.Start(s.URL, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		t.Logf("strict rules fired: %s", layer.Layer.Summary())
+		layer.Stop()
+	})
 	// The caller's AWS settings (profile, endpoint, ...) must not leak in.
 	for _, k := range []string{"AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
 		tg.env[k] = ""
 	}
-	for k, v := range s.Env() {
+	for k, v := range motoserver.ClientEnv(layer.URL) {
 		tg.env[k] = v
 	}
 	tg.aws = aws.Config{
 		Region:       "us-east-1",
-		BaseEndpoint: aws.String(s.URL),
+		BaseEndpoint: aws.String(layer.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 	}
 	return tg
