@@ -29,7 +29,7 @@ type dbDescriber interface {
 var errNoEndpoint = errors.New("no endpoint yet")
 
 // describeDatabase completes cfg from the database's description: host and,
-// unless the environment set them, port, name and secret.
+// the port it listens on and, unless the environment set them, name and secret.
 func describeDatabase(ctx context.Context, client dbDescriber, cfg config) (config, error) {
 	out, err := client.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(cfg.DBInstance)})
 	if err != nil {
@@ -43,7 +43,10 @@ func describeDatabase(ctx context.Context, client dbDescriber, cfg config) (conf
 		return cfg, fmt.Errorf("database %s is %s: %w", cfg.DBInstance, aws.ToString(db.DBInstanceStatus), errNoEndpoint)
 	}
 	cfg.DBEndpoint = aws.ToString(db.Endpoint.Address)
-	if cfg.DBPort == "" && db.Endpoint.Port != nil {
+	// The endpoint's port is where the database listens, so it wins over the
+	// port the user data asked for (on AWS the two agree; a database whose
+	// port was changed, or a stand-in on another port, shows the difference).
+	if db.Endpoint.Port != nil {
 		cfg.DBPort = strconv.Itoa(int(*db.Endpoint.Port))
 	}
 	if cfg.DBName == "" {

@@ -42,9 +42,9 @@ func TestDescribeDatabase(t *testing.T) {
 		want    string // host:port/name secret
 		wantErr error
 	}{
-		"creating, no endpoint": {db: &rdstypes.DBInstance{DBInstanceStatus: aws.String("creating")}, wantErr: errNoEndpoint},
-		"endpoint known":        {db: ready, want: "db.abc.us-east-1.rds.amazonaws.com:5433/fruits " + secret},
-		"environment wins":      {db: ready, env: config{DBPort: "6432", DBName: "other", DBSecretARN: "arn:x"}, want: "db.abc.us-east-1.rds.amazonaws.com:6432/other arn:x"},
+		"creating, no endpoint":                 {db: &rdstypes.DBInstance{DBInstanceStatus: aws.String("creating")}, wantErr: errNoEndpoint},
+		"endpoint known":                        {db: ready, want: "db.abc.us-east-1.rds.amazonaws.com:5433/fruits " + secret},
+		"environment names, endpoint port wins": {db: ready, env: config{DBPort: "6432", DBName: "other", DBSecretARN: "arn:x"}, want: "db.abc.us-east-1.rds.amazonaws.com:5433/other arn:x"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tc.env.DBInstance = "fruitdb"
