@@ -154,7 +154,7 @@ func readForm(r *http.Request) url.Values {
 // certificate is added to a running stack.
 func TestAccStack_https(t *testing.T) {
 	if accRecorder == nil {
-		t.Skip("needs the emulator's recorder to watch the listener calls")
+		t.Skip("watches calls through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
 	c := newClients(t)
 	args := defaultArgs(stackName(), newNetwork(t, c))

@@ -59,7 +59,7 @@ func TestAccStack_refreshCallBudget(t *testing.T) {
 // is left in AWS.
 func TestAccStack_failedCreateRollsBack(t *testing.T) {
 	if accRecorder == nil {
-		t.Skip("needs the emulator's recorder to inject the failure")
+		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
 	c := newClients(t)
 	args := defaultArgs(stackName(), newNetwork(t, c))
@@ -87,7 +87,7 @@ func TestAccStack_failedCreateRollsBack(t *testing.T) {
 // the next apply adopts them by their tags.
 func TestAccStack_failedCreateLeavesProtectedDatabase(t *testing.T) {
 	if accRecorder == nil {
-		t.Skip("needs the emulator's recorder to inject the failure")
+		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
 	c := newClients(t)
 	args := defaultArgs(stackName(), newNetwork(t, c))

@@ -21,7 +21,7 @@ import (
 // rollout, leaving every instance on the new version and nothing suspended.
 func TestAccStack_interruptedRolloutIsDrift(t *testing.T) {
 	if accRecorder == nil {
-		t.Skip("needs the emulator's recorder to inject the failure")
+		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
 	c := newClients(t)
 	args := defaultArgs(stackName(), newNetwork(t, c))
