@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,10 +15,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
@@ -84,18 +81,7 @@ func TestProcessLooksUpDatabase(t *testing.T) {
 	}
 	t.Cleanup(rec.Stop)
 	env := motoserver.ClientEnv(rec.URL)
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(env["AWS_REGION"]), awsconfig.WithBaseEndpoint(moto.URL),
-		awsconfig.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
-		})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, _ := json.Marshal(map[string]string{"username": pgsrv.User, "password": pgsrv.Password})
-	sec, err := secretsmanager.NewFromConfig(cfg).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("rds-db"), SecretString: aws.String(string(secret))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	secretARN := storeDBSecret(ctx, t, moto.URL, env["AWS_REGION"], pgsrv, "rds-db")
 	// The database as RDS describes it: creating without an endpoint until
 	// the test says it is up.
 	var mu sync.Mutex
@@ -110,7 +96,7 @@ func TestProcessLooksUpDatabase(t *testing.T) {
 		db := `<DBInstanceStatus>creating</DBInstanceStatus>`
 		if up {
 			db = fmt.Sprintf(`<DBInstanceStatus>backing-up</DBInstanceStatus><DBName>%s</DBName><Endpoint><Address>127.0.0.1</Address><Port>%d</Port></Endpoint>`+
-				`<MasterUserSecret><SecretArn>%s</SecretArn><SecretStatus>active</SecretStatus></MasterUserSecret>`, pgsrv.Database, pgsrv.Port, *sec.ARN)
+				`<MasterUserSecret><SecretArn>%s</SecretArn><SecretStatus>active</SecretStatus></MasterUserSecret>`, pgsrv.Database, pgsrv.Port, secretARN)
 		}
 		w.Header().Set("Content-Type", "text/xml")
 		_, _ = fmt.Fprintf(w, `<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBInstancesResult><DBInstances><DBInstance>`+

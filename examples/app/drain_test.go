@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
 	"net/http"
 	"os"
 	"os/exec"
@@ -42,18 +43,7 @@ func TestProcessSecretAndDrain(t *testing.T) {
 	}
 	t.Cleanup(moto.Stop)
 	env := moto.Env()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(env["AWS_REGION"]), awsconfig.WithBaseEndpoint(moto.URL),
-		awsconfig.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
-		})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, _ := json.Marshal(map[string]string{"username": pgsrv.User, "password": pgsrv.Password})
-	sec, err := secretsmanager.NewFromConfig(cfg).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("db"), SecretString: aws.String(string(secret))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	secretARN := storeDBSecret(ctx, t, moto.URL, env["AWS_REGION"], pgsrv, "db")
 
 	bin := filepath.Join(t.TempDir(), "app")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -63,7 +53,7 @@ func TestProcessSecretAndDrain(t *testing.T) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "HAWEBAPP_PORT="+strconv.Itoa(port), "HAWEBAPP_LISTEN_HOST=127.0.0.1",
 		"HAWEBAPP_DB_ENDPOINT=127.0.0.1", "HAWEBAPP_DB_PORT="+strconv.Itoa(pgsrv.Port), "HAWEBAPP_DB_NAME="+pgsrv.Database,
-		"HAWEBAPP_DB_SECRET_ARN="+*sec.ARN, "HAWEBAPP_DB_SSLMODE=disable", "INSTANCE_ID=i-drain", "AVAILABILITY_ZONE=us-east-1a")
+		"HAWEBAPP_DB_SECRET_ARN="+secretARN, "HAWEBAPP_DB_SSLMODE=disable", "INSTANCE_ID=i-drain", "AVAILABILITY_ZONE=us-east-1a")
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -145,4 +135,23 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(delay)
 	}
+}
+
+// storeDBSecret keeps the test database's credentials in a Secrets Manager
+// secret in moto, as RDS keeps a managed master secret, and returns its ARN.
+func storeDBSecret(ctx context.Context, t *testing.T, motoURL, region string, pgsrv *postgres.Server, name string) string {
+	t.Helper()
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region), awsconfig.WithBaseEndpoint(motoURL),
+		awsconfig.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
+		})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := json.Marshal(map[string]string{"username": pgsrv.User, "password": pgsrv.Password})
+	sec, err := secretsmanager.NewFromConfig(cfg).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(string(secret))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(sec.ARN)
 }
