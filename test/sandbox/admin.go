@@ -134,6 +134,8 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "GET /_sandbox/state":
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(s.state())
+	case "GET /_sandbox/events":
+		s.serveEvents(w)
 	case "POST /_sandbox/fail":
 		var f Failure
 		if err := json.NewDecoder(r.Body).Decode(&f); err != nil {
@@ -146,7 +148,7 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
-		http.Error(w, "unknown admin call: GET /_sandbox/state, POST /_sandbox/fail", http.StatusNotFound)
+		http.Error(w, "unknown admin call: GET /_sandbox/state, GET /_sandbox/events, POST /_sandbox/fail", http.StatusNotFound)
 	}
 }
 
@@ -162,14 +164,20 @@ func (s *Sandbox) Fail(ctx context.Context, f Failure) error {
 			return fmt.Errorf("no instance %q", f.ID)
 		}
 		if f.Recover {
-			return in.recover()
+			if err := in.recover(); err != nil {
+				return err
+			}
+			s.record(Event{Kind: EventInstanceRecover, Zone: in.az, IDs: []string{in.id}})
+			return nil
 		}
 		in.kill()
+		s.record(Event{Kind: EventInstanceKilled, Zone: in.az, IDs: []string{in.id}})
 	case "slow":
 		if in == nil {
 			return fmt.Errorf("no instance %q", f.ID)
 		}
 		in.nic.delayMs.Store(int64(f.MS))
+		s.record(Event{Kind: EventInstanceSlow, Zone: in.az, IDs: []string{in.id}, Reason: fmt.Sprintf("new connections delayed %d ms", f.MS)})
 	case "zone":
 		if f.Zone == "" {
 			return fmt.Errorf("zone failure needs a zone")
@@ -184,13 +192,23 @@ func (s *Sandbox) Fail(ctx context.Context, f Failure) error {
 			}
 		}
 		s.mu.Unlock()
+		ids := make([]string, 0, len(zone))
 		for _, in := range zone {
 			if f.Down {
 				in.powerOff()
 			} else {
 				in.powerOn()
 			}
+			ids = append(ids, in.id)
 		}
+		sort.Strings(ids)
+		// Recorded once every instance of the zone has lost (or regained)
+		// power: the failure's instant for a budget.
+		kind := EventZoneUp
+		if f.Down {
+			kind = EventZoneDown
+		}
+		s.record(Event{Kind: kind, Zone: f.Zone, IDs: ids})
 	case "database":
 		if db == nil {
 			return fmt.Errorf("no database %q", f.ID)

@@ -133,6 +133,7 @@ func (s *Sandbox) failover(db *database) error {
 	if srv == nil {
 		return err
 	}
+	s.record(Event{Kind: EventDatabaseFailover, IDs: []string{db.id}})
 	s.logf("database %s failing over (unavailable for %s)", db.id, s.DBFailoverTime())
 	s.bg.Add(1)
 	go func() {
@@ -144,6 +145,7 @@ func (s *Sandbox) failover(db *database) error {
 			s.logf("database %s after failover: %v", db.id, err)
 			return
 		}
+		s.record(Event{Kind: EventDatabaseBack, IDs: []string{db.id}})
 		s.logf("database %s failed over", db.id)
 	}()
 	return nil

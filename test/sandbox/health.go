@@ -72,44 +72,73 @@ func (t *target) stopProbe() {
 	}
 }
 
-// probe runs the target group's health check against one target until stopped.
+// probe runs the target group's health check against one target until
+// stopped. A check is sent every interval on a fixed schedule, whether or not
+// the one before has answered: AWS sends each registered target a check
+// every HealthCheckIntervalSeconds (ELB user guide, "Health checks for
+// Application Load Balancer target groups"), and since it requires the
+// timeout to be below the interval (CreateTargetGroup,
+// HealthCheckTimeoutSeconds) a check never delays the next one. The
+// sandbox's real-time timeout floor can exceed a compressed interval, so
+// checks here may overlap; each result counts when it comes, and a target
+// that stops answering is unhealthy at most UnhealthyThresholdCount ×
+// interval + timeout after its last passed check (Sandbox.HealthCheckTiming).
 func (s *Sandbox) probe(tg *targetGroup, t *target, stop chan struct{}) {
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// A new connection per check: the load balancer closes the check's
+	// connection once it completes (same user guide page).
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	defer client.CloseIdleConnections()
+	next := time.Now()
 	for {
 		s.mu.Lock()
 		hc := tg.hc
-		in := s.instances[t.id]
 		s.mu.Unlock()
+		interval, timeout := s.HealthCheckTiming(hc.interval, hc.timeout)
+		next = next.Add(interval)
+		if late := time.Since(next); late > interval {
+			next = time.Now() // the process was held up: resume the schedule, do not send a burst
+		}
 		select {
 		case <-stop:
 			return
-		case <-time.After(s.checkInterval(hc)):
+		case <-time.After(time.Until(next)):
 		}
+		s.mu.Lock()
+		in := s.instances[t.id]
+		s.mu.Unlock()
 		var addr string
 		if in != nil {
 			addr = in.URL()
 		}
-		ok, reason, desc := s.check(client, addr, hc)
-		s.mu.Lock()
-		changed := false
-		if t.stop == stop {
-			prev := t.state
-			t.record(ok, reason, desc, hc)
-			changed = t.state != prev || !t.view.checked
-		}
-		s.mu.Unlock()
-		if changed {
-			s.pushServers()
-		}
+		// The timeout counts from when the check was due, so a late
+		// goroutine does not stretch the detection past the formula.
+		go s.checkAndRecord(client, tg, t, stop, addr, hc, next.Add(timeout))
+	}
+}
+
+// checkAndRecord performs one check and counts its result.
+func (s *Sandbox) checkAndRecord(client *http.Client, tg *targetGroup, t *target, stop chan struct{}, addr string, hc healthCheck, deadline time.Time) {
+	ok, reason, desc := s.check(client, addr, hc, deadline)
+	s.mu.Lock()
+	changed := false
+	if t.stop == stop {
+		prev := t.state
+		t.record(ok, reason, desc, hc)
+		changed = t.state != prev || !t.view.checked
+	}
+	s.mu.Unlock()
+	if changed {
+		s.pushServers()
 	}
 }
 
 // check performs one health check and classifies a failure with AWS's reason code.
-func (s *Sandbox) check(client *http.Client, addr string, hc healthCheck) (bool, string, string) {
+func (s *Sandbox) check(client *http.Client, addr string, hc healthCheck, deadline time.Time) (bool, string, string) {
 	if addr == "" {
 		return false, "Target.FailedHealthChecks", "Health checks failed"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.checkTimeout(hc))
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, addr+hc.path, nil)
 	resp, err := client.Do(req)

@@ -97,12 +97,12 @@ type stack struct {
 const hcInterval, hcTimeout, hcUnhealthy = 5, 4, 2
 
 // detectionTime bounds, in real time, how long the load balancer keeps
-// sending requests to a target that stopped answering: the checks run one
-// after another, and UnhealthyThresholdCount of them must time out, plus one
-// interval for the check that was under way (it may still have passed).
+// sending requests to a target that stopped answering: a check goes out
+// every interval, and the UnhealthyThresholdCount-th failed one, sent that
+// many intervals after the last passed check, fails after the timeout.
 func detectionTime(sb *sandbox.Sandbox) time.Duration {
 	interval, timeout := sb.HealthCheckTiming(hcInterval*time.Second, hcTimeout*time.Second)
-	return hcUnhealthy*(interval+timeout) + interval
+	return hcUnhealthy*interval + timeout
 }
 
 type stackSpec struct {

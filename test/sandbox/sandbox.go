@@ -90,6 +90,9 @@ type Sandbox struct {
 	tracking      map[string]*trackingState
 	ltCache       map[string]string // launch template id/version -> user data
 
+	evMu   sync.Mutex // guards events (taken without, or after, mu)
+	events []Event
+
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // the reconcile and minute loops
 	bg      sync.WaitGroup // probes and terminations: Stop waits for them too

@@ -236,6 +236,7 @@ func (s *Sandbox) pushServers() {
 	defer s.pushMu.Unlock()
 	wants := map[string]map[string]server{}
 	pushed := map[*target]targetView{}
+	where := map[*target]Event{} // target group and zone, for the record
 	s.mu.Lock()
 	for _, tg := range s.tgs {
 		backend := shortName("tg_", tg.arn)
@@ -258,8 +259,10 @@ func (s *Sandbox) pushServers() {
 			pushed[t] = targetView{state: t.state, reason: t.reason, desc: t.desc, checked: t.checked}
 			in := s.instances[t.id]
 			if in == nil {
+				where[t] = Event{TargetGroup: tg.name}
 				continue
 			}
+			where[t] = Event{TargetGroup: tg.name, Zone: in.az}
 			name := serverNameUnsafe.ReplaceAllString(fmt.Sprintf("%s_%d", t.id, t.port), "_")
 			ready := t.state == "healthy" || (failOpen && t.state == "unhealthy")
 			want[name] = server{addr: fmt.Sprintf("127.0.0.1:%d", in.nic.port), ready: ready}
@@ -272,11 +275,23 @@ func (s *Sandbox) pushServers() {
 			s.logf("%v", err)
 		}
 	}
+	// From here the load balancer acts on the new states: record changes.
+	now := time.Now()
+	var changes []Event
 	s.mu.Lock()
 	for t, v := range pushed {
+		if v.state != t.view.state {
+			e := where[t]
+			e.At, e.Kind, e.Target, e.State, e.Reason = now, EventTarget, t.id, v.state, v.reason
+			changes = append(changes, e)
+		}
 		t.view = v
 	}
 	s.mu.Unlock()
+	sort.Slice(changes, func(i, j int) bool { return changes[i].Target < changes[j].Target })
+	for _, e := range changes {
+		s.record(e)
+	}
 }
 
 // writeActions turns a listener's default actions into HAProxy rules.

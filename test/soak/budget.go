@@ -28,6 +28,16 @@ type Settings struct {
 	// TimeScale is real seconds per AWS second: 1 on AWS (0 means 1); the
 	// sandbox's MinuteSeconds/60.
 	TimeScale float64
+	// Floors are the real-time lower bounds an environment with compressed
+	// time keeps (zero on AWS): each figure lasts max(TimeScale × its AWS
+	// value, its floor) in real time. The sandbox's come from
+	// Sandbox.Timing.
+	Floors Floors
+}
+
+// Floors are real-time lower bounds on the settings' figures.
+type Floors struct {
+	HealthCheckInterval, HealthCheckTimeout, ConnectTimeout, IdleTimeout time.Duration
 }
 
 // ALBDefaults are an ALB's and an HTTP target group's defaults (AWS,
@@ -74,6 +84,18 @@ func (s Settings) real(d time.Duration) time.Duration {
 	return time.Duration(math.Round(float64(d) * s.TimeScale))
 }
 
+// Real-time figures: the AWS value scaled, or its floor when higher.
+func (s Settings) interval() time.Duration {
+	return max(s.real(s.HealthCheckInterval), s.Floors.HealthCheckInterval)
+}
+func (s Settings) timeout() time.Duration {
+	return max(s.real(s.HealthCheckTimeout), s.Floors.HealthCheckTimeout)
+}
+func (s Settings) connect() time.Duration {
+	return max(s.real(s.ConnectTimeout), s.Floors.ConnectTimeout)
+}
+func (s Settings) idle() time.Duration { return max(s.real(s.IdleTimeout), s.Floors.IdleTimeout) }
+
 func (s Settings) validate() error {
 	var errs []error
 	if s.HealthCheckInterval <= 0 || s.HealthCheckTimeout <= 0 {
@@ -94,10 +116,13 @@ func (s Settings) validate() error {
 // node sends requests only to targets its health checks find healthy, round
 // robin across the targets (cross-zone load balancing on, the ALB default).
 //
-//   - Detect: the target dies just after passing a check; the
-//     UnhealthyThreshold-th failed check starts UnhealthyThreshold
-//     intervals later and fails at the latest after the check's timeout:
-//     UnhealthyThreshold × HealthCheckInterval + HealthCheckTimeout.
+//   - Detect: the load balancer sends a check every interval, whether or
+//     not the one before has answered (ELB user guide, "Health checks for
+//     Application Load Balancer target groups"). The target dies just
+//     after passing a check; the UnhealthyThreshold-th failed check starts
+//     UnhealthyThreshold intervals later and fails at the latest after the
+//     check's timeout: UnhealthyThreshold × HealthCheckInterval +
+//     HealthCheckTimeout (in real time, each at least its floor).
 //   - Window: a request sent to a dead target before detection fails at
 //     once if refused (502), after the connect timeout if the target
 //     cannot be reached (504), or after the idle timeout if the target
@@ -125,25 +150,38 @@ func LossBudget(s Settings, l Load, lost, targets int) (Budget, error) {
 	if lost == targets {
 		return Budget{}, fmt.Errorf("failure budget: losing all %d targets leaves nothing to serve: no budget", targets)
 	}
-	detectAWS := time.Duration(s.UnhealthyThreshold)*s.HealthCheckInterval + s.HealthCheckTimeout
-	detect := s.real(detectAWS)
-	window := detect + max(s.real(s.ConnectTimeout), s.real(s.IdleTimeout))
+	// A check goes out every interval whether or not the one before has
+	// answered (on AWS the timeout is below the interval anyway).
+	detect := time.Duration(s.UnhealthyThreshold)*s.interval() + s.timeout()
+	window := detect + max(s.connect(), s.idle())
 	share := float64(lost) / float64(targets)
 	maxFailed := int(math.Ceil(l.Rate*share*detect.Seconds())) + l.Concurrency
 	b := Budget{
 		What: fmt.Sprintf("loss of %d of %d targets", lost, targets), Detect: detect, Window: window, MaxFailed: maxFailed,
-		Recover: s.real(time.Duration(s.HealthyThreshold) * s.HealthCheckInterval),
+		Recover: time.Duration(s.HealthyThreshold) * s.interval(),
 	}
+	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 	b.Why = []string{
-		fmt.Sprintf("detect = unhealthy threshold %d × interval %s + timeout %s = %s AWS time = %s real",
-			s.UnhealthyThreshold, s.HealthCheckInterval, s.HealthCheckTimeout, detectAWS, detect.Round(time.Millisecond)),
-		fmt.Sprintf("window = detect + max(connect timeout %s, idle timeout %s) = %s real",
-			s.real(s.ConnectTimeout).Round(time.Millisecond), s.real(s.IdleTimeout).Round(time.Millisecond), window.Round(time.Millisecond)),
-		fmt.Sprintf("max failed = ⌈%.0f/s × %d/%d × %s⌉ + concurrency %d = %d",
-			l.Rate, lost, targets, detect.Round(time.Millisecond), l.Concurrency, maxFailed),
-		fmt.Sprintf("recover = healthy threshold %d × interval %s = %s real", s.HealthyThreshold, s.HealthCheckInterval, b.Recover.Round(time.Millisecond)),
+		fmt.Sprintf("detect = unhealthy threshold %d × interval %s + timeout %s = %s real%s",
+			s.UnhealthyThreshold, ms(s.interval()), ms(s.timeout()), ms(detect), s.floorNote()),
+		fmt.Sprintf("window = detect + max(connect timeout %s, idle timeout %s) = %s real", ms(s.connect()), ms(s.idle()), ms(window)),
+		fmt.Sprintf("max failed = ⌈%.0f/s × %d/%d × %s⌉ + concurrency %d (requests in flight when the targets died) = %d",
+			l.Rate, lost, targets, ms(detect), l.Concurrency, maxFailed),
+		fmt.Sprintf("recover = healthy threshold %d × interval %s = %s real", s.HealthyThreshold, ms(s.interval()), ms(b.Recover)),
 	}
 	return b, nil
+}
+
+// floorNote says how the AWS settings became real time.
+func (s Settings) floorNote() string {
+	note := fmt.Sprintf(" (AWS: interval %s, timeout %s", s.HealthCheckInterval, s.HealthCheckTimeout)
+	if s.TimeScale > 0 && s.TimeScale != 1 {
+		note += fmt.Sprintf(", time × %g", s.TimeScale)
+	}
+	if s.Floors != (Floors{}) {
+		note += fmt.Sprintf("; real-time floors: interval %s, timeout %s", s.Floors.HealthCheckInterval, s.Floors.HealthCheckTimeout)
+	}
+	return note + ")"
 }
 
 // DrainBudget is the budget for taking targets out on purpose (scale-in, a
@@ -171,16 +209,20 @@ func DrainBudget(s Settings, l Load, longest time.Duration) Budget {
 // it may wait until the load balancer's idle timeout.
 func OutageBudget(what string, outage time.Duration, s Settings, l Load) Budget {
 	d := s.real(outage)
-	b := Budget{What: what, Detect: d, Window: d + s.real(s.IdleTimeout)}
+	b := Budget{What: what, Detect: d, Window: d + s.idle()}
 	b.MaxFailed = int(math.Ceil(l.Rate*d.Seconds())) + l.Concurrency
 	b.Why = []string{fmt.Sprintf("max failed = ⌈%.0f/s × outage %s⌉ + concurrency %d = %d; window = outage + idle timeout = %s",
 		l.Rate, d.Round(time.Millisecond), l.Concurrency, b.MaxFailed, b.Window.Round(time.Millisecond))}
 	return b
 }
 
-// Check holds r's failures to b for a failure that happened at at: none
-// sent before it, none ending after at + Window (a request still in flight
-// ends with the phase), at most MaxFailed.
+// Check holds r's failures to b for a failure that took effect at at (for
+// an injected failure, when it had taken effect, such as the sandbox's
+// event log records): at most MaxFailed; none ended before at (it failed
+// for another reason); none ended after at + Window (a request still in
+// flight ends with the phase). A request sent before at and still in
+// flight then may fail: its target died under it, and MaxFailed counts
+// such requests (at most the load's concurrency).
 func (b Budget) Check(r *Result, at time.Time) error {
 	var errs []error
 	early, late := 0, 0
@@ -192,7 +234,7 @@ func (b Budget) Check(r *Result, at time.Time) error {
 		if end.IsZero() {
 			end = r.End
 		}
-		if q.Sent.Before(at) {
+		if end.Before(at) {
 			early++
 		}
 		if end.After(at.Add(b.Window)) {
@@ -203,7 +245,7 @@ func (b Budget) Check(r *Result, at time.Time) error {
 		errs = append(errs, fmt.Errorf("%d requests failed, budget %d (%s)", r.Failed, b.MaxFailed, FormatReasons(r.Reasons)))
 	}
 	if early > 0 {
-		errs = append(errs, fmt.Errorf("%d failed requests were sent before the failure", early))
+		errs = append(errs, fmt.Errorf("%d requests failed before the failure", early))
 	}
 	if late > 0 {
 		errs = append(errs, fmt.Errorf("%d failed requests ended more than %s after the failure", late, b.Window.Round(time.Millisecond)))
@@ -212,4 +254,16 @@ func (b Budget) Check(r *Result, at time.Time) error {
 		return fmt.Errorf("%s: over budget: %w", b.What, errors.Join(errs...))
 	}
 	return nil
+}
+
+// InFlightAt counts r's requests sent before at and not ended by then: the
+// ones a failure at at catches in flight.
+func InFlightAt(r *Result, at time.Time) int {
+	n := 0
+	for _, q := range r.Requests {
+		if q.Sent.Before(at) && (q.Ended.IsZero() || !q.Ended.Before(at)) {
+			n++
+		}
+	}
+	return n
 }

@@ -39,6 +39,31 @@ func TestLossBudget(t *testing.T) {
 			s: sandbox, load: Load{Rate: 200, Concurrency: 16}, lost: 1, targets: 3,
 			want: Budget{Detect: 3250 * time.Millisecond, Window: 6250 * time.Millisecond, MaxFailed: 233, Recover: 7500 * time.Millisecond},
 		},
+		"SandboxFloors": {
+			// The hawebapp defaults (interval 15 s, timeout 10 s, unhealthy 4)
+			// at the sandbox's scale: 0.75 s and 0.5 s, but a check times out
+			// after 2 s real at least. detect = 4 × 0.75 + 2 = 5 s (not
+			// 3.5 s); window = 5 + max(0.5, 3) = 8 s; ⌈90 × 1/3 × 5⌉ + 16 = 166.
+			s: func() Settings {
+				s := sandbox
+				s.HealthCheckInterval, s.HealthCheckTimeout, s.UnhealthyThreshold, s.HealthyThreshold = 15*time.Second, 10*time.Second, 4, 3
+				s.Floors = Floors{HealthCheckInterval: 100 * time.Millisecond, HealthCheckTimeout: 2 * time.Second, ConnectTimeout: 250 * time.Millisecond, IdleTimeout: time.Second}
+				return s
+			}(),
+			load: Load{Rate: 90, Concurrency: 16}, lost: 1, targets: 3,
+			want: Budget{Detect: 5 * time.Second, Window: 8 * time.Second, MaxFailed: 166, Recover: 2250 * time.Millisecond},
+		},
+		"FloorOnTheIdleTimeout": {
+			// 60 s idle at a minute of 0.6 s is 0.6 s: the 1 s floor wins.
+			s: func() Settings {
+				s := aws
+				s.TimeScale = 0.01
+				s.Floors.IdleTimeout = time.Second
+				return s
+			}(),
+			load: Load{Rate: 10, Concurrency: 1}, lost: 1, targets: 2,
+			want: Budget{Detect: 650 * time.Millisecond, Window: 1650 * time.Millisecond, MaxFailed: 5, Recover: 1500 * time.Millisecond},
+		},
 		"EveryTargetLost":  {s: aws, load: Load{Rate: 10, Concurrency: 1}, lost: 3, targets: 3, wantErr: "leaves nothing to serve"},
 		"UncappedLoad":     {s: aws, load: Load{Concurrency: 8}, lost: 1, targets: 3, wantErr: "rate cap"},
 		"NoHealthSettings": {s: Settings{IdleTimeout: time.Minute, ConnectTimeout: 10 * time.Second}, load: Load{Rate: 1, Concurrency: 1}, lost: 1, targets: 2, wantErr: "interval and timeout"},
@@ -101,11 +126,14 @@ func TestBudgetCheck(t *testing.T) {
 		reqs    []Request
 		wantErr string
 	}{
-		"WithinBudget":       {reqs: []Request{req(1, 1.1, OK), req(10.5, 11, Failed), req(12, 14.9, Failed), req(20, 20.1, OK)}},
-		"TooMany":            {reqs: []Request{req(11, 11.1, Failed), req(11, 11.2, Failed), req(11, 11.3, Failed)}, wantErr: "3 requests failed, budget 2"},
-		"BeforeTheFailure":   {reqs: []Request{req(9, 9.5, Failed)}, wantErr: "sent before the failure"},
-		"EndsAfterTheWindow": {reqs: []Request{req(14, 15.5, Failed)}, wantErr: "ended more than 5s after"},
-		"InFlightAtTheEnd":   {reqs: []Request{req(14, 0, InFlight)}, wantErr: "ended more than 5s after"},
+		"WithinBudget":     {reqs: []Request{req(1, 1.1, OK), req(10.5, 11, Failed), req(12, 14.9, Failed), req(20, 20.1, OK)}},
+		"TooMany":          {reqs: []Request{req(11, 11.1, Failed), req(11, 11.2, Failed), req(11, 11.3, Failed)}, wantErr: "3 requests failed, budget 2"},
+		"BeforeTheFailure": {reqs: []Request{req(9, 9.5, Failed)}, wantErr: "1 requests failed before the failure"},
+		// Sent before the failure, still waiting when it came: the target
+		// died under it (the concurrency in MaxFailed counts it).
+		"InFlightAtTheFailure": {reqs: []Request{req(9.9, 13, Failed), req(9, 12.5, Failed)}},
+		"EndsAfterTheWindow":   {reqs: []Request{req(14, 15.5, Failed)}, wantErr: "ended more than 5s after"},
+		"InFlightAtTheEnd":     {reqs: []Request{req(14, 0, InFlight)}, wantErr: "ended more than 5s after"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -115,5 +143,19 @@ func TestBudgetCheck(t *testing.T) {
 				t.Fatalf("Check = %v, want %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestInFlightAt(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	s := func(f float64) time.Time { return t0.Add(time.Duration(f * float64(time.Second))) }
+	r := &Result{Requests: []Request{
+		{Sent: s(1), Ended: s(2), Outcome: OK},     // over before
+		{Sent: s(4), Ended: s(6), Outcome: Failed}, // in flight at 5
+		{Sent: s(4.5), Outcome: InFlight},          // still waiting at the end
+		{Sent: s(5.5), Ended: s(6), Outcome: OK},   // sent after
+	}}
+	if n := InFlightAt(r, s(5)); n != 2 {
+		t.Errorf("InFlightAt = %d, want 2", n)
 	}
 }
