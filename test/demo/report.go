@@ -34,10 +34,17 @@ type SoakResult struct {
 	Load, Cool *soak.Result
 	Settings   soak.Settings // the stack's, read before the run
 	Budget     soak.Budget   // computed from Settings before the run
-	DownAt     time.Time     // when the zone went down
-	Windows    []CausedWindow
-	Verdict    error  // nil: within the budget
-	Chart      string // path of the PNG, once written
+	DownAt     time.Time     // when the zone went down: the sandbox's record of when every instance had lost power
+	// Detected is how long the load balancer kept sending to the lost
+	// zone's targets after DownAt, from the sandbox's event log
+	// (DetectedOK false: the log has no such change).
+	Detected       time.Duration
+	ReactionLag    time.Duration // of Detected, the sandbox acting on the deciding check
+	DetectedOK     bool
+	InFlightAtDown int // requests sent before DownAt and not ended by then
+	Windows        []CausedWindow
+	Verdict        error  // nil: within the budget
+	Chart          string // path of the PNG, once written
 }
 
 // Stalled is how long the load completed no request at all.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
 
@@ -40,30 +41,38 @@ func soakFixture() *SoakResult {
 	}
 }
 
-// The verdict holds the load to the budget from the zone's loss, and each
-// failure window gets the cause the sandbox's record shows.
+// The verdict holds the load to the budget from the zone's loss (the
+// sandbox's record of it), each failure window gets the cause the sandbox's
+// event log shows, and the detection is measured from it.
 func TestJudge(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	sec := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
 	fail := func(sent, ended float64) soak.Request {
-		return soak.Request{Sent: sec(sent), Ended: sec(ended), Outcome: soak.Failed, Reason: "HTTP 503"}
+		return soak.Request{Sent: sec(sent), Ended: sec(ended), Outcome: soak.Failed, Reason: "HTTP 504"}
 	}
 	ok := soak.Request{Sent: sec(1), Ended: sec(1.01), Outcome: soak.OK, Status: 200}
 	zones := []string{"a", "b"}
-	samples := []Sample{
-		{At: 19 * time.Second, Zones: map[string]ZoneCount{"a": {1, 1, 1}, "b": {1, 1, 1}}},
-		{At: 21 * time.Second, Zones: map[string]ZoneCount{"a": {1, 1, 1}, "b": {1, 1, 0}}, NotServing: []string{"i-2 (b): unhealthy, running"}},
+	target := func(at float64, id, zone, state, reason string) sandbox.Event {
+		return sandbox.Event{At: sec(at), Kind: sandbox.EventTarget, Target: id, Zone: zone, State: state, Reason: reason, TargetGroup: "tg"}
+	}
+	evs := []sandbox.Event{
+		target(5, "i-1", "a", "healthy", ""), target(5, "i-2", "b", "healthy", ""),
+		{At: sec(20), Kind: sandbox.EventZoneDown, Zone: "b", IDs: []string{"i-2"}},
+		target(21.5, "i-2", "b", "unhealthy", "Target.Timeout"),
 	}
 	cases := map[string]struct {
 		reqs      []soak.Request
 		wantErr   string
-		wantCause string
+		wantCause []string
 	}{
-		"WithinBudget": {reqs: []soak.Request{ok, fail(20.5, 20.6), fail(21, 21.5)}, wantCause: "zone b had no healthy target (from 21s)"},
-		"OverBudget":   {reqs: []soak.Request{ok, fail(20.5, 20.6), fail(21, 21.5), fail(21, 21.6)}, wantErr: "3 requests failed, budget 2"},
-		"TooLate":      {reqs: []soak.Request{ok, fail(26, 26.1)}, wantErr: "ended more than 5s after"},
+		// One request was in flight when the zone lost power: it may fail.
+		"WithinBudget": {reqs: []soak.Request{ok, fail(19.9, 23), fail(21, 24)}, wantCause: []string{
+			"zone b lost power at 20.00s (instances i-2)",
+			"target i-2 (b) unhealthy (Target.Timeout) at 21.50s: the load balancer sent it requests for 1.50s after its zone lost power"}},
+		"OverBudget": {reqs: []soak.Request{ok, fail(20.5, 23.5), fail(21, 24), fail(21, 24.1)}, wantErr: "3 requests failed, budget 2"},
+		"TooLate":    {reqs: []soak.Request{ok, fail(26, 26.1)}, wantErr: "ended more than 5s after"},
 		"NoRecordedCause": {reqs: []soak.Request{ok, fail(10.5, 10.6)}, wantErr: "1 requests failed before the failure",
-			wantCause: "cause not in the record"},
+			wantCause: []string{"cause not in the record"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -76,16 +85,47 @@ func TestJudge(t *testing.T) {
 					load.Reasons[q.Reason]++
 				}
 			}
-			res := &SoakResult{Zones: zones, Load: load, DownAt: sec(20),
+			res := &SoakResult{Zones: zones, Zone: "b", Load: load, DownAt: sec(20),
 				Budget: soak.Budget{What: "loss of zone b", Detect: 2 * time.Second, Window: 5 * time.Second, MaxFailed: 2}}
-			res.judge(t0, samples)
+			res.judge(t0, evs)
 			if tc.wantErr == "" && res.Verdict != nil || tc.wantErr != "" && (res.Verdict == nil || !strings.Contains(res.Verdict.Error(), tc.wantErr)) {
 				t.Errorf("verdict %v, want %q", res.Verdict, tc.wantErr)
 			}
-			if tc.wantCause != "" && (len(res.Windows) == 0 || !strings.Contains(strings.Join(res.Windows[0].Cause, "; "), tc.wantCause)) {
-				t.Errorf("windows %+v, want a cause %q", res.Windows, tc.wantCause)
+			if len(res.Windows) == 0 {
+				t.Fatalf("no failure window")
+			}
+			got := strings.Join(res.Windows[0].Cause, "; ")
+			for _, want := range tc.wantCause {
+				if !strings.Contains(got, want) {
+					t.Errorf("cause %q, want it to say %q", got, want)
+				}
+			}
+			if !res.DetectedOK || res.Detected != 1500*time.Millisecond {
+				t.Errorf("detected %s (%v), want 1.5s from the event log", res.Detected, res.DetectedOK)
 			}
 		})
+	}
+}
+
+// A window is explained by what was out of service when it opened: a
+// target unhealthy since before, a zone down since before; a failure that
+// ended before the window is not its cause.
+func TestCausesFromTheEventLog(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	sec := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	evs := []sandbox.Event{
+		{At: sec(1), Kind: sandbox.EventZoneDown, Zone: "a", IDs: []string{"i-9"}},
+		{At: sec(2), Kind: sandbox.EventZoneUp, Zone: "a", IDs: []string{"i-9"}},
+		{At: sec(3), Kind: sandbox.EventTarget, Target: "i-1", Zone: "b", State: "healthy"},
+		{At: sec(4), Kind: sandbox.EventZoneDown, Zone: "b", IDs: []string{"i-1"}},
+		{At: sec(6), Kind: sandbox.EventTarget, Target: "i-1", Zone: "b", State: "unhealthy", Reason: "Target.Timeout"},
+		{At: sec(7), Kind: sandbox.EventTarget, Target: "i-3", Zone: "c", State: "draining", Reason: "Target.DeregistrationInProgress"},
+	}
+	got := causes(evs, t0, 8*time.Second, 9*time.Second)
+	want := []string{"zone b lost power at 4.00s (instances i-1)",
+		"target i-1 (b) unhealthy (Target.Timeout) since 6.00s", "target i-3 (c) draining (Target.DeregistrationInProgress) since 7.00s"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("causes:\n got %q\nwant %q", got, want)
 	}
 }
 

@@ -261,15 +261,20 @@ func (s *Soak) Run(ctx context.Context, r *Run) error {
 	}
 	res.Duration = time.Since(s.start)
 	res.Slices = append(phaseSlices(res.Load, s.start, o.Slice, "load"), phaseSlices(res.Cool, s.start, o.Slice, "cool-down")...)
-	res.judge(s.start, s.samplesCopy())
+	evs, err := s.sb.Client().Events(ctx)
+	if err != nil {
+		return err
+	}
+	res.judge(s.start, evs)
 	return nil
 }
 
 // zone takes the soak's zone down or brings it back, and records when.
+// The failure counts from the sandbox's own record of when every instance
+// of the zone had lost power (not from when it was asked: the budget's
+// detection starts once the targets are dead, and a request sent between
+// the ask and the power loss was simply in flight at the failure).
 func (s *Soak) zone(ctx context.Context, r *Run, down bool) error {
-	// The failure may take effect any time during the call: it counts from
-	// the call's start.
-	asked := time.Now()
 	if err := s.sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: s.Opts.Zone, Down: down}); err != nil {
 		return err
 	}
@@ -277,7 +282,15 @@ func (s *Soak) zone(ctx context.Context, r *Run, down bool) error {
 	what := "zone " + s.Opts.Zone + " back"
 	if down {
 		what = "zone " + s.Opts.Zone + " down"
-		res.DownAt = asked
+		evs, err := s.sb.Client().Events(ctx)
+		if err != nil {
+			return err
+		}
+		e, ok := sandbox.LastEvent(evs, sandbox.EventZoneDown, func(e sandbox.Event) bool { return e.Zone == s.Opts.Zone })
+		if !ok {
+			return fmt.Errorf("the sandbox took zone %s down but its event log does not say when", s.Opts.Zone)
+		}
+		res.DownAt = e.At
 	}
 	res.Events = append(res.Events, Event{At: time.Since(s.start), What: what})
 	fmt.Fprintf(r.Out, "    >>> %s\n", what)
@@ -382,10 +395,4 @@ func phaseSlices(r *soak.Result, start time.Time, d time.Duration, phase string)
 		out = append(out, sliceOf(reqs, phase, t, to))
 	}
 	return out
-}
-
-func (s *Soak) samplesCopy() []Sample {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Sample(nil), s.samples...)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -15,8 +14,7 @@ import (
 )
 
 // CausedWindow is a stretch of failed requests and what the sandbox's own
-// record (GET /_sandbox/state, sampled every second) shows was not serving
-// then.
+// record (its event log, GET /_sandbox/events) shows was not serving then.
 type CausedWindow struct {
 	Phase    string
 	From, To time.Duration // sending times, since the soak's start
@@ -53,7 +51,13 @@ func (s *Soak) budget(ctx context.Context, r *Run) error {
 	if err != nil {
 		return err
 	}
-	settings.TimeScale = s.Opts.MinuteSeconds / 60
+	// The sandbox compresses time but keeps real-time floors (a check's
+	// timeout, the load balancer's timeouts): the budget takes both as
+	// inputs, before any load runs.
+	tm := s.sb.Timing()
+	settings.TimeScale = tm.Scale
+	settings.Floors = soak.Floors{HealthCheckInterval: tm.HealthCheckInterval, HealthCheckTimeout: tm.HealthCheckTimeout,
+		ConnectTimeout: tm.ConnectTimeout, IdleTimeout: tm.IdleTimeout}
 	// The groups are split evenly across the zones and scale alike (each
 	// tracks the same per-target load), so a zone holds 1/zones of the targets.
 	zones := len(s.groups)
@@ -71,9 +75,10 @@ func (s *Soak) budget(ctx context.Context, r *Run) error {
 }
 
 // judge holds the load phase to the budget from the moment the zone went
-// down, allows no failure in the cool-down, and gives each failure window
-// its measured cause.
-func (res *SoakResult) judge(start time.Time, samples []Sample) {
+// down (as the sandbox recorded it), allows no failure in the cool-down,
+// measures how long the load balancer kept sending to the lost zone, and
+// gives each failure window its cause from the sandbox's event log.
+func (res *SoakResult) judge(start time.Time, evs []sandbox.Event) {
 	var errs []error
 	switch {
 	case res.Load == nil:
@@ -84,6 +89,8 @@ func (res *SoakResult) judge(start time.Time, samples []Sample) {
 		if err := res.Budget.Check(res.Load, res.DownAt); err != nil {
 			errs = append(errs, err)
 		}
+		res.InFlightAtDown = soak.InFlightAt(res.Load, res.DownAt)
+		res.Detected, res.ReactionLag, res.DetectedOK = detected(evs, res.Zone, res.DownAt)
 	}
 	if res.Cool != nil && res.Cool.Failed > 0 {
 		errs = append(errs, fmt.Errorf("cool-down: %d requests failed (%s), budget 0", res.Cool.Failed, soak.FormatReasons(res.Cool.Reasons)))
@@ -96,45 +103,70 @@ func (res *SoakResult) judge(start time.Time, samples []Sample) {
 		off := p.Start.Sub(start)
 		for _, w := range p.FailureWindows(time.Second) {
 			cw := CausedWindow{Phase: p.Name, From: w.From + off, To: w.To + off, LastEnd: w.LastEnd + off, Failed: w.Failed, Reasons: w.Reasons}
-			cw.Cause = causes(samples, cw.From-res.Budget.Detect, cw.LastEnd)
+			cw.Cause = causes(evs, start, cw.From, cw.LastEnd)
 			res.Windows = append(res.Windows, cw)
 		}
 	}
 	res.Verdict = errors.Join(errs...)
 }
 
-// causes lists what the sandbox's record shows not serving between from
-// and to: zones without a healthy target, and each instance not healthy or
-// not running, with when it was first seen so.
-func causes(samples []Sample, from, to time.Duration) []string {
-	first := map[string]time.Duration{}
-	for _, sm := range samples {
-		if sm.At < from || sm.At > to {
+// detected is how long after down the last of zone's targets that were
+// healthy then left the healthy state in the load balancer, per the event
+// log, and how long the sandbox took to act on the check result that
+// decided it; false when the log has no such change.
+func detected(evs []sandbox.Event, zone string, down time.Time) (time.Duration, time.Duration, bool) {
+	healthy := map[string]bool{}
+	var lastOut time.Time
+	var lag time.Duration
+	for _, e := range evs {
+		if e.Kind != sandbox.EventTarget || e.Zone != zone {
 			continue
 		}
-		for z, c := range sm.Zones {
-			if c.Healthy == 0 && c.Desired > 0 {
-				k := "zone " + z + " had no healthy target"
-				if _, ok := first[k]; !ok {
-					first[k] = sm.At
+		if e.At.Before(down) {
+			healthy[e.Target] = e.State == "healthy"
+			continue
+		}
+		if healthy[e.Target] && e.State != "healthy" {
+			healthy[e.Target] = false
+			if e.At.After(lastOut) {
+				lastOut, lag = e.At, 0
+				if e.Decided != nil {
+					lag = e.At.Sub(*e.Decided)
 				}
 			}
 		}
-		for _, n := range sm.NotServing {
-			if _, ok := first[n]; !ok {
-				first[n] = sm.At
-			}
+	}
+	for _, h := range healthy {
+		if h {
+			return 0, 0, false // a target of the lost zone never left service
 		}
 	}
-	if len(first) == 0 {
-		return []string{"the sandbox's record shows every target of the stack healthy and running then: cause not in the record"}
+	if lastOut.IsZero() {
+		return 0, 0, false
 	}
-	out := make([]string, 0, len(first))
-	for k, at := range first {
-		out = append(out, fmt.Sprintf("%s (from %.0fs)", k, at.Seconds()))
+	return lastOut.Sub(down), lag, true
+}
+
+// lastFailureEnd is when the load phase's last failed request ended (the
+// phase's end for one still in flight); zero without failures.
+func (res *SoakResult) lastFailureEnd() time.Time {
+	var last time.Time
+	if res.Load == nil {
+		return last
 	}
-	sort.Strings(out)
-	return out
+	for _, q := range res.Load.Requests {
+		if q.Outcome == soak.OK {
+			continue
+		}
+		end := q.Ended
+		if end.IsZero() {
+			end = res.Load.End
+		}
+		if end.After(last) {
+			last = end
+		}
+	}
+	return last
 }
 
 // writeVerdict writes the budget, the failure windows and the verdict.
@@ -142,6 +174,15 @@ func (res *SoakResult) writeVerdict(b *strings.Builder) {
 	bu := res.Budget
 	fmt.Fprintf(b, "    budget      %s: at most %d failed, all ended within %s of the loss (detected within %s)\n",
 		bu.What, bu.MaxFailed, bu.Window.Round(10*time.Millisecond), bu.Detect.Round(10*time.Millisecond))
+	if res.DetectedOK {
+		fmt.Fprintf(b, "    measured    the load balancer stopped sending to %s's targets %.2fs after the power loss (sandbox event log; budget %.2fs; %d ms of it the sandbox acting on the deciding check); %d requests were in flight at the power loss\n",
+			res.Zone, res.Detected.Seconds(), bu.Detect.Seconds(), res.ReactionLag.Milliseconds(), res.InFlightAtDown)
+		if late := res.lastFailureEnd(); !late.IsZero() {
+			fmt.Fprintf(b, "    measured    the last failed request ended %.2fs after the power loss (budget window %.2fs)\n", late.Sub(res.DownAt).Seconds(), bu.Window.Seconds())
+		}
+	} else if !res.DownAt.IsZero() {
+		fmt.Fprintf(b, "    measured    the sandbox's event log shows no target of %s leaving service after the power loss\n", res.Zone)
+	}
 	if len(res.Windows) == 0 {
 		b.WriteString("    failure windows: none\n")
 	}

@@ -30,6 +30,9 @@ type Event struct {
 	TargetGroup string `json:"target_group,omitempty"`
 	State       string `json:"state,omitempty"`
 	Reason      string `json:"reason,omitempty"`
+	// Decided is when the health check result that changed the target's
+	// state came in: At - Decided is how long the sandbox took to act on it.
+	Decided *time.Time `json:"decided,omitempty"`
 }
 
 // Event kinds.

@@ -44,6 +44,7 @@ type target struct {
 	state, reason, desc string
 	succ, fail          int
 	checked             bool
+	decided             time.Time // when the check result that set state came in
 	drainUntil          time.Time
 	stop                chan struct{}
 	// view is what AWS APIs and the admin API report: the state last pushed
@@ -126,6 +127,9 @@ func (s *Sandbox) checkAndRecord(client *http.Client, tg *targetGroup, t *target
 		prev := t.state
 		t.record(ok, reason, desc, hc)
 		changed = t.state != prev || !t.view.checked
+		if t.state != prev {
+			t.decided = time.Now()
+		}
 	}
 	s.mu.Unlock()
 	if changed {

@@ -1,6 +1,7 @@
 package sandbox_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -115,6 +116,7 @@ type stackSpec struct {
 	grace           int32
 	userData        string
 	deregDelay      int
+	unhealthy       int32 // UnhealthyThresholdCount; default hcUnhealthy
 }
 
 func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
@@ -146,7 +148,7 @@ func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
 	s.lbARN = *lb.LoadBalancers[0].LoadBalancerArn
 	tg, err := s.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String(spec.name), Port: aws.Int32(8080), Protocol: elbtypes.ProtocolEnumHttp,
 		VpcId: vpc.Vpc.VpcId, TargetType: elbtypes.TargetTypeEnumInstance, HealthCheckPath: aws.String("/health"),
-		HealthCheckIntervalSeconds: aws.Int32(hcInterval), HealthCheckTimeoutSeconds: aws.Int32(hcTimeout), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(hcUnhealthy),
+		HealthCheckIntervalSeconds: aws.Int32(hcInterval), HealthCheckTimeoutSeconds: aws.Int32(hcTimeout), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(cmp.Or(spec.unhealthy, hcUnhealthy)),
 		Matcher: &elbtypes.Matcher{HttpCode: aws.String("200")}})
 	must(err)
 	s.tgARN = *tg.TargetGroups[0].TargetGroupArn

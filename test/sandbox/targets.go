@@ -118,6 +118,11 @@ func (s *Sandbox) syncTargetGroups(ctx context.Context, obs *observed) {
 			case now.After(tt.drainUntil):
 				tt.stopProbe()
 				delete(tg.targets, key)
+				e := Event{At: now, Kind: EventTarget, Target: tt.id, TargetGroup: tg.name}
+				if in := s.instances[tt.id]; in != nil {
+					e.Zone = in.az
+				}
+				s.record(e) // left the target group: State ""
 			}
 		}
 		s.mu.Unlock()
@@ -283,6 +288,10 @@ func (s *Sandbox) pushServers() {
 		if v.state != t.view.state {
 			e := where[t]
 			e.At, e.Kind, e.Target, e.State, e.Reason = now, EventTarget, t.id, v.state, v.reason
+			if !t.decided.IsZero() && v.state != "draining" {
+				d := t.decided
+				e.Decided = &d
+			}
 			changes = append(changes, e)
 		}
 		t.view = v

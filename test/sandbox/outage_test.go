@@ -1,0 +1,171 @@
+package sandbox_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+)
+
+// reactionAllowance is how late, on a loaded two-core machine, the sandbox
+// may act on a check's result (a goroutine waking, HAProxy's runtime API).
+const reactionAllowance = time.Second
+
+// TestZoneLossDetectedOnSchedule: a check goes out every interval whether
+// or not the one before has answered (as on AWS), so a target that lost
+// power leaves the load balancer within UnhealthyThresholdCount × interval
+// + timeout, and no sooner than its threshold of intervals. With checks
+// run one after another, as before, the sandbox's 2 s timeout floor
+// stretched that to threshold × (interval + timeout). The event log says
+// when the zone lost power and when its target left service.
+func TestZoneLossDetectedOnSchedule(t *testing.T) {
+	ctx := context.Background()
+	sb := startSandbox(t, sandbox.Options{})
+	const unhealthy = 5
+	s := newStack(t, sb, stackSpec{name: "detect", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, unhealthy: unhealthy})
+	s.waitHealthy(2)
+	down := s.instances("us-east-1b")[0]
+	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
+		t.Fatal(err)
+	}
+	var lost, out sandbox.Event
+	eventually(t, "the zone's target to leave service", 60*time.Second, func() (bool, string) {
+		evs, err := sb.Client().Events(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		var ok1, ok2 bool
+		lost, ok1 = sandbox.LastEvent(evs, sandbox.EventZoneDown, func(e sandbox.Event) bool { return e.Zone == "us-east-1b" })
+		out, ok2 = sandbox.LastEvent(evs, sandbox.EventTarget, func(e sandbox.Event) bool { return e.Target == down && e.State == "unhealthy" })
+		return ok1 && ok2, fmt.Sprintf("%+v", evs)
+	})
+	if len(lost.IDs) != 1 || lost.IDs[0] != down {
+		t.Errorf("the zone-down event names instances %v, want [%s]", lost.IDs, down)
+	}
+	if out.Reason != "Target.Timeout" || out.Zone != "us-east-1b" {
+		t.Errorf("the target left service with %+v, want reason Target.Timeout in us-east-1b", out)
+	}
+	interval, timeout := sb.HealthCheckTiming(hcInterval*time.Second, hcTimeout*time.Second)
+	took := out.At.Sub(lost.At)
+	most := unhealthy*interval + timeout
+	least := (unhealthy - 1) * interval
+	if took > most+reactionAllowance || took < least {
+		t.Fatalf("the load balancer stopped sending to the dead target %s after the power loss, want between %s and %s (+%s to act): threshold %d, interval %s, timeout %s",
+			took, least, most, reactionAllowance, unhealthy, interval, timeout)
+	}
+	t.Logf("detected after %s (at most %s)", took.Round(time.Millisecond), most)
+	if h := s.health()[down]; h.State != elbtypes.TargetHealthStateEnumUnhealthy {
+		t.Errorf("DescribeTargetHealth says %s for %s, the event log unhealthy", h.State, down)
+	}
+	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitHealthy(2)
+	evs := sb.Events()
+	if _, ok := sandbox.LastEvent(evs, sandbox.EventZoneUp, nil); !ok {
+		t.Errorf("no zone-up event: %+v", evs)
+	}
+	if e, _ := sandbox.LastEvent(evs, sandbox.EventTarget, func(e sandbox.Event) bool { return e.Target == down }); e.State != "healthy" {
+		t.Errorf("the target's last event is %+v, want healthy again", e)
+	}
+}
+
+// TestZoneOutageHangsRequestsThroughTheLoadBalancer: a zone's power loss
+// neither answers nor resets what was under way there. Each client first
+// completes a request on a kept-alive connection to the load balancer,
+// then starts a POST whose body is only half sent; the zone loses power;
+// the rest of the body follows. The requests the load balancer gave to
+// the dead zone's target get its 504 once its idle timeout has passed,
+// never sooner and never a reset; the others are served.
+func TestZoneOutageHangsRequestsThroughTheLoadBalancer(t *testing.T) {
+	ctx := context.Background()
+	sb := startSandbox(t, sandbox.Options{})
+	s := newStack(t, sb, stackSpec{name: "hang", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
+	s.waitHealthy(2)
+	addr := strings.TrimPrefix(s.url(), "http://")
+	const clients = 6
+	body := `{"name":"kiwi"}`
+	conns := make([]net.Conn, clients)
+	readers := make([]*bufio.Reader, clients)
+	for i := range conns {
+		c := dialApp(t, addr)
+		conns[i], readers[i] = c, bufio.NewReader(c)
+		if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\nHost: lb\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		resp, err := http.ReadResponse(readers[i], nil)
+		if err != nil || resp.StatusCode != http.StatusOK || resp.Close {
+			t.Fatalf("before the outage: %v %v", resp, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		head := fmt.Sprintf("POST /fruits HTTP/1.1\r\nHost: lb\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+		if _, err := io.WriteString(c, head+body[:5]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
+		t.Fatal(err)
+	}
+	lostAt := time.Now()
+	_, idle := sb.LoadBalancerTimeouts()
+	type answer struct {
+		status int
+		zone   string
+		took   time.Duration
+		err    error
+	}
+	answers := make([]answer, clients)
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := io.WriteString(c, body[5:]); err != nil {
+				answers[i].err = err
+				return
+			}
+			_ = c.SetReadDeadline(time.Now().Add(idle + 30*time.Second))
+			resp, err := http.ReadResponse(readers[i], nil)
+			answers[i].took = time.Since(lostAt)
+			if err != nil {
+				answers[i].err = err
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			answers[i].status, answers[i].zone = resp.StatusCode, resp.Header.Get("X-Availability-Zone")
+		}()
+	}
+	wg.Wait()
+	hung := 0
+	for i, a := range answers {
+		switch {
+		case a.err != nil:
+			t.Errorf("client %d: %v after %s: the outage must not reset or close a connection before the load balancer's idle timeout", i, a.err, a.took)
+		case a.status == http.StatusGatewayTimeout:
+			hung++
+			if a.took < idle {
+				t.Errorf("client %d: 504 after %s, sooner than the idle timeout %s: the request did not hang", i, a.took, idle)
+			}
+		case a.status == http.StatusCreated && a.zone == "us-east-1a":
+		default:
+			t.Errorf("client %d: %d from zone %q after %s, want 201 from us-east-1a or the load balancer's 504", i, a.status, a.zone, a.took)
+		}
+	}
+	if hung == 0 {
+		t.Fatalf("no request was caught in the dead zone (answers %+v): round robin should have given it about half", answers)
+	}
+	t.Logf("%d of %d requests hung until the %s idle timeout", hung, clients, idle)
+}
