@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/plot"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
 
@@ -42,9 +44,12 @@ type SoakResult struct {
 	ReactionLag    time.Duration // of Detected, the sandbox acting on the deciding check
 	DetectedOK     bool
 	InFlightAtDown int // requests sent before DownAt and not ended by then
-	Windows        []CausedWindow
-	Verdict        error  // nil: within the budget
-	Chart          string // path of the PNG, once written
+	Spurious       int // targets that went unhealthy while their zone had power
+	// EventLog is the sandbox's record of the run (written to events.json).
+	EventLog []sandbox.Event
+	Windows  []CausedWindow
+	Verdict  error  // nil: within the budget
+	Chart    string // path of the PNG, once written
 }
 
 // Stalled is how long the load completed no request at all.
@@ -110,6 +115,11 @@ func (s *Soak) Report(ctx context.Context, r *Run) error {
 	res.Chart = filepath.Join(dir, "soak.png")
 	if err := os.WriteFile(res.Chart, png, 0o644); err != nil {
 		return err
+	}
+	if evs, err := json.MarshalIndent(res.EventLog, "", "  "); err == nil {
+		if err := os.WriteFile(filepath.Join(dir, "events.json"), evs, 0o644); err != nil {
+			return err
+		}
 	}
 	var b strings.Builder
 	res.WriteReport(&b)

@@ -182,3 +182,23 @@ func TestReportAndChart(t *testing.T) {
 		t.Errorf("empty chart: %v", err)
 	}
 }
+
+// Only a target failing its checks while its zone had power is spurious.
+func TestSpurious(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	sec := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	unhealthy := func(at float64, id, zone string) sandbox.Event {
+		return sandbox.Event{At: sec(at), Kind: sandbox.EventTarget, Target: id, Zone: zone, State: "unhealthy"}
+	}
+	evs := []sandbox.Event{
+		unhealthy(5, "i-1", "b"), // before the outage: spurious
+		{At: sec(10), Kind: sandbox.EventZoneDown, Zone: "b"},
+		unhealthy(12, "i-2", "b"), // the outage
+		unhealthy(13, "i-3", "a"), // another zone: spurious
+		{At: sec(20), Kind: sandbox.EventZoneUp, Zone: "b"},
+		unhealthy(25, "i-2", "b"), // after it: spurious
+	}
+	if n := spurious(evs, "b", sec(10)); n != 3 {
+		t.Errorf("spurious = %d, want 3", n)
+	}
+}

@@ -265,6 +265,7 @@ func (s *Soak) Run(ctx context.Context, r *Run) error {
 	if err != nil {
 		return err
 	}
+	res.EventLog = evs
 	res.judge(s.start, evs)
 	return nil
 }

@@ -91,6 +91,7 @@ func (res *SoakResult) judge(start time.Time, evs []sandbox.Event) {
 		}
 		res.InFlightAtDown = soak.InFlightAt(res.Load, res.DownAt)
 		res.Detected, res.ReactionLag, res.DetectedOK = detected(evs, res.Zone, res.DownAt)
+		res.Spurious = spurious(evs, res.Zone, res.DownAt)
 	}
 	if res.Cool != nil && res.Cool.Failed > 0 {
 		errs = append(errs, fmt.Errorf("cool-down: %d requests failed (%s), budget 0", res.Cool.Failed, soak.FormatReasons(res.Cool.Reasons)))
@@ -147,6 +148,27 @@ func detected(evs []sandbox.Event, zone string, down time.Time) (time.Duration, 
 	return lastOut.Sub(down), lag, true
 }
 
+// spurious counts the targets the log shows failing their checks while
+// their zone had power: a live app that answered too late on a loaded
+// machine (what the sandbox's real-time timeout floor is there to stop).
+func spurious(evs []sandbox.Event, zone string, down time.Time) int {
+	up := time.Time{}
+	if e, ok := sandbox.LastEvent(evs, sandbox.EventZoneUp, func(e sandbox.Event) bool { return e.Zone == zone }); ok && e.At.After(down) {
+		up = e.At
+	}
+	n := 0
+	for _, e := range evs {
+		if e.Kind != sandbox.EventTarget || e.State != "unhealthy" {
+			continue
+		}
+		inOutage := e.Zone == zone && !e.At.Before(down) && (up.IsZero() || e.At.Before(up))
+		if !inOutage {
+			n++
+		}
+	}
+	return n
+}
+
 // lastFailureEnd is when the load phase's last failed request ended (the
 // phase's end for one still in flight); zero without failures.
 func (res *SoakResult) lastFailureEnd() time.Time {
@@ -177,6 +199,7 @@ func (res *SoakResult) writeVerdict(b *strings.Builder) {
 	if res.DetectedOK {
 		fmt.Fprintf(b, "    measured    the load balancer stopped sending to %s's targets %.2fs after the power loss (sandbox event log; budget %.2fs; %d ms of it the sandbox acting on the deciding check); %d requests were in flight at the power loss\n",
 			res.Zone, res.Detected.Seconds(), bu.Detect.Seconds(), res.ReactionLag.Milliseconds(), res.InFlightAtDown)
+		fmt.Fprintf(b, "    measured    %d targets went unhealthy while their zone had power\n", res.Spurious)
 		if late := res.lastFailureEnd(); !late.IsZero() {
 			fmt.Fprintf(b, "    measured    the last failed request ended %.2fs after the power loss (budget window %.2fs)\n", late.Sub(res.DownAt).Seconds(), bu.Window.Seconds())
 		}
