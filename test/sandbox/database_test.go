@@ -123,4 +123,14 @@ func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 	if took := back.Sub(failStart); took < sb.DBFailoverTime() {
 		t.Fatalf("the database was back after %s, sooner than a failover takes (%s)", took, sb.DBFailoverTime())
 	}
+	// The sandbox's event log records the failover and its end.
+	eventually(t, "the failover and its end in the event log", 10*time.Second, func() (bool, string) {
+		evs := sb.Events()
+		f, ok1 := sandbox.LastEvent(evs, sandbox.EventDatabaseFailover, nil)
+		b, ok2 := sandbox.LastEvent(evs, sandbox.EventDatabaseBack, nil)
+		if ok1 && ok2 && b.At.Sub(f.At) < sb.DBFailoverTime() {
+			t.Fatalf("the event log has the database back %s after its failover, sooner than %s", b.At.Sub(f.At), sb.DBFailoverTime())
+		}
+		return ok1 && ok2 && f.IDs[0] == "fruitdb", fmt.Sprintf("%+v", evs)
+	})
 }
