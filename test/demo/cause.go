@@ -85,7 +85,8 @@ func causes(evs []sandbox.Event, start time.Time, from, to time.Duration) []stri
 	// Targets already out of service when the window opened.
 	var before []string
 	for id, e := range last {
-		if !seenTarget[id] && e.State != "healthy" && e.At.Before(begin) {
+		// A target that left its group is no longer the load balancer's.
+		if !seenTarget[id] && e.State != "healthy" && e.State != "" && e.At.Before(begin) {
 			before = append(before, fmt.Sprintf("target %s (%s) %s since %s", id, e.Zone, health(e), since(e.At)))
 		}
 	}

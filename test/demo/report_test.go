@@ -120,6 +120,7 @@ func TestCausesFromTheEventLog(t *testing.T) {
 		{At: sec(4), Kind: sandbox.EventZoneDown, Zone: "b", IDs: []string{"i-1"}},
 		{At: sec(6), Kind: sandbox.EventTarget, Target: "i-1", Zone: "b", State: "unhealthy", Reason: "Target.Timeout"},
 		{At: sec(7), Kind: sandbox.EventTarget, Target: "i-3", Zone: "c", State: "draining", Reason: "Target.DeregistrationInProgress"},
+		{At: sec(7), Kind: sandbox.EventTarget, Target: "i-4", Zone: "c"}, // left its group
 	}
 	got := causes(evs, t0, 8*time.Second, 9*time.Second)
 	want := []string{"zone b lost power at 4.00s (instances i-1)",

@@ -192,7 +192,11 @@ func (s *Soak) Run(ctx context.Context, r *Run) error {
 	go func() { defer wg.Done(); s.sampleEvery(sctx, time.Second) }()
 	defer func() { stopSampling(); wg.Wait() }()
 
-	load, err := soak.Start(ctx, soak.Options{Name: "load", URL: res.URL, Concurrency: o.Concurrency, Rate: float64(rate)})
+	// Ending a phase must not fail the requests it has sent: each gets up
+	// to the load balancer's idle timeout to end (after it the load
+	// balancer answers 504 anyway), with nothing new sent meanwhile.
+	_, idle := s.sb.LoadBalancerTimeouts()
+	load, err := soak.Start(ctx, soak.Options{Name: "load", URL: res.URL, Concurrency: o.Concurrency, Rate: float64(rate), Drain: idle})
 	if err != nil {
 		return err
 	}
@@ -236,7 +240,7 @@ func (s *Soak) Run(ctx context.Context, r *Run) error {
 	fmt.Fprintf(r.Out, "    >>> load stops: %d requests a second until the groups scale in\n", o.LightRate)
 	fmt.Fprintf(r.Out, "    load phase: %s\n", res.Load.Summary())
 
-	cool, err := soak.Start(ctx, soak.Options{Name: "cool-down", URL: res.URL, Concurrency: 1, Rate: float64(o.LightRate)})
+	cool, err := soak.Start(ctx, soak.Options{Name: "cool-down", URL: res.URL, Concurrency: 1, Rate: float64(o.LightRate), Drain: idle})
 	if err != nil {
 		return err
 	}
