@@ -191,12 +191,18 @@ func TestSpurious(t *testing.T) {
 	unhealthy := func(at float64, id, zone string) sandbox.Event {
 		return sandbox.Event{At: sec(at), Kind: sandbox.EventTarget, Target: id, Zone: zone, State: "unhealthy"}
 	}
+	healthy := func(at float64, id, zone string) sandbox.Event {
+		return sandbox.Event{At: sec(at), Kind: sandbox.EventTarget, Target: id, Zone: zone, State: "healthy"}
+	}
 	evs := []sandbox.Event{
+		healthy(1, "i-1", "b"), healthy(1, "i-2", "b"), healthy(1, "i-3", "a"),
+		unhealthy(2, "i-9", "a"), // never healthy (an app still starting): not spurious
 		unhealthy(5, "i-1", "b"), // before the outage: spurious
 		{At: sec(10), Kind: sandbox.EventZoneDown, Zone: "b"},
 		unhealthy(12, "i-2", "b"), // the outage
 		unhealthy(13, "i-3", "a"), // another zone: spurious
 		{At: sec(20), Kind: sandbox.EventZoneUp, Zone: "b"},
+		healthy(22, "i-2", "b"),
 		unhealthy(25, "i-2", "b"), // after it: spurious
 	}
 	if n := spurious(evs, "b", sec(10)); n != 3 {

@@ -148,17 +148,24 @@ func detected(evs []sandbox.Event, zone string, down time.Time) (time.Duration, 
 	return lastOut.Sub(down), lag, true
 }
 
-// spurious counts the targets the log shows failing their checks while
-// their zone had power: a live app that answered too late on a loaded
-// machine (what the sandbox's real-time timeout floor is there to stop).
+// spurious counts the healthy targets the log shows failing their checks
+// while their zone had power: a live app that answered too late on a loaded
+// machine (what the sandbox's real-time timeout floor is there to stop). A
+// target that never passed its checks (an app still starting) is not one.
 func spurious(evs []sandbox.Event, zone string, down time.Time) int {
 	up := time.Time{}
 	if e, ok := sandbox.LastEvent(evs, sandbox.EventZoneUp, func(e sandbox.Event) bool { return e.Zone == zone }); ok && e.At.After(down) {
 		up = e.At
 	}
 	n := 0
+	state := map[string]string{}
 	for _, e := range evs {
-		if e.Kind != sandbox.EventTarget || e.State != "unhealthy" {
+		if e.Kind != sandbox.EventTarget {
+			continue
+		}
+		prev := state[e.Target]
+		state[e.Target] = e.State
+		if e.State != "unhealthy" || prev != "healthy" {
 			continue
 		}
 		inOutage := e.Zone == zone && !e.At.Before(down) && (up.IsZero() || e.At.Before(up))
@@ -199,7 +206,7 @@ func (res *SoakResult) writeVerdict(b *strings.Builder) {
 	if res.DetectedOK {
 		fmt.Fprintf(b, "    measured    the load balancer stopped sending to %s's targets %.2fs after the power loss (sandbox event log; budget %.2fs; %d ms of it the sandbox acting on the deciding check); %d requests were in flight at the power loss\n",
 			res.Zone, res.Detected.Seconds(), bu.Detect.Seconds(), res.ReactionLag.Milliseconds(), res.InFlightAtDown)
-		fmt.Fprintf(b, "    measured    %d targets went unhealthy while their zone had power\n", res.Spurious)
+		fmt.Fprintf(b, "    measured    %d healthy targets failed their checks while their zone had power\n", res.Spurious)
 		if late := res.lastFailureEnd(); !late.IsZero() {
 			fmt.Fprintf(b, "    measured    the last failed request ended %.2fs after the power loss (budget window %.2fs)\n", late.Sub(res.DownAt).Seconds(), bu.Window.Seconds())
 		}
