@@ -62,7 +62,7 @@ func TestJudge(t *testing.T) {
 		"WithinBudget": {reqs: []soak.Request{ok, fail(20.5, 20.6), fail(21, 21.5)}, wantCause: "zone b had no healthy target (from 21s)"},
 		"OverBudget":   {reqs: []soak.Request{ok, fail(20.5, 20.6), fail(21, 21.5), fail(21, 21.6)}, wantErr: "3 requests failed, budget 2"},
 		"TooLate":      {reqs: []soak.Request{ok, fail(26, 26.1)}, wantErr: "ended more than 5s after"},
-		"NoRecordedCause": {reqs: []soak.Request{ok, fail(10.5, 10.6)}, wantErr: "sent before the failure",
+		"NoRecordedCause": {reqs: []soak.Request{ok, fail(10.5, 10.6)}, wantErr: "failed before the failure",
 			wantCause: "cause not in the record"},
 	}
 	for name, tc := range cases {

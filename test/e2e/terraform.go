@@ -22,7 +22,14 @@ func (tg *Target) TreeOptions(t *testing.T, dir string, vars map[string]any) *te
 // TreeOptions is Target.TreeOptions for any environment.
 func TreeOptions(t *testing.T, dir string, vars map[string]any, env map[string]string) *terraform.Options {
 	t.Helper()
-	tmp := t.TempDir()
+	return TreeOptionsIn(t, t.TempDir(), dir, vars, env)
+}
+
+// TreeOptionsIn is TreeOptions with the copy in tmp, a folder that may
+// outlive the test (so a later run can continue with the same root and
+// state: Terratest's test_structure stages).
+func TreeOptionsIn(t *testing.T, tmp, dir string, vars map[string]any, env map[string]string) *terraform.Options {
+	t.Helper()
 	root := RepoRoot(t)
 	keep := func(path string) bool {
 		return !files.PathContainsHiddenFileOrFolder(path) && !files.PathContainsTerraformStateOrVars(path) &&

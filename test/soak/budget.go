@@ -179,8 +179,11 @@ func OutageBudget(what string, outage time.Duration, s Settings, l Load) Budget 
 }
 
 // Check holds r's failures to b for a failure that happened at at: none
-// sent before it, none ending after at + Window (a request still in flight
-// ends with the phase), at most MaxFailed.
+// over before it, none ending after at + Window (a request still in flight
+// ends with the phase), at most MaxFailed. A request sent before at and
+// still waiting then is the failure's: MaxFailed allows for the requests in
+// flight when it struck (the load's concurrency), so only a failure that
+// ended before at is blamed on something else.
 func (b Budget) Check(r *Result, at time.Time) error {
 	var errs []error
 	early, late := 0, 0
@@ -192,7 +195,7 @@ func (b Budget) Check(r *Result, at time.Time) error {
 		if end.IsZero() {
 			end = r.End
 		}
-		if q.Sent.Before(at) {
+		if end.Before(at) {
 			early++
 		}
 		if end.After(at.Add(b.Window)) {
@@ -203,7 +206,7 @@ func (b Budget) Check(r *Result, at time.Time) error {
 		errs = append(errs, fmt.Errorf("%d requests failed, budget %d (%s)", r.Failed, b.MaxFailed, FormatReasons(r.Reasons)))
 	}
 	if early > 0 {
-		errs = append(errs, fmt.Errorf("%d failed requests were sent before the failure", early))
+		errs = append(errs, fmt.Errorf("%d requests failed before the failure", early))
 	}
 	if late > 0 {
 		errs = append(errs, fmt.Errorf("%d failed requests ended more than %s after the failure", late, b.Window.Round(time.Millisecond)))

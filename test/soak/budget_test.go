@@ -101,11 +101,12 @@ func TestBudgetCheck(t *testing.T) {
 		reqs    []Request
 		wantErr string
 	}{
-		"WithinBudget":       {reqs: []Request{req(1, 1.1, OK), req(10.5, 11, Failed), req(12, 14.9, Failed), req(20, 20.1, OK)}},
-		"TooMany":            {reqs: []Request{req(11, 11.1, Failed), req(11, 11.2, Failed), req(11, 11.3, Failed)}, wantErr: "3 requests failed, budget 2"},
-		"BeforeTheFailure":   {reqs: []Request{req(9, 9.5, Failed)}, wantErr: "sent before the failure"},
-		"EndsAfterTheWindow": {reqs: []Request{req(14, 15.5, Failed)}, wantErr: "ended more than 5s after"},
-		"InFlightAtTheEnd":   {reqs: []Request{req(14, 0, InFlight)}, wantErr: "ended more than 5s after"},
+		"WithinBudget":         {reqs: []Request{req(1, 1.1, OK), req(10.5, 11, Failed), req(12, 14.9, Failed), req(20, 20.1, OK)}},
+		"TooMany":              {reqs: []Request{req(11, 11.1, Failed), req(11, 11.2, Failed), req(11, 11.3, Failed)}, wantErr: "3 requests failed, budget 2"},
+		"BeforeTheFailure":     {reqs: []Request{req(9, 9.5, Failed)}, wantErr: "failed before the failure"},
+		"InFlightAtTheFailure": {reqs: []Request{req(9.5, 10.5, Failed), req(9.9, 13, Failed)}},
+		"EndsAfterTheWindow":   {reqs: []Request{req(14, 15.5, Failed)}, wantErr: "ended more than 5s after"},
+		"InFlightAtTheEnd":     {reqs: []Request{req(14, 0, InFlight)}, wantErr: "ended more than 5s after"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
