@@ -12,8 +12,9 @@ import (
 // requests in flight when something breaks).
 const concurrency = 4
 
-// drain lets the requests already sent finish when a phase that must show
-// no failure stops (soak.Options.Drain).
+// drain lets the requests already sent finish when a phase stops
+// (soak.Options.Drain), so the moment it stops is not counted as a
+// failure; one still waiting after it is a failure all the same.
 const drain = 10 * time.Second
 
 // baseRate is the load of the failure suites: 40% of the target-tracking
@@ -127,7 +128,7 @@ func instanceLoss(t *testing.T, s *stack) figures {
 	}
 	logBudget(t, budget)
 
-	p := s.start(t, "instance loss", rate, 0)
+	p := s.start(t, "instance loss", rate, drain)
 	until(t, p.Started().Add(s.size.Settle))
 	at := time.Now()
 	if err := s.brk.KillInstance(ctx, victim); err != nil {
@@ -175,7 +176,7 @@ func zoneLoss(t *testing.T, s *stack) figures {
 	budget.What = "loss of zone " + zone + " (" + budget.What + ")"
 	logBudget(t, budget)
 
-	p := s.start(t, "zone loss", rate, 0)
+	p := s.start(t, "zone loss", rate, drain)
 	until(t, p.Started().Add(s.size.Settle))
 	at := time.Now()
 	if err := s.brk.ZoneDown(ctx, zone); err != nil {
