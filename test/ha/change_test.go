@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
@@ -122,7 +123,7 @@ func scaleOutIn(t *testing.T, s *stack) figures {
 func rollingDeploy(t *testing.T, s *stack) figures {
 	ctx := t.Context()
 	s.waitSteady(t, s.size.Recover)
-	before := s.st.LaunchTemplateVersion // as openStack read it: nothing since changed the template
+	before := pinnedVersion(s.groups(ctx, t))
 	n := s.inService(ctx, t).total()
 	p := s.start(t, "rolling deploy", s.rateFor(1.5*s.scalingTarget, n), drain)
 	until(t, p.Started().Add(s.size.Settle))
@@ -140,13 +141,7 @@ func rollingDeploy(t *testing.T, s *stack) figures {
 	// Every group pins one new version (read from AWS, not the state), and
 	// every instance runs it.
 	groups := s.groups(ctx, t)
-	var newest int64
-	for _, g := range groups {
-		if g.LaunchTemplate != nil {
-			v, _ := strconv.ParseInt(aws.ToString(g.LaunchTemplate.Version), 10, 64) // a pinned number; else 0, caught below
-			newest = max(newest, v)
-		}
-	}
+	newest := pinnedVersion(groups)
 	if newest <= before {
 		t.Fatalf("groups pin launch template version %d at most after the change, %d before: no new version", newest, before)
 	}
@@ -174,3 +169,16 @@ func rollingDeploy(t *testing.T, s *stack) figures {
 
 // exampleReleaseURL is examples/complete's default app_release_url.
 const exampleReleaseURL = "https://github.com/hawebapp/terraform-provider-hawebapp/releases/latest/download/hawebapp-app_linux_amd64"
+
+// pinnedVersion is the highest launch template version the groups pin (a
+// number: never $Latest or $Default; those read as 0 and fail the checks).
+func pinnedVersion(groups map[string]astypes.AutoScalingGroup) int64 {
+	var v int64
+	for _, g := range groups {
+		if g.LaunchTemplate != nil {
+			n, _ := strconv.ParseInt(aws.ToString(g.LaunchTemplate.Version), 10, 64)
+			v = max(v, n)
+		}
+	}
+	return v
+}

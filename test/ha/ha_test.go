@@ -98,8 +98,7 @@ func runStack(t *testing.T, label string, sz size, list []suite) []figures {
 func validate(t *testing.T, tg *e2e.Target, dir string) {
 	t.Helper()
 	opts, name := savedOptions(t, tg, dir)
-	var st e2e.StackValues
-	e2e.StateResource(t, opts, stackAddress, &st)
+	st := stackValues(t, opts, dir)
 	// One `terraform output` for all of them: each run of terraform in a
 	// root that holds hashicorp/aws pays its start-up.
 	outputs := terraform.OutputAllContext(t, t.Context(), opts)

@@ -93,6 +93,8 @@ func deploy(t *testing.T, tg *e2e.Target, dir string) {
 	opts := e2e.TreeOptionsIn(t, filepath.Join(dir, "tree"), "examples/complete", completeVars(tg, name), tg.Env)
 	test_structure.SaveTerraformOptions(t, dir, opts)
 	test_structure.SaveString(t, dir, "name", name)
+	// A new stack: the attributes kept from an earlier one are stale.
+	test_structure.CleanupTestData(t, test_structure.FormatTestDataPath(dir, "stack.json"))
 	start := time.Now()
 	terraform.InitAndApplyContext(t, t.Context(), opts)
 	t.Logf("init and apply of examples/complete (%s) took %s", name, time.Since(start).Round(time.Second))
@@ -128,7 +130,7 @@ func openStack(t *testing.T, tg *e2e.Target, dir string, sz size) *stack {
 	if !tg.Real {
 		s.scalingTarget = sandboxScalingTarget
 	}
-	e2e.StateResource(t, opts, stackAddress, &s.st)
+	s.st = stackValues(t, opts, dir)
 	for z := range s.st.AutoScalingGroupNames {
 		s.zones = append(s.zones, z)
 	}
@@ -147,6 +149,22 @@ func openStack(t *testing.T, tg *e2e.Target, dir string, sz size) *stack {
 		s.brk = &awsBreaker{cfg: tg.AWS, vpcID: terraform.OutputContext(t, ctx, opts, "vpc_id"), appSubnets: appSubnets(t, s)}
 	}
 	return s
+}
+
+// stackValues reads the stack's attributes from the state once per stack
+// and keeps them with the stages' data: `terraform show` in a root that
+// holds hashicorp/aws costs a minute on a loaded machine.
+func stackValues(t *testing.T, opts *terraform.Options, dir string) e2e.StackValues {
+	t.Helper()
+	var st e2e.StackValues
+	path := test_structure.FormatTestDataPath(dir, "stack.json")
+	if test_structure.IsTestDataPresent(t, path) {
+		test_structure.LoadTestData(t, path, &st)
+		return st
+	}
+	e2e.StateResource(t, opts, stackAddress, &st)
+	test_structure.SaveTestData(t, path, true, st)
+	return st
 }
 
 // sandboxURL is where the sandbox serves the load balancer (its DNS name
