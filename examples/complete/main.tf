@@ -44,7 +44,7 @@ module "web_app" {
   }
 
   capacity     = var.capacity
-  scaling      = { metric = "request_count_per_target", target = 500 }
+  scaling      = { metric = "request_count_per_target", target = var.scaling_target }
   health_check = { path = "/health" }
 
   database = {

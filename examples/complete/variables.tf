@@ -55,6 +55,17 @@ variable "capacity" {
   default = { min = 3, desired = 3, max = 9 }
 }
 
+variable "scaling_target" {
+  description = "Requests per instance and minute that target tracking keeps each zonal group at (ALBRequestCountPerTarget)."
+  type        = number
+  default     = 500
+
+  validation {
+    condition     = var.scaling_target > 0
+    error_message = "scaling_target must be more than 0."
+  }
+}
+
 variable "db_instance_class" {
   description = "Instance class of the multi-AZ PostgreSQL database."
   type        = string

@@ -36,6 +36,12 @@ type WriteOptions struct {
 	Body func(key string) []byte
 	// Timeout bounds one write; default 90 s, beyond an ALB's 60 s idle timeout.
 	Timeout time.Duration
+	// Drain is how long Stop lets the writes already sent finish (no new
+	// write starts meanwhile); those still waiting then are in flight at
+	// the end. 0: end at once. As Options.Drain: a write load that must
+	// show no failure at its end sets it, so the moment Stop is called is
+	// not mistaken for a failure.
+	Drain time.Duration
 }
 
 // Ack is an acknowledged write: a 2xx answer to the write carrying Key.
@@ -134,13 +140,18 @@ func (w *Writer) one(ctx context.Context, client *http.Client, base *url.URL) {
 // Progress counts the writes so far.
 func (w *Writer) Progress() Progress { return w.rec.progress() }
 
-// Stop ends the writes: those without an answer are in flight at the end
+// Stop ends the writes, after up to Drain for those already sent: those
+// without an answer then are in flight at the end
 // (counted as failed; whether the server kept them is unknown, so they are
 // not in the acknowledged list).
 func (w *Writer) Stop() (*Result, []Ack) {
+	w.pace.stop()
+	deadline := time.Now().Add(w.opts.Drain)
+	for delay := 10 * time.Millisecond; w.rec.progress().Waiting > 0 && time.Now().Before(deadline); delay = min(delay*2, 250*time.Millisecond) {
+		time.Sleep(min(delay, time.Until(deadline)))
+	}
 	end := time.Now()
 	reqs, _ := w.rec.freeze()
-	w.pace.stop()
 	w.cancel()
 	w.wg.Wait()
 	r := newResult(w.opts.Name, w.opts.URL, w.start, end, reqs, 0)

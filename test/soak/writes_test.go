@@ -104,3 +104,38 @@ func TestWritesFindLostAcknowledgedWrites(t *testing.T) {
 		}
 	}
 }
+
+// Stop with a Drain lets the writes already sent finish: none is left in
+// flight, none fails; without one, the writes under way are in flight.
+func TestWritesDrain(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	t.Cleanup(slow.Close)
+	for _, tc := range []struct {
+		drain      time.Duration
+		inFlight   bool
+		acksWanted int
+	}{{drain: 0, inFlight: true}, {drain: 5 * time.Second, acksWanted: 2}} {
+		w, err := StartWrites(t.Context(), WriteOptions{URL: slow.URL + "/fruits", Rate: 50, Concurrency: 2, Drain: tc.drain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Both writers are waiting on their first answer.
+		deadline := time.Now().Add(5 * time.Second)
+		for w.Progress().Waiting < 2 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		res, acks := w.Stop()
+		if err := res.Accounted(); err != nil {
+			t.Fatal(err)
+		}
+		if got := res.InFlight > 0; got != tc.inFlight {
+			t.Errorf("drain %s: %s; want writes in flight at the end: %v", tc.drain, res.Summary(), tc.inFlight)
+		}
+		if !tc.inFlight && (res.Failed != 0 || len(acks) != res.Sent || len(acks) < tc.acksWanted) {
+			t.Errorf("drain %s: %s, %d acknowledged; want every write sent acknowledged", tc.drain, res.Summary(), len(acks))
+		}
+	}
+}
