@@ -68,6 +68,10 @@ type Options struct {
 	// Region is the region the emulator answers for (the load balancers it
 	// looks up); default us-east-1.
 	Region string
+	// Lookup, when set, is where the emulator reads load balancers and zones
+	// (moto itself, so a fault layer between does not touch its own
+	// look-ups); default the handler behind it.
+	Lookup http.Handler
 }
 
 // Emulator is the handler. Build it with New.
@@ -90,7 +94,11 @@ func New(next http.Handler, opts Options) *Emulator {
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
 	}
-	return &Emulator{next: next, clock: opts.Clock, resources: newResources(next, opts.Region)}
+	lookup := opts.Lookup
+	if lookup == nil {
+		lookup = next
+	}
+	return &Emulator{next: next, clock: opts.Clock, resources: newResources(lookup, opts.Region)}
 }
 
 // Middleware is New in the shape of an http middleware (sandbox.Options.Wrap).
