@@ -65,6 +65,7 @@ func Build(s Spec) Blueprint {
 	}
 	add(KindLoadBalancer, KeyLoadBalancer, names.LoadBalancer, LoadBalancerProps{
 		Internal: s.Internal, SubnetIDs: s.LBSubnetIDs, SecurityGroupKey: KeyALBSecurityGroup, DropInvalidHeaderFields: true,
+		ZonalShift: s.EnableZonalShift,
 	}, KeyALBSecurityGroup)
 	tg := TargetGroupProps{VPCID: s.VPCID, Port: s.Instances.Port, Protocol: "HTTP", HealthCheck: s.HealthCheck, DeregistrationDelay: s.DeregistrationDelay}
 	add(KindTargetGroup, KeyTargetGroup, names.TargetGroup, tg)
@@ -102,20 +103,59 @@ func Build(s Spec) Blueprint {
 	}
 	add(KindLaunchTemplate, KeyLaunchTemplate, names.LaunchTemplate, lt, ltDeps...)
 
-	for i, zc := range SplitCapacity(s.Capacity, len(s.AppSubnets)) {
+	capacity := PlanCapacity(s)
+	// While a zone is evacuated its shift comes after every group (the
+	// surviving ones raised and their new instances healthy, the evacuated
+	// one suspended). While a zone returns, the surviving groups shrink only
+	// after its shift is cancelled and its targets are healthy.
+	var evacuating, returning []string
+	for _, sn := range s.AppSubnets {
+		switch {
+		case slices.Contains(s.EvacuateZones, sn.Zone):
+			evacuating = append(evacuating, sn.Zone)
+		case slices.Contains(s.ReturningZones, sn.Zone):
+			returning = append(returning, sn.Zone)
+		}
+	}
+	for i, zp := range capacity.Zones {
 		sn := s.AppSubnets[i]
 		asgKey := KeyFor(KindAutoScalingGroup, sn.Zone)
+		deps := []string{KeyLaunchTemplate, KeyTargetGroup}
+		if !slices.Contains(returning, sn.Zone) {
+			for _, z := range returning {
+				deps = append(deps, KeyFor(KindZonalShift, z))
+			}
+		}
 		add(KindAutoScalingGroup, asgKey, names.AutoScalingGroup(sn.Zone), AutoScalingGroupProps{
-			Zone: sn.Zone, SubnetID: sn.ID, Min: zc.Min, Desired: zc.Desired, Max: zc.Max,
+			Zone: sn.Zone, SubnetID: sn.ID, Min: zp.Planned.Min, Desired: zp.Planned.Desired, Max: zp.Planned.Max,
 			LaunchTemplateKey: KeyLaunchTemplate, TargetGroupKey: KeyTargetGroup, HealthCheckType: "ELB",
-			GracePeriod: s.HealthCheck.GracePeriod, DefaultWarmup: s.Scaling.Warmup, WaitForHealthyTargets: s.WaitForHealthyTargets,
-			CollectMetrics: s.GroupMetrics,
-		}, KeyLaunchTemplate, KeyTargetGroup)
+			GracePeriod: s.HealthCheck.GracePeriod, DefaultWarmup: s.Scaling.Warmup,
+			// An evacuated zone's targets get no traffic: only its surviving
+			// peers' health gates the apply.
+			WaitForHealthyTargets: s.WaitForHealthyTargets && !zp.Evacuated,
+			CollectMetrics:        s.GroupMetrics, Evacuated: zp.Evacuated,
+			ResetDesired: len(returning) > 0 && !slices.Contains(returning, sn.Zone),
+		}, deps...)
 		add(KindScalingPolicy, KeyFor(KindScalingPolicy, sn.Zone), names.ScalingPolicy(sn.Zone), ScalingPolicyProps{
 			AutoScalingGroupKey: asgKey, LoadBalancerKey: KeyLoadBalancer, TargetGroupKey: KeyTargetGroup,
 			Metric: s.Scaling.Metric, Target: s.Scaling.Target, Warmup: s.Scaling.Warmup, DisableScaleIn: s.Scaling.DisableScaleIn,
 		}, asgKey, KeyLoadBalancer, KeyTargetGroup)
 	}
+	allGroups := []string{KeyLoadBalancer, KeyTargetGroup}
+	for _, sn := range s.AppSubnets {
+		allGroups = append(allGroups, KeyFor(KindAutoScalingGroup, sn.Zone))
+	}
+	for _, z := range evacuating {
+		add(KindZonalShift, KeyFor(KindZonalShift, z), names.ZonalShift(z), zonalShift(s, z, true), allGroups...)
+	}
+	// Returning parts are added before the groups that depend on them would
+	// need them in creation order; Build's order is a valid order only for
+	// dependencies on earlier parts, so they are moved in front below.
+	for _, z := range returning {
+		add(KindZonalShift, KeyFor(KindZonalShift, z), names.ZonalShift(z), zonalShift(s, z, false),
+			KeyLoadBalancer, KeyTargetGroup, KeyFor(KindAutoScalingGroup, z))
+	}
+	b.Parts = inDependencyOrder(b.Parts)
 	return b
 }
 

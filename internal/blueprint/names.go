@@ -133,3 +133,7 @@ func (n Names) AutoScalingGroup(zone string) string { return n.stack + "-" + zon
 
 // ScalingPolicy is the name of a zone's target-tracking policy.
 func (n Names) ScalingPolicy(zone string) string { return n.stack + "-" + zone + "-target-tracking" }
+
+// ZonalShift labels the stack's shift away from a zone (ARC shifts have no
+// name; this one appears in plans and messages).
+func (n Names) ZonalShift(zone string) string { return n.stack + " away from " + zone }

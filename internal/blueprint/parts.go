@@ -116,6 +116,9 @@ type LoadBalancerProps struct {
 	SubnetIDs               []string
 	SecurityGroupKey        string
 	DropInvalidHeaderFields bool
+	// ZonalShift is the attribute zonal_shift.config.enabled: the load
+	// balancer is a managed resource of ARC's zonal shift.
+	ZonalShift bool
 }
 
 type TargetGroupProps struct {
@@ -198,6 +201,12 @@ type AutoScalingGroupProps struct {
 	// CollectMetrics publishes the group's size metrics to CloudWatch every
 	// minute (dashboards and capacity alarms need them).
 	CollectMetrics bool
+	// Evacuated: the zone is shifted away; the group keeps its instances and
+	// suspends the processes that would scale it in or replace them.
+	Evacuated bool
+	// ResetDesired sets the desired capacity back to Desired: the zone that
+	// was evacuated returns, and the instances the evacuation added go.
+	ResetDesired bool
 }
 
 type ScalingPolicyProps struct {

@@ -38,6 +38,16 @@ type Spec struct {
 	// WaitForHealthyTargets makes apply wait until every zone's targets are healthy.
 	WaitForHealthyTargets bool
 
+	// EnableZonalShift turns on the load balancer's ARC zonal shift integration.
+	EnableZonalShift bool
+	// EvacuateZones are zones taken out of service by a zonal shift (zone
+	// names of AppSubnets; ARC shifts a load balancer away from one zone at a time).
+	EvacuateZones []string
+	// ReturningZones were evacuated before this apply and no longer are:
+	// their shift is cancelled and their targets healthy before the
+	// surviving groups go back to their normal capacity.
+	ReturningZones []string
+
 	// Tags are the user's tags merged with the provider's default tags.
 	Tags map[string]string
 }

@@ -96,6 +96,9 @@ func (c autoScalingGroups) create(ctx context.Context, p blueprint.Part, refs en
 	if err := c.waitReady(ctx, p.Name, props, tg.ARN, started); err != nil {
 		return createdObservation(p, p.Name, p.Name, ""), err
 	}
+	if err := c.syncEvacuation(ctx, p.Name, props.Evacuated); err != nil {
+		return createdObservation(p, p.Name, p.Name, ""), err
+	}
 	o, err := c.observe(ctx, p, refs)
 	if err != nil {
 		return createdObservation(p, p.Name, p.Name, ""), err
@@ -134,6 +137,12 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 	if d := aws.ToInt32(g.DesiredCapacity); d < props.Min || d > props.Max {
 		in.DesiredCapacity = aws.Int32(min(max(d, props.Min), props.Max))
 	}
+	// A zone returned: the capacity the evacuation added to this group goes
+	// (its min is back to normal already), now that the returned zone's
+	// targets are healthy and serve again.
+	if d := aws.ToInt32(g.DesiredCapacity); props.ResetDesired && d > props.Desired {
+		in.DesiredCapacity = aws.Int32(min(max(props.Desired, props.Min), props.Max))
+	}
 	// A new version is pinned by the rollout, once the other changes are in.
 	rollout := pinnedVersion(g) != lt.Attrs["version"] || pinnedTemplate(g) != lt.ID ||
 		len(outdated(g, func(inst astypes.Instance) bool { return onVersion(inst, lt.ID, lt.Attrs["version"]) })) > 0
@@ -164,6 +173,9 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 		}
 	}
 	if err := c.waitReady(ctx, p.Name, props, tg.ARN, started); err != nil {
+		return engine.Observation{}, err
+	}
+	if err := c.syncEvacuation(ctx, p.Name, props.Evacuated); err != nil {
 		return engine.Observation{}, err
 	}
 	return c.observe(ctx, p, refs)
@@ -315,6 +327,7 @@ func groupDrift(g *astypes.AutoScalingGroup, props blueprint.AutoScalingGroupPro
 		drift = append(drift, versionDrift(g, lt.ID, lt.Attrs["version"])...)
 	}
 	drift = append(drift, suspendDrift(g)...)
+	drift = append(drift, evacuationDrift(g, props.Evacuated)...)
 	drift = append(drift, metricsDrift(g, props.CollectMetrics)...)
 	if tg, ok := refs[props.TargetGroupKey]; !ok {
 		drift = append(drift, "target group "+props.TargetGroupKey+" missing")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -28,6 +29,7 @@ import (
 // Cloud holds one client per AWS service a stack uses.
 type Cloud struct {
 	acm    *acm.Client // plan-time certificate checks only
+	arc    *arczonalshift.Client
 	ec2    *ec2.Client
 	elb    *elb.Client
 	asg    *autoscaling.Client
@@ -40,7 +42,7 @@ var _ engine.Cloud = (*Cloud)(nil)
 
 // Services are the AWS APIs a stack's clients call, as named in New's
 // endpoints (and the provider's `endpoints` block). "sts" is the provider's.
-var Services = []string{"acm", "autoscaling", "ec2", "elbv2", "iam", "rds", "sts"}
+var Services = []string{"acm", "arczonalshift", "autoscaling", "ec2", "elbv2", "iam", "rds", "sts"}
 
 // New builds the service clients from the provider's configuration (region,
 // credentials and retryer are already set there). endpoints maps a name of
@@ -49,6 +51,7 @@ var Services = []string{"acm", "autoscaling", "ec2", "elbv2", "iam", "rds", "sts
 func New(cfg aws.Config, endpoints map[string]string) *Cloud {
 	return &Cloud{
 		acm:    acm.NewFromConfig(cfg, func(o *acm.Options) { setEndpoint(&o.BaseEndpoint, endpoints["acm"]) }),
+		arc:    arczonalshift.NewFromConfig(cfg, func(o *arczonalshift.Options) { setEndpoint(&o.BaseEndpoint, endpoints["arczonalshift"]) }),
 		ec2:    ec2.NewFromConfig(cfg, func(o *ec2.Options) { setEndpoint(&o.BaseEndpoint, endpoints["ec2"]) }),
 		elb:    elb.NewFromConfig(cfg, func(o *elb.Options) { setEndpoint(&o.BaseEndpoint, endpoints["elbv2"]) }),
 		asg:    autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { setEndpoint(&o.BaseEndpoint, endpoints["autoscaling"]) }),
@@ -103,6 +106,8 @@ func (c *Cloud) kind(k blueprint.Kind) (kindClient, error) {
 		return autoScalingGroups{c}, nil
 	case blueprint.KindScalingPolicy:
 		return scalingPolicies{c}, nil
+	case blueprint.KindZonalShift:
+		return zonalShifts{c}, nil
 	}
 	return nil, fmt.Errorf("unknown part kind %q", k)
 }

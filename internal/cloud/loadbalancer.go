@@ -161,6 +161,7 @@ func (c loadBalancers) update(ctx context.Context, p blueprint.Part, cur engine.
 	}
 	attrs, err := c.elb.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn), Attributes: []elbtypes.LoadBalancerAttribute{
 		{Key: aws.String(attrDropInvalidHeaders), Value: aws.String(strconv.FormatBool(props.DropInvalidHeaderFields))},
+		{Key: aws.String(attrZonalShift), Value: aws.String(strconv.FormatBool(props.ZonalShift))},
 	}})
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("setting attributes of load balancer (%s): %w", p.Name, err)
@@ -172,29 +173,44 @@ func (c loadBalancers) update(ctx context.Context, p blueprint.Part, cur engine.
 	if err := addELBTags(ctx, c.elb, arn, p.Tags, tags[arn]); err != nil {
 		return engine.Observation{}, fmt.Errorf("updating load balancer (%s): %w", p.Name, err)
 	}
-	return loadBalancerObservation(p, lb, p.Tags, refs, dropInvalidHeaders(attrs.Attributes)), nil
+	return loadBalancerObservation(p, lb, p.Tags, refs, lbAttributesOf(attrs.Attributes)), nil
 }
 
 // attrDropInvalidHeaders is the load balancer attribute behind
 // LoadBalancerProps.DropInvalidHeaderFields.
 const attrDropInvalidHeaders = "routing.http.drop_invalid_header_fields.enabled"
 
-func dropInvalidHeaders(attrs []elbtypes.LoadBalancerAttribute) bool {
+// attrZonalShift is the load balancer attribute behind
+// LoadBalancerProps.ZonalShift: ARC zonal shift integration, off by default
+// ("Enable zonal shift for your Application Load Balancer", Elastic Load
+// Balancing User Guide); hashicorp/aws sets it the same way, with
+// ModifyLoadBalancerAttributes after create (elbv2/load_balancer.go,
+// enable_zonal_shift).
+const attrZonalShift = "zonal_shift.config.enabled"
+
+// lbAttributes are the load balancer attributes the stack sets.
+type lbAttributes struct{ dropInvalidHeaders, zonalShift bool }
+
+func lbAttributesOf(attrs []elbtypes.LoadBalancerAttribute) lbAttributes {
+	var out lbAttributes
 	for _, a := range attrs {
-		if aws.ToString(a.Key) == attrDropInvalidHeaders {
-			return aws.ToString(a.Value) == "true"
+		switch aws.ToString(a.Key) {
+		case attrDropInvalidHeaders:
+			out.dropInvalidHeaders = aws.ToString(a.Value) == "true"
+		case attrZonalShift:
+			out.zonalShift = aws.ToString(a.Value) == "true"
 		}
 	}
-	return false
+	return out
 }
 
-// findDropInvalidHeaders reads the attribute (a call Observe makes only for import).
-func findDropInvalidHeaders(ctx context.Context, client *elb.Client, arn string) (bool, error) {
+// findLBAttributes reads the attributes (a call Observe makes only for import).
+func findLBAttributes(ctx context.Context, client *elb.Client, arn string) (lbAttributes, error) {
 	out, err := client.DescribeLoadBalancerAttributes(ctx, &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
 	if err != nil {
-		return false, fmt.Errorf("reading attributes of load balancer (%s): %w", arn, err)
+		return lbAttributes{}, fmt.Errorf("reading attributes of load balancer (%s): %w", arn, err)
 	}
-	return dropInvalidHeaders(out.Attributes), nil
+	return lbAttributesOf(out.Attributes), nil
 }
 
 func (c loadBalancers) delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {
@@ -264,9 +280,9 @@ func arnSuffix(arn string) string {
 	return arn
 }
 
-// loadBalancerObservation reads the load balancer as found; dropInvalid is
-// its attribute, which Observe reads only for import (false otherwise).
-func loadBalancerObservation(p blueprint.Part, lb *elbtypes.LoadBalancer, tags map[string]string, refs engine.Refs, dropInvalid bool) engine.Observation {
+// loadBalancerObservation reads the load balancer as found; attrs are its
+// attributes, which Observe reads only for import (zero otherwise).
+func loadBalancerObservation(p blueprint.Part, lb *elbtypes.LoadBalancer, tags map[string]string, refs engine.Refs, attrs lbAttributes) engine.Observation {
 	arn := aws.ToString(lb.LoadBalancerArn)
 	o := newObservation(p, aws.ToString(lb.LoadBalancerName), arn, arn, tags)
 	o.Attrs["dns_name"] = aws.ToString(lb.DNSName)
@@ -278,7 +294,8 @@ func loadBalancerObservation(p blueprint.Part, lb *elbtypes.LoadBalancer, tags m
 	}
 	o.Props = blueprint.LoadBalancerProps{
 		Internal: lb.Scheme == elbtypes.LoadBalancerSchemeEnumInternal, SubnetIDs: idsByZone(subnets),
-		SecurityGroupKey: refKeyByID(refs, blueprint.KindSecurityGroup, firstOr(lb.SecurityGroups)), DropInvalidHeaderFields: dropInvalid,
+		SecurityGroupKey: refKeyByID(refs, blueprint.KindSecurityGroup, firstOr(lb.SecurityGroups)), DropInvalidHeaderFields: attrs.dropInvalidHeaders,
+		ZonalShift: attrs.zonalShift,
 	}
 	props, ok := p.Props.(blueprint.LoadBalancerProps)
 	if !ok {
@@ -294,6 +311,12 @@ func loadBalancerObservation(p blueprint.Part, lb *elbtypes.LoadBalancer, tags m
 		o.Drift = append(o.Drift, "security group "+props.SecurityGroupKey+" missing")
 	} else if !sameSet(lb.SecurityGroups, []string{sg.ID}) {
 		o.Drift = append(o.Drift, fmt.Sprintf("security groups %s, want %s", words(lb.SecurityGroups), sg.ID))
+	}
+	if attrs.dropInvalidHeaders != props.DropInvalidHeaderFields {
+		o.Drift = append(o.Drift, fmt.Sprintf("%s %t, want %t", attrDropInvalidHeaders, attrs.dropInvalidHeaders, props.DropInvalidHeaderFields))
+	}
+	if attrs.zonalShift != props.ZonalShift {
+		o.Drift = append(o.Drift, fmt.Sprintf("%s %t, want %t", attrZonalShift, attrs.zonalShift, props.ZonalShift))
 	}
 	o.Drift = append(o.Drift, tagDrift(p.Tags, tags)...)
 	return o

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
+	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -86,7 +88,11 @@ type found struct {
 
 	// Attributes read only with readAll: by target group ARN, and the load balancer's.
 	deregistrationDelays map[string]int32
-	dropInvalidHeaders   bool
+	lbAttributes         lbAttributes
+
+	// zonalShifts are the active shifts on the load balancer, read only
+	// when the blueprint has zonal shift parts (an evacuation).
+	zonalShifts []zstypes.ZonalShiftSummary
 }
 
 func stackFilter(stack string) []string { return []string{stack} }
@@ -198,23 +204,49 @@ func (f *found) readELB(ctx context.Context, c *Cloud, stack string, byKind map[
 	if len(arns) == 0 {
 		return nil
 	}
+	if err := f.readZonalShifts(ctx, c, byKind); err != nil {
+		return err
+	}
 	var err error
-	if f.elbTags, err = findELBTags(ctx, c.elb, arns); err != nil || !f.readAll {
+	if f.elbTags, err = findELBTags(ctx, c.elb, arns); err != nil {
 		return err
 	}
 	return f.readELBAttributes(ctx, c, stack)
 }
 
-// readELBAttributes reads, for import, the attributes of the stack's load
-// balancer and target groups.
+// readZonalShifts lists the active zonal shifts on the load balancer, one
+// paginated call, only while the stack evacuates or returns a zone: a
+// refresh of a stack that never evacuated costs no ARC call.
+func (f *found) readZonalShifts(ctx context.Context, c *Cloud, byKind map[blueprint.Kind][]blueprint.Part) error {
+	if f.loadBalancer == nil || len(byKind[blueprint.KindZonalShift]) == 0 {
+		return nil
+	}
+	pages := arczonalshift.NewListZonalShiftsPaginator(c.arc, &arczonalshift.ListZonalShiftsInput{
+		ResourceIdentifier: f.loadBalancer.LoadBalancerArn, Status: zstypes.ZonalShiftStatusActive})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("listing zonal shifts: %w", err)
+		}
+		f.zonalShifts = append(f.zonalShifts, page.Items...)
+	}
+	return nil
+}
+
+// readELBAttributes reads the attributes of the stack's load balancer
+// (always: the zonal shift integration is drift a refresh must see) and,
+// for import, of its target groups.
 func (f *found) readELBAttributes(ctx context.Context, c *Cloud, stack string) error {
 	ours := func(arn *string) bool { return f.elbTags[aws.ToString(arn)][blueprint.TagStack] == stack }
 	if lb := f.loadBalancer; lb != nil && ours(lb.LoadBalancerArn) {
-		v, err := findDropInvalidHeaders(ctx, c.elb, aws.ToString(lb.LoadBalancerArn))
+		v, err := findLBAttributes(ctx, c.elb, aws.ToString(lb.LoadBalancerArn))
 		if err != nil {
 			return err
 		}
-		f.dropInvalidHeaders = v
+		f.lbAttributes = v
+	}
+	if !f.readAll {
+		return nil
 	}
 	f.deregistrationDelays = map[string]int32{}
 	for _, tg := range f.targetGroups {

@@ -1,7 +1,10 @@
 package cloud
 
 import (
+	"time"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
+	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
@@ -31,7 +34,7 @@ func (f *found) observation(p blueprint.Part, refs engine.Refs, region string) (
 	case blueprint.KindLoadBalancer:
 		if lb := f.loadBalancer; lb != nil {
 			if tags := f.elbTags[aws.ToString(lb.LoadBalancerArn)]; tags[blueprint.TagStack] == stack {
-				return loadBalancerObservation(p, lb, tags, refs, f.dropInvalidHeaders), true
+				return loadBalancerObservation(p, lb, tags, refs, f.lbAttributes), true
 			}
 		}
 	case blueprint.KindTargetGroup:
@@ -75,6 +78,17 @@ func (f *found) observation(p blueprint.Part, refs engine.Refs, region string) (
 		for i, pol := range f.policies {
 			if aws.ToString(pol.PolicyName) == p.Name && aws.ToString(pol.AutoScalingGroupName) == group.Name {
 				return policyObservation(p, &f.policies[i], refs), true
+			}
+		}
+	case blueprint.KindZonalShift:
+		props, _ := p.Props.(blueprint.ZonalShiftProps)
+		lb, ok := refs[props.LoadBalancerKey]
+		if !ok {
+			break
+		}
+		for _, s := range f.zonalShifts {
+			if aws.ToString(s.Comment) == props.Comment && s.Status == zstypes.ZonalShiftStatusActive {
+				return shiftObservation(p, props, lb.ARN, aws.ToString(s.ZonalShiftId), aws.ToTime(s.ExpiryTime), time.Now()), true
 			}
 		}
 	}

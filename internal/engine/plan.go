@@ -71,6 +71,7 @@ func orphanPart(o Observation) blueprint.Part {
 // deleteOrder is the order in which kinds are torn down when no blueprint
 // dependency says otherwise: what uses a child goes before it.
 var deleteOrder = []blueprint.Kind{
+	blueprint.KindZonalShift, // traffic returns to the zone before anything goes
 	blueprint.KindScalingPolicy,
 	blueprint.KindAutoScalingGroup,
 	blueprint.KindLaunchTemplate,

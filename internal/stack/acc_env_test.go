@@ -21,6 +21,7 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/zonalshift"
 )
 
 // The acceptance tests run against a private moto server started here,
@@ -33,6 +34,8 @@ var (
 	accEndpoint string
 	accRecorder *recorder.Recorder
 	accStrict   *strict.Server
+	// accZonalShift serves the ARC zonal shift API (test/zonalshift).
+	accZonalShift *zonalshift.Server
 )
 
 var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
@@ -66,7 +69,14 @@ func runTests(m *testing.M) int {
 	defer func() {
 		fmt.Fprintf(os.Stderr, "strict rules %v fired: %s\n", accStrict.Layer.Enabled(), accStrict.Layer.Summary())
 	}()
-	accRecorder, err = recorder.Start(accStrict.URL)
+	// The ARC zonal shift API, which moto lacks, is answered in front of the
+	// strict layer; the emulator reads load balancers from moto itself.
+	if accZonalShift, err = zonalshift.Start(accStrict.URL, moto.URL, zonalshift.Options{}); err != nil {
+		fmt.Fprintln(os.Stderr, "starting zonal shift emulator:", err)
+		return 1
+	}
+	defer accZonalShift.Stop()
+	accRecorder, err = recorder.Start(accZonalShift.URL)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting recorder:", err)
 		return 1

@@ -84,6 +84,7 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 
 	if lb, ok := props[blueprint.LoadBalancerProps](obs, blueprint.KeyLoadBalancer); ok {
 		m.Internal = types.BoolValue(lb.Internal)
+		m.EnableZonalShift = types.BoolValue(lb.ZonalShift)
 		m.LBSubnetIDs = stringList(lb.SubnetIDs)
 	}
 	listener := listenerModel{HTTPPort: types.Int64Value(defaultHTTPPort), HTTPSPort: types.Int64Value(defaultHTTPSPort),
@@ -175,11 +176,12 @@ func nullModel(ctx context.Context, sch resource.SchemaResponse) stackModelV0 {
 	strs := types.ListNull(types.StringType)
 	smap := types.MapNull(types.StringType)
 	return stackModelV0{
-		AppSubnetIDs: strs, LBSubnetIDs: strs, AllowedCIDRs: strs, Zones: strs, Drift: strs,
+		AppSubnetIDs: strs, LBSubnetIDs: strs, AllowedCIDRs: strs, Zones: strs, Drift: strs, EvacuateZones: strs,
 		Listener: obj("listener"), HealthCheck: obj("health_check"), Instances: obj("instances"), Capacity: obj("capacity"),
 		Scaling: obj("scaling"), Database: obj("database"), Tags: smap, SecurityGroupIDs: smap, AutoScalingGroupNames: smap,
 		Timeouts: timeouts.Value{Object: obj("timeouts")},
 		Internal: types.BoolValue(false), WaitForHealthyTargets: types.BoolValue(true), GroupMetrics: types.BoolValue(true),
+		EnableZonalShift:    types.BoolValue(true),
 		DeregistrationDelay: types.Int64Value(defaultDeregistrationDelay),
 	}
 }

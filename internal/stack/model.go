@@ -29,6 +29,8 @@ type stackModelV0 struct {
 	Capacity              types.Object   `tfsdk:"capacity"`
 	Scaling               types.Object   `tfsdk:"scaling"`
 	Database              types.Object   `tfsdk:"database"`
+	EnableZonalShift      types.Bool     `tfsdk:"enable_zonal_shift"`
+	EvacuateZones         types.List     `tfsdk:"evacuate_zones"`
 	Tags                  types.Map      `tfsdk:"tags"`
 	Timeouts              timeouts.Value `tfsdk:"timeouts"`
 
@@ -51,6 +53,8 @@ type stackModelV0 struct {
 	DBPort                types.Int64  `tfsdk:"db_port"`
 	DBSecretARN           types.String `tfsdk:"db_secret_arn"`
 	CapacityAfterZoneLoss types.Int64  `tfsdk:"capacity_after_zone_loss"`
+	CapacityServing       types.Int64  `tfsdk:"capacity_serving"`
+	EvacuationShortfall   types.Int64  `tfsdk:"evacuation_shortfall"`
 	Drift                 types.List   `tfsdk:"drift"`
 }
 

@@ -58,8 +58,24 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 			return
 		}
 	}
+	evacuate, evacKnown := stringsOf(ctx, plan.EvacuateZones)
+	if ok && evacKnown {
+		checkEvacuation(evacuate, zones, plan.EnableZonalShift.ValueBool() || plan.EnableZonalShift.IsUnknown(), &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	if ok {
-		planDerived(&plan, n, zones)
+		planDerived(&plan, n, zones, evacuate, evacKnown)
+		if evacKnown && n.capacity != nil {
+			var returning []string
+			if state != nil {
+				returning = returningZones(ctx, *state, plan)
+			}
+			if state == nil || !plan.EvacuateZones.Equal(state.EvacuateZones) {
+				evacuationWarning(capacitySpec(n.capacity, zones, evacuate), returning, &resp.Diagnostics)
+			}
+		}
 	}
 	if state != nil {
 		keepUnchangedComputed(ctx, &plan, *state)
@@ -182,8 +198,18 @@ func zoneSet(ids []string, byID map[string]Subnet) map[string]bool {
 	return seen
 }
 
+// capacitySpec is what PlanCapacity needs of the configuration.
+func capacitySpec(c *capacityModel, zones, evacuate []string) blueprint.Spec {
+	s := blueprint.Spec{EvacuateZones: evacuate,
+		Capacity: blueprint.CapacitySpec{Min: i32(c.Min.ValueInt64()), Desired: i32(c.Desired.ValueInt64()), Max: i32(c.Max.ValueInt64())}}
+	for _, z := range zones {
+		s.AppSubnets = append(s.AppSubnets, blueprint.Subnet{Zone: z})
+	}
+	return s
+}
+
 // planDerived sets the computed values that follow from the configuration alone.
-func planDerived(plan *stackModelV0, n nested, zones []string) {
+func planDerived(plan *stackModelV0, n nested, zones, evacuate []string, evacKnown bool) {
 	plan.Zones = stringList(zones)
 	names := blueprint.NamesFor(blueprint.Spec{Name: plan.Name.ValueString()})
 	groups := map[string]attr.Value{}
@@ -191,9 +217,8 @@ func planDerived(plan *stackModelV0, n nested, zones []string) {
 		groups[z] = types.StringValue(names.AutoScalingGroup(z))
 	}
 	plan.AutoScalingGroupNames = types.MapValueMust(types.StringType, groups)
-	if c := n.capacity; c != nil && !c.Desired.IsUnknown() {
-		spec := blueprint.CapacitySpec{Min: i32(c.Min.ValueInt64()), Desired: i32(c.Desired.ValueInt64()), Max: i32(c.Max.ValueInt64())}
-		plan.CapacityAfterZoneLoss = types.Int64Value(int64(blueprint.CapacityAfterZoneLoss(spec, len(zones))))
+	if c := n.capacity; c != nil && !c.Desired.IsUnknown() && !c.Min.IsUnknown() && !c.Max.IsUnknown() && evacKnown {
+		setCapacityComputed(plan, blueprint.PlanCapacity(capacitySpec(c, zones, evacuate)))
 	}
 	if knownString(plan.Name) && n.database != nil {
 		plan.DBInstanceIdentifier = types.StringValue(names.DBInstance)

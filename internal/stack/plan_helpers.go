@@ -79,8 +79,9 @@ func keepUnchangedComputed(ctx context.Context, plan *stackModelV0, state stackM
 	if plan.Zones.IsUnknown() {
 		plan.Zones, plan.AutoScalingGroupNames = state.Zones, state.AutoScalingGroupNames
 	}
-	if plan.CapacityAfterZoneLoss.IsUnknown() && plan.Capacity.Equal(state.Capacity) && plan.AppSubnetIDs.Equal(state.AppSubnetIDs) {
-		plan.CapacityAfterZoneLoss = state.CapacityAfterZoneLoss
+	if plan.CapacityAfterZoneLoss.IsUnknown() && plan.Capacity.Equal(state.Capacity) && plan.AppSubnetIDs.Equal(state.AppSubnetIDs) &&
+		plan.EvacuateZones.Equal(state.EvacuateZones) {
+		plan.CapacityAfterZoneLoss, plan.CapacityServing, plan.EvacuationShortfall = state.CapacityAfterZoneLoss, state.CapacityServing, state.EvacuationShortfall
 	}
 
 	var pi, si *instancesModel

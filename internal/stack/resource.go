@@ -207,6 +207,7 @@ func (r *stackResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	spec.ReturningZones = returningZones(ctx, prior, plan)
 	bp := blueprint.Build(spec)
 	res, err := r.engine(ctx).Apply(ctx, bp, engine.Options{})
 	if err != nil {

@@ -72,6 +72,17 @@ func inputAttributes() map[string]schema.Attribute {
 		"deregistration_delay": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultDeregistrationDelay),
 			MarkdownDescription: "Seconds a draining instance keeps serving its in-flight requests (0-3600). Defaults to `30`.",
 			Validators:          []validator.Int64{int64validator.Between(0, 3600)}},
+		"enable_zonal_shift": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+			MarkdownDescription: "Turn on the load balancer's ARC zonal shift integration (`zonal_shift.config.enabled`), so you or `evacuate_zones` can shift traffic away from an impaired zone. " +
+				"AWS leaves it off by default; the stack turns it on. Defaults to `true`. `evacuate_zones` needs it."},
+		"evacuate_zones": schema.ListAttribute{Optional: true, ElementType: types.StringType,
+			MarkdownDescription: "Zones to take out of service, by name as in `zones` (for example `[\"us-east-1b\"]`), while they are impaired. " +
+				"The apply first raises the other zones' groups so they carry the stack's `capacity.desired` (within their max) and waits for their new instances to be healthy, " +
+				"then starts an ARC zonal shift of the load balancer away from the zone (72 hours, renewed by an apply when less than a day is left; " +
+				"an expired or cancelled shift shows as drift). The evacuated zone's group keeps its instances, out of traffic, with scale-in and replacement suspended. " +
+				"Removing the zone cancels the shift, waits for its targets to be healthy, then returns the other groups to their normal capacity. " +
+				"At most one zone: ARC shifts a load balancer away from a single zone at a time. See the guide *Evacuating a zone*.",
+			Validators: []validator.List{listvalidator.UniqueValues()}},
 		"listener":     listenerAttribute(),
 		"health_check": healthCheckAttribute(),
 		"instances":    instancesAttribute(),

@@ -39,7 +39,12 @@ func computedAttributes() map[string]schema.Attribute {
 		"db_port":                schema.Int64Attribute{Computed: true, MarkdownDescription: "Port of the database."},
 		"db_secret_arn":          str("ARN of the Secrets Manager secret holding the database master credentials (managed by AWS)."),
 		"capacity_after_zone_loss": schema.Int64Attribute{Computed: true,
-			MarkdownDescription: "Instances left serving, of the initial `desired`, if the zone with the most instances is lost (before autoscaling replaces them)."},
+			MarkdownDescription: "Instances left serving, of the initial `desired`, if the zone in service with the most instances is lost (before autoscaling replaces them); " +
+				"with `evacuate_zones`, the loss of another zone on top of the evacuated one."},
+		"capacity_serving": schema.Int64Attribute{Computed: true,
+			MarkdownDescription: "Instances serving traffic, of the initial `desired`: all of it normally; with `evacuate_zones`, what the zones in service carry once their groups are raised."},
+		"evacuation_shortfall": schema.Int64Attribute{Computed: true,
+			MarkdownDescription: "Instances of `capacity.desired` the zones in service cannot take during an evacuation because their share of `capacity.max` does not allow it; `0` when they can. Raise `capacity.max` to close it."},
 		"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
 			MarkdownDescription: "Differences between AWS and the configuration found by the last refresh, such as a deleted zonal group. " +
 				"The plan shows them going away; the apply repairs them."},

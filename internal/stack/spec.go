@@ -31,8 +31,10 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 		DeregistrationDelay:   int32(m.DeregistrationDelay.ValueInt64()),
 		WaitForHealthyTargets: m.WaitForHealthyTargets.ValueBool(),
 		GroupMetrics:          m.GroupMetrics.ValueBool(),
+		EnableZonalShift:      m.EnableZonalShift.ValueBool(),
 		Tags:                  mergedTags(ctx, m, defaultTags),
 	}
+	s.EvacuateZones, _ = stringsOf(ctx, m.EvacuateZones)
 	for i, id := range appSubnets {
 		zone := ""
 		if i < len(env.zones) {

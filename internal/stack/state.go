@@ -87,7 +87,7 @@ func setComputed(ctx context.Context, m *stackModelV0, spec blueprint.Spec, bp b
 		}
 	}
 
-	m.CapacityAfterZoneLoss = types.Int64Value(int64(blueprint.CapacityAfterZoneLoss(spec.Capacity, len(spec.AppSubnets))))
+	setCapacityComputed(m, blueprint.PlanCapacity(spec))
 	drift, d := types.ListValueFrom(ctx, types.StringType, nonNil(engine.Differences(bp, obs)))
 	diags.Append(d...)
 	m.Drift = drift
@@ -99,4 +99,11 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// setCapacityComputed records what serves where.
+func setCapacityComputed(m *stackModelV0, p blueprint.CapacityPlan) {
+	m.CapacityAfterZoneLoss = types.Int64Value(int64(p.AfterZoneLoss))
+	m.CapacityServing = types.Int64Value(int64(p.Serving))
+	m.EvacuationShortfall = types.Int64Value(int64(p.Shortfall))
 }

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/zonalshift"
 )
 
 // Call is one recorded AWS API call.
@@ -115,6 +117,10 @@ func Identify(req *http.Request) Call {
 	c := Call{Service: "unknown", Action: "unknown"}
 	if m := scopeService.FindStringSubmatch(req.Header.Get("Authorization")); m != nil {
 		c.Service = m[1]
+	}
+	if op := zonalshift.Operation(req); op != "" {
+		c.Action = op // REST-JSON: the operation is the method and path
+		return c
 	}
 	if t := req.Header.Get("X-Amz-Target"); t != "" {
 		c.Action = t[strings.LastIndex(t, ".")+1:]

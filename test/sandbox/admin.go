@@ -37,8 +37,11 @@ type InstanceState struct {
 	AZ     string `json:"az"`
 	State  string `json:"state"`  // booting, running, stopped (app killed), draining, terminated
 	Health string `json:"health"` // the worst target health across its target groups, "" if in none
-	URL    string `json:"url"`
-	PID    int    `json:"pid,omitempty"`
+	// Serving: a load balancer sends it new requests (healthy, and not in a
+	// zone a zonal shift moves traffic away from).
+	Serving bool   `json:"serving"`
+	URL     string `json:"url"`
+	PID     int    `json:"pid,omitempty"`
 }
 
 type DatabaseState struct {
@@ -89,8 +92,10 @@ func (s *Sandbox) state() State {
 		gone[in.id] = !in.goneSince.IsZero()
 	}
 	health := map[string]string{}
+	serving := map[string]bool{}
 	for _, tg := range s.tgs {
 		for _, t := range tg.targets {
+			serving[t.id] = serving[t.id] || t.view.served
 			if healthRank[t.view.state] > healthRank[health[t.id]] {
 				health[t.id] = t.view.state
 			}
@@ -106,7 +111,7 @@ func (s *Sandbox) state() State {
 		if gone[in.id] && state != "terminated" {
 			state = "draining"
 		}
-		st.Instances = append(st.Instances, InstanceState{ID: in.id, ASG: in.asg, AZ: in.az, State: state, Health: health[in.id], URL: in.URL(), PID: pid})
+		st.Instances = append(st.Instances, InstanceState{ID: in.id, ASG: in.asg, AZ: in.az, State: state, Health: health[in.id], Serving: serving[in.id], URL: in.URL(), PID: pid})
 		if pid != 0 {
 			st.Processes = append(st.Processes, Process{Kind: "instance " + in.id, PID: pid})
 		}

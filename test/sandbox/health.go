@@ -56,6 +56,9 @@ type target struct {
 type targetView struct {
 	state, reason, desc string
 	checked             bool
+	// served: the load balancer sends it new requests (healthy, or failing
+	// open, and not in a zone a zonal shift moves traffic away from).
+	served bool
 }
 
 func targetKey(id string, port int32) string { return fmt.Sprintf("%s:%d", id, port) }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/zonalshift"
 )
 
 // handler answers one intercepted AWS query-protocol call. It returns false
@@ -21,6 +23,10 @@ type handler func(w http.ResponseWriter, params url.Values) bool
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_sandbox/") {
 		s.serveAdmin(w, r)
+		return
+	}
+	if zonalshift.IsZonalShiftCall(r) {
+		s.zonalShifts.ServeHTTP(w, r)
 		return
 	}
 	body, err := io.ReadAll(r.Body)

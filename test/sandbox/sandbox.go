@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/zonalshift"
 )
 
 // Options tune Start. The zero value is fine.
@@ -75,6 +76,11 @@ type Sandbox struct {
 	srv   *http.Server
 	hap   *haproxy
 	start time.Time
+
+	// zonalShifts serves the ARC zonal shift API, which moto lacks; the
+	// data plane drains the targets of a zone a load balancer is shifted
+	// away from (zonalshift.go).
+	zonalShifts *zonalshift.Emulator
 
 	pushMu        sync.Mutex // serialises pushes to HAProxy (see pushServers)
 	mu            sync.Mutex
@@ -149,6 +155,7 @@ func (s *Sandbox) launch(ctx context.Context) error {
 	s.moto = moto
 	motoURL, _ := url.Parse(moto.URL)
 	s.rp = httputil.NewSingleHostReverseProxy(motoURL)
+	s.zonalShifts = zonalshift.New(s.rp, zonalshift.Options{Clock: emulatedClock{s}, Region: s.opts.Region})
 	if s.aws, err = newAWSClients(ctx, moto.URL, s.opts.Region); err != nil {
 		return err
 	}

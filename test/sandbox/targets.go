@@ -242,6 +242,7 @@ func (s *Sandbox) pushServers() {
 	wants := map[string]map[string]server{}
 	pushed := map[*target]targetView{}
 	where := map[*target]Event{} // target group and zone, for the record
+	shifted := s.shiftedZones()
 	s.mu.Lock()
 	for _, tg := range s.tgs {
 		backend := shortName("tg_", tg.arn)
@@ -261,15 +262,21 @@ func (s *Sandbox) pushServers() {
 		failOpen = failOpen && unhealthy > 0
 		want := map[string]server{}
 		for _, t := range tg.targets {
-			pushed[t] = targetView{state: t.state, reason: t.reason, desc: t.desc, checked: t.checked}
 			in := s.instances[t.id]
 			if in == nil {
 				where[t] = Event{TargetGroup: tg.name}
+				pushed[t] = targetView{state: t.state, reason: t.reason, desc: t.desc, checked: t.checked}
 				continue
 			}
 			where[t] = Event{TargetGroup: tg.name, Zone: in.az}
 			name := serverNameUnsafe.ReplaceAllString(fmt.Sprintf("%s_%d", t.id, t.port), "_")
 			ready := t.state == "healthy" || (failOpen && t.state == "unhealthy")
+			// A zonal shift: no new request to the zone's targets; HAProxy's
+			// drain state lets the requests in flight finish.
+			if awayFrom(shifted, tg.lbARNs, in.az) {
+				ready = false
+			}
+			pushed[t] = targetView{state: t.state, reason: t.reason, desc: t.desc, checked: t.checked, served: ready}
 			want[name] = server{addr: fmt.Sprintf("127.0.0.1:%d", in.nic.port), ready: ready}
 		}
 		wants[backend] = want

@@ -37,6 +37,10 @@ resource "hawebapp_stack" "example" {
     multi_az       = true
   }
 
+  # While a zone is impaired, take it out of service (see the guide
+  # "Evacuating a zone"); remove it from the list to bring the zone back.
+  # evacuate_zones = ["us-east-1b"]
+
   tags = {
     team = "shop"
   }

@@ -1,0 +1,114 @@
+package cloud
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+)
+
+// evacuationSuspends are the processes an evacuated zone's group suspends
+// while the load balancer sends it nothing, so it keeps its instances, as
+// they are, for a fast return (Amazon EC2 Auto Scaling User Guide, "Suspend
+// and resume Amazon EC2 Auto Scaling processes", process types):
+//   - AlarmNotification: target tracking would see the zone's share of the
+//     traffic gone and scale the group in (and its alarms would act on
+//     whatever they see); suspended, the policies' alarms do not act.
+//   - ReplaceUnhealthy: instances out of traffic are kept, not replaced.
+//
+// Not suspended: Terminate, Launch and HealthCheck, which a rollout of a new
+// template version and the stack's destroy (drain to zero) need; AZRebalance,
+// which never acts in a group of one zone; ScheduledActions, the user's own.
+var evacuationSuspends = []string{"AlarmNotification", "ReplaceUnhealthy"}
+
+// tagEvacuated marks a group the evacuation suspended; its value lists the
+// processes. It is written before SuspendProcesses and removed after
+// ResumeProcesses, like the rollout's mark, so an interrupted apply leaves a
+// mark the next observe reports.
+const tagEvacuated = "hawebapp:evacuated"
+
+// syncEvacuation suspends evacuationSuspends on an evacuated zone's group,
+// and resumes them on a group that carries the mark but is not evacuated.
+// A rollout in between resumes AlarmNotification: this runs after it.
+func (c autoScalingGroups) syncEvacuation(ctx context.Context, name string, evacuated bool) error {
+	g, err := c.findGroupByName(ctx, name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case evacuated && len(evacuationDrift(g, true)) > 0:
+		tag := astypes.Tag{Key: aws.String(tagEvacuated), Value: aws.String(strings.Join(evacuationSuspends, ",")),
+			ResourceId: aws.String(name), ResourceType: aws.String("auto-scaling-group"), PropagateAtLaunch: aws.Bool(false)}
+		err := retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to accept tags", func(ctx context.Context) error {
+			_, err := c.asg.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: []astypes.Tag{tag}})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("marking Auto Scaling group (%s) evacuated: %w", name, err)
+		}
+		err = retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to suspend processes", func(ctx context.Context) error {
+			_, err := c.asg.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: aws.String(name), ScalingProcesses: evacuationSuspends})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("suspending %s of evacuated Auto Scaling group (%s): %w", strings.Join(evacuationSuspends, ", "), name, err)
+		}
+	case !evacuated && hasTag(g, tagEvacuated):
+		err := retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to resume processes", func(ctx context.Context) error {
+			_, err := c.asg.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: aws.String(name), ScalingProcesses: evacuationSuspends})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("resuming %s of returning Auto Scaling group (%s): %w", strings.Join(evacuationSuspends, ", "), name, err)
+		}
+		err = retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to accept tags", func(ctx context.Context) error {
+			_, err := c.asg.DeleteTags(ctx, &autoscaling.DeleteTagsInput{Tags: []astypes.Tag{{Key: aws.String(tagEvacuated),
+				ResourceId: aws.String(name), ResourceType: aws.String("auto-scaling-group")}}})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("removing the evacuation mark of Auto Scaling group (%s): %w", name, err)
+		}
+	}
+	return nil
+}
+
+// evacuationDrift says how the group's suspended processes differ from
+// what the evacuation (or its absence) wants.
+func evacuationDrift(g *astypes.AutoScalingGroup, evacuated bool) []string {
+	var suspended []string
+	for _, p := range g.SuspendedProcesses {
+		if name := aws.ToString(p.ProcessName); slices.Contains(evacuationSuspends, name) {
+			suspended = append(suspended, name)
+		}
+	}
+	marked := hasTag(g, tagEvacuated)
+	switch {
+	case evacuated && (!marked || len(suspended) < len(evacuationSuspends)):
+		return []string{fmt.Sprintf("processes %s not suspended, want them suspended while the zone is evacuated", words(missing(evacuationSuspends, suspended)))}
+	case !evacuated && marked:
+		return []string{fmt.Sprintf("processes %s suspended by an evacuation, want them resumed", words(suspended))}
+	}
+	return nil
+}
+
+func hasTag(g *astypes.AutoScalingGroup, key string) bool {
+	return slices.ContainsFunc(g.Tags, func(t astypes.TagDescription) bool { return aws.ToString(t.Key) == key })
+}
+
+func missing(want, have []string) []string {
+	var out []string
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		return want // marked processes all suspended but the mark is missing
+	}
+	return out
+}

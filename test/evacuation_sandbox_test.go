@@ -1,0 +1,216 @@
+package test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/gruntwork-io/terratest/modules/terraform"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
+)
+
+// evacuationConfig is a three-zone stack with one instance per zone whose
+// evacuated zones are a variable.
+const evacuationConfig = `
+terraform {
+  required_providers {
+    hawebapp = { source = "hawebapp/hawebapp" }
+  }
+}
+
+provider "hawebapp" {}
+
+variable "name" { type = string }
+variable "vpc_id" { type = string }
+variable "app_subnet_ids" { type = list(string) }
+variable "lb_subnet_ids" { type = list(string) }
+variable "evacuate_zones" {
+  type    = list(string)
+  default = []
+}
+
+resource "hawebapp_stack" "app" {
+  name           = var.name
+  vpc_id         = var.vpc_id
+  app_subnet_ids = var.app_subnet_ids
+  lb_subnet_ids  = var.lb_subnet_ids
+  instances = {
+    image_id  = "ami-12c6146b"
+    port      = 8080
+    user_data = "#!/bin/sh\necho evacuation\n"
+  }
+  capacity       = { min = 3, desired = 3, max = 6 }
+  health_check   = { path = "/health" }
+  evacuate_zones = var.evacuate_zones
+}
+
+output "load_balancer_arn" { value = hawebapp_stack.app.load_balancer_arn }
+`
+
+// stackNeeds is the capacity the stack above needs in service: its desired.
+const stackNeeds = 3
+
+// TestEvacuateZoneUnderLoadSandbox evacuates a zone of a stack under steady
+// load and returns it, in the sandbox (real health checks, HAProxy, one app
+// process per instance, the ARC zonal shift enforced in the data plane,
+// compressed time). Both applies must cost zero failed requests, and the
+// instances the load balancer sends new requests to must never be fewer
+// than the stack needs.
+func TestEvacuateZoneUnderLoadSandbox(t *testing.T) {
+	sbt := newSandboxTarget(t)
+	ctx := t.Context()
+	name := stackName("evac")
+	ec2c := ec2.NewFromConfig(sbt.aws)
+	vpc, err := ec2c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.43.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var app, lb []string
+	for i, zone := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
+		for j, list := range []*[]string{&app, &lb} {
+			sn, err := ec2c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(zone),
+				CidrBlock: aws.String(fmt.Sprintf("10.43.%d.0/24", 10*j+i))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			*list = append(*list, aws.ToString(sn.Subnet.SubnetId))
+		}
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(evacuationConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := terraform.WithDefaultRetryableErrors(t, &terraform.Options{
+		TerraformDir: dir, EnvVars: sbt.env, NoColor: true,
+		Vars: map[string]any{"name": name, "vpc_id": aws.ToString(vpc.Vpc.VpcId), "app_subnet_ids": app, "lb_subnet_ids": lb,
+			"evacuate_zones": []string{}},
+	})
+	defer terraform.DestroyContext(t, background(), opts)
+	terraform.InitAndApplyContext(t, ctx, opts)
+
+	lbARN := terraform.OutputContext(t, ctx, opts, "load_balancer_arn")
+	state, err := sbt.sb.Client().State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := ""
+	for _, l := range state.LoadBalancers {
+		if l.ARN == lbARN {
+			url = l.URL + "/health"
+		}
+	}
+	if url == "" {
+		t.Fatalf("the sandbox serves no load balancer %s: %+v", lbARN, state.LoadBalancers)
+	}
+	serving := func(zone string) int {
+		st, err := sbt.sb.Client().State(ctx)
+		if err != nil {
+			return -1
+		}
+		n := 0
+		for _, in := range st.Instances {
+			if in.Serving && (zone == "" || in.AZ == zone) {
+				n++
+			}
+		}
+		return n
+	}
+	waitUntil(t, 2*time.Minute, func() bool { return serving("") >= stackNeeds })
+
+	// Watch the instances in service for the whole test.
+	watch := watchServing(t, sbt.sb, 100*time.Millisecond)
+	load, err := soak.Start(ctx, soak.Options{Name: "evacuation", URL: url, Concurrency: 2, Rate: 20, Drain: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, time.Minute, func() bool { return load.Progress().OK >= 100 })
+
+	opts.Vars["evacuate_zones"] = []string{"us-east-1b"}
+	start := time.Now()
+	terraform.ApplyContext(t, ctx, opts)
+	t.Logf("evacuation apply took %s", time.Since(start).Round(time.Second))
+	// The shift is in the data plane within a reconcile tick.
+	waitUntil(t, time.Minute, func() bool { return serving("us-east-1b") == 0 })
+	if code := terraform.PlanExitCodeContext(t, ctx, opts); code != 0 {
+		t.Errorf("plan after the evacuation exited %d, want 0 (no changes)", code)
+	}
+	before := load.Progress().OK
+	waitUntil(t, time.Minute, func() bool { return load.Progress().OK >= before+100 })
+
+	opts.Vars["evacuate_zones"] = []string{}
+	start = time.Now()
+	terraform.ApplyContext(t, ctx, opts)
+	t.Logf("return apply took %s", time.Since(start).Round(time.Second))
+	if n := serving("us-east-1b"); n < 1 {
+		t.Errorf("after the return, %d instances of us-east-1b serve, want at least 1", n)
+	}
+	res, err := load.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lowest, samples := watch()
+	t.Logf("during the evacuation and return: %s; fewest instances serving: %d (%d samples)", res.Summary(), lowest, samples)
+	if res.Sent == 0 || res.Failed > 0 {
+		t.Errorf("want every request answered 2xx: %s (%s)", res.Summary(), soak.FormatReasons(res.Reasons))
+	}
+	if samples == 0 || lowest < stackNeeds {
+		t.Errorf("fewest instances serving %d (%d samples), want never below the stack's %d", lowest, samples, stackNeeds)
+	}
+	if code := terraform.PlanExitCodeContext(t, ctx, opts); code != 0 {
+		t.Errorf("plan after the return exited %d, want 0 (no changes)", code)
+	}
+}
+
+// watchServing samples how many instances the load balancers send new
+// requests to until the returned function is called, which reports the
+// fewest seen and how many samples were taken.
+func watchServing(t *testing.T, sb *sandbox.Sandbox, every time.Duration) func() (int, int) {
+	t.Helper()
+	var (
+		mu      sync.Mutex
+		lowest  = -1
+		samples int
+	)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(every):
+			}
+			st, err := sb.Client().State(t.Context())
+			if err != nil {
+				continue
+			}
+			n := 0
+			for _, in := range st.Instances {
+				if in.Serving {
+					n++
+				}
+			}
+			mu.Lock()
+			if lowest < 0 || n < lowest {
+				lowest = n
+			}
+			samples++
+			mu.Unlock()
+		}
+	}()
+	return func() (int, int) {
+		close(stop)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return lowest, samples
+	}
+}

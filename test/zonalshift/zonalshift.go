@@ -1,0 +1,204 @@
+// Package zonalshift emulates the Amazon Application Recovery Controller
+// (ARC) zonal shift API in front of an AWS emulator that lacks it (moto
+// 5.2.1 has none). It is an http.Handler: calls to the zonal shift API
+// (REST-JSON, as aws-sdk-go-v2's arczonalshift client sends them) are
+// answered here, every other call goes to the handler behind it.
+//
+// What it models, from the ARC API reference (API_StartZonalShift,
+// API_UpdateZonalShift, API_CancelZonalShift, API_ListZonalShifts,
+// API_GetManagedResource, API_ListManagedResources) and the ARC developer
+// guide ("Application Load Balancers" under supported resources):
+//   - the managed resources are the Application Load Balancers behind the
+//     emulator whose attribute zonal_shift.config.enabled is true; any other
+//     resource identifier is answered ResourceNotFoundException;
+//   - awayFrom is an Availability Zone ID (use1-az1) of one of the load
+//     balancer's zones, else ValidationException (InvalidAz);
+//   - expiresIn is a whole number of minutes or hours ("120m", "20h"), at
+//     most 72 hours, else ValidationException (InvalidExpiresIn);
+//   - a load balancer can be shifted away from one zone at a time: a second
+//     active shift is a ConflictException (ZonalShiftAlreadyExists);
+//   - a shift expires at its expiry time (read from a pluggable Clock, so a
+//     sandbox with compressed time expires it in emulated time); update and
+//     cancel of a shift that is not active are ConflictException
+//     (ZonalShiftStatusNotActive);
+//   - ListZonalShifts lists the ACTIVE shifts unless another status is asked.
+package zonalshift
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Clock tells the emulator what time it is. The sandbox passes its emulated
+// clock, tests a fake one.
+type Clock interface{ Now() time.Time }
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now is time.Now.
+func (RealClock) Now() time.Time { return time.Now() }
+
+// Status of a zonal shift, as ARC spells it.
+const (
+	StatusActive   = "ACTIVE"
+	StatusExpired  = "EXPIRED"
+	StatusCanceled = "CANCELED"
+)
+
+// Shift is one zonal shift as the emulator holds it.
+type Shift struct {
+	ID       string
+	Resource string // load balancer ARN
+	AwayFrom string // Availability Zone ID
+	// AwayFromName is the zone's name (us-east-1b), which the data plane uses.
+	AwayFromName string
+	Comment      string
+	Start        time.Time
+	Expiry       time.Time
+	Status       string
+}
+
+// Options tune New. The zero value uses the wall clock.
+type Options struct {
+	Clock Clock
+	// Region is the region the emulator answers for (the load balancers it
+	// looks up); default us-east-1.
+	Region string
+	// Lookup, when set, is where the emulator reads load balancers and zones
+	// (moto itself, so a fault layer between does not touch its own
+	// look-ups); default the handler behind it.
+	Lookup http.Handler
+}
+
+// Emulator is the handler. Build it with New.
+type Emulator struct {
+	next      http.Handler
+	clock     Clock
+	resources *resources
+
+	mu     sync.Mutex
+	shifts []*Shift
+	seq    int
+}
+
+// New puts the emulator in front of next (moto, or a layer in front of it).
+// The emulator looks load balancers and zones up through next itself.
+func New(next http.Handler, opts Options) *Emulator {
+	if opts.Clock == nil {
+		opts.Clock = RealClock{}
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	lookup := opts.Lookup
+	if lookup == nil {
+		lookup = next
+	}
+	return &Emulator{next: next, clock: opts.Clock, resources: newResources(lookup, opts.Region)}
+}
+
+// Middleware is New in the shape of an http middleware (sandbox.Options.Wrap).
+func Middleware(opts Options) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler { return New(next, opts) }
+}
+
+// Hook builds the emulator when a server hands over its handler and keeps
+// it, so the caller can read its state (the sandbox's data plane does).
+type Hook struct {
+	Options  Options
+	Emulator *Emulator
+}
+
+// Wrap is the middleware; call it once.
+func (h *Hook) Wrap(next http.Handler) http.Handler {
+	h.Emulator = New(next, h.Options)
+	return h.Emulator
+}
+
+// scopeService reads the signing name from a SigV4 Authorization header.
+var scopeService = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/`)
+
+// IsZonalShiftCall reports whether a request is for the zonal shift API: by
+// its SigV4 signing name (arc-zonal-shift; the SDK's endpoint rules may
+// sign as percdataplane) or, unsigned, by the API's paths.
+func IsZonalShiftCall(r *http.Request) bool {
+	if m := scopeService.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return m[1] == "arc-zonal-shift" || m[1] == "percdataplane"
+	}
+	return strings.HasPrefix(r.URL.Path, "/zonalshifts") || strings.HasPrefix(r.URL.Path, "/managedresources")
+}
+
+// Operation names the zonal shift API operation a request calls ("" for
+// another API), for recorders that count calls.
+func Operation(r *http.Request) string {
+	if !IsZonalShiftCall(r) {
+		return ""
+	}
+	p := strings.TrimSuffix(r.URL.Path, "/")
+	switch {
+	case p == "/zonalshifts" && r.Method == http.MethodPost:
+		return "StartZonalShift"
+	case p == "/zonalshifts" && r.Method == http.MethodGet:
+		return "ListZonalShifts"
+	case strings.HasPrefix(p, "/zonalshifts/") && r.Method == http.MethodPatch:
+		return "UpdateZonalShift"
+	case strings.HasPrefix(p, "/zonalshifts/") && r.Method == http.MethodDelete:
+		return "CancelZonalShift"
+	case p == "/managedresources" && r.Method == http.MethodGet:
+		return "ListManagedResources"
+	case strings.HasPrefix(p, "/managedresources/") && r.Method == http.MethodGet:
+		return "GetManagedResource"
+	}
+	return "unknown"
+}
+
+// ServeHTTP answers zonal shift calls and passes the rest on.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !IsZonalShiftCall(r) {
+		e.next.ServeHTTP(w, r)
+		return
+	}
+	e.serveAPI(w, r)
+}
+
+// expire marks every active shift past its expiry EXPIRED. Callers hold mu.
+func (e *Emulator) expire() {
+	now := e.clock.Now()
+	for _, s := range e.shifts {
+		if s.Status == StatusActive && !now.Before(s.Expiry) {
+			s.Status = StatusExpired
+		}
+	}
+}
+
+// Active returns copies of the shifts in effect now, for the data plane.
+func (e *Emulator) Active() []Shift {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.expire()
+	var out []Shift
+	for _, s := range e.shifts {
+		if s.Status == StatusActive {
+			out = append(out, *s)
+		}
+	}
+	return out
+}
+
+// Expire ends a shift now, as if its expiry time had passed (a test's
+// shortcut for waiting up to 72 hours).
+func (e *Emulator) Expire(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range e.shifts {
+		if s.ID == id && s.Status == StatusActive {
+			s.Status, s.Expiry = StatusExpired, e.clock.Now()
+			return true
+		}
+	}
+	return false
+}
