@@ -109,7 +109,7 @@ func Build(s Spec) Blueprint {
 			Zone: sn.Zone, SubnetID: sn.ID, Min: zc.Min, Desired: zc.Desired, Max: zc.Max,
 			LaunchTemplateKey: KeyLaunchTemplate, TargetGroupKey: KeyTargetGroup, HealthCheckType: "ELB",
 			GracePeriod: s.HealthCheck.GracePeriod, DefaultWarmup: s.Scaling.Warmup, WaitForHealthyTargets: s.WaitForHealthyTargets,
-			CollectMetrics: s.GroupMetrics,
+			CollectMetrics: s.GroupMetrics, Maintenance: s.Maintenance,
 		}, KeyLaunchTemplate, KeyTargetGroup)
 		add(KindScalingPolicy, KeyFor(KindScalingPolicy, sn.Zone), names.ScalingPolicy(sn.Zone), ScalingPolicyProps{
 			AutoScalingGroupKey: asgKey, LoadBalancerKey: KeyLoadBalancer, TargetGroupKey: KeyTargetGroup,

@@ -198,6 +198,8 @@ type AutoScalingGroupProps struct {
 	// CollectMetrics publishes the group's size metrics to CloudWatch every
 	// minute (dashboards and capacity alarms need them).
 	CollectMetrics bool
+	// Maintenance is the group's instance maintenance policy (none when Max is 0).
+	Maintenance MaintenanceSpec
 }
 
 type ScalingPolicyProps struct {

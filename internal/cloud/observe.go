@@ -84,9 +84,10 @@ type found struct {
 	groups         []astypes.AutoScalingGroup
 	policies       []astypes.ScalingPolicy
 
-	// Attributes read only with readAll: by target group ARN, and the load balancer's.
-	deregistrationDelays map[string]int32
-	dropInvalidHeaders   bool
+	// The attributes of the stack's target groups, by ARN (every refresh);
+	// the load balancer's, read only with readAll.
+	targetGroupAttrs   map[string]map[string]string
+	dropInvalidHeaders bool
 }
 
 func stackFilter(stack string) []string { return []string{stack} }
@@ -199,31 +200,31 @@ func (f *found) readELB(ctx context.Context, c *Cloud, stack string, byKind map[
 		return nil
 	}
 	var err error
-	if f.elbTags, err = findELBTags(ctx, c.elb, arns); err != nil || !f.readAll {
+	if f.elbTags, err = findELBTags(ctx, c.elb, arns); err != nil {
 		return err
 	}
 	return f.readELBAttributes(ctx, c, stack)
 }
 
-// readELBAttributes reads, for import, the attributes of the stack's load
-// balancer and target groups.
+// readELBAttributes reads the attributes of the stack's target groups (one
+// call for a stack's one group) and, for import, its load balancer's.
 func (f *found) readELBAttributes(ctx context.Context, c *Cloud, stack string) error {
 	ours := func(arn *string) bool { return f.elbTags[aws.ToString(arn)][blueprint.TagStack] == stack }
-	if lb := f.loadBalancer; lb != nil && ours(lb.LoadBalancerArn) {
+	if lb := f.loadBalancer; f.readAll && lb != nil && ours(lb.LoadBalancerArn) {
 		v, err := findDropInvalidHeaders(ctx, c.elb, aws.ToString(lb.LoadBalancerArn))
 		if err != nil {
 			return err
 		}
 		f.dropInvalidHeaders = v
 	}
-	f.deregistrationDelays = map[string]int32{}
+	f.targetGroupAttrs = map[string]map[string]string{}
 	for _, tg := range f.targetGroups {
 		if ours(tg.TargetGroupArn) {
-			v, err := findDeregistrationDelay(ctx, c.elb, aws.ToString(tg.TargetGroupArn))
+			v, err := findTargetGroupAttributes(ctx, c.elb, aws.ToString(tg.TargetGroupArn))
 			if err != nil {
 				return err
 			}
-			f.deregistrationDelays[aws.ToString(tg.TargetGroupArn)] = v
+			f.targetGroupAttrs[aws.ToString(tg.TargetGroupArn)] = v
 		}
 	}
 	return nil

@@ -21,8 +21,9 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 )
 
-// maxObserveCalls is the refresh budget of a three-zone stack with a database.
-const maxObserveCalls = 12
+// maxObserveCalls is the refresh budget of a three-zone stack with a database
+// (one call reads the target group's attributes: fail-open drift).
+const maxObserveCalls = 13
 
 // apply is a minimal reconcile, as the engine does it: create what is
 // missing, update what drifted or whose dependency changed. It fails the

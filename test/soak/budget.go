@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 )
 
 // Settings are the numbers of a stack that decide how long a failure can
@@ -97,7 +99,9 @@ func (s Settings) validate() error {
 //   - Detect: the target dies just after passing a check; the
 //     UnhealthyThreshold-th failed check starts UnhealthyThreshold
 //     intervals later and fails at the latest after the check's timeout:
-//     UnhealthyThreshold × HealthCheckInterval + HealthCheckTimeout.
+//     UnhealthyThreshold × HealthCheckInterval + HealthCheckTimeout
+//     (blueprint.TimeToDetect, the formula hawebapp_stack derives its
+//     health_check timings from: a stack's time_to_detect, in AWS time).
 //   - Window: a request sent to a dead target before detection fails at
 //     once if refused (502), after the connect timeout if the target
 //     cannot be reached (504), or after the idle timeout if the target
@@ -125,7 +129,9 @@ func LossBudget(s Settings, l Load, lost, targets int) (Budget, error) {
 	if lost == targets {
 		return Budget{}, fmt.Errorf("failure budget: losing all %d targets leaves nothing to serve: no budget", targets)
 	}
-	detectAWS := time.Duration(s.UnhealthyThreshold)*s.HealthCheckInterval + s.HealthCheckTimeout
+	// The provider derives health_check timings from time_to_detect with
+	// the same formula, so a stack's time_to_detect is this Detect.
+	detectAWS := blueprint.TimeToDetect(s.HealthCheckInterval, s.HealthCheckTimeout, s.UnhealthyThreshold)
 	detect := s.real(detectAWS)
 	window := detect + max(s.real(s.ConnectTimeout), s.real(s.IdleTimeout))
 	share := float64(lost) / float64(targets)
