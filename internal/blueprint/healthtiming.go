@@ -127,23 +127,23 @@ func fit(detect, u int32, given HealthTimings) (HealthTimings, bool) {
 // other value at its smallest.
 func impossible(detect int32, given HealthTimings) error {
 	fastest := HealthTimings{Interval: given.Interval, Timeout: given.Timeout, UnhealthyThreshold: given.UnhealthyThreshold}
-	var set []string
+	var set, names []string
 	if fastest.UnhealthyThreshold == 0 {
 		fastest.UnhealthyThreshold = MinHealthThreshold
 	} else {
-		set = append(set, fmt.Sprintf("unhealthy_threshold = %d", given.UnhealthyThreshold))
+		set, names = append(set, fmt.Sprintf("unhealthy_threshold = %d", given.UnhealthyThreshold)), append(names, "unhealthy_threshold")
 	}
 	if fastest.Interval == 0 {
 		fastest.Interval = max(MinHealthCheckInterval, fastest.Timeout+1)
 	} else {
-		set = append(set, fmt.Sprintf("interval = %d", given.Interval))
+		set, names = append(set, fmt.Sprintf("interval = %d", given.Interval)), append(names, "interval")
 	}
 	if fastest.Timeout == 0 {
 		fastest.Timeout = MinHealthCheckTimeout
 	} else {
-		set = append(set, fmt.Sprintf("timeout = %d", given.Timeout))
+		set, names = append(set, fmt.Sprintf("timeout = %d", given.Timeout)), append(names, "timeout")
 	}
 	return fmt.Errorf("time_to_detect %d s cannot be met with %s: a dead instance is taken out after unhealthy_threshold × interval + timeout, at least %d × %d + %d = %d s with those values. "+
 		"Raise time_to_detect to at least %d, or remove %s to let it be derived",
-		detect, strings.Join(set, ", "), fastest.UnhealthyThreshold, fastest.Interval, fastest.Timeout, fastest.Detect(), fastest.Detect(), strings.Join(set, " or "))
+		detect, strings.Join(set, ", "), fastest.UnhealthyThreshold, fastest.Interval, fastest.Timeout, fastest.Detect(), fastest.Detect(), strings.Join(names, " or "))
 }

@@ -29,7 +29,7 @@ func failOpenAttribute() schema.Attribute {
 	return schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultFailOpenPercent),
 		MarkdownDescription: "When fewer than this percentage of the targets are healthy, the load balancer sends requests to every target, unhealthy ones too (fail open: the target group's " +
 			"unhealthy-state routing threshold). `0` turns the percentage off: the load balancer then fails open only when no target is healthy. Defaults to `25`: " +
-			"below the share of healthy targets that losing any one zone can leave (at least a third with two zones), so a lost zone never receives requests, " +
+			"below the share of healthy targets that losing any one zone leaves while the zonal groups are about the same size (at least a third: two zones of 2 and 1), so a lost zone never receives requests, " +
 			"while a fault that fails every zone's checks at once (a broken health path, an overloaded fleet) keeps the instances that still run serving instead of " +
 			"pushing all the load onto the last few healthy ones.",
 		Validators: []validator.Int64{int64validator.Between(0, 100)}}
