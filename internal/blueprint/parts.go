@@ -207,6 +207,8 @@ type AutoScalingGroupProps struct {
 	// ResetDesired sets the desired capacity back to Desired: the zone that
 	// was evacuated returns, and the instances the evacuation added go.
 	ResetDesired bool
+	// Maintenance is the group's instance maintenance policy (none when Max is 0).
+	Maintenance MaintenanceSpec
 }
 
 type ScalingPolicyProps struct {

@@ -29,6 +29,8 @@ type Spec struct {
 	Instances InstancesSpec
 	Capacity  CapacitySpec
 	Scaling   ScalingSpec
+	// Maintenance is every zonal group's instance maintenance policy.
+	Maintenance MaintenanceSpec
 	// Database is nil when the stack has none.
 	Database *DatabaseSpec
 
@@ -75,6 +77,18 @@ type HealthCheckSpec struct {
 	UnhealthyThreshold int32
 	// GracePeriod is seconds a new instance may fail checks before it is replaced.
 	GracePeriod int32
+	// FailOpenBelowPercent is the target group's unhealthy-state routing
+	// threshold: below this share of healthy targets the load balancer
+	// sends to every target, unhealthy ones too. 0 is AWS's "off".
+	FailOpenBelowPercent int32
+}
+
+// MaintenanceSpec is every zonal group's instance maintenance policy: the
+// share of desired capacity kept in service (min) and allowed in service or
+// pending (max) while instances are replaced. A zero Max means no policy.
+type MaintenanceSpec struct {
+	MinHealthyPercent int32
+	MaxHealthyPercent int32
 }
 
 type InstancesSpec struct {

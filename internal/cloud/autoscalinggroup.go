@@ -79,7 +79,8 @@ func (c autoScalingGroups) create(ctx context.Context, p blueprint.Part, refs en
 				LaunchTemplate:  &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.ID), Version: aws.String(lt.Attrs["version"])},
 				TargetGroupARNs: []string{tg.ARN}, HealthCheckType: aws.String(props.HealthCheckType),
 				HealthCheckGracePeriod: aws.Int32(props.GracePeriod), DefaultInstanceWarmup: aws.Int32(props.DefaultWarmup),
-				Tags: asgTags(p.Name, p.Tags),
+				InstanceMaintenancePolicy: maintenancePolicy(props.Maintenance),
+				Tags:                      asgTags(p.Name, p.Tags),
 			})
 			return err
 		})
@@ -133,6 +134,9 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 		AutoScalingGroupName: aws.String(p.Name), MinSize: aws.Int32(props.Min), MaxSize: aws.Int32(props.Max),
 		VPCZoneIdentifier: aws.String(props.SubnetID), HealthCheckType: aws.String(props.HealthCheckType),
 		HealthCheckGracePeriod: aws.Int32(props.GracePeriod), DefaultInstanceWarmup: aws.Int32(props.DefaultWarmup),
+	}
+	if len(maintenanceDrift(g, props.Maintenance)) > 0 {
+		in.InstanceMaintenancePolicy = maintenanceUpdate(props.Maintenance)
 	}
 	if d := aws.ToInt32(g.DesiredCapacity); d < props.Min || d > props.Max {
 		in.DesiredCapacity = aws.Int32(min(max(d, props.Min), props.Max))
@@ -329,6 +333,7 @@ func groupDrift(g *astypes.AutoScalingGroup, props blueprint.AutoScalingGroupPro
 	drift = append(drift, suspendDrift(g)...)
 	drift = append(drift, evacuationDrift(g, props.Evacuated)...)
 	drift = append(drift, metricsDrift(g, props.CollectMetrics)...)
+	drift = append(drift, maintenanceDrift(g, props.Maintenance)...)
 	if tg, ok := refs[props.TargetGroupKey]; !ok {
 		drift = append(drift, "target group "+props.TargetGroupKey+" missing")
 	} else if !sameSet(g.TargetGroupARNs, []string{tg.ARN}) {
@@ -355,7 +360,7 @@ func groupObservation(p blueprint.Part, g *astypes.AutoScalingGroup, refs engine
 		LaunchTemplateKey: refKeyByID(refs, blueprint.KindLaunchTemplate, pinnedTemplate(g)),
 		TargetGroupKey:    refKeyByARN(refs, blueprint.KindTargetGroup, firstOr(g.TargetGroupARNs)),
 		HealthCheckType:   aws.ToString(g.HealthCheckType), GracePeriod: aws.ToInt32(g.HealthCheckGracePeriod),
-		DefaultWarmup: aws.ToInt32(g.DefaultInstanceWarmup),
+		DefaultWarmup: aws.ToInt32(g.DefaultInstanceWarmup), Maintenance: foundMaintenance(g),
 	}
 	if props, ok := p.Props.(blueprint.AutoScalingGroupProps); ok {
 		o.Attrs["zone"] = props.Zone

@@ -86,9 +86,11 @@ type found struct {
 	groups         []astypes.AutoScalingGroup
 	policies       []astypes.ScalingPolicy
 
-	// Attributes read only with readAll: by target group ARN, and the load balancer's.
-	deregistrationDelays map[string]int32
-	lbAttributes         lbAttributes
+	// The attributes of the stack's target groups, by ARN, and of its load
+	// balancer (both on every refresh: each holds settings whose change is
+	// drift).
+	targetGroupAttrs map[string]map[string]string
+	lbAttributes     lbAttributes
 
 	// zonalShifts are the active shifts on the load balancer, read only
 	// when the blueprint has zonal shift parts (an evacuation).
@@ -233,9 +235,10 @@ func (f *found) readZonalShifts(ctx context.Context, c *Cloud, byKind map[bluepr
 	return nil
 }
 
-// readELBAttributes reads the attributes of the stack's load balancer
-// (always: the zonal shift integration is drift a refresh must see) and,
-// for import, of its target groups.
+// readELBAttributes reads the attributes of the stack's load balancer (its
+// zonal shift integration and header handling are drift a refresh must see)
+// and of its target groups (one call for a stack's one group: the fail-open
+// threshold and deregistration delay are drift too).
 func (f *found) readELBAttributes(ctx context.Context, c *Cloud, stack string) error {
 	ours := func(arn *string) bool { return f.elbTags[aws.ToString(arn)][blueprint.TagStack] == stack }
 	if lb := f.loadBalancer; lb != nil && ours(lb.LoadBalancerArn) {
@@ -245,17 +248,14 @@ func (f *found) readELBAttributes(ctx context.Context, c *Cloud, stack string) e
 		}
 		f.lbAttributes = v
 	}
-	if !f.readAll {
-		return nil
-	}
-	f.deregistrationDelays = map[string]int32{}
+	f.targetGroupAttrs = map[string]map[string]string{}
 	for _, tg := range f.targetGroups {
 		if ours(tg.TargetGroupArn) {
-			v, err := findDeregistrationDelay(ctx, c.elb, aws.ToString(tg.TargetGroupArn))
+			v, err := findTargetGroupAttributes(ctx, c.elb, aws.ToString(tg.TargetGroupArn))
 			if err != nil {
 				return err
 			}
-			f.deregistrationDelays[aws.ToString(tg.TargetGroupArn)] = v
+			f.targetGroupAttrs[aws.ToString(tg.TargetGroupArn)] = v
 		}
 	}
 	return nil

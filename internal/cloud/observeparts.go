@@ -39,7 +39,7 @@ func (f *found) observation(p blueprint.Part, refs engine.Refs, region string) (
 		}
 	case blueprint.KindTargetGroup:
 		if tg := f.targetGroup(p); tg != nil {
-			return targetGroupObservation(p, tg, f.elbTags[aws.ToString(tg.TargetGroupArn)], f.deregistrationDelays[aws.ToString(tg.TargetGroupArn)]), true
+			return targetGroupObservation(p, tg, f.elbTags[aws.ToString(tg.TargetGroupArn)], f.targetGroupAttrs[aws.ToString(tg.TargetGroupArn)]), true
 		}
 	case blueprint.KindListener:
 		props, _ := p.Props.(blueprint.ListenerProps)

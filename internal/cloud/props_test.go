@@ -75,7 +75,7 @@ func propsSpec(name string, n network, certificateARN string) blueprint.Spec {
 }
 
 // readProps says which properties an observation read: Observe reads the
-// load balancer's and target group's attributes only with ReadAll.
+// load balancer's attributes only with ReadAll (the target group's always).
 type readProps struct{ attributes bool }
 
 // wantProps is the part's desired properties as AWS reports them back:
@@ -96,9 +96,6 @@ func wantProps(p blueprint.Part, obs map[string]engine.Observation, read readPro
 		return want
 	case blueprint.TargetGroupProps:
 		want.HealthCheck.GracePeriod = 0 // the Auto Scaling groups'
-		if !read.attributes {
-			want.DeregistrationDelay = 0
-		}
 		return want
 	case blueprint.ListenerProps:
 		if want.Action == blueprint.ActionRedirectHTTPS {

@@ -21,8 +21,10 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 )
 
-// maxObserveCalls is the refresh budget of a three-zone stack with a database.
-const maxObserveCalls = 12
+// maxObserveCalls is the refresh budget of a three-zone stack with a database
+// (one call reads the target group's attributes, one the load balancer's:
+// fail-open and zonal-shift drift).
+const maxObserveCalls = 14
 
 // apply is a minimal reconcile, as the engine does it: create what is
 // missing, update what drifted or whose dependency changed. It fails the

@@ -17,9 +17,10 @@ import (
 
 // The target group. Its name carries a hash of what AWS cannot change in
 // place (VPC, port, protocol), so those never drift: a change means a new
-// name and a replacement. The deregistration delay attribute is set on every
-// create and update but read back by Observe only for import
-// (Blueprint.ReadAll): it costs a call per group.
+// name and a replacement. Its attributes (deregistration delay, unhealthy-
+// state routing) are set on every create and update and read back by every
+// Observe, one call for the stack's one group: a changed fail-open
+// threshold is drift.
 type targetGroups struct{ *Cloud }
 
 func (c targetGroups) findTargetGroup(ctx context.Context, input *elb.DescribeTargetGroupsInput, id string) (*elbtypes.TargetGroup, error) {
@@ -122,6 +123,8 @@ func (c targetGroups) update(ctx context.Context, p blueprint.Part, cur engine.O
 	}
 	attrs, err := c.elb.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(arn), Attributes: []elbtypes.TargetGroupAttribute{
 		{Key: aws.String(attrDeregistrationDelay), Value: aws.String(strconv.Itoa(int(props.DeregistrationDelay)))},
+		{Key: aws.String(attrFailOpenPercent), Value: aws.String(failOpenPercentValue(props.HealthCheck.FailOpenBelowPercent))},
+		{Key: aws.String(attrFailOpenCount), Value: aws.String(failOpenCount)},
 	}})
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("setting attributes of target group (%s): %w", p.Name, err)
@@ -133,29 +136,24 @@ func (c targetGroups) update(ctx context.Context, p blueprint.Part, cur engine.O
 	if err := addELBTags(ctx, c.elb, arn, p.Tags, tags[arn]); err != nil {
 		return engine.Observation{}, fmt.Errorf("updating target group (%s): %w", p.Name, err)
 	}
-	return targetGroupObservation(p, tg, p.Tags, deregistrationDelay(attrs.Attributes)), nil
+	return targetGroupObservation(p, tg, p.Tags, attrMap(attrs.Attributes)), nil
 }
 
-// attrDeregistrationDelay is the target group attribute behind
-// TargetGroupProps.DeregistrationDelay.
-const attrDeregistrationDelay = "deregistration_delay.timeout_seconds"
-
-func deregistrationDelay(attrs []elbtypes.TargetGroupAttribute) int32 {
+func attrMap(attrs []elbtypes.TargetGroupAttribute) map[string]string {
+	m := map[string]string{}
 	for _, a := range attrs {
-		if aws.ToString(a.Key) == attrDeregistrationDelay {
-			return atoi32(aws.ToString(a.Value))
-		}
+		m[aws.ToString(a.Key)] = aws.ToString(a.Value)
 	}
-	return 0
+	return m
 }
 
-// findDeregistrationDelay reads the attribute (a call Observe makes only for import).
-func findDeregistrationDelay(ctx context.Context, client *elb.Client, arn string) (int32, error) {
+// findTargetGroupAttributes reads a target group's attributes.
+func findTargetGroupAttributes(ctx context.Context, client *elb.Client, arn string) (map[string]string, error) {
 	out, err := client.DescribeTargetGroupAttributes(ctx, &elb.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(arn)})
 	if err != nil {
-		return 0, fmt.Errorf("reading attributes of target group (%s): %w", arn, err)
+		return nil, fmt.Errorf("reading attributes of target group (%s): %w", arn, err)
 	}
-	return deregistrationDelay(out.Attributes), nil
+	return attrMap(out.Attributes), nil
 }
 
 // delete retries while a listener still forwards to the group: the engine
@@ -235,23 +233,25 @@ func healthCheckDrift(tg *elbtypes.TargetGroup, props blueprint.TargetGroupProps
 	return drift
 }
 
-// targetGroupObservation reads the group as found; delay is its
-// deregistration delay, which Observe reads only for import (0 otherwise).
-func targetGroupObservation(p blueprint.Part, tg *elbtypes.TargetGroup, tags map[string]string, delay int32) engine.Observation {
+// targetGroupObservation reads the group as found, with its attributes
+// (nil when they were not read).
+func targetGroupObservation(p blueprint.Part, tg *elbtypes.TargetGroup, tags map[string]string, attrs map[string]string) engine.Observation {
 	arn := aws.ToString(tg.TargetGroupArn)
 	o := newObservation(p, aws.ToString(tg.TargetGroupName), arn, arn, tags)
 	o.Attrs["arn_suffix"] = arnSuffix(arn)
 	found := blueprint.TargetGroupProps{VPCID: aws.ToString(tg.VpcId), Port: aws.ToInt32(tg.Port), Protocol: string(tg.Protocol),
 		HealthCheck: blueprint.HealthCheckSpec{Path: aws.ToString(tg.HealthCheckPath),
 			Interval: aws.ToInt32(tg.HealthCheckIntervalSeconds), Timeout: aws.ToInt32(tg.HealthCheckTimeoutSeconds),
-			HealthyThreshold: aws.ToInt32(tg.HealthyThresholdCount), UnhealthyThreshold: aws.ToInt32(tg.UnhealthyThresholdCount)},
-		DeregistrationDelay: delay}
+			HealthyThreshold: aws.ToInt32(tg.HealthyThresholdCount), UnhealthyThreshold: aws.ToInt32(tg.UnhealthyThresholdCount),
+			FailOpenBelowPercent: failOpenPercent(attrs)},
+		DeregistrationDelay: atoi32(attrs[attrDeregistrationDelay])}
 	if tg.Matcher != nil {
 		found.HealthCheck.Matcher = aws.ToString(tg.Matcher.HttpCode)
 	}
 	o.Props = found
 	if props, ok := p.Props.(blueprint.TargetGroupProps); ok {
-		o.Drift = append(healthCheckDrift(tg, props), tagDrift(p.Tags, tags)...)
+		o.Drift = append(healthCheckDrift(tg, props), failOpenDrift(attrs, props)...)
+		o.Drift = append(o.Drift, tagDrift(p.Tags, tags)...)
 	}
 	return o
 }

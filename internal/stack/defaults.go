@@ -3,6 +3,8 @@ package stack
 import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 )
 
 // Defaults, chosen for production and documented in the schema.
@@ -22,6 +24,11 @@ const (
 	defaultHealthyThreshold   = 3
 	defaultUnhealthyThreshold = 4
 	defaultGracePeriod        = 300
+	// Fail open below 25% healthy targets: see failOpenAttribute for why.
+	defaultFailOpenPercent = 25
+	// Launch before terminate, with room to replace a one-instance zone.
+	defaultMinHealthyPercent = 100
+	defaultMaxHealthyPercent = 200
 	// Long enough for in-flight requests of a typical API; far below AWS's 300 s
 	// default, which makes every deploy and scale-in wait five minutes per batch.
 	defaultDeregistrationDelay = 30
@@ -54,9 +61,11 @@ var (
 	healthCheckAttrTypes = map[string]attr.Type{
 		"path": types.StringType, "matcher": types.StringType, "interval": types.Int64Type, "timeout": types.Int64Type,
 		"healthy_threshold": types.Int64Type, "unhealthy_threshold": types.Int64Type, "grace_period": types.Int64Type,
+		"time_to_detect": types.Int64Type, "fail_open_below_percent": types.Int64Type,
 	}
-	capacityAttrTypes = map[string]attr.Type{"min": types.Int64Type, "desired": types.Int64Type, "max": types.Int64Type}
-	scalingAttrTypes  = map[string]attr.Type{
+	maintenanceAttrTypes = map[string]attr.Type{"min_healthy_percent": types.Int64Type, "max_healthy_percent": types.Int64Type}
+	capacityAttrTypes    = map[string]attr.Type{"min": types.Int64Type, "desired": types.Int64Type, "max": types.Int64Type}
+	scalingAttrTypes     = map[string]attr.Type{
 		"metric": types.StringType, "target": types.Float64Type, "warmup": types.Int64Type, "disable_scale_in": types.BoolType,
 	}
 )
@@ -73,7 +82,19 @@ func defaultHealthCheck() types.Object {
 		"path": types.StringValue(defaultHealthPath), "matcher": types.StringValue(defaultMatcher),
 		"interval": types.Int64Value(defaultInterval), "timeout": types.Int64Value(defaultTimeout),
 		"healthy_threshold": types.Int64Value(defaultHealthyThreshold), "unhealthy_threshold": types.Int64Value(defaultUnhealthyThreshold),
-		"grace_period": types.Int64Value(defaultGracePeriod),
+		"grace_period":   types.Int64Value(defaultGracePeriod),
+		"time_to_detect": types.Int64Value(int64(defaultTimings().Detect())), "fail_open_below_percent": types.Int64Value(defaultFailOpenPercent),
+	})
+}
+
+// defaultTimings are the health check timings used when time_to_detect is not set.
+func defaultTimings() blueprint.HealthTimings {
+	return blueprint.HealthTimings{Interval: defaultInterval, Timeout: defaultTimeout, HealthyThreshold: defaultHealthyThreshold, UnhealthyThreshold: defaultUnhealthyThreshold}
+}
+
+func defaultMaintenance() types.Object {
+	return types.ObjectValueMust(maintenanceAttrTypes, map[string]attr.Value{
+		"min_healthy_percent": types.Int64Value(defaultMinHealthyPercent), "max_healthy_percent": types.Int64Value(defaultMaxHealthyPercent),
 	})
 }
 

@@ -79,6 +79,10 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 		minSize, desired, maxSize, grace = minSize+int64(g.Min), desired+int64(g.Desired), maxSize+int64(g.Max), int64(g.GracePeriod)
 	}
 	m.AppSubnetIDs = stringList(subnets)
+	if len(groups) > 0 {
+		mp := groups[0].Maintenance
+		m.InstanceMaintenance = object("instance_maintenance", maintenanceModel{MinHealthyPercent: i64(mp.MinHealthyPercent), MaxHealthyPercent: i64(mp.MaxHealthyPercent)})
+	}
 	capacity = capacityModel{Min: types.Int64Value(minSize), Desired: types.Int64Value(desired), Max: types.Int64Value(maxSize)}
 	m.Capacity = object("capacity", capacity)
 
@@ -101,7 +105,8 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 		h := tg.HealthCheck
 		m.HealthCheck = object("health_check", healthCheckModel{Path: types.StringValue(h.Path), Matcher: types.StringValue(h.Matcher),
 			Interval: i64(h.Interval), Timeout: i64(h.Timeout), HealthyThreshold: i64(h.HealthyThreshold),
-			UnhealthyThreshold: i64(h.UnhealthyThreshold), GracePeriod: types.Int64Value(grace)})
+			UnhealthyThreshold: i64(h.UnhealthyThreshold), GracePeriod: types.Int64Value(grace),
+			TimeToDetect: types.Int64Value(int64(timingsOf(h).Detect())), FailOpenPercent: i64(h.FailOpenBelowPercent)})
 		m.DeregistrationDelay = i64(tg.DeregistrationDelay)
 	}
 	if lt, ok := props[blueprint.LaunchTemplateProps](obs, blueprint.KeyLaunchTemplate); ok {
@@ -178,7 +183,7 @@ func nullModel(ctx context.Context, sch resource.SchemaResponse) stackModelV0 {
 	return stackModelV0{
 		AppSubnetIDs: strs, LBSubnetIDs: strs, AllowedCIDRs: strs, Zones: strs, Drift: strs, EvacuateZones: strs,
 		Listener: obj("listener"), HealthCheck: obj("health_check"), Instances: obj("instances"), Capacity: obj("capacity"),
-		Scaling: obj("scaling"), Database: obj("database"), Tags: smap, SecurityGroupIDs: smap, AutoScalingGroupNames: smap,
+		Scaling: obj("scaling"), Database: obj("database"), InstanceMaintenance: obj("instance_maintenance"), Tags: smap, SecurityGroupIDs: smap, AutoScalingGroupNames: smap,
 		Timeouts: timeouts.Value{Object: obj("timeouts")},
 		Internal: types.BoolValue(false), WaitForHealthyTargets: types.BoolValue(true), GroupMetrics: types.BoolValue(true),
 		EnableZonalShift:    types.BoolValue(true),

@@ -31,6 +31,7 @@ type stackModelV0 struct {
 	Database              types.Object   `tfsdk:"database"`
 	EnableZonalShift      types.Bool     `tfsdk:"enable_zonal_shift"`
 	EvacuateZones         types.List     `tfsdk:"evacuate_zones"`
+	InstanceMaintenance   types.Object   `tfsdk:"instance_maintenance"`
 	Tags                  types.Map      `tfsdk:"tags"`
 	Timeouts              timeouts.Value `tfsdk:"timeouts"`
 
@@ -73,6 +74,13 @@ type healthCheckModel struct {
 	HealthyThreshold   types.Int64  `tfsdk:"healthy_threshold"`
 	UnhealthyThreshold types.Int64  `tfsdk:"unhealthy_threshold"`
 	GracePeriod        types.Int64  `tfsdk:"grace_period"`
+	TimeToDetect       types.Int64  `tfsdk:"time_to_detect"`
+	FailOpenPercent    types.Int64  `tfsdk:"fail_open_below_percent"`
+}
+
+type maintenanceModel struct {
+	MinHealthyPercent types.Int64 `tfsdk:"min_healthy_percent"`
+	MaxHealthyPercent types.Int64 `tfsdk:"max_healthy_percent"`
 }
 
 type instancesModel struct {
@@ -124,6 +132,7 @@ type nested struct {
 	capacity    *capacityModel
 	scaling     *scalingModel
 	database    *databaseModel
+	maintenance *maintenanceModel
 }
 
 var asOpts = basetypes.ObjectAsOptions{UnhandledNullAsEmpty: false, UnhandledUnknownAsEmpty: false}
@@ -137,6 +146,7 @@ func (m *stackModelV0) unpack(ctx context.Context) (nested, diag.Diagnostics) {
 	diags.Append(unpackObject(ctx, m.Capacity, &n.capacity)...)
 	diags.Append(unpackObject(ctx, m.Scaling, &n.scaling)...)
 	diags.Append(unpackObject(ctx, m.Database, &n.database)...)
+	diags.Append(unpackObject(ctx, m.InstanceMaintenance, &n.maintenance)...)
 	return n, diags
 }
 

@@ -41,6 +41,7 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		resp.Diagnostics.Append(checkImmutable(ctx, plan, *state)...)
 	}
 	resp.Diagnostics.Append(fillDatabasePort(ctx, &plan, n.database)...)
+	resp.Diagnostics.Append(planHealthTimings(ctx, req.Config, &plan)...)
 	r.runAWSChecks(ctx, plan, state, n, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

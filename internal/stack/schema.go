@@ -83,12 +83,13 @@ func inputAttributes() map[string]schema.Attribute {
 				"Removing the zone cancels the shift, waits for its targets to be healthy, then returns the other groups to their normal capacity. " +
 				"At most one zone: ARC shifts a load balancer away from a single zone at a time. See the guide *Evacuating a zone*.",
 			Validators: []validator.List{listvalidator.UniqueValues()}},
-		"listener":     listenerAttribute(),
-		"health_check": healthCheckAttribute(),
-		"instances":    instancesAttribute(),
-		"capacity":     capacityAttribute(),
-		"scaling":      scalingAttribute(),
-		"database":     databaseAttribute(),
+		"listener":             listenerAttribute(),
+		"health_check":         healthCheckAttribute(),
+		"instances":            instancesAttribute(),
+		"capacity":             capacityAttribute(),
+		"scaling":              scalingAttribute(),
+		"database":             databaseAttribute(),
+		"instance_maintenance": instanceMaintenanceAttribute(),
 		"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
 			MarkdownDescription: "Tags for every child, merged over the provider's `default_tags`. Keys starting with `hawebapp:` (the provider's) or `aws:` (AWS's) are reserved; " +
 				"keys have at most 128 characters, values at most 256, and together with `default_tags` at most 48 tags (AWS allows 50 per resource, the provider adds 2)."},
@@ -115,7 +116,8 @@ func listenerAttribute() schema.Attribute {
 
 func healthCheckAttribute() schema.Attribute {
 	return schema.SingleNestedAttribute{Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultHealthCheck()),
-		MarkdownDescription: "Target group health check. The defaults take an instance out after about a minute of failures and tolerate slow answers under load.",
+		MarkdownDescription: "Target group health check. The defaults take an instance out after about a minute of failures (`time_to_detect` 70 s) and tolerate slow answers under load. " +
+			"Set `time_to_detect` to derive `interval`, `timeout` and `unhealthy_threshold` from how quickly a dead instance must stop receiving requests; values you set yourself win.",
 		Attributes: map[string]schema.Attribute{
 			"path": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultHealthPath),
 				MarkdownDescription: "Path requested. Defaults to `/health`.",
@@ -124,16 +126,18 @@ func healthCheckAttribute() schema.Attribute {
 				MarkdownDescription: "HTTP codes that mean healthy, from 200 to 499, such as `200`, `200-399` or `200,302`. Defaults to `200-399`.",
 				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$`), "must be codes like 200, 200-299 or 200,302"), matcherValidator{}}},
 			"interval": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultInterval),
-				MarkdownDescription: "Seconds between checks (5-300). Defaults to `15`.", Validators: []validator.Int64{int64validator.Between(5, 300)}},
+				MarkdownDescription: "Seconds between checks (5-300). Defaults to `15`, or derived from `time_to_detect`.", Validators: []validator.Int64{int64validator.Between(5, 300)}},
 			"timeout": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultTimeout),
-				MarkdownDescription: "Seconds to wait for an answer (2-120), less than `interval`. Defaults to `10`.", Validators: []validator.Int64{int64validator.Between(2, 120)}},
+				MarkdownDescription: "Seconds to wait for an answer (2-120), less than `interval`. Defaults to `10`, or derived from `time_to_detect`.", Validators: []validator.Int64{int64validator.Between(2, 120)}},
 			"healthy_threshold": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultHealthyThreshold),
 				MarkdownDescription: "Successes in a row before a target is healthy (2-10). Defaults to `3`.", Validators: []validator.Int64{int64validator.Between(2, 10)}},
 			"unhealthy_threshold": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultUnhealthyThreshold),
-				MarkdownDescription: "Failures in a row before a target is unhealthy (2-10). Defaults to `4`.", Validators: []validator.Int64{int64validator.Between(2, 10)}},
+				MarkdownDescription: "Failures in a row before a target is unhealthy (2-10). Defaults to `4`, or derived from `time_to_detect`.", Validators: []validator.Int64{int64validator.Between(2, 10)}},
 			"grace_period": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultGracePeriod),
 				MarkdownDescription: "Seconds a new instance may fail health checks before Auto Scaling replaces it. Defaults to `300`.",
 				Validators:          []validator.Int64{int64validator.Between(0, 7200)}},
+			"time_to_detect":          timeToDetectAttribute(),
+			"fail_open_below_percent": failOpenAttribute(),
 		}}
 }
 

@@ -50,7 +50,10 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 		s.HealthCheck = blueprint.HealthCheckSpec{Path: h.Path.ValueString(), Matcher: h.Matcher.ValueString(),
 			Interval: i32(h.Interval.ValueInt64()), Timeout: i32(h.Timeout.ValueInt64()),
 			HealthyThreshold: i32(h.HealthyThreshold.ValueInt64()), UnhealthyThreshold: i32(h.UnhealthyThreshold.ValueInt64()),
-			GracePeriod: i32(h.GracePeriod.ValueInt64())}
+			GracePeriod: i32(h.GracePeriod.ValueInt64()), FailOpenBelowPercent: i32(h.FailOpenPercent.ValueInt64())}
+	}
+	if mp := n.maintenance; mp != nil {
+		s.Maintenance = blueprint.MaintenanceSpec{MinHealthyPercent: i32(mp.MinHealthyPercent.ValueInt64()), MaxHealthyPercent: i32(mp.MaxHealthyPercent.ValueInt64())}
 	}
 	if in := n.instances; in != nil {
 		policies, _ := stringsOf(ctx, in.ManagedPolicyARNs)

@@ -32,6 +32,8 @@ func (r *stackResource) ValidateConfig(ctx context.Context, req resource.Validat
 	validateInstances(n.instances, resp)
 	validateScaling(n.scaling, resp)
 	validateDatabase(n.database, resp)
+	validateMaintenance(n.maintenance, resp)
+	validateFailOpen(n.healthCheck, n.capacity, zones, resp)
 	validateTags(ctx, m.Tags, resp)
 }
 
@@ -80,11 +82,15 @@ func validateHealthCheck(h *healthCheckModel, resp *resource.ValidateConfigRespo
 	}
 	interval, okI := intOr(h.Interval, defaultInterval)
 	timeout, okT := intOr(h.Timeout, defaultTimeout)
-	if okI && okT && timeout >= interval {
+	// With time_to_detect, a timing left out is derived, not defaulted.
+	derived := !h.TimeToDetect.IsNull() && (h.Interval.IsNull() || h.Timeout.IsNull())
+	if !derived && okI && okT && timeout >= interval {
 		resp.Diagnostics.AddAttributeError(path.Root("health_check").AtName("timeout"), "Health check timeout too long",
 			fmt.Sprintf("health_check.timeout (%d s) must be less than health_check.interval (%d s): a check must end before the next starts. "+
 				"Lower the timeout or raise the interval.", timeout, interval))
+		return
 	}
+	validateTimeToDetect(h, &resp.Diagnostics)
 }
 
 func validateListener(l *listenerModel, resp *resource.ValidateConfigResponse) {

@@ -1,5 +1,9 @@
 """Run moto_server with the fixes hawebapp's tests rely on.
 
+Fixes: UserData of CreateLaunchTemplateVersion, the launch template version of
+Auto Scaling instances, and the instance maintenance policy of Auto Scaling
+groups (each explained where it is made).
+
 moto 5.2.1 stores the UserData of CreateLaunchTemplateVersion unparsed, so any
 Auto Scaling launch from such a version fails with HTTP 500. CreateLaunchTemplate
 already parses it; this wrapper makes the version call do the same, then hands
@@ -66,6 +70,36 @@ def _instance_launch_template(self):
 
 autoscaling_models.InstanceState.__init__ = _instance_state_init
 autoscaling_models.InstanceState.launch_template = property(_instance_launch_template)
+
+
+# moto 5.2.1 drops InstanceMaintenancePolicy on CreateAutoScalingGroup and
+# UpdateAutoScalingGroup, so DescribeAutoScalingGroups never shows one. AWS
+# keeps it, and -1 in both percentages clears it (API reference,
+# InstanceMaintenancePolicy). Store it on the group, where moto's response
+# serializer finds it.
+from moto.autoscaling import responses as autoscaling_responses
+
+
+def _keep_maintenance_policy(original):
+    def call(self):
+        result = original(self)
+        policy = self._get_params().get("InstanceMaintenancePolicy")
+        if policy:
+            group = self.autoscaling_backend.autoscaling_groups[self._get_param("AutoScalingGroupName")]
+            low = int(policy.get("MinHealthyPercentage", -1))
+            high = int(policy.get("MaxHealthyPercentage", -1))
+            if low == -1 and high == -1:
+                group.instance_maintenance_policy = None
+            else:
+                group.instance_maintenance_policy = {"MinHealthyPercentage": low, "MaxHealthyPercentage": high}
+        return result
+
+    return call
+
+
+for _name in ("create_auto_scaling_group", "update_auto_scaling_group"):
+    setattr(autoscaling_responses.AutoScalingResponse, _name,
+            _keep_maintenance_policy(getattr(autoscaling_responses.AutoScalingResponse, _name)))
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -30,9 +30,13 @@ func (s *Sandbox) recordActivity(asg, description, cause string) {
 
 // replaceUnhealthy does what AWS does for groups with ELB health checks: an
 // instance whose target is unhealthy after the grace period is marked
-// Unhealthy and replaced (moto never replaces).
+// Unhealthy and replaced (moto never replaces): terminated first, or, when
+// the group's instance maintenance policy keeps its capacity in service,
+// after its replacement is healthy (maintenance.go).
 func (s *Sandbox) replaceUnhealthy(ctx context.Context, obs *observed) {
-	for _, g := range obs.groups {
+	s.finishReplacements(ctx, obs)
+	for i := range obs.groups {
+		g := obs.groups[i]
 		if aws.ToString(g.HealthCheckType) != "ELB" {
 			continue
 		}
@@ -54,7 +58,11 @@ func (s *Sandbox) replaceUnhealthy(ctx context.Context, obs *observed) {
 				}
 			}
 			s.mu.Unlock()
-			if in == nil || !unhealthy || in.inGrace(grace) {
+			if in == nil || !unhealthy || in.inGrace(grace) || s.replacing[id] != "" {
+				continue
+			}
+			if s.launchFirst(&g, obs) {
+				s.launchReplacement(ctx, &g, id)
 				continue
 			}
 			if _, err := s.aws.asg.SetInstanceHealth(ctx, &autoscaling.SetInstanceHealthInput{InstanceId: aws.String(id), HealthStatus: aws.String("Unhealthy")}); err != nil {

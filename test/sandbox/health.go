@@ -27,6 +27,7 @@ type targetGroup struct {
 	lbARNs     []string
 	targets    map[string]*target // "id:port"
 	requests   int64              // HAProxy sessions seen so far, for RequestCountPerTarget
+	failOpen   failOpen
 }
 
 type healthCheck struct {

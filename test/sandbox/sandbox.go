@@ -95,6 +95,7 @@ type Sandbox struct {
 	dbPasswords   map[string]string // DB identifier -> MasterUserPassword seen on CreateDBInstance
 	tracking      map[string]*trackingState
 	ltCache       map[string]string // launch template id/version -> user data
+	replacing     map[string]string // unhealthy instance -> the replacement launched first (reconcile loop only)
 
 	evMu   sync.Mutex // guards events (taken without, or after, mu)
 	events []Event
@@ -132,7 +133,8 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		instances: map[string]*instance{}, lbs: map[string]*loadBalancer{}, tgs: map[string]*targetGroup{},
 		dbs: map[string]*database{}, zonesDown: map[string]bool{}, refreshes: map[string][]*refresh{},
 		notifications: map[string]map[string]notificationConfig{}, activities: map[string][]activity{},
-		dbPasswords: map[string]string{}, tracking: map[string]*trackingState{}, ltCache: map[string]string{}}
+		dbPasswords: map[string]string{}, tracking: map[string]*trackingState{}, ltCache: map[string]string{},
+		replacing: map[string]string{}}
 	if err := s.launch(ctx); err != nil {
 		s.Stop()
 		return nil, err

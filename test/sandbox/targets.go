@@ -96,6 +96,7 @@ func (s *Sandbox) syncTargetGroups(ctx context.Context, obs *observed) {
 		if v, err := strconv.Atoi(obs.tgAttrs[arn]["deregistration_delay.timeout_seconds"]); err == nil {
 			tg.deregDelay = time.Duration(v) * time.Second
 		}
+		tg.failOpen = failOpenOf(obs.tgAttrs[arn])
 		for id, port := range registered {
 			key := targetKey(id, port)
 			if tg.targets[key] == nil {
@@ -233,9 +234,8 @@ func (s *Sandbox) syncHAProxy(ctx context.Context, obs *observed) error {
 // serialised so the published view never goes backwards.
 //
 // A target gets traffic when its checks say healthy. As on AWS, a target
-// group whose registered targets are all unhealthy fails open: the load
-// balancer routes to all of them regardless of health (ELB user guide,
-// "Health checks for Application Load Balancer target groups").
+// group with too few healthy targets fails open: the load balancer routes
+// to the unhealthy ones too (failopen.go).
 func (s *Sandbox) pushServers() {
 	s.pushMu.Lock()
 	defer s.pushMu.Unlock()
@@ -249,17 +249,7 @@ func (s *Sandbox) pushServers() {
 		if !s.hap.has(backend) {
 			continue
 		}
-		failOpen := true
-		unhealthy := 0
-		for _, t := range tg.targets {
-			switch t.state {
-			case "healthy", "initial":
-				failOpen = false
-			case "unhealthy":
-				unhealthy++
-			}
-		}
-		failOpen = failOpen && unhealthy > 0
+		failOpen := tg.failOpen.open(tg.targets)
 		want := map[string]server{}
 		for _, t := range tg.targets {
 			in := s.instances[t.id]

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 )
 
 // Settings are the numbers of a stack that decide how long a failure can
@@ -122,7 +124,9 @@ func (s Settings) validate() error {
 //     after passing a check; the UnhealthyThreshold-th failed check starts
 //     UnhealthyThreshold intervals later and fails at the latest after the
 //     check's timeout: UnhealthyThreshold × HealthCheckInterval +
-//     HealthCheckTimeout (in real time, each at least its floor).
+//     HealthCheckTimeout (blueprint.TimeToDetect, the formula hawebapp_stack
+//     derives its health_check timings from, so a stack's time_to_detect is
+//     this Detect; in real time, each figure at least its floor).
 //   - Window: a request sent to a dead target before detection fails at
 //     once if refused (502), after the connect timeout if the target
 //     cannot be reached (504), or after the idle timeout if the target
@@ -151,8 +155,9 @@ func LossBudget(s Settings, l Load, lost, targets int) (Budget, error) {
 		return Budget{}, fmt.Errorf("failure budget: losing all %d targets leaves nothing to serve: no budget", targets)
 	}
 	// A check goes out every interval whether or not the one before has
-	// answered (on AWS the timeout is below the interval anyway).
-	detect := time.Duration(s.UnhealthyThreshold)*s.interval() + s.timeout()
+	// answered; the provider derives health_check timings from
+	// time_to_detect with the same formula.
+	detect := blueprint.TimeToDetect(s.interval(), s.timeout(), s.UnhealthyThreshold)
 	window := detect + max(s.connect(), s.idle())
 	share := float64(lost) / float64(targets)
 	maxFailed := int(math.Ceil(l.Rate*share*detect.Seconds())) + l.Concurrency

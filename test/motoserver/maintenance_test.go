@@ -1,0 +1,83 @@
+package motoserver
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// TestMaintenancePolicyFix proves the launcher keeps an Auto Scaling group's
+// instance maintenance policy, as AWS does: set on create, changed on update,
+// cleared with -1 (moto 5.2.1 alone drops it).
+func TestMaintenancePolicyFix(t *testing.T) {
+	ctx := context.Background()
+	s, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"), config.WithBaseEndpoint(s.URL),
+		config.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "x", SecretAccessKey: "x"}, nil
+		})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec2c, asc := ec2.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg)
+	vpc, err := ec2c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn, err := ec2c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24"), AvailabilityZone: aws.String("us-east-1a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ec2c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("imp-test"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small}}); err != nil {
+		t.Fatal(err)
+	}
+	policy := func(low, high int32) *astypes.InstanceMaintenancePolicy {
+		return &astypes.InstanceMaintenancePolicy{MinHealthyPercentage: aws.Int32(low), MaxHealthyPercentage: aws.Int32(high)}
+	}
+	_, err = asc.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+		AutoScalingGroupName: aws.String("imp-test"), MinSize: aws.Int32(1), MaxSize: aws.Int32(2), DesiredCapacity: aws.Int32(1),
+		VPCZoneIdentifier: sn.Subnet.SubnetId, InstanceMaintenancePolicy: policy(100, 200),
+		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("imp-test"), Version: aws.String("1")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(step string, want *astypes.InstanceMaintenancePolicy) {
+		t.Helper()
+		out, err := asc.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{"imp-test"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := out.AutoScalingGroups[0].InstanceMaintenancePolicy
+		switch {
+		case want == nil && got != nil:
+			t.Errorf("%s: policy %d-%d, want none", step, aws.ToInt32(got.MinHealthyPercentage), aws.ToInt32(got.MaxHealthyPercentage))
+		case want != nil && (got == nil || aws.ToInt32(got.MinHealthyPercentage) != *want.MinHealthyPercentage || aws.ToInt32(got.MaxHealthyPercentage) != *want.MaxHealthyPercentage):
+			t.Errorf("%s: policy %+v, want %d-%d", step, got, *want.MinHealthyPercentage, *want.MaxHealthyPercentage)
+		}
+	}
+	check("after create", policy(100, 200))
+	if _, err := asc.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String("imp-test"), InstanceMaintenancePolicy: policy(90, 110)}); err != nil {
+		t.Fatal(err)
+	}
+	check("after update", policy(90, 110))
+	if _, err := asc.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String("imp-test"), MaxSize: aws.Int32(3)}); err != nil {
+		t.Fatal(err)
+	}
+	check("after an update without a policy", policy(90, 110))
+	if _, err := asc.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String("imp-test"), InstanceMaintenancePolicy: policy(-1, -1)}); err != nil {
+		t.Fatal(err)
+	}
+	check("after clearing", nil)
+}
