@@ -74,13 +74,10 @@ func propsSpec(name string, n network, certificateARN string) blueprint.Spec {
 	return spec
 }
 
-// readProps says which properties an observation read: Observe reads the
-// load balancer's attributes only with ReadAll (the target group's always).
-type readProps struct{ attributes bool }
 
 // wantProps is the part's desired properties as AWS reports them back:
 // keys where AWS keeps none, defaults AWS fills, what it does not store.
-func wantProps(p blueprint.Part, obs map[string]engine.Observation, read readProps) any {
+func wantProps(p blueprint.Part, obs map[string]engine.Observation) any {
 	switch want := p.Props.(type) {
 	case blueprint.SecurityGroupProps:
 		// An allow-all egress rule is AWS's default one, kept as it is: without a description.
@@ -90,9 +87,6 @@ func wantProps(p blueprint.Part, obs map[string]engine.Observation, read readPro
 				want.Egress[i].Description = ""
 			}
 		}
-		return want
-	case blueprint.LoadBalancerProps:
-		want.DropInvalidHeaderFields = want.DropInvalidHeaderFields && read.attributes
 		return want
 	case blueprint.TargetGroupProps:
 		want.HealthCheck.GracePeriod = 0 // the Auto Scaling groups'
@@ -131,7 +125,7 @@ func gotProps(o engine.Observation) any {
 }
 
 // checkProps compares every part's observed properties with the desired ones.
-func checkProps(t *testing.T, bp blueprint.Blueprint, obs map[string]engine.Observation, read readProps) {
+func checkProps(t *testing.T, bp blueprint.Blueprint, obs map[string]engine.Observation) {
 	t.Helper()
 	for _, p := range bp.Parts {
 		o, ok := obs[p.Key]
@@ -143,7 +137,7 @@ func checkProps(t *testing.T, bp blueprint.Blueprint, obs map[string]engine.Obse
 			t.Errorf("%s: props are %T, want %T", p.Key, o.Props, p.Props)
 			continue
 		}
-		if diff := cmp.Diff(wantProps(p, obs, read), gotProps(o)); diff != "" {
+		if diff := cmp.Diff(wantProps(p, obs), gotProps(o)); diff != "" {
 			t.Errorf("%s: props (-want +got):\n%s", p.Key, diff)
 		}
 	}
@@ -156,13 +150,13 @@ func TestObservedProps(t *testing.T) {
 	bp := blueprint.Build(propsSpec("props", newNetwork(t, cfg, 7), serverCertificate(t, cfg, "props")))
 	created := apply(t, c, bp)
 	t.Cleanup(func() { deleteAll(t, c, bp) })
-	t.Run("create", func(t *testing.T) { checkProps(t, bp, created, readProps{attributes: true}) })
+	t.Run("create", func(t *testing.T) { checkProps(t, bp, created) })
 	t.Run("observe", func(t *testing.T) {
 		obs, err := c.Observe(t.Context(), bp)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkProps(t, bp, obs, readProps{})
+		checkProps(t, bp, obs)
 		if lt, _ := obs[blueprint.KeyLaunchTemplate].Props.(blueprint.LaunchTemplateProps); !strings.Contains(lt.UserData, blueprint.VarDBInstance+"=") {
 			t.Errorf("launch template user data %q, want it as stored (rendered)", lt.UserData)
 		}
@@ -178,7 +172,7 @@ func TestObservedProps(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("import probe made %d calls: %v", len(counter.calls()), counter.calls())
-		checkProps(t, bp, obs, readProps{attributes: true})
+		checkProps(t, bp, obs)
 		if len(obs) != len(bp.Parts) {
 			t.Errorf("observed %v, want exactly the keys of the stack's %d parts", keys(obs), len(bp.Parts))
 		}
