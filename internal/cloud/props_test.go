@@ -74,7 +74,6 @@ func propsSpec(name string, n network, certificateARN string) blueprint.Spec {
 	return spec
 }
 
-
 // wantProps is the part's desired properties as AWS reports them back:
 // keys where AWS keeps none, defaults AWS fills, what it does not store.
 func wantProps(p blueprint.Part, obs map[string]engine.Observation) any {
