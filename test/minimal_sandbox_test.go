@@ -77,7 +77,8 @@ func TestMinimalExampleSandbox(t *testing.T) {
 	// plan must then be empty.
 	waitUntil(t, 5*time.Minute, func() bool { return totalDesired(t, sbt.target, name) == 3 })
 	terraform.RunTerraformCommandContext(t, ctx, opts, "state", "rm", "hawebapp_stack.app")
-	terraform.RunTerraformCommandContext(t, ctx, opts, terraform.FormatArgs(opts, "import", "-input=false", "hawebapp_stack.app", name)...)
+	// Options (the example's -var flags) go before the address and the ID.
+	terraform.RunTerraformCommandContext(t, ctx, opts, append(terraform.FormatArgs(opts, "import", "-input=false"), "hawebapp_stack.app", name)...)
 	if code := terraform.PlanExitCodeContext(t, ctx, opts); code != 0 {
 		t.Errorf("plan after the import exited %d, want 0 (no changes): the import does not read back what the example configures", code)
 	}
