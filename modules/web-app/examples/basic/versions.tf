@@ -1,0 +1,19 @@
+terraform {
+  required_version = ">= 1.7"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100"
+    }
+    hawebapp = {
+      source = "hawebapp/hawebapp"
+    }
+  }
+}
+
+# Credentials, region and endpoints come from the standard AWS environment;
+# both providers read the same variables.
+provider "aws" {}
+
+provider "hawebapp" {}
