@@ -70,7 +70,7 @@ func nameAndValueCases(net network, sameZone string) map[string]invalidCase {
 		"StorageTooSmall":          {noDB(`database = { allocated_storage = 10 }`), `database.allocated_storage value must be between 20 and 65536`},
 		"DatabasePortBelow":        {noDB(`database = { port = 1000 }`), `database.port value must be between 1150 and 65535`},
 		"UsernameReservedPostgres": {noDB(`database = { username = "user" }`), `Name RDS would refuse[\s\S]*database.username "user"[\s\S]*PostgreSQL`},
-		"UsernameRDSAccount":       {noDB(`database = { engine = "mysql", username = "rdsadmin" }`), `Name RDS would refuse[\s\S]*own account`},
+		"UsernameRDSAccount":       {noDB(`database = { engine = "mysql", username = "rdsadmin" }`), `Name RDS would refuse[\s\S]*RDS keeps it`},
 		"DBNameReservedMySQL":      {noDB(`database = { engine = "mysql", db_name = "select" }`), `Name RDS would refuse[\s\S]*database.db_name "select"[\s\S]*MySQL`},
 
 		// Tags.
