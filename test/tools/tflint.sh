@@ -3,9 +3,10 @@
 # Terraform ruleset (.tflint.hcl: the recommended preset plus documented
 # variables and outputs, typed variables, naming convention, unused
 # declarations, standard module structure), in every directory of modules/
-# and examples/ that holds .tf files. The documentation snippets
-# (examples/provider, examples/resources/*) are single files by design:
-# they get the same rules minus the standard module structure.
+# and examples/ that holds .tf files (the modules' tests/ fixtures aside).
+# The documentation snippets (examples/provider, examples/resources/*) are
+# single fragments by design: they get the same rules minus the standard
+# module structure and the version rules.
 #
 # tflint is built from the Go module proxy (go install) once per version and
 # cached in ${XDG_CACHE_HOME:-~/.cache}/hawebapp/tflint-<version>/.
@@ -25,9 +26,15 @@ fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/hawebapp-tflint.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-# The snippets' configuration: the same, without the module structure rule.
-awk '/^rule "terraform_standard_module_structure"/ {print; getline; print "  enabled = false"; next} {print}' \
-  .tflint.hcl >"$work/snippets.tflint.hcl"
+# The snippets' configuration: the same without the module structure rule,
+# and without the version rules (a snippet is a fragment shown in the docs;
+# the roots under examples/ declare the versions).
+{
+  awk '/^rule "terraform_standard_module_structure"/ {skip = 1} skip && /^}/ {skip = 0; next} !skip' .tflint.hcl
+  for r in terraform_standard_module_structure terraform_required_version terraform_required_providers; do
+    printf '\nrule "%s" {\n  enabled = false\n}\n' "$r"
+  done
+} >"$work/snippets.tflint.hcl"
 
 failed=0
 while IFS= read -r dir; do
