@@ -147,6 +147,14 @@ resource "hawebapp_stack" "app" {
     max     = 9
   }
 
+  # Target tracking adds instances (up to max) when the load balancer counts
+  # more requests per instance and minute than this, and removes them (down
+  # to min) when it counts fewer.
+  scaling = {
+    metric = "request_count_per_target"
+    target = var.requests_per_instance
+  }
+
   health_check = {
     path = "/health"
   }

@@ -38,3 +38,14 @@ variable "app_release_url" {
   type        = string
   default     = "https://github.com/hawebapp/terraform-provider-hawebapp/releases/latest/download/hawebapp-app_linux_amd64"
 }
+
+variable "requests_per_instance" {
+  description = "Target-tracking goal: requests per instance and minute, counted by the load balancer. Auto Scaling adds instances above it and removes them below it, between 3 and 9."
+  type        = number
+  default     = 500
+
+  validation {
+    condition     = var.requests_per_instance >= 1
+    error_message = "The target must be at least one request per instance and minute."
+  }
+}

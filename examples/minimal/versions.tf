@@ -7,7 +7,8 @@ terraform {
       version = ">= 5.100"
     }
     hawebapp = {
-      source = "hawebapp/hawebapp"
+      source  = "hawebapp/hawebapp"
+      version = ">= 0.1"
     }
   }
 }

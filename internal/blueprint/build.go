@@ -215,7 +215,45 @@ func partTags(s Spec, key string) map[string]string {
 	}
 	t[TagStack] = s.Name
 	t[TagPart] = key
+	if key == KeyDBInstance && s.Database != nil {
+		t[TagFinalSnapshot] = FinalSnapshotTag(*s.Database)
+	}
 	return t
+}
+
+// The values of TagFinalSnapshot besides a configured identifier. A DB
+// snapshot identifier never holds a colon (RDS DeleteDBInstance
+// FinalDBSnapshotIdentifier: letters, digits and hyphens), and RDS tag
+// values may (RDS User Guide, "Tagging Amazon RDS resources": letters,
+// digits, spaces and _ . : / = + - @), so the values cannot collide.
+const (
+	finalSnapshotSkip = ":skip"
+	finalSnapshotAuto = ":auto"
+)
+
+// FinalSnapshotTag is the database's TagFinalSnapshot value: ":skip", the
+// configured final snapshot identifier, or ":auto" (derived from the name).
+func FinalSnapshotTag(d DatabaseSpec) string {
+	switch {
+	case d.SkipFinalSnapshot:
+		return finalSnapshotSkip
+	case d.FinalSnapshotID != "":
+		return d.FinalSnapshotID
+	}
+	return finalSnapshotAuto
+}
+
+// ParseFinalSnapshotTag reads FinalSnapshotTag's value back: skip, and the
+// configured identifier ("" when derived). An absent tag ("") reads as the
+// defaults.
+func ParseFinalSnapshotTag(v string) (skip bool, id string) {
+	switch v {
+	case finalSnapshotSkip:
+		return true, ""
+	case finalSnapshotAuto, "":
+		return false, ""
+	}
+	return false, v
 }
 
 // shortHash is a stable 6-hex-digit digest of the given values.

@@ -155,3 +155,27 @@ func TestFleetDoesNotWaitForDatabase(t *testing.T) {
 		t.Error("the role policy must wait for the database: it names the database's ARN and secret")
 	}
 }
+
+// TestFinalSnapshotTagRoundTrip: what a destroy does with the database is
+// kept in a tag that reads back to the same settings, whatever identifier
+// the user chose (an identifier never holds the colon of the other values).
+func TestFinalSnapshotTagRoundTrip(t *testing.T) {
+	for _, d := range []DatabaseSpec{
+		{SkipFinalSnapshot: true},
+		{},
+		{FinalSnapshotID: "skip"},
+		{FinalSnapshotID: "auto"},
+		{FinalSnapshotID: "fruit-api-last"},
+	} {
+		v := FinalSnapshotTag(d)
+		skip, id := ParseFinalSnapshotTag(v)
+		if skip != d.SkipFinalSnapshot || id != d.FinalSnapshotID {
+			t.Errorf("%+v: tag %q reads back as skip %t, identifier %q", d, v, skip, id)
+		}
+	}
+	bp := Build(goldenSpec())
+	db, ok := bp.Part(KeyDBInstance)
+	if !ok || db.Tags[TagFinalSnapshot] != FinalSnapshotTag(*goldenSpec().Database) {
+		t.Errorf("the database part's tags %v lack %s", db.Tags, TagFinalSnapshot)
+	}
+}

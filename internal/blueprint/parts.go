@@ -21,6 +21,10 @@ const (
 const (
 	TagStack = "hawebapp:stack"
 	TagPart  = "hawebapp:part"
+	// TagFinalSnapshot, on the database only, keeps what a destroy does
+	// with it (FinalSnapshotTag), which RDS holds nowhere else, so that an
+	// import reads back skip_final_snapshot and final_snapshot_identifier.
+	TagFinalSnapshot = "hawebapp:final-snapshot"
 )
 
 // Part is one AWS child as it should be.

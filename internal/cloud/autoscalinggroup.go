@@ -73,7 +73,7 @@ func (c autoScalingGroups) create(ctx context.Context, p blueprint.Part, refs en
 	started := time.Now()
 	err = retryProfilePropagation(ctx, "creating Auto Scaling group "+p.Name, func(ctx context.Context) error {
 		return retryBusy(ctx, "Auto Scaling group "+p.Name+" to be created", func(ctx context.Context) error {
-			_, err := c.asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+			_, err := createCall(ctx, c.asg.CreateAutoScalingGroup, &autoscaling.CreateAutoScalingGroupInput{
 				AutoScalingGroupName: aws.String(p.Name), MinSize: aws.Int32(props.Min), MaxSize: aws.Int32(props.Max),
 				DesiredCapacity: aws.Int32(props.Desired), VPCZoneIdentifier: aws.String(props.SubnetID),
 				LaunchTemplate:  &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.ID), Version: aws.String(lt.Attrs["version"])},
@@ -88,8 +88,9 @@ func (c autoScalingGroups) create(ctx context.Context, p blueprint.Part, refs en
 	if err != nil {
 		return engine.Observation{}, fmt.Errorf("creating Auto Scaling group (%s): %w", p.Name, err)
 	}
+	// From here on the group exists and is ours, whatever fails next.
 	if err := c.waitTargetGroupsAdded(ctx, p.Name); err != nil {
-		return engine.Observation{}, err
+		return createdObservation(p, p.Name, p.Name, ""), err
 	}
 	if err := c.syncGroupMetrics(ctx, p.Name, nil, props.CollectMetrics); err != nil {
 		return createdObservation(p, p.Name, p.Name, ""), err

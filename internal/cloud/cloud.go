@@ -137,6 +137,13 @@ func (c *Cloud) Delete(ctx context.Context, p blueprint.Part, cur engine.Observa
 	if err != nil {
 		return err
 	}
+	if cur.ID == "" && cur.ARN == "" && cur.Name == "" && p.Name == "" {
+		// Nothing to find the child by, so it was never created. A call
+		// naming nothing is one AWS refuses (DeleteLaunchTemplate: "You
+		// must specify either the launch template ID or the launch
+		// template name", MissingParameter), not a "not found".
+		return nil
+	}
 	return k.delete(ctx, p, cur)
 }
 

@@ -84,7 +84,7 @@ func (c dbInstances) create(ctx context.Context, p blueprint.Part, refs engine.R
 	if props.MaxAllocatedStorage > 0 {
 		in.MaxAllocatedStorage = aws.Int32(props.MaxAllocatedStorage)
 	}
-	if _, err := c.rds.CreateDBInstance(ctx, in); err != nil {
+	if _, err := createCall(ctx, c.rds.CreateDBInstance, in); err != nil {
 		return engine.Observation{}, fmt.Errorf("creating DB instance (%s): %w", p.Name, err)
 	}
 	db, err = c.waitDBInstanceAvailable(ctx, p.Name, false)

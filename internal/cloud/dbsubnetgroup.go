@@ -75,7 +75,7 @@ func (c dbSubnetGroups) create(ctx context.Context, p blueprint.Part, refs engin
 	case !errors.Is(err, ErrNotFound):
 		return engine.Observation{}, err
 	}
-	out, err := c.rds.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{
+	out, err := createCall(ctx, c.rds.CreateDBSubnetGroup, &rds.CreateDBSubnetGroupInput{
 		DBSubnetGroupName: aws.String(p.Name), DBSubnetGroupDescription: aws.String(props.Description),
 		SubnetIds: props.SubnetIDs, Tags: rdsTags(p.Tags),
 	})

@@ -25,6 +25,7 @@ const (
 	errCodeInvalidPermissionDuplicate    = "InvalidPermission.Duplicate"
 	errCodeInvalidPermissionNotFound     = "InvalidPermission.NotFound"
 	errCodeDependencyViolation           = "DependencyViolation"
+	errCodeInvalidGroupInUse             = "InvalidGroup.InUse"
 	errCodeInvalidVPCNotFound            = "InvalidVpcID.NotFound"
 	errCodeInvalidParameterValue         = "InvalidParameterValue"
 	errCodeInvalidImageNotFound          = "InvalidAMIID.NotFound"

@@ -96,7 +96,7 @@ func (c instanceRoles) ensure(ctx context.Context, p blueprint.Part) (_ engine.O
 	case errors.Is(err, ErrNotFound):
 		var out *iam.CreateRoleOutput
 		err := c.whileConcurrentModification(ctx, "IAM to accept creating role "+p.Name, func(ctx context.Context) (err error) {
-			out, err = c.iam.CreateRole(ctx, &iam.CreateRoleInput{
+			out, err = createCall(ctx, c.iam.CreateRole, &iam.CreateRoleInput{
 				RoleName: aws.String(p.Name), AssumeRolePolicyDocument: aws.String(trust),
 				Description: aws.String("hawebapp " + p.Tags[blueprint.TagStack] + ": instances"), Tags: iamTags(p.Tags),
 			})
@@ -184,7 +184,7 @@ func (c instanceRoles) ensureInstanceProfile(ctx context.Context, p blueprint.Pa
 	prof, err := c.findInstanceProfileByName(ctx, p.Name)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		out, err := c.iam.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String(p.Name), Tags: iamTags(p.Tags)})
+		out, err := createCall(ctx, c.iam.CreateInstanceProfile, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String(p.Name), Tags: iamTags(p.Tags)})
 		if err != nil {
 			return nil, fmt.Errorf("creating instance profile (%s): %w", p.Name, err)
 		}

@@ -73,7 +73,7 @@ func (c launchTemplates) create(ctx context.Context, p blueprint.Part, refs engi
 	}
 	var out *ec2.CreateLaunchTemplateOutput
 	err = retryProfilePropagation(ctx, "creating launch template "+p.Name, func(ctx context.Context) (err error) {
-		out, err = c.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{
+		out, err = createCall(ctx, c.ec2.CreateLaunchTemplate, &ec2.CreateLaunchTemplateInput{
 			LaunchTemplateName: aws.String(p.Name), LaunchTemplateData: data,
 			VersionDescription: aws.String("hawebapp"), TagSpecifications: ec2TagSpec(ec2types.ResourceTypeLaunchTemplate, p.Tags),
 		})

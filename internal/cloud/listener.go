@@ -89,7 +89,7 @@ func (c listeners) create(ctx context.Context, p blueprint.Part, refs engine.Ref
 	}
 	var out *elb.CreateListenerOutput
 	err = whileCertificateUnknown(ctx, "certificate of listener "+p.Name+" to be known", func(ctx context.Context) (err error) {
-		out, err = c.elb.CreateListener(ctx, in)
+		out, err = createCall(ctx, c.elb.CreateListener, in)
 		return err
 	})
 	if err != nil {

@@ -102,7 +102,7 @@ func (c loadBalancers) create(ctx context.Context, p blueprint.Part, refs engine
 	if err != nil {
 		return engine.Observation{}, err
 	}
-	out, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{
+	out, err := createCall(ctx, c.elb.CreateLoadBalancer, &elb.CreateLoadBalancerInput{
 		Name: aws.String(p.Name), Type: elbtypes.LoadBalancerTypeEnumApplication, Scheme: scheme(props.Internal),
 		IpAddressType: elbtypes.IpAddressTypeIpv4, Subnets: props.SubnetIDs, SecurityGroups: []string{sg.ID}, Tags: elbTags(p.Tags),
 	})

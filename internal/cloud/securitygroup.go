@@ -83,7 +83,7 @@ func (c securityGroups) create(ctx context.Context, p blueprint.Part, refs engin
 	case !errors.Is(err, ErrNotFound):
 		return engine.Observation{}, err
 	}
-	out, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+	out, err := createCall(ctx, c.ec2.CreateSecurityGroup, &ec2.CreateSecurityGroupInput{
 		GroupName: aws.String(p.Name), Description: aws.String(props.Description), VpcId: aws.String(props.VPCID),
 		TagSpecifications: ec2TagSpec(ec2types.ResourceTypeSecurityGroup, p.Tags),
 	})
@@ -272,8 +272,16 @@ func (c securityGroups) delete(ctx context.Context, p blueprint.Part, cur engine
 	if err := c.revoke(ctx, id, refRules, false); err != nil {
 		return fmt.Errorf("deleting security group (%s): %w", id, err)
 	}
-	err = retryWhile(ctx, "security group "+id+" to be free of network interfaces", func(err error) bool {
-		return isCode(err, errCodeDependencyViolation)
+	// DependencyViolation: network interfaces of a deleted load balancer,
+	// instance or database still hold the group, or another group's rule
+	// names it (EC2 API reference, DeleteSecurityGroup). InvalidGroup.InUse:
+	// "in use by another security group" (EC2 API reference, "Error codes
+	// for the Amazon EC2 API"). Both pass; hashicorp/aws
+	// internal/service/ec2/vpc_security_group.go resourceSecurityGroupDelete
+	// retries both codes for the delete timeout, as this does (ctx carries
+	// the resource's delete timeout).
+	err = retryWhile(ctx, "security group "+id+" to be free of network interfaces and references", func(err error) bool {
+		return isCode(err, errCodeDependencyViolation, errCodeInvalidGroupInUse)
 	}, func(ctx context.Context) error {
 		_, err := c.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
 		if isCode(err, errCodeInvalidGroupNotFound) {

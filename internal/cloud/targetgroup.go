@@ -75,7 +75,7 @@ func (c targetGroups) create(ctx context.Context, p blueprint.Part, refs engine.
 		return engine.Observation{}, err
 	}
 	hc := props.HealthCheck
-	out, err := c.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
+	out, err := createCall(ctx, c.elb.CreateTargetGroup, &elb.CreateTargetGroupInput{
 		Name: aws.String(p.Name), VpcId: aws.String(props.VPCID), Port: aws.Int32(props.Port),
 		Protocol: elbtypes.ProtocolEnum(props.Protocol), TargetType: elbtypes.TargetTypeEnumInstance,
 		HealthCheckEnabled: aws.Bool(true), HealthCheckProtocol: elbtypes.ProtocolEnum(props.Protocol),

@@ -24,7 +24,23 @@ const (
 	// Amazon EC2 API"; hashicorp/aws ec2 wait.go sets its
 	// ec2PropagationTimeout to the same 5 minutes).
 	ec2PropagationTimeout = 5 * time.Minute
+
+	// createCallTimeout bounds one create call run by createCall.
+	createCallTimeout = 2 * time.Minute
 )
+
+// createCall makes one call that makes a child (CreateX) on a context that
+// is not cancelled with ctx and has its own deadline, createCallTimeout.
+// When a sibling fails, the engine cancels the apply's context; a create
+// call cut off then may still complete at AWS while its answer, the new
+// child's ID, is lost. Run to its end, the answer is always returned, so
+// the caller records the child and the rollback deletes it. The caller's
+// next step sees ctx done and stops there.
+func createCall[In, Out, Opt any](ctx context.Context, call func(context.Context, In, ...Opt) (Out, error), in In) (Out, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createCallTimeout)
+	defer cancel()
+	return call(ctx, in)
+}
 
 // waitBudget is how long an SDK waiter may run: until the context deadline.
 func waitBudget(ctx context.Context) time.Duration {

@@ -129,11 +129,12 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 		}
 	}
 	if db, ok := props[blueprint.DBInstanceProps](obs, blueprint.KeyDBInstance); ok {
+		skip, snapshotID := blueprint.ParseFinalSnapshotTag(obs[blueprint.KeyDBInstance].Tags[blueprint.TagFinalSnapshot])
 		m.Database = object("database", databaseModel{Engine: types.StringValue(db.Engine), EngineVersion: optString(db.EngineVersion),
 			InstanceClass: types.StringValue(db.InstanceClass), AllocatedStorage: i64(db.AllocatedStorage),
 			MaxAllocatedStorage: i64(db.MaxAllocatedStorage), MultiAZ: types.BoolValue(db.MultiAZ),
 			BackupRetentionDays: i64(db.BackupRetentionDays), DeletionProtection: types.BoolValue(db.DeletionProtection),
-			SkipFinalSnapshot: types.BoolValue(false), FinalSnapshotIdentifier: types.StringNull(),
+			SkipFinalSnapshot: types.BoolValue(skip), FinalSnapshotIdentifier: optString(snapshotID),
 			Port: i64(db.Port), DBName: types.StringValue(db.DBName), Username: types.StringValue(db.Username)})
 	}
 	m.Tags = userTags(obs, defaultTags)

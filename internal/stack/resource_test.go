@@ -146,8 +146,9 @@ func TestAccStack_basic(t *testing.T) {
 			{
 				// Import finds every child by its tags and reads the configuration back.
 				ResourceName: addr, ImportState: true, ImportStateId: args.name, ImportStateVerify: true,
-				// Settings AWS does not hold: how the provider waits and deletes.
-				ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets", "database.skip_final_snapshot", "database.final_snapshot_identifier"},
+				// Settings AWS does not hold: how the provider waits. What a
+				// destroy does with the database is read back from its tag.
+				ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets"},
 			},
 		},
 	})

@@ -149,6 +149,7 @@ func validateDatabase(d *databaseModel, resp *resource.ValidateConfigResponse) {
 		resp.Diagnostics.AddAttributeError(p.AtName("final_snapshot_identifier"), "Final snapshot name without a final snapshot",
 			"database.final_snapshot_identifier is set but database.skip_final_snapshot is true. Remove one of them.")
 	}
+	validateDBWords(d, resp)
 	class := d.InstanceClass.ValueString()
 	// multi_az defaults to true: a null value here (the default is applied
 	// after validation) means Multi-AZ.

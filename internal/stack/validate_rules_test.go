@@ -66,19 +66,22 @@ func nameAndValueCases(net network, sameZone string) map[string]invalidCase {
 		"FinalSnapshotTrailingHyphen": {noDB(`database = { final_snapshot_identifier = "snap-" }`), `database.final_snapshot_identifier must start with a letter`},
 		"FinalSnapshotTooLong": {noDB(fmt.Sprintf(`database = { final_snapshot_identifier = %q }`, "s"+strings.Repeat("n", 255))),
 			`database.final_snapshot_identifier string length must be between 1[\s\S]*255`},
-		"MultiAZOnT2Micro":  {noDB(`database = { instance_class = "db.t2.micro" }`), `Instance class does not support Multi-AZ`},
-		"StorageTooSmall":   {noDB(`database = { allocated_storage = 10 }`), `database.allocated_storage value must be between 20 and 65536`},
-		"DatabasePortBelow": {noDB(`database = { port = 1000 }`), `database.port value must be between 1150 and 65535`},
+		"MultiAZOnT2Micro":         {noDB(`database = { instance_class = "db.t2.micro" }`), `Instance class does not support Multi-AZ`},
+		"StorageTooSmall":          {noDB(`database = { allocated_storage = 10 }`), `database.allocated_storage value must be between 20 and 65536`},
+		"DatabasePortBelow":        {noDB(`database = { port = 1000 }`), `database.port value must be between 1150 and 65535`},
+		"UsernameReservedPostgres": {noDB(`database = { username = "user" }`), `Name RDS would refuse[\s\S]*database.username "user"[\s\S]*PostgreSQL`},
+		"UsernameRDSAccount":       {noDB(`database = { engine = "mysql", username = "rdsadmin" }`), `Name RDS would refuse[\s\S]*RDS keeps it`},
+		"DBNameReservedMySQL":      {noDB(`database = { engine = "mysql", db_name = "select" }`), `Name RDS would refuse[\s\S]*database.db_name "select"[\s\S]*MySQL`},
 
 		// Tags.
 		"TagAWSPrefix": {func(a *stackArgs) { a.tags = `{ "aws:team" = "web" }` }, `Tags AWS would refuse[\s\S]*aws:`},
-		"TooManyTags":  {func(a *stackArgs) { a.tags = "{\n" + strings.Join(manyTags, "\n") + "\n}" }, `Tags AWS would refuse[\s\S]*51 tags`},
+		"TooManyTags":  {func(a *stackArgs) { a.tags = "{\n" + strings.Join(manyTags, "\n") + "\n}" }, `Tags AWS would refuse[\s\S]*52 tags`},
 		"TooManyTagsWithDefaults": {func(a *stackArgs) {
 			a.tags = "{\n" + strings.Join(manyTags[:30], "\n") + "\n}"
 			a.provider = `provider "hawebapp" {
   default_tags = { tags = {` + strings.Repeat(" ", 1) + defaultTags(20) + `} }
 }`
-		}, `Tags AWS would refuse[\s\S]*default_tags[\s\S]*52 tags`},
+		}, `Tags AWS would refuse[\s\S]*default_tags[\s\S]*53 tags`},
 	}
 }
 

@@ -110,8 +110,11 @@ const (
 	maxTagsPerResource = 50
 	maxTagKeyLength    = 128
 	maxTagValueLength  = 256
-	// ownershipTags are the hawebapp:stack and hawebapp:part tags on every child.
-	ownershipTags = 2
+	// ownershipTags are the most tags the provider sets on one child: the
+	// hawebapp:stack and hawebapp:part tags on every child, and
+	// hawebapp:final-snapshot on the database (so a stack without one is
+	// held to one tag fewer than AWS would take on its children).
+	ownershipTags = 3
 )
 
 // tagProblems lists what AWS would refuse in the tags the children carry.
@@ -128,7 +131,7 @@ func tagProblems(tags map[string]string) []string {
 		}
 	}
 	if n := len(tags) + ownershipTags; n > maxTagsPerResource {
-		out = append(out, fmt.Sprintf("every child would carry %d tags (%d of yours and the provider's default_tags, plus the provider's %d ownership tags), and AWS allows %d per resource: remove at least %d",
+		out = append(out, fmt.Sprintf("a child would carry up to %d tags (%d of yours and the provider's default_tags, plus up to %d the provider sets itself), and AWS allows %d per resource: remove at least %d",
 			n, len(tags), ownershipTags, maxTagsPerResource, n-maxTagsPerResource))
 	}
 	return out

@@ -47,7 +47,7 @@ func TestTagProblems(t *testing.T) {
 		"None":          {nil, ""},
 		"Fine":          {map[string]string{"team": "web", "Env": "prod"}, ""},
 		"AtTheLimit":    {many, ""},
-		"OverTheLimit":  {tooMany, "every child would carry 51 tags"},
+		"OverTheLimit":  {tooMany, "a child would carry up to 51 tags"},
 		"AWSPrefix":     {map[string]string{"aws:owner": "me"}, "AWS reserves"},
 		"AWSPrefixCase": {map[string]string{"AWS:owner": "me"}, "AWS reserves"},
 		"LongKey":       {map[string]string{strings.Repeat("k", 129): "v"}, "129 characters"},
@@ -70,6 +70,23 @@ func TestMinStorageCeiling(t *testing.T) {
 	for alloc, want := range map[int64]int64{20: 22, 21: 24, 100: 110, 1000: 1100, 65536: 72090} {
 		if got := minStorageCeiling(alloc); got != want {
 			t.Errorf("minStorageCeiling(%d) = %d, want %d", alloc, got, want)
+		}
+	}
+}
+
+// TestReservedDBWord: the names RDS refuses per engine, whatever the case,
+// and ordinary names it takes.
+func TestReservedDBWord(t *testing.T) {
+	for _, tc := range []struct {
+		engine, name string
+		refused      bool
+	}{
+		{"postgres", "user", true}, {"postgres", "USER", true}, {"postgres", "rdsadmin", true}, {"postgres", "app", false},
+		{"postgres", "postgres", false}, {"postgres", "admin", false}, {"mysql", "select", true}, {"mysql", "user", false},
+		{"mysql", "admin", false}, {"mariadb", "rdsrepladmin", true}, {"mariadb", "key", true},
+	} {
+		if got := reservedDBWord(tc.engine, tc.name) != ""; got != tc.refused {
+			t.Errorf("%s %q: refused %t, want %t", tc.engine, tc.name, got, tc.refused)
 		}
 	}
 }

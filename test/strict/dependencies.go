@@ -33,16 +33,38 @@ func sgInUseRule() *rule {
 				return nil
 			}
 			id := c.params.Get("GroupId")
-			if l.groupInUse(c.region, id) {
+			switch l.groupInUse(c.region, id) {
+			case inUseByGroup:
+				return referencedGroup(id)
+			case inUseByInterface:
 				return dependentObject(id)
 			}
 			return nil
 		}}
 }
 
-// groupInUse looks in the emulator for anything using the group. A failed
-// look-up counts as not in use: the layer adds strictness, never outages.
-func (l *Layer) groupInUse(region, id string) bool {
+// How a group is in use, for DeleteSecurityGroup's answer.
+const (
+	notInUse = iota
+	inUseByGroup
+	inUseByInterface
+)
+
+// referencedGroup is EC2's other answer to deleting a group another group's rule
+// references: InvalidGroup.InUse (EC2 API reference, "Error codes for the
+// Amazon EC2 API": the group "can't be deleted because it's in use by
+// another security group"; hashicorp/aws
+// internal/service/ec2/vpc_security_group.go resourceSecurityGroupDelete
+// retries it beside DependencyViolation).
+func referencedGroup(id string) *apiError {
+	return errorf(400, "InvalidGroup.InUse", "There are active references to security group %s from other security groups", id)
+}
+
+// groupInUse looks in the emulator for anything using the group: another
+// group's rule, or a load balancer, instance or database (their network
+// interfaces). A failed look-up counts as not in use: the layer adds
+// strictness, never outages.
+func (l *Layer) groupInUse(region, id string) int {
 	ctx, cancel := sideCtx()
 	defer cancel()
 	cl := l.side.region(region)
@@ -54,7 +76,7 @@ func (l *Layer) groupInUse(region, id string) bool {
 			for _, p := range append(append([]ec2types.IpPermission{}, g.IpPermissions...), g.IpPermissionsEgress...) {
 				for _, pair := range p.UserIdGroupPairs {
 					if aws.ToString(pair.GroupId) == id {
-						return true
+						return inUseByGroup
 					}
 				}
 			}
@@ -63,7 +85,7 @@ func (l *Layer) groupInUse(region, id string) bool {
 	if out, err := cl.elb.DescribeLoadBalancers(ctx, &elasticloadbalancingv2.DescribeLoadBalancersInput{}); err == nil {
 		for _, lb := range out.LoadBalancers {
 			if slices.Contains(lb.SecurityGroups, id) {
-				return true
+				return inUseByInterface
 			}
 		}
 	}
@@ -73,7 +95,7 @@ func (l *Layer) groupInUse(region, id string) bool {
 	}}); err == nil {
 		for _, r := range out.Reservations {
 			if len(r.Instances) > 0 {
-				return true
+				return inUseByInterface
 			}
 		}
 	}
@@ -81,12 +103,12 @@ func (l *Layer) groupInUse(region, id string) bool {
 		for _, db := range out.DBInstances {
 			for _, m := range db.VpcSecurityGroups {
 				if aws.ToString(m.VpcSecurityGroupId) == id {
-					return true
+					return inUseByInterface
 				}
 			}
 		}
 	}
-	return false
+	return notInUse
 }
 
 // eniLinger keeps a group's network interfaces for a while after the load

@@ -35,7 +35,7 @@ func TestSGInUseCannotBeDeleted(t *testing.T) {
 		UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(a)}}}}
 	_, err := c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(b), IpPermissions: perm})
 	must(t, err)
-	wantCode(t, deleteGroup(c, t, a), "DependencyViolation", 400) // referenced by b's rule
+	wantCode(t, deleteGroup(c, t, a), "InvalidGroup.InUse", 400) // referenced by b's rule
 	_, err = c.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(b), IpPermissions: perm})
 	must(t, err)
 	must(t, deleteGroup(c, t, a))

@@ -75,11 +75,21 @@ func validate(c *call) *apiError {
 		if n := p("AutoScalingGroupName"); n == "" || len(n) > 255 {
 			return errorf(400, "ValidationError", "AutoScalingGroupName must be 1 to 255 characters: %q", n)
 		}
+	case "ec2:DeleteLaunchTemplate":
+		// EC2 API reference, DeleteLaunchTemplate: "You must specify either
+		// the launch template ID or the launch template name" (moto answers
+		// HTTP 500 for neither).
+		if p("LaunchTemplateId") == "" && p("LaunchTemplateName") == "" {
+			return errorf(400, "MissingParameter", "The request must contain the parameter LaunchTemplateName or LaunchTemplateId")
+		}
 	case "rds:CreateDBInstance":
 		// RDS API reference, CreateDBInstance, DBInstanceIdentifier: 1-63
 		// letters, digits or hyphens; first a letter; no hyphen at the end
 		// nor two in a row.
-		return rdsIdent("DBInstanceIdentifier", p("DBInstanceIdentifier"), 63)
+		if e := rdsIdent("DBInstanceIdentifier", p("DBInstanceIdentifier"), 63); e != nil {
+			return e
+		}
+		return dbUserAndName(p("Engine"), p("MasterUsername"), p("DBName"))
 	case "rds:DeleteDBInstance":
 		// RDS API reference, DeleteDBInstance, FinalDBSnapshotIdentifier:
 		// 1-255 letters, digits or hyphens, same shape rules.

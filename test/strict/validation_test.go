@@ -64,6 +64,25 @@ func TestValidationRefusesWhatAWSRefuses(t *testing.T) {
 			_, err := c.rds.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("a--b"), Engine: aws.String("postgres"), DBInstanceClass: aws.String("db.t3.micro")})
 			return err
 		}, "InvalidParameterValue"},
+		{"db master username reserved", func() error {
+			_, err := c.rds.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("strict-db"), Engine: aws.String("postgres"),
+				DBInstanceClass: aws.String("db.t3.micro"), MasterUsername: aws.String("user")})
+			return err
+		}, "InvalidParameterValue"},
+		{"db master username RDS's own", func() error {
+			_, err := c.rds.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("strict-db"), Engine: aws.String("mysql"),
+				DBInstanceClass: aws.String("db.t3.micro"), MasterUsername: aws.String("rdsadmin")})
+			return err
+		}, "InvalidParameterValue"},
+		{"db master username over 16", func() error {
+			_, err := c.rds.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("strict-db"), Engine: aws.String("postgres"),
+				DBInstanceClass: aws.String("db.t3.micro"), MasterUsername: aws.String(strings.Repeat("u", 17))})
+			return err
+		}, "InvalidParameterValue"},
+		{"launch template delete naming nothing", func() error {
+			_, err := c.ec2.DeleteLaunchTemplate(ctx, &ec2.DeleteLaunchTemplateInput{})
+			return err
+		}, "MissingParameter"},
 		{"subnet group named default", func() error {
 			_, err := c.rds.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{DBSubnetGroupName: aws.String("default"), DBSubnetGroupDescription: aws.String("x"), SubnetIds: n.subnets})
 			return err

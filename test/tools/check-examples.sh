@@ -8,6 +8,10 @@
 # only: tests/apply*.tftest.hcl apply to a real AWS endpoint and run from the
 # Go suite (test/modules_apply_test.go) against a local emulator.
 # The copies keep the repository's layout, so examples find ../../modules.
+# init resolves every hashicorp provider at the lower bound its versions.tf
+# declares (an override file pins ">= X" to X), so the lower bounds users
+# are promised are the versions validated here; then tflint
+# (test/tools/tflint.sh).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -46,6 +50,15 @@ while IFS= read -r dir; do
   if ! grep -q required_providers "$copy"/*.tf; then
     printf 'terraform {\n  required_providers {\n    hawebapp = { source = "hawebapp/hawebapp" }\n  }\n}\n' >"$copy/zz_check_providers.tf"
   fi
+  # Pin each hashicorp provider to its declared lower bound.
+  pins="$(awk '
+    /source *= *"hashicorp\// { match($0, /hashicorp\/[a-z0-9-]+/); cur = substr($0, RSTART + 10, RLENGTH - 10) }
+    cur != "" && /version *= *">= *[0-9]/ { match($0, />= *[0-9][0-9.]*/); v = substr($0, RSTART, RLENGTH); sub(/>= */, "", v)
+      printf "    %s = { source = \"hashicorp/%s\", version = \"%s\" }\n", cur, cur, v; cur = "" }
+    /}/ { cur = "" }' "$copy"/*.tf)"
+  if [[ -n "$pins" ]]; then
+    printf 'terraform {\n  required_providers {\n%s\n  }\n}\n' "$pins" >"$copy/zz_lower_bounds_override.tf"
+  fi
   printf 'terraform validate %-40s ' "$dir"
   if terraform -chdir="$copy" init -backend=false -input=false -no-color >"$log" 2>&1 &&
     terraform -chdir="$copy" validate -no-color >>"$log" 2>&1; then
@@ -70,5 +83,7 @@ while IFS= read -r dir; do
     failed=1
   fi
 done < <(find "${dirs[@]}" -name '*.tf' -not -path '*/.terraform/*' -exec dirname {} \; | sort -u)
+
+test/tools/tflint.sh || failed=1
 
 exit "$failed"

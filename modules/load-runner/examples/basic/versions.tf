@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100"
+    }
+  }
+}
+
+# Credentials and region come from the standard AWS environment.
+provider "aws" {}

@@ -1,0 +1,5 @@
+variable "name" {
+  description = "Name of the network, used in every resource's Name tag."
+  type        = string
+  default     = "fruit-api"
+}

@@ -1,0 +1,151 @@
+package test
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/gruntwork-io/terratest/modules/terraform"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
+)
+
+// Two releases of the example app: a new app_release_url changes the user
+// data, so the apply adds a launch template version and rolls it out.
+const (
+	releaseOne = "https://releases.example.com/v1/hawebapp-app_linux_amd64"
+	releaseTwo = "https://releases.example.com/v2/hawebapp-app_linux_amd64"
+)
+
+// TestMinimalExampleSandbox is examples/minimal's whole life in the strict
+// sandbox (real health checks, HAProxy, one app process per instance,
+// PostgreSQL, target tracking on real request counts, compressed time):
+// create; a new release rolled out under steady load while target tracking
+// is active (no failed request, every instance on the new launch template
+// version, AlarmNotification resumed); import of the stack into a fresh
+// state entry with an empty plan after it; destroy with nothing left.
+func TestMinimalExampleSandbox(t *testing.T) {
+	sbt := newSandboxTarget(t)
+	ctx := t.Context()
+	name := stackName("life")
+	// A target of 10 requests per instance and minute, which the load below
+	// exceeds twice over, so target tracking wants to act during the rollout.
+	opts := sbt.options(t, "minimal", map[string]any{"name": name, "requests_per_instance": 10, "app_release_url": releaseOne})
+	defer func() {
+		start := time.Now()
+		terraform.DestroyContext(t, background(), opts)
+		t.Logf("destroy took %s", time.Since(start).Round(time.Second))
+		assertNothingLeft(t, sbt.target, name)
+	}()
+	start := time.Now()
+	terraform.InitAndApplyContext(t, ctx, opts)
+	t.Logf("create took %s", time.Since(start).Round(time.Second))
+
+	url := sbt.servedURL(t, terraform.OutputContext(t, ctx, opts, "dns_name"))
+	// Steady load: 20 requests a second from one ab process, about 20 per
+	// instance and emulated minute (3 s), twice the policy's target; every
+	// request accounted for by the soak library.
+	load, err := soak.Start(ctx, soak.Options{Name: "rollout", URL: url + "/health", Concurrency: 2, Rate: 20, Drain: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Let target tracking see the load for a few emulated minutes first.
+	waitUntil(t, 2*time.Minute, func() bool { return load.Progress().OK >= 150 })
+
+	opts.Vars["app_release_url"] = releaseTwo
+	start = time.Now()
+	terraform.ApplyContext(t, ctx, opts)
+	t.Logf("rollout apply took %s", time.Since(start).Round(time.Second))
+	res, err := load.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("during the rollout: %s", res.Summary())
+	if res.Sent == 0 || res.Failed > 0 {
+		t.Errorf("want every request answered 2xx during the rollout: %s (%s)", res.Summary(), soak.FormatReasons(res.Reasons))
+	}
+	assertRolledOut(t, sbt.target, name, stackState(t, opts).LaunchTemplateVersion)
+	if code := terraform.PlanExitCodeContext(t, ctx, opts); code != 0 {
+		t.Errorf("plan after the rollout exited %d, want 0 (no changes)", code)
+	}
+
+	// Import: once target tracking has scaled the idle stack back in to the
+	// configured capacity (import reads the capacity AWS reports, and the
+	// configuration's desired is what an import can be checked against),
+	// the stack leaves the state and comes back by `terraform import`; the
+	// plan must then be empty.
+	waitUntil(t, 5*time.Minute, func() bool { return totalDesired(t, sbt.target, name) == 3 })
+	terraform.RunTerraformCommandContext(t, ctx, opts, "state", "rm", "hawebapp_stack.app")
+	// Options (the example's -var flags) go before the address and the ID.
+	terraform.RunTerraformCommandContext(t, ctx, opts, append(terraform.FormatArgs(opts, "import", "-input=false"), "hawebapp_stack.app", name)...)
+	if code := terraform.PlanExitCodeContext(t, ctx, opts); code != 0 {
+		t.Errorf("plan after the import exited %d, want 0 (no changes): the import does not read back what the example configures", code)
+	}
+}
+
+// servedURL is the base URL at which the sandbox's HAProxy serves the load
+// balancer with the given DNS name.
+func (sbt *sandboxTarget) servedURL(t *testing.T, dns string) string {
+	t.Helper()
+	state, err := sbt.sb.Client().State(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range state.LoadBalancers {
+		if l.DNSName == dns {
+			return l.URL
+		}
+	}
+	t.Fatalf("the sandbox serves no load balancer %s: %+v", dns, state.LoadBalancers)
+	return ""
+}
+
+// assertRolledOut checks every zonal group of the stack pins the launch
+// template version, runs only instances on it and suspends no process.
+func assertRolledOut(t *testing.T, tg *target, name string, version int64) {
+	t.Helper()
+	groups := ownedGroups(t.Context(), t, tg, name)
+	if len(groups) != 3 {
+		t.Fatalf("%d groups, want 3", len(groups))
+	}
+	if version < 2 {
+		t.Errorf("launch template version %d after a user-data change, want at least 2", version)
+	}
+	want := strconv.FormatInt(version, 10)
+	for _, g := range groups {
+		if v := aws.ToString(g.LaunchTemplate.Version); v != want {
+			t.Errorf("%s pins launch template version %s, want %s", aws.ToString(g.AutoScalingGroupName), v, want)
+		}
+		for _, inst := range g.Instances {
+			if v := aws.ToString(inst.LaunchTemplate.Version); v != want {
+				t.Errorf("%s: instance %s on version %s, want %s", aws.ToString(g.AutoScalingGroupName), aws.ToString(inst.InstanceId), v, want)
+			}
+		}
+		for _, p := range g.SuspendedProcesses {
+			t.Errorf("%s: %s still suspended after the rollout", aws.ToString(g.AutoScalingGroupName), aws.ToString(p.ProcessName))
+		}
+	}
+}
+
+// totalDesired is the sum of the stack's groups' desired capacities.
+func totalDesired(t *testing.T, tg *target, name string) int32 {
+	t.Helper()
+	var n int32
+	for _, g := range ownedGroups(t.Context(), t, tg, name) {
+		n += aws.ToInt32(g.DesiredCapacity)
+	}
+	return n
+}
+
+// waitUntil polls cond with backoff until it holds, failing the test after d.
+func waitUntil(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for delay := 50 * time.Millisecond; !cond(); delay = min(2*delay, time.Second) {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", d)
+		}
+		time.Sleep(delay)
+	}
+}
