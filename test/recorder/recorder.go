@@ -6,6 +6,7 @@ package recorder
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -59,11 +60,19 @@ func Start(target string) (*Recorder, error) {
 		if before != nil && before(c, w, req) {
 			return
 		}
-		proxy.ServeHTTP(w, req)
+		// A call that got here reaches the target even when its caller dies
+		// meanwhile (a killed apply), as AWS completes a call it received:
+		// neither the request's context nor the connection's CloseNotifier
+		// (which the proxy watches when the context cannot be cancelled) may
+		// cancel it.
+		proxy.ServeHTTP(detached{w}, req.WithContext(context.WithoutCancel(req.Context())))
 	})}
 	go func() { _ = r.server.Serve(ln) }()
 	return r, nil
 }
+
+// detached is a ResponseWriter without http.CloseNotifier (see Start).
+type detached struct{ http.ResponseWriter }
 
 // Stop closes the proxy.
 func (r *Recorder) Stop() { _ = r.server.Close() }
