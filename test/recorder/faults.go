@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -30,10 +31,15 @@ const (
 	Reset Kind = "reset"
 	// Slow holds the call for Faults.SlowDelay, then lets it through.
 	Slow Kind = "slow"
+	// LostAnswer lets the call reach the target, then resets the connection
+	// before the answer: AWS did the call and the caller never heard, so the
+	// SDK sends it again (a second create of one name, say). It needs
+	// Faults.Forward.
+	LostAnswer Kind = "lost-answer"
 )
 
 // AllKinds lists every kind, in a stable order.
-var AllKinds = []Kind{Throttle, InternalError, Unavailable, Reset, Slow}
+var AllKinds = []Kind{Throttle, InternalError, Unavailable, Reset, Slow, LostAnswer}
 
 // Faults decides, for each call, whether to fault it and how. The decision
 // is a hash of the seed, the call's "service:Action" and how many calls of
@@ -51,6 +57,9 @@ type Faults struct {
 	SlowDelay time.Duration
 	// Match, when set, limits faults to the calls it accepts.
 	Match func(Call) bool
+	// Forward passes a call to the target (Recorder.Forward); LostAnswer
+	// needs it and is not injected without it.
+	Forward func(http.ResponseWriter, *http.Request)
 
 	mu       sync.Mutex
 	seen     map[string]int
@@ -92,6 +101,9 @@ func (f *Faults) Before(c Call, w http.ResponseWriter, r *http.Request) bool {
 		WriteError(w, c.Service, isJSON(r), http.StatusServiceUnavailable, code, "injected unavailability")
 	case Reset:
 		resetConnection(w)
+	case LostAnswer:
+		f.Forward(discard{header: http.Header{}}, r)
+		resetConnection(w)
 	case Slow:
 		delay := f.SlowDelay
 		if delay <= 0 {
@@ -129,6 +141,12 @@ func (f *Faults) decide(c Call) (Kind, bool) {
 	kinds := f.Kinds
 	if len(kinds) == 0 {
 		kinds = AllKinds
+	}
+	if f.Forward == nil {
+		kinds = slices.DeleteFunc(slices.Clone(kinds), func(k Kind) bool { return k == LostAnswer })
+		if len(kinds) == 0 {
+			return "", false
+		}
 	}
 	// The low bits pick the kind; the high ones decided above.
 	kind := kinds[int(sum%1021)%len(kinds)]
@@ -218,6 +236,13 @@ func xmlText(s string) string {
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
 }
+
+// discard is where a LostAnswer call's answer goes.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header         { return d.header }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
 
 // Drop closes the client's connection with a TCP reset and answers nothing.
 func Drop(w http.ResponseWriter) { resetConnection(w) }

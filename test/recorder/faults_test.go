@@ -35,7 +35,7 @@ func TestFaultsAreRiddenOutByTheStandardRetryer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rec.Stop()
-	f := &Faults{Seed: 7, Rate: 0.3, SlowDelay: 10 * time.Millisecond}
+	f := &Faults{Seed: 7, Rate: 0.3, SlowDelay: 10 * time.Millisecond, Forward: rec.Forward}
 	rec.Before = f.Before
 	client := autoscaling.New(autoscaling.Options{Region: "us-east-1", BaseEndpoint: aws.String(rec.URL),
 		Credentials: aws.AnonymousCredentials{},

@@ -34,6 +34,7 @@ type Recorder struct {
 	calls  []Call
 	server *http.Server
 	ln     net.Listener
+	proxy  *httputil.ReverseProxy
 	// Before, when set, may answer a call itself (fault injection): return true
 	// after writing to w to stop the call reaching the target.
 	Before func(c Call, w http.ResponseWriter, r *http.Request) bool
@@ -49,8 +50,7 @@ func Start(target string) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Recorder{URL: "http://" + ln.Addr().String(), ln: ln}
-	proxy := httputil.NewSingleHostReverseProxy(u)
+	r := &Recorder{URL: "http://" + ln.Addr().String(), ln: ln, proxy: httputil.NewSingleHostReverseProxy(u)}
 	r.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		c := Identify(req)
 		r.mu.Lock()
@@ -60,15 +60,19 @@ func Start(target string) (*Recorder, error) {
 		if before != nil && before(c, w, req) {
 			return
 		}
-		// A call that got here reaches the target even when its caller dies
-		// meanwhile (a killed apply), as AWS completes a call it received:
-		// neither the request's context nor the connection's CloseNotifier
-		// (which the proxy watches when the context cannot be cancelled) may
-		// cancel it.
-		proxy.ServeHTTP(detached{w}, req.WithContext(context.WithoutCancel(req.Context())))
+		r.Forward(w, req)
 	})}
 	go func() { _ = r.server.Serve(ln) }()
 	return r, nil
+}
+
+// Forward passes a call to the target (a Before hook may call it itself).
+// A call that got here reaches the target even when its caller dies
+// meanwhile (a killed apply), as AWS completes a call it received: neither
+// the request's context nor the connection's CloseNotifier (which the proxy
+// watches when the context cannot be cancelled) may cancel it.
+func (r *Recorder) Forward(w http.ResponseWriter, req *http.Request) {
+	r.proxy.ServeHTTP(detached{w}, req.WithContext(context.WithoutCancel(req.Context())))
 }
 
 // detached is a ResponseWriter without http.CloseNotifier (see Start).
