@@ -51,7 +51,9 @@ func createAdopting(ctx context.Context, k kindClient, p blueprint.Part, refs en
 	since := time.Now()
 	last := err
 	perr := retryWhile(ctx, p.Key+" ("+p.Name+"), which AWS says exists, to be found",
-		func(err error) bool { return isCode(err, alreadyExistsCodes...) && time.Since(since) < alreadyExistsTimeout },
+		func(err error) bool {
+			return isCode(err, alreadyExistsCodes...) && time.Since(since) < alreadyExistsTimeout
+		},
 		func(ctx context.Context) error {
 			obs, last = k.create(ctx, p, refs)
 			return last

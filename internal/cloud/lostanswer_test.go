@@ -46,7 +46,7 @@ func TestCreateAdoptsAfterLostAnswer(t *testing.T) {
 			return false
 		}
 		rec.Forward(nowhere{http.Header{}}, r) // AWS does the call ...
-		proxy.Drop(w)                         // ... and its answer never arrives
+		proxy.Drop(w)                          // ... and its answer never arrives
 		return true
 	}
 	obs, err := applyE(t, c, bp)
