@@ -162,6 +162,7 @@ func (e *env) rolledOut(t *testing.T, wantVersion string) {
 	}
 	for _, g := range groups.AutoScalingGroups {
 		name, version := aws.ToString(g.AutoScalingGroupName), aws.ToString(g.LaunchTemplate.Version)
+		t.Logf("%s: desired %d, %d instances, launch template version %s", name, aws.ToInt32(g.DesiredCapacity), len(g.Instances), version)
 		if wantVersion != "" && version != wantVersion {
 			t.Errorf("%s pins launch template version %s, want %s", name, version, wantVersion)
 		}

@@ -19,6 +19,7 @@ const seedEnv = "HAWEBAPP_FAULT_SEED"
 // create, update with a zone-by-zone rollout, destroy. Every step succeeds,
 // no child is duplicated, the plans are empty, nothing is left.
 func TestFaultsLifecycle(t *testing.T) {
+	t.Parallel() // each has its own emulator
 	e := newEnv(t, "faults")
 	f := &recorder.Faults{Seed: 11, Rate: 0.05, SlowDelay: 2 * time.Second, Forward: e.rec.Forward,
 		// AWS answers a repeated CreateLoadBalancer or CreateListener with

@@ -44,6 +44,7 @@ var lifecycles = [][]killPoint{
 // the next run converges with no "already exists" and no duplicate, the
 // plan after it is empty, and the destroy leaves nothing.
 func TestKilledApplyConverges(t *testing.T) {
+	t.Parallel() // each has its own emulator
 	n := 1
 	if full() {
 		n = len(lifecycles)
@@ -74,6 +75,7 @@ func TestKilledApplyConverges(t *testing.T) {
 // its load balancer (HAProxy and app processes) before the update and
 // destroy carry on.
 func TestKilledCreateServesSandbox(t *testing.T) {
+	t.Parallel() // each has its own emulator
 	e := newSandboxEnv(t, "killsb")
 	points := []killPoint{{phase: "create", action: "CreateDBInstance", nth: 1, why: "database create sent"}}
 	got := e.lifecycle(t, points, e.serves)
