@@ -42,7 +42,10 @@ func TestFaultsLifecycle(t *testing.T) {
 	got := e.lifecycle(t, nil, nil)
 	t.Logf("FIGURES faults rate=%.2f seed=%d %s; duplicates=%d leaks=%d; took %s",
 		f.Rate, f.Seed, f.Summary(), got.duplicates, got.leaks, time.Since(start).Round(time.Second))
-	if inj := f.Injected(); len(inj) < len(recorder.AllKinds) {
+	// At 5% (about 17 faults over six kinds) a kind can be missed; at 20%
+	// every kind must have been met.
+	inj := f.Injected()
+	if full() && len(inj) < len(recorder.AllKinds) || len(inj) == 0 {
 		t.Errorf("not every kind of fault was injected (%s): raise the rate or change the seed", f.Summary())
 	}
 }
