@@ -112,14 +112,15 @@ func (c *Cloud) kind(k blueprint.Kind) (kindClient, error) {
 	return nil, fmt.Errorf("unknown part kind %q", k)
 }
 
-// Create makes the part's child, or adopts the one this stack already owns,
-// and waits until it is ready for its dependents.
+// Create makes the part's child, or adopts the one this stack already owns
+// (also when a lost answer made AWS say it exists: lostanswer.go), and
+// waits until it is ready for its dependents.
 func (c *Cloud) Create(ctx context.Context, p blueprint.Part, refs engine.Refs) (engine.Observation, error) {
 	k, err := c.kind(p.Kind)
 	if err != nil {
 		return engine.Observation{}, err
 	}
-	return k.create(ctx, p, refs)
+	return createAdopting(ctx, k, p, refs)
 }
 
 // Update brings an existing child to the desired properties in place.

@@ -6,6 +6,7 @@ package recorder
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -35,6 +36,7 @@ type Recorder struct {
 	calls  []Call
 	server *http.Server
 	ln     net.Listener
+	proxy  *httputil.ReverseProxy
 	// Before, when set, may answer a call itself (fault injection): return true
 	// after writing to w to stop the call reaching the target.
 	Before func(c Call, w http.ResponseWriter, r *http.Request) bool
@@ -50,8 +52,7 @@ func Start(target string) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Recorder{URL: "http://" + ln.Addr().String(), ln: ln}
-	proxy := httputil.NewSingleHostReverseProxy(u)
+	r := &Recorder{URL: "http://" + ln.Addr().String(), ln: ln, proxy: httputil.NewSingleHostReverseProxy(u)}
 	r.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		c := Identify(req)
 		r.mu.Lock()
@@ -61,11 +62,23 @@ func Start(target string) (*Recorder, error) {
 		if before != nil && before(c, w, req) {
 			return
 		}
-		proxy.ServeHTTP(w, req)
+		r.Forward(w, req)
 	})}
 	go func() { _ = r.server.Serve(ln) }()
 	return r, nil
 }
+
+// Forward passes a call to the target (a Before hook may call it itself).
+// A call that got here reaches the target even when its caller dies
+// meanwhile (a killed apply), as AWS completes a call it received: neither
+// the request's context nor the connection's CloseNotifier (which the proxy
+// watches when the context cannot be cancelled) may cancel it.
+func (r *Recorder) Forward(w http.ResponseWriter, req *http.Request) {
+	r.proxy.ServeHTTP(detached{w}, req.WithContext(context.WithoutCancel(req.Context())))
+}
+
+// detached is a ResponseWriter without http.CloseNotifier (see Start).
+type detached struct{ http.ResponseWriter }
 
 // Stop closes the proxy.
 func (r *Recorder) Stop() { _ = r.server.Close() }
