@@ -61,6 +61,14 @@ func (l lookup) Architectures(ctx context.Context, imageID, instanceType string)
 	return a, err
 }
 
+func (l lookup) KeyPairExists(ctx context.Context, name string) (bool, error) {
+	return l.c.KeyPairExists(ctx, name)
+}
+
+func (l lookup) InstanceProfileExists(ctx context.Context, name string) (bool, error) {
+	return l.c.InstanceProfileExists(ctx, name)
+}
+
 // Region is the provider's region, which an ACM certificate must share with
 // the load balancer.
 func (l lookup) Region() string { return l.c.Region() }

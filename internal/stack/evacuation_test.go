@@ -133,20 +133,20 @@ func TestAccStack_evacuationPlanChecks(t *testing.T) {
 	net := newNetwork(t, c)
 	name := stackName()
 	cases := map[string]invalidCase{
-		"NotAZoneOfTheStack": {func(a *stackArgs) { a.extra = `evacuate_zones = ["us-east-1d"]` }, `Not a zone of the stack[\s\S]*us-east-1d`},
+		"NotAZoneOfTheStack": {func(a *stackArgs) { a.extra = `evacuate_zones = ["us-east-1d"]` }, "evacuate_zones", `Not a zone of the stack[\s\S]*us-east-1d`},
 		"NoZoneRemains": {func(a *stackArgs) {
 			a.extra = `evacuate_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]`
-		}, `No zone would remain`},
-		"MoreThanOneZone":   {func(a *stackArgs) { a.extra = `evacuate_zones = ["us-east-1a", "us-east-1b"]` }, `More than one zone[\s\S]*single zone`},
-		"ZonalShiftOff":     {func(a *stackArgs) { a.extra = "enable_zonal_shift = false\n  evacuate_zones = [\"us-east-1b\"]" }, `Zonal shift is off`},
-		"SameZoneTwiceOver": {func(a *stackArgs) { a.extra = `evacuate_zones = ["us-east-1b", "us-east-1b"]` }, `duplicate`},
+		}, "evacuate_zones", `No zone would remain[\s\S]*Keep at least one zone`},
+		"MoreThanOneZone":   {func(a *stackArgs) { a.extra = `evacuate_zones = ["us-east-1a", "us-east-1b"]` }, "evacuate_zones", `More than one zone[\s\S]*single zone`},
+		"ZonalShiftOff":     {func(a *stackArgs) { a.extra = "enable_zonal_shift = false\n  evacuate_zones = [\"us-east-1b\"]" }, "enable_zonal_shift", `Zonal shift is off[\s\S]*set\s+enable_zonal_shift = true`},
+		"SameZoneTwiceOver": {func(a *stackArgs) { a.extra = `evacuate_zones = ["us-east-1b", "us-east-1b"]` }, "evacuate_zones", `Duplicate value`},
 	}
 	for caseName, tc := range cases {
 		t.Run(caseName, func(t *testing.T) {
 			a := defaultArgs(name, net)
 			a.withDB = false
 			tc.mutate(&a)
-			planMustFail(t, c, a, tc.want)
+			planMustFail(t, c, a, tc)
 		})
 	}
 }

@@ -218,19 +218,19 @@ func TestAccStack_certificateChecks(t *testing.T) {
 		arn  func(t *testing.T) string
 		want string
 	}{
-		"OtherRegion": {func(*testing.T) string { return otherRegion }, `listener.certificate_arn[\s\S]*eu-west-1[\s\S]*us-east-1`},
-		"NotFound":    {func(*testing.T) string { return unknown }, `Certificate not found[\s\S]*listener.certificate_arn`},
+		"OtherRegion": {func(*testing.T) string { return otherRegion }, `listener.certificate_arn[\s\S]*eu-west-1[\s\S]*us-east-1[\s\S]*Request or import the certificate in us-east-1`},
+		"NotFound":    {func(*testing.T) string { return unknown }, `Certificate not found[\s\S]*listener.certificate_arn[\s\S]*Check the ARN`},
 		// Requested just before the plan: the emulator, like AWS, keeps a
 		// requested certificate PENDING_VALIDATION until it is validated
 		// (the emulator validates on its own after a minute).
-		"Pending": {requestCertificate, `Certificate not issued[\s\S]*PENDING_VALIDATION`},
+		"Pending": {requestCertificate, `Certificate not issued[\s\S]*PENDING_VALIDATION[\s\S]*Complete its validation`},
 	}
 	for caseName, tc := range cases {
 		t.Run(caseName, func(t *testing.T) {
 			a := defaultArgs(name, net)
 			a.withDB = false
 			a.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, tc.arn(t))
-			planMustFail(t, c, a, tc.want)
+			planMustFail(t, c, a, invalidCase{attr: "listener.certificate_arn", want: tc.want})
 		})
 	}
 	t.Run("Issued", func(t *testing.T) {

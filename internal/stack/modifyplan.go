@@ -40,6 +40,7 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if state != nil {
 		resp.Diagnostics.Append(checkImmutable(ctx, plan, *state)...)
 	}
+	warnLateChecks(ctx, req.Config, &resp.Diagnostics)
 	resp.Diagnostics.Append(fillDatabasePort(ctx, &plan, n.database)...)
 	resp.Diagnostics.Append(planHealthTimings(ctx, req.Config, &plan)...)
 	r.runAWSChecks(ctx, plan, state, n, &resp.Diagnostics)
@@ -125,15 +126,15 @@ func (r *stackResource) checkNetwork(ctx context.Context, plan stackModelV0, n n
 			switch {
 			case !ok:
 				diags.AddAttributeError(path.Root(attrName).AtListIndex(i), "Subnet not found",
-					fmt.Sprintf("Subnet %s does not exist in the provider's region. Use a subnet of %s.", id, vpc))
+					fmt.Sprintf("%s[%d]: subnet %s does not exist in the provider's region. Use a subnet of %s.", attrName, i, id, vpc))
 			case s.VPCID != vpc:
 				diags.AddAttributeError(path.Root(attrName).AtListIndex(i), "Subnet in another VPC",
-					fmt.Sprintf("Subnet %s is in %s, not in vpc_id %s. Use subnets of %s.", id, s.VPCID, vpc, vpc))
+					fmt.Sprintf("%s[%d]: subnet %s is in %s, not in vpc_id %s. Use subnets of %s, or set vpc_id to the subnets' VPC.", attrName, i, id, s.VPCID, vpc, vpc))
 			case attrName == "app_subnet_ids":
 				zones[i] = s.Zone
 				if other, dup := zoneSubnet[s.Zone]; dup {
 					diags.AddAttributeError(path.Root(attrName).AtListIndex(i), "Two app subnets in one zone",
-						fmt.Sprintf("Subnets %s and %s are both in %s. Give one subnet per availability zone: each zone gets its own Auto Scaling group.", other, id, s.Zone))
+						fmt.Sprintf("app_subnet_ids: subnets %s and %s are both in %s. Give one subnet per availability zone: each zone gets its own Auto Scaling group.", other, id, s.Zone))
 				}
 				zoneSubnet[s.Zone] = id
 			}
@@ -144,14 +145,14 @@ func (r *stackResource) checkNetwork(ctx context.Context, plan stackModelV0, n n
 	}
 	if len(zoneSubnet) < 2 {
 		diags.AddAttributeError(path.Root("app_subnet_ids"), "Fewer than two availability zones",
-			"The app subnets are all in one availability zone, so losing that zone stops the application. Add a subnet in another zone (3 zones recommended).")
+			"app_subnet_ids: the app subnets are all in one availability zone, so losing that zone stops the application. Add a subnet in another zone (3 zones recommended).")
 	}
 	lbZones := zoneSet(lbIDs, byID)
 	if len(lbZones) < 2 {
 		// CreateLoadBalancer (ELBv2 API reference, Subnets): an Application
 		// Load Balancer needs subnets from at least two Availability Zones.
 		diags.AddAttributeError(path.Root("lb_subnet_ids"), "Fewer than two availability zones",
-			"An Application Load Balancer needs subnets in at least two availability zones. Add a subnet in another zone.")
+			"lb_subnet_ids: an Application Load Balancer needs subnets in at least two availability zones. Add a subnet in another zone to lb_subnet_ids.")
 	}
 	for i, z := range zones {
 		// Targets in a zone the load balancer does not enable receive no
@@ -159,7 +160,7 @@ func (r *stackResource) checkNetwork(ctx context.Context, plan stackModelV0, n n
 		// your Application Load Balancer"): that zone's group would serve nothing.
 		if !lbZones[z] {
 			diags.AddAttributeError(path.Root("app_subnet_ids").AtListIndex(i), "Zone without a load balancer subnet",
-				fmt.Sprintf("App subnet %s is in %s, but no subnet of lb_subnet_ids is: the load balancer would send that zone's instances no traffic. "+
+				fmt.Sprintf("app_subnet_ids: app subnet %s is in %s, but no subnet of lb_subnet_ids is: the load balancer would send that zone's instances no traffic. "+
 					"Add a load balancer subnet in %s to lb_subnet_ids, or move the app subnet to a zone the load balancer covers (%s).",
 					appIDs[i], z, z, strings.Join(sortedKeys(lbZones), ", ")))
 		}
@@ -174,7 +175,7 @@ func (r *stackResource) checkInstanceType(ctx context.Context, instanceType stri
 	offered, err := r.client.Lookup.ZonesOffering(ctx, instanceType, zones)
 	if err != nil {
 		diags.AddAttributeError(path.Root("instances").AtName("instance_type"), "Instance type check failed",
-			"Could not check where "+instanceType+" is offered.\n\nOriginal Error: "+err.Error())
+			"Could not check where instances.instance_type "+instanceType+" is offered. Check the provider's credentials allow ec2:DescribeInstanceTypeOfferings.\n\nOriginal Error: "+err.Error())
 		return
 	}
 	var missing []string
@@ -186,7 +187,7 @@ func (r *stackResource) checkInstanceType(ctx context.Context, instanceType stri
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		diags.AddAttributeError(path.Root("instances").AtName("instance_type"), "Instance type not offered in every zone",
-			fmt.Sprintf("%s is not offered in %s, so that zone's group could never launch. Choose an instance type offered in every zone of app_subnet_ids, or use subnets in other zones.",
+			fmt.Sprintf("instances.instance_type %s is not offered in %s, so that zone's group could never launch. Choose an instance type offered in every zone of app_subnet_ids, or use subnets in other zones.",
 				instanceType, strings.Join(missing, ", ")))
 	}
 }

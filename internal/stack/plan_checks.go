@@ -113,6 +113,9 @@ func (r *stackResource) runAWSChecks(ctx context.Context, plan stackModelV0, sta
 	if imageToCheck(n.instances, old) {
 		r.checkArchitecture(ctx, n.instances, diags)
 	}
+	if n.instances != nil {
+		r.checkNamedAccess(ctx, n.instances, old, diags)
+	}
 	checkMergedTags(ctx, plan.Tags, r.client.DefaultTags, diags)
 }
 
@@ -140,5 +143,44 @@ func checkMergedTags(ctx context.Context, tags types.Map, defaults map[string]st
 	for _, problem := range tagProblems(merged) {
 		diags.AddAttributeError(path.Root("tags"), "Tags AWS would refuse",
 			"With the provider's default_tags, "+problem+" (in tags or in the provider's default_tags).")
+	}
+}
+
+// checkNamedAccess verifies that the key pair and the instance profile the
+// instances are given by name exist, when new or changed. EC2 accepts a
+// launch template naming either without checking; only the launches fail
+// (RunInstances: InvalidKeyPair.NotFound, or an invalid IAM instance
+// profile), after the stack's other children were created.
+func (r *stackResource) checkNamedAccess(ctx context.Context, in, old *instancesModel, diags *diag.Diagnostics) {
+	type named struct {
+		attr      string
+		v, before types.String
+		exists    func(context.Context, string) (bool, error)
+		what, fix string
+	}
+	var prevKey, prevProfile types.String
+	if old != nil {
+		prevKey, prevProfile = old.KeyName, old.InstanceProfileName
+	}
+	for _, n := range []named{
+		{"key_name", in.KeyName, prevKey, r.client.Lookup.KeyPairExists, "EC2 key pair",
+			"Create or import the key pair in %s, or remove key_name and use Session Manager."},
+		{"instance_profile_name", in.InstanceProfileName, prevProfile, r.client.Lookup.InstanceProfileExists, "IAM instance profile",
+			"Create the instance profile first (or check its name), or remove instance_profile_name to let the stack create its own role."},
+	} {
+		if !knownString(n.v) || n.v.Equal(n.before) {
+			continue
+		}
+		p := path.Root("instances").AtName(n.attr)
+		found, err := n.exists(ctx, n.v.ValueString())
+		switch {
+		case err != nil:
+			diags.AddAttributeError(p, "Instance access check failed",
+				fmt.Sprintf("Could not look up instances.%s %s.\n\nOriginal Error: %s", n.attr, n.v.ValueString(), err))
+		case !found:
+			diags.AddAttributeError(p, "Not found: "+n.what,
+				fmt.Sprintf("instances.%s: the %s %s does not exist (in %s), so no instance could launch. ", n.attr, n.what, n.v.ValueString(), r.client.Lookup.Region())+
+					strings.Replace(n.fix, "%s", r.client.Lookup.Region(), 1))
+		}
 	}
 }

@@ -60,6 +60,10 @@ type Lookup interface {
 	// found is false when there is none with that ARN.
 	Certificate(ctx context.Context, arn string) (cert Certificate, found bool, err error)
 	Architectures(ctx context.Context, imageID, instanceType string) (Architectures, error)
+	// KeyPairExists and InstanceProfileExists look up what the instances
+	// are given by name.
+	KeyPairExists(ctx context.Context, name string) (bool, error)
+	InstanceProfileExists(ctx context.Context, name string) (bool, error)
 	// Region is the provider's region.
 	Region() string
 }

@@ -54,10 +54,10 @@ func inputAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Private subnets for the instances, **one per availability zone** (at least 2 zones, 3 recommended). " +
 				"Each zone gets its own Auto Scaling group, so losing a zone never leaves a group unable to launch. Every zone must also have a subnet in `lb_subnet_ids`: " +
 				"the load balancer sends no traffic to targets in a zone it does not enable.",
-			Validators: []validator.List{listvalidator.SizeBetween(2, 6), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(subnetIDValidator())}},
+			Validators: []validator.List{listvalidator.SizeBetween(2, 6), uniqueValues{}, listvalidator.ValueStringsAre(subnetIDValidator())}},
 		"lb_subnet_ids": schema.ListAttribute{Required: true, ElementType: types.StringType,
 			MarkdownDescription: "Subnets of the load balancer (public ones for an internet-facing stack), in at least 2 zones.",
-			Validators:          []validator.List{listvalidator.SizeAtLeast(2), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(subnetIDValidator())}},
+			Validators:          []validator.List{listvalidator.SizeAtLeast(2), uniqueValues{}, listvalidator.ValueStringsAre(subnetIDValidator())}},
 		"internal": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 			PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
 			MarkdownDescription: "Make the load balancer internal (reachable only inside the VPC). Defaults to `false`. AWS cannot change it in place: changing it replaces the stack."},
@@ -82,7 +82,7 @@ func inputAttributes() map[string]schema.Attribute {
 				"an expired or cancelled shift shows as drift). The evacuated zone's group keeps its instances, out of traffic, with scale-in and replacement suspended. " +
 				"Removing the zone cancels the shift, waits for its targets to be healthy, then returns the other groups to their normal capacity. " +
 				"At most one zone: ARC shifts a load balancer away from a single zone at a time. See the guide *Evacuating a zone*.",
-			Validators: []validator.List{listvalidator.UniqueValues()}},
+			Validators: []validator.List{uniqueValues{}}},
 		"listener":             listenerAttribute(),
 		"health_check":         healthCheckAttribute(),
 		"instances":            instancesAttribute(),
@@ -163,7 +163,7 @@ func instancesAttribute() schema.Attribute {
 					stringvalidator.RegexMatches(regexp.MustCompile(`^[\w+=,.@-]+$`), "must be an instance profile name: letters, digits and +=,.@_-")}},
 			"managed_policy_arns": schema.ListAttribute{Optional: true, ElementType: types.StringType,
 				MarkdownDescription: "Managed policies attached to the stack's instance role (not allowed with `instance_profile_name`), at most 20 (IAM's hard limit per role; the default quota is 10).",
-				Validators: []validator.List{listvalidator.UniqueValues(), listvalidator.SizeAtMost(20),
+				Validators: []validator.List{uniqueValues{}, listvalidator.SizeAtMost(20),
 					listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+`), "must be an IAM managed policy ARN such as arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"))}},
 			"root_volume_size": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultRootVolumeSize),
 				MarkdownDescription: "Root volume size in GiB (always gp3 and encrypted). Defaults to `20`.", Validators: []validator.Int64{int64validator.Between(8, 16384)}},

@@ -156,7 +156,7 @@ func validateDatabase(d *databaseModel, resp *resource.ValidateConfigResponse) {
 	multiAZ := d.MultiAZ.IsNull() || (!d.MultiAZ.IsUnknown() && d.MultiAZ.ValueBool())
 	if knownString(d.InstanceClass) && multiAZ && (class == "db.t2.micro") {
 		resp.Diagnostics.AddAttributeError(p.AtName("instance_class"), "Instance class does not support Multi-AZ",
-			class+" cannot run a Multi-AZ database. Use db.t3.micro or larger, or set database.multi_az = false.")
+			"database.instance_class "+class+" cannot run a Multi-AZ database. Use db.t3.micro or larger, or set database.multi_az = false.")
 	}
 }
 
@@ -187,7 +187,7 @@ func validateTags(ctx context.Context, tags types.Map, resp *resource.ValidateCo
 	for _, k := range sortedKeys(m) {
 		if len(k) >= 9 && k[:9] == "hawebapp:" {
 			resp.Diagnostics.AddAttributeError(path.Root("tags").AtMapKey(k), "Reserved tag key",
-				"Tag keys starting with hawebapp: are how the provider finds its children. Rename the tag "+k+".")
+				"tags: keys starting with hawebapp: are how the provider finds its children. Rename the tag "+k+".")
 		}
 		if !m[k].IsUnknown() {
 			known[k] = m[k].ValueString()

@@ -19,69 +19,70 @@ func nameAndValueCases(net network, sameZone string) map[string]invalidCase {
 	}
 	return map[string]invalidCase{
 		// Names derived from the stack name.
-		"NameTooShortForLaunchTemplate": {func(a *stackArgs) { a.name = "ab" }, `Invalid stack name[\s\S]*launch template name`},
-		"NameInternalPrefix":            {func(a *stackArgs) { a.name = "internal-web" }, `Invalid stack name[\s\S]*internal-`},
-		"NameSecurityGroupPrefix":       {func(a *stackArgs) { a.name = "sg-web" }, `Invalid stack name[\s\S]*security group`},
-		"NameDefault":                   {func(a *stackArgs) { a.name = "default" }, `Invalid stack name[\s\S]*must not be "default"`},
-		"NameTrailingHyphen":            {func(a *stackArgs) { a.name = "web-" }, `Invalid stack name`},
+		"NameTooShortForLaunchTemplate": {func(a *stackArgs) { a.name = "ab" }, "name", `Invalid stack name[\s\S]*launch template name[\s\S]*Choose a name`},
+		"NameInternalPrefix":            {func(a *stackArgs) { a.name = "internal-web" }, "name", `Invalid stack name[\s\S]*internal-[\s\S]*Choose a name`},
+		"NameSecurityGroupPrefix":       {func(a *stackArgs) { a.name = "sg-web" }, "name", `Invalid stack name[\s\S]*security group[\s\S]*Choose a name`},
+		"NameDefault":                   {func(a *stackArgs) { a.name = "default" }, "name", `Invalid stack name[\s\S]*must not be \"default\"[\s\S]*Choose a name`},
+		"NameTrailingHyphen":            {func(a *stackArgs) { a.name = "web-" }, "name", `Invalid stack name[\s\S]*not ending in a hyphen[\s\S]*Choose a name`},
 
 		// Health check and target group.
-		"MatcherOutOfRange":       {func(a *stackArgs) { a.healthExtra = `matcher = "200-500"` }, `Invalid health check matcher[\s\S]*200-499`},
-		"MatcherDownwards":        {func(a *stackArgs) { a.healthExtra = `matcher = "399-200"` }, `Invalid health check matcher[\s\S]*downwards`},
-		"IntervalTooShort":        {func(a *stackArgs) { a.healthTimeout, a.healthInterval = 2, 4 }, `health_check.interval value must be between 5 and 300`},
-		"HealthyThresholdTooHigh": {func(a *stackArgs) { a.healthExtra = `healthy_threshold = 11` }, `health_check.healthy_threshold value must be between 2 and 10`},
-		"DeregistrationTooLong":   {func(a *stackArgs) { a.extra = `deregistration_delay = 3601` }, `deregistration_delay value must be between 0 and 3600`},
+		"MatcherOutOfRange":       {func(a *stackArgs) { a.healthExtra = `matcher = "200-500"` }, "health_check.matcher", `Invalid health check matcher[\s\S]*Use codes from 200 to 499`},
+		"MatcherDownwards":        {func(a *stackArgs) { a.healthExtra = `matcher = "399-200"` }, "health_check.matcher", `Invalid health check matcher[\s\S]*downwards[\s\S]*lowest first`},
+		"IntervalTooShort":        {func(a *stackArgs) { a.healthTimeout, a.healthInterval = 2, 4 }, "health_check.interval", `health_check.interval value must be between 5 and 300`},
+		"HealthyThresholdTooHigh": {func(a *stackArgs) { a.healthExtra = `healthy_threshold = 11` }, "health_check.healthy_threshold", `health_check.healthy_threshold value must be between 2 and 10`},
+		"DeregistrationTooLong":   {func(a *stackArgs) { a.extra = `deregistration_delay = 3601` }, "deregistration_delay", `deregistration_delay value must be between 0 and 3600`},
 
 		// Scaling.
-		"WarmupTooLong":      {func(a *stackArgs) { a.scalingExtra = `warmup = 3601` }, `scaling.warmup value must be between 0 and 3600`},
-		"CPUTargetAbove100":  {func(a *stackArgs) { a.scalingExtra = `metric = "cpu"`; a.target = 150 }, `CPU target above 100%[\s\S]*scaling.target`},
-		"GracePeriodTooLong": {func(a *stackArgs) { a.healthExtra = `grace_period = 7201` }, `health_check.grace_period value must be between 0 and 7200`},
+		"WarmupTooLong":      {func(a *stackArgs) { a.scalingExtra = `warmup = 3601` }, "scaling.warmup", `scaling.warmup value must be between 0 and 3600`},
+		"CPUTargetAbove100":  {func(a *stackArgs) { a.scalingExtra = `metric = "cpu"`; a.target = 150 }, "scaling.target", `CPU target above 100%[\s\S]*Set a\s+target between 1 and 100`},
+		"GracePeriodTooLong": {func(a *stackArgs) { a.healthExtra = `grace_period = 7201` }, "health_check.grace_period", `health_check.grace_period value must be between 0 and 7200`},
 
 		// Listeners.
-		"PortZero": {func(a *stackArgs) { a.extra = `listener = { http_port = 0 }` }, `listener.http_port value must be between 1 and 65535`},
+		"PortZero": {func(a *stackArgs) { a.extra = `listener = { http_port = 0 }` }, "listener.http_port", `listener.http_port value must be between 1 and 65535`},
 		"ListenerPortsCollide": {func(a *stackArgs) {
 			a.extra = fmt.Sprintf(`listener = { certificate_arn = %q, https_port = 80 }`, cert)
-		}, `Listener ports collide`},
+		}, "listener.https_port", `Listener ports collide[\s\S]*its own port`},
 		"SSLPolicyUnknown": {func(a *stackArgs) {
 			a.extra = fmt.Sprintf(`listener = { certificate_arn = %q, ssl_policy = "TLS-1-2" }`, cert)
-		}, `listener.ssl_policy must be a predefined`},
+		}, "listener.ssl_policy", `listener.ssl_policy must be a predefined[\s\S]*such as ELBSecurityPolicy-`},
 
 		// Instances.
-		"InstanceProfileName": {func(a *stackArgs) { a.instancesExtra = `instance_profile_name = "my profile"` }, `instances.instance_profile_name must be an instance profile name`},
+		"InstanceProfileName": {func(a *stackArgs) { a.instancesExtra = `instance_profile_name = "my profile"` }, "instances.instance_profile_name", `instances.instance_profile_name must be an instance profile name`},
 		"ManagedPolicyARN": {func(a *stackArgs) { a.instancesExtra = `managed_policy_arns = ["AmazonSSMManagedInstanceCore"]` },
-			`must be an IAM managed policy ARN`},
-		"KeyNameTooLong":       {func(a *stackArgs) { a.instancesExtra = fmt.Sprintf("key_name = %q", strings.Repeat("k", 256)) }, `instances.key_name string length must be between 1 and 255`},
-		"UserDataTooLong":      {func(a *stackArgs) { a.userData = strings.Repeat("x", 12001) }, `instances.user_data string length must be at most 12000`},
-		"ArchitectureMismatch": {func(a *stackArgs) { a.image = "ami-0e9271c829888680e" }, `Instance type cannot run the image[\s\S]*arm64`},
-		"ImageNotFound":        {func(a *stackArgs) { a.image = "ami-0123456789abcdef0" }, `Image not found[\s\S]*instances.image_id`},
+			"instances.managed_policy_arns[0]", `must be an IAM managed policy ARN[\s\S]*such as arn:aws:iam::aws:policy/`},
+		"KeyNameTooLong":       {func(a *stackArgs) { a.instancesExtra = fmt.Sprintf("key_name = %q", strings.Repeat("k", 256)) }, "instances.key_name", `instances.key_name string length must be between 1 and 255`},
+		"UserDataTooLong":      {func(a *stackArgs) { a.userData = strings.Repeat("x", 12001) }, "instances.user_data", `instances.user_data string length must be at most 12000`},
+		"ArchitectureMismatch": {func(a *stackArgs) { a.image = "ami-0e9271c829888680e" }, "instances.instance_type", `Instance type cannot run the image[\s\S]*arm64[\s\S]*Choose an instance type`},
+		"ImageNotFound":        {func(a *stackArgs) { a.image = "ami-0123456789abcdef0" }, "instances.image_id", `Image not found[\s\S]*Use an AMI`},
 
 		// Network: what AWS needs to serve at all.
 		"AppZoneWithoutLBSubnet": {func(a *stackArgs) { a.net.public = []string{net.public[0], net.public[1]} },
-			`Zone without a load balancer subnet[\s\S]*us-east-1c`},
+			"app_subnet_ids", `Zone without a load balancer subnet[\s\S]*us-east-1c[\s\S]*Add a load balancer subnet in us-east-1c`},
 		"LoadBalancerInOneZone": {func(a *stackArgs) { a.net.public = []string{net.public[0], sameZone} },
-			`lb_subnet_ids[\s\S]*Fewer than two availability zones|Fewer than two availability zones`},
+			"lb_subnet_ids", `Fewer than two availability zones[\s\S]*Add a subnet in another zone to lb_subnet_ids`},
 
 		// Database.
-		"StorageCeilingTooClose":      {noDB(`database = { allocated_storage = 100, max_allocated_storage = 105 }`), `Storage ceiling too close[\s\S]*at least 110`},
-		"FinalSnapshotTrailingHyphen": {noDB(`database = { final_snapshot_identifier = "snap-" }`), `database.final_snapshot_identifier must start with a letter`},
+		"StorageCeilingTooClose":      {noDB(`database = { allocated_storage = 100, max_allocated_storage = 105 }`), "database.max_allocated_storage", `Storage ceiling too close[\s\S]*at least 110`},
+		"FinalSnapshotTrailingHyphen": {noDB(`database = { final_snapshot_identifier = "snap-" }`), "database.final_snapshot_identifier", `database.final_snapshot_identifier must start with a letter`},
 		"FinalSnapshotTooLong": {noDB(fmt.Sprintf(`database = { final_snapshot_identifier = %q }`, "s"+strings.Repeat("n", 255))),
-			`database.final_snapshot_identifier string length must be between 1[\s\S]*255`},
-		"MultiAZOnT2Micro":         {noDB(`database = { instance_class = "db.t2.micro" }`), `Instance class does not support Multi-AZ`},
-		"StorageTooSmall":          {noDB(`database = { allocated_storage = 10 }`), `database.allocated_storage value must be between 20 and 65536`},
-		"DatabasePortBelow":        {noDB(`database = { port = 1000 }`), `database.port value must be between 1150 and 65535`},
-		"UsernameReservedPostgres": {noDB(`database = { username = "user" }`), `Name RDS would refuse[\s\S]*database.username "user"[\s\S]*PostgreSQL`},
-		"UsernameRDSAccount":       {noDB(`database = { engine = "mysql", username = "rdsadmin" }`), `Name RDS would refuse[\s\S]*RDS keeps it`},
-		"DBNameReservedMySQL":      {noDB(`database = { engine = "mysql", db_name = "select" }`), `Name RDS would refuse[\s\S]*database.db_name "select"[\s\S]*MySQL`},
+			"database.final_snapshot_identifier", `database.final_snapshot_identifier string length must be between 1[\s\S]*255`},
+		"MultiAZOnT2Micro":  {noDB(`database = { instance_class = "db.t2.micro" }`), "database.instance_class", `Instance class does not support Multi-AZ[\s\S]*Use db.t3.micro or larger, or set\s+database.multi_az = false`},
+		"StorageTooSmall":   {noDB(`database = { allocated_storage = 10 }`), "database.allocated_storage", `database.allocated_storage value must be between 20 and 65536`},
+		"DatabasePortBelow": {noDB(`database = { port = 1000 }`), "database.port", `database.port value must be between 1150 and 65535`},
+
+		"UsernameReservedPostgres": {noDB(`database = { username = "user" }`), "database.username", `Name RDS would refuse[\s\S]*database.username "user"[\s\S]*PostgreSQL`},
+		"UsernameRDSAccount":       {noDB(`database = { engine = "mysql", username = "rdsadmin" }`), "database.username", `Name RDS would refuse[\s\S]*RDS keeps it`},
+		"DBNameReservedMySQL":      {noDB(`database = { engine = "mysql", db_name = "select" }`), "database.db_name", `Name RDS would refuse[\s\S]*database.db_name "select"[\s\S]*MySQL`},
 
 		// Tags.
-		"TagAWSPrefix": {func(a *stackArgs) { a.tags = `{ "aws:team" = "web" }` }, `Tags AWS would refuse[\s\S]*aws:`},
-		"TooManyTags":  {func(a *stackArgs) { a.tags = "{\n" + strings.Join(manyTags, "\n") + "\n}" }, `Tags AWS would refuse[\s\S]*52 tags`},
+		"TagAWSPrefix": {func(a *stackArgs) { a.tags = `{ "aws:team" = "web" }` }, "tags", `Tags AWS would refuse[\s\S]*aws:[\s\S]*rename it`},
+		"TooManyTags":  {func(a *stackArgs) { a.tags = "{\n" + strings.Join(manyTags, "\n") + "\n}" }, "tags", `Tags AWS would refuse[\s\S]*52 tags[\s\S]*remove at least 2`},
 		"TooManyTagsWithDefaults": {func(a *stackArgs) {
 			a.tags = "{\n" + strings.Join(manyTags[:30], "\n") + "\n}"
 			a.provider = `provider "hawebapp" {
   default_tags = { tags = {` + strings.Repeat(" ", 1) + defaultTags(20) + `} }
 }`
-		}, `Tags AWS would refuse[\s\S]*default_tags[\s\S]*53 tags`},
+		}, "tags", `Tags AWS would refuse[\s\S]*default_tags[\s\S]*53 tags[\s\S]*remove at least 3`},
 	}
 }
 

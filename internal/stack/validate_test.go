@@ -27,41 +27,60 @@ func TestAccStack_planTimeValidation(t *testing.T) {
 
 	name := stackName()
 	cases := map[string]invalidCase{
-		"NameFormat":              {func(a *stackArgs) { a.name = "Fruit_API" }, `Invalid stack name`},
-		"NameTooLong":             {func(a *stackArgs) { a.name = "a-very-long-stack-name-indeed" }, `3 to 25 characters[\s\S]*target group`},
-		"MinAboveMax":             {func(a *stackArgs) { a.min, a.max = 9, 6 }, `capacity.min \(9\) is greater than\s+capacity.max \(6\)`},
-		"BelowOnePerZone":         {func(a *stackArgs) { a.min = 2 }, `Capacity below one instance per zone`},
-		"HTTPSWithoutCertificate": {func(a *stackArgs) { a.extra = `listener = { https_port = 8443 }` }, `HTTPS setting without a certificate`},
+		"NameFormat":              {func(a *stackArgs) { a.name = "Fruit_API" }, "name", `Invalid stack name[\s\S]*lower-case letter[\s\S]*Choose a name`},
+		"NameTooLong":             {func(a *stackArgs) { a.name = "a-very-long-stack-name-indeed" }, "name", `3 to 25 characters[\s\S]*target group`},
+		"MinAboveMax":             {func(a *stackArgs) { a.min, a.max = 9, 6 }, "capacity.min", `capacity.min \(9\) is greater than\s+capacity.max \(6\)\. Lower min or raise max`},
+		"BelowOnePerZone":         {func(a *stackArgs) { a.min = 2 }, "capacity.min", `Capacity below one instance per zone[\s\S]*Set capacity.min to at least 3`},
+		"HTTPSWithoutCertificate": {func(a *stackArgs) { a.extra = `listener = { https_port = 8443 }` }, "listener.https_port", `HTTPS setting without a certificate[\s\S]*Set certificate_arn`},
 		"OneZone": {func(a *stackArgs) {
 			a.net.private = []string{a.net.private[0], *sameZone.Subnet.SubnetId, a.net.private[2]}
-		}, `Two app subnets in one zone`},
-		"SubnetInAnotherVPC":     {func(a *stackArgs) { a.net.private = []string{a.net.private[0], a.net.private[1], other.private[2]} }, `Subnet in another VPC`},
-		"InstanceTypeNotOffered": {func(a *stackArgs) { a.instanceType = "trn1.32xlarge" }, `trn1.32xlarge is not offered in\s+us-east-1a`},
+		}, "app_subnet_ids", `Two app subnets in one zone[\s\S]*Give one subnet per availability zone`},
+		"SubnetInAnotherVPC": {func(a *stackArgs) { a.net.private = []string{a.net.private[0], a.net.private[1], other.private[2]} },
+			"app_subnet_ids[2]", `Subnet in another VPC[\s\S]*Use subnets of vpc-`},
+		"LBSubnetInAnotherVPC": {func(a *stackArgs) { a.net.public = []string{a.net.public[0], other.public[1], a.net.public[2]} },
+			"lb_subnet_ids[1]", `Subnet in another VPC[\s\S]*Use subnets of vpc-`},
+		"InstanceTypeNotOffered": {func(a *stackArgs) { a.instanceType = "trn1.32xlarge" }, "instances.instance_type",
+			`trn1.32xlarge is not offered in\s+us-east-1a[\s\S]*Choose an instance type offered in every zone`},
 		"StorageCeiling": {func(a *stackArgs) {
 			a.withDB = false
 			a.extra = `database = { allocated_storage = 100, max_allocated_storage = 50 }`
-		}, `Storage ceiling below allocated storage`},
+		}, "database.max_allocated_storage", `Storage ceiling below allocated storage[\s\S]*Set it to at least 100`},
 		"DatabaseClass": {func(a *stackArgs) {
 			a.withDB = false
 			a.extra = `database = { instance_class = "t3.micro" }`
-		}, `must look like db.t3.micro`},
-		"TimeoutNotBelowInterval": {func(a *stackArgs) { a.healthTimeout, a.healthInterval = 30, 30 },
-			`health_check.timeout \(30 s\) must be less than\s+health_check.interval \(30 s\)`},
+		}, "database.instance_class", `must look like db.t3.micro`},
+		"TimeoutNotBelowInterval": {func(a *stackArgs) { a.healthTimeout, a.healthInterval = 30, 30 }, "health_check.timeout",
+			`health_check.timeout \(30 s\) must be less than\s+health_check.interval \(30 s\)[\s\S]*Lower the timeout or raise the\s+interval`},
 	}
-	for caseName, tc := range mergeCases(cases, nameAndValueCases(net, *sameZone.Subnet.SubnetId)) {
+	all := mergeCases(cases, nameAndValueCases(net, *sameZone.Subnet.SubnetId), moreInvalidCases(net))
+	if len(all) < 30 {
+		t.Fatalf("%d invalid configurations, want at least 30", len(all))
+	}
+	refused, mutating := 0, 0
+	for caseName, tc := range all {
 		t.Run(caseName, func(t *testing.T) {
 			a := defaultArgs(name, net)
 			tc.mutate(&a)
-			planMustFail(t, c, a, tc.want)
+			mutating += planMustFail(t, c, a, tc)
+			if !t.Failed() {
+				refused++
+			}
 		})
 	}
+	// The figures docs/guides/reliability.md quotes.
+	t.Logf("%d of %d invalid configurations refused at plan; mutating AWS calls made by refused plans: %d", refused, len(all), mutating)
 }
 
 // invalidCase is a configuration the plan must refuse: mutate turns the
-// default arguments into it, want matches the error.
+// default arguments into it.
 type invalidCase struct {
 	mutate func(a *stackArgs)
-	want   string
+	// attr is the attribute the error's own text must name (Terraform
+	// points nested attributes' errors at the whole resource block, so the
+	// text is all the user has).
+	attr string
+	// want matches the problem and the fix.
+	want string
 }
 
 func mergeCases(all ...map[string]invalidCase) map[string]invalidCase {
@@ -74,21 +93,69 @@ func mergeCases(all ...map[string]invalidCase) map[string]invalidCase {
 	return out
 }
 
-// planMustFail plans the configuration and expects the error, then checks
-// that nothing was created: no tagged child in AWS, and (against the
-// emulator) no AWS call other than Describe*, List* and Get*.
-func planMustFail(t *testing.T, c clients, a stackArgs, want string) {
+// planMustFail plans the configuration and expects it refused with an error
+// that names tc.attr in its text and matches tc.want (the problem and the
+// fix), then checks that nothing was created: no tagged child in AWS, and
+// (against the emulator) no AWS call other than Describe*, List* and Get*.
+func planMustFail(t *testing.T, c clients, a stackArgs, tc invalidCase) (mutating int) {
 	t.Helper()
 	if accRecorder != nil {
 		accRecorder.Reset()
 	}
+	var got error
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		CheckDestroy:             checkNothingTagged(c, a.name),
-		Steps:                    []resource.TestStep{{Config: a.config(), PlanOnly: true, ExpectError: regexp.MustCompile(want)}},
+		// ErrorCheck sees the plan's whole error, which the checks below read.
+		ErrorCheck: func(err error) error { got = err; return nil },
+		Steps:      []resource.TestStep{{Config: a.config(), PlanOnly: true}},
 	})
+	checkRefusal(t, got, tc)
+	return noMutatingCalls(t, "a refused plan")
+}
+
+// checkRefusal asserts that err is a refusal naming tc.attr in the
+// diagnostics' own text (not only in the source snippet Terraform quotes)
+// and matching tc.want.
+func checkRefusal(t *testing.T, err error, tc invalidCase) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("the configuration was accepted, want an error naming %s and matching %s", tc.attr, tc.want)
+	}
+	// Terraform wraps details at 80 columns: compare on single spaces.
+	text := strings.Join(strings.Fields(diagnosticText(err.Error())), " ")
+	if !regexp.MustCompile(tc.want).MatchString(text) {
+		t.Errorf("error does not match %s:\n%s", tc.want, text)
+	}
+	if !regexp.MustCompile(`(^|[^a-z_.])` + regexp.QuoteMeta(tc.attr) + `([^a-z_]|$)`).MatchString(text) {
+		t.Errorf("error does not name the attribute %s in its text:\n%s", tc.attr, text)
+	}
+}
+
+// snippetLine is a line of the source context Terraform prints under an
+// error's summary: "with <address>,", "on <file> line <n>..." and quoted
+// configuration lines "<n>: ...".
+var snippetLine = regexp.MustCompile(`^\s*(with \S+,|on \S+ line \d+|\d+: )`)
+
+// diagnosticText drops the source context from Terraform's error output,
+// keeping the summaries and details the provider wrote.
+func diagnosticText(out string) string {
+	var keep []string
+	for _, line := range strings.Split(out, "\n") {
+		if !snippetLine.MatchString(line) {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// noMutatingCalls fails the test when the recorder saw any AWS call other
+// than Describe*, List* and Get* since its last Reset, and returns how many.
+// Against real AWS (no recorder) the tagged-children check is the evidence.
+func noMutatingCalls(t *testing.T, what string) int {
+	t.Helper()
 	if accRecorder == nil {
-		return
+		return 0
 	}
 	var mutating []string
 	for _, call := range accRecorder.Calls() {
@@ -97,8 +164,9 @@ func planMustFail(t *testing.T, c clients, a stackArgs, want string) {
 		}
 	}
 	if len(mutating) > 0 {
-		t.Errorf("a refused plan made mutating AWS calls: %s", strings.Join(mutating, ", "))
+		t.Errorf("%s made mutating AWS calls: %s", what, strings.Join(mutating, ", "))
 	}
+	return len(mutating)
 }
 
 var readOnlyAction = regexp.MustCompile(`^(Describe|List|Get)`)

@@ -35,7 +35,8 @@ func (nameValidator) ValidateString(_ context.Context, req validator.StringReque
 		return
 	}
 	if err := blueprint.ValidateName(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid stack name", "The name "+err.Error()+".")
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid stack name",
+			"name: the stack name "+err.Error()+". Choose a name that follows this rule, such as fruit-api.")
 	}
 }
 
@@ -56,10 +57,38 @@ func (cidrValidator) ValidateString(_ context.Context, req validator.StringReque
 	p, err := netip.ParsePrefix(s)
 	switch {
 	case err != nil:
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CIDR block", fmt.Sprintf("%q is not a CIDR block; write it like 203.0.113.0/24.", s))
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CIDR block", fmt.Sprintf("%s: %q is not a CIDR block; write it like 203.0.113.0/24.", req.Path, s))
 	case p.Masked() != p:
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CIDR block",
-			fmt.Sprintf("%q has host bits set; AWS expects the network address: %s.", s, p.Masked()))
+			fmt.Sprintf("%s: %q has host bits set; AWS expects the network address: write %s.", req.Path, s, p.Masked()))
+	}
+}
+
+// uniqueValues refuses a list that repeats a value, naming the attribute
+// and the repeated value (the framework's own validator names neither in
+// its text, and Terraform shows nested attributes' errors on the resource).
+type uniqueValues struct{}
+
+func (uniqueValues) Description(context.Context) string { return "every value at most once" }
+func (v uniqueValues) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+func (uniqueValues) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	seen := map[string]int{}
+	for i, e := range req.ConfigValue.Elements() {
+		if e.IsUnknown() || e.IsNull() {
+			continue
+		}
+		k := e.String()
+		if first, dup := seen[k]; dup {
+			resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(i), "Duplicate value",
+				fmt.Sprintf("%s[%d] repeats %s[%d] (%s). Remove the repeated value.", req.Path, i, req.Path, first, k))
+			continue
+		}
+		seen[k] = i
 	}
 }
 
@@ -77,7 +106,7 @@ func (matcherValidator) ValidateString(_ context.Context, req validator.StringRe
 		return
 	}
 	if err := checkMatcher(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid health check matcher", err.Error())
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid health check matcher", req.Path.String()+": "+err.Error()+".")
 	}
 }
 
