@@ -35,6 +35,9 @@ type target struct {
 	env  map[string]string
 	aws  aws.Config
 	real bool
+	// bin is the Terraform or OpenTofu CLI to run (tfcli.Binary:
+	// HAWEBAPP_TF_BINARY, else terraform); empty leaves Terratest's default.
+	bin string
 }
 
 // newTarget builds the provider, writes the Terraform CLI config and starts
@@ -58,7 +61,11 @@ func newTarget(t *testing.T) *target {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg := &target{env: map[string]string{"TF_CLI_CONFIG_FILE": rc, "TF_IN_AUTOMATION": "1"}}
+	client, err := tfcli.Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := &target{env: map[string]string{"TF_CLI_CONFIG_FILE": rc, "TF_IN_AUTOMATION": "1"}, bin: client}
 
 	if os.Getenv(realAWSEnv) == "1" {
 		tg.real = true
@@ -115,10 +122,11 @@ func (tg *target) options(t *testing.T, example string, vars map[string]any) *te
 	// directory, so runs never share state or .terraform.
 	dir := test_structure.CopyTerraformFolderToTemp(t, filepath.Join("..", "examples"), example)
 	return terraform.WithDefaultRetryableErrors(t, &terraform.Options{
-		TerraformDir: dir,
-		Vars:         vars,
-		EnvVars:      tg.env,
-		NoColor:      true,
+		TerraformDir:    dir,
+		TerraformBinary: tg.bin,
+		Vars:            vars,
+		EnvVars:         tg.env,
+		NoColor:         true,
 	})
 }
 
