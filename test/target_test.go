@@ -47,10 +47,11 @@ func (tg *target) options(t *testing.T, example string, vars map[string]any) *te
 	// directory, so runs never share state or .terraform.
 	dir := test_structure.CopyTerraformFolderToTemp(t, filepath.Join("..", "examples"), example)
 	return terraform.WithDefaultRetryableErrors(t, &terraform.Options{
-		TerraformDir: dir,
-		Vars:         vars,
-		EnvVars:      tg.env,
-		NoColor:      true,
+		TerraformDir:    dir,
+		TerraformBinary: e2e.CLI(t),
+		Vars:            vars,
+		EnvVars:         tg.env,
+		NoColor:         true,
 	})
 }
 

@@ -47,6 +47,12 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	if os.Getenv("TF_ACC") != "" {
+		if err := useClient(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 	if os.Getenv("TF_ACC") == "" || os.Getenv("HAWEBAPP_ACC_REAL_AWS") != "" {
 		return m.Run()
 	}

@@ -147,6 +147,7 @@ func (r *stackResource) Create(ctx context.Context, req resource.CreateRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, plan.Name, resp.Identity)...)
 }
 
 func (r *stackResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -184,6 +185,8 @@ func (r *stackResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	resp.Diagnostics.Append(setComputed(ctx, &state, spec, bp, obs)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	// State written before the resource had an identity gets one here.
+	resp.Diagnostics.Append(r.setIdentity(ctx, state.Name, resp.Identity)...)
 }
 
 func (r *stackResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -233,6 +236,7 @@ func (r *stackResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, plan.Name, resp.Identity)...)
 }
 
 func (r *stackResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -257,12 +261,24 @@ func (r *stackResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	}
 }
 
+// ImportState adopts a stack by its name: the ID (`terraform import`, an
+// import block's id, every client) or the identity's name (an import
+// block's identity, Terraform 1.12+).
 func (r *stackResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := blueprint.ValidateName(req.ID); err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", "Import a stack by its name, for example `terraform import hawebapp_stack.app fruit-api`. The name "+err.Error()+".")
+	name, diags := r.importName(ctx, req)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.importByName(ctx, req.ID, resp)
+	if err := blueprint.ValidateName(name); err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", "Import a stack by its name, for example `terraform import hawebapp_stack.app fruit-api`, "+
+			"or by an import block's identity = { name = \"fruit-api\" }. The name "+err.Error()+".")
+		return
+	}
+	r.importByName(ctx, name, resp)
+	if !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(r.setIdentity(ctx, types.StringValue(name), resp.Identity)...)
+	}
 }
 
 // writeState records the computed attributes and the private facts Read needs.

@@ -8,6 +8,8 @@ import (
 	"github.com/gruntwork-io/terratest/modules/files"
 	"github.com/gruntwork-io/terratest/modules/logger"
 	"github.com/gruntwork-io/terratest/modules/terraform"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/tfcli"
 )
 
 // TreeOptions copies examples/ and modules/ (without Terraform's local
@@ -41,11 +43,24 @@ func TreeOptionsIn(t *testing.T, tmp, dir string, vars map[string]any, env map[s
 		}
 	}
 	return terraform.WithDefaultRetryableErrors(t, &terraform.Options{
-		TerraformDir: filepath.Join(tmp, dir),
-		Vars:         vars,
-		EnvVars:      env,
-		NoColor:      true,
+		TerraformDir:    filepath.Join(tmp, dir),
+		TerraformBinary: CLI(t),
+		Vars:            vars,
+		EnvVars:         env,
+		NoColor:         true,
 	})
+}
+
+// CLI is the Terraform or OpenTofu binary the tests run (tfcli.Binary:
+// HAWEBAPP_TF_BINARY, else terraform on PATH); a client that is named but
+// missing fails the test with what to do.
+func CLI(t testing.TB) string {
+	t.Helper()
+	bin, err := tfcli.Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 // StateResource reads the values of one resource (a full address such as

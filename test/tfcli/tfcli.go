@@ -2,7 +2,10 @@
 // developers: it builds the provider binary, finds a local filesystem
 // mirror of the hashicorp providers and writes a CLI configuration file
 // (dev_overrides for hawebapp, filesystem_mirror for hashicorp/*), so that
-// nothing needs the public registry.
+// nothing needs the public registry. The configuration serves Terraform and
+// OpenTofu alike: it names providers without a registry host, which each
+// client completes with its own default host, and the mirrors it points at
+// hold every client's host (see DefaultHost).
 //
 // Point TF_CLI_CONFIG_FILE at the file WriteConfig returns.
 package tfcli
@@ -16,11 +19,15 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 )
 
 const (
-	// ProviderSource is the hawebapp provider's address.
-	ProviderSource = "registry.terraform.io/hawebapp/hawebapp"
+	// ProviderSource is the hawebapp provider's address as the examples
+	// write it: without a host, so each client uses its default one.
+	ProviderSource = "hawebapp/hawebapp"
+	// mirroredSources are the providers taken from the local mirror.
+	mirroredSources = "hashicorp/*"
 	// BinaryName is the provider executable's name.
 	BinaryName = "terraform-provider-hawebapp"
 	// MirrorEnv names a filesystem mirror explicitly.
@@ -30,7 +37,7 @@ const (
 )
 
 // ErrNoMirror is returned by FindMirror when no mirror was found.
-var ErrNoMirror = errors.New("no local Terraform provider mirror with registry.terraform.io/hashicorp found")
+var ErrNoMirror = errors.New("no local provider mirror with a <host>/hashicorp/<provider> directory found")
 
 // MirrorCandidates lists the directories FindMirror looks at, in order,
 // after the HAWEBAPP_TF_MIRROR variable.
@@ -49,12 +56,12 @@ func MirrorCandidates() []string {
 
 // FindMirror returns a filesystem mirror directory holding hashicorp
 // providers in the packed or unpacked layout
-// (<dir>/registry.terraform.io/hashicorp/<type>/...). HAWEBAPP_TF_MIRROR wins
+// (<dir>/<registry host>/hashicorp/<type>/...). HAWEBAPP_TF_MIRROR wins
 // when set; it must then be a valid mirror.
 func FindMirror() (string, error) {
 	if dir := os.Getenv(MirrorEnv); dir != "" {
 		if !isMirror(dir) {
-			return "", fmt.Errorf("%s=%s holds no registry.terraform.io/hashicorp/<provider> directory", MirrorEnv, dir)
+			return "", fmt.Errorf("%s=%s holds no <registry host>/hashicorp/<provider> directory", MirrorEnv, dir)
 		}
 		return filepath.Abs(dir)
 	}
@@ -66,17 +73,29 @@ func FindMirror() (string, error) {
 	return "", ErrNoMirror
 }
 
-func isMirror(dir string) bool {
-	entries, err := os.ReadDir(filepath.Join(dir, "registry.terraform.io", "hashicorp"))
+func isMirror(dir string) bool { return len(mirrorHosts(dir)) > 0 }
+
+// mirrorHosts lists the host directories of a mirror that hold at least
+// one hashicorp/<type> directory.
+func mirrorHosts(dir string) []string {
+	hosts, err := os.ReadDir(dir)
 	if err != nil {
-		return false
+		return nil
 	}
-	for _, e := range entries {
-		if e.IsDir() {
-			return true
+	var out []string
+	for _, h := range hosts {
+		entries, err := os.ReadDir(filepath.Join(dir, h.Name(), "hashicorp"))
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if e.IsDir() {
+				out = append(out, h.Name())
+				break
+			}
 		}
 	}
-	return false
+	return out
 }
 
 // LocalVersion is the version under which the built provider is offered to
@@ -87,7 +106,8 @@ const LocalVersion = "0.1.0"
 // holds terraform-provider-hawebapp. localMirror, when not empty, is a
 // filesystem mirror offering that binary to `terraform init` (Terraform 1.11
 // still looks the overridden provider up at init and fails without it; see
-// WriteConfig). With a mirror, hashicorp/* comes from it and nothing is
+// WriteConfig). Sources and patterns carry no host: each client completes
+// them with its own default registry host, which the mirrors must hold. With a mirror, hashicorp/* comes from it and nothing is
 // fetched from the network; without one (mirror == ""), the other providers
 // are installed from their registries as usual.
 func Config(providerBinDir, localMirror, mirror string) string {
@@ -99,7 +119,7 @@ func Config(providerBinDir, localMirror, mirror string) string {
 		fmt.Fprintf(&b, "  filesystem_mirror {\n    path    = %q\n    include = [%q]\n  }\n", localMirror, ProviderSource)
 	}
 	if mirror != "" {
-		fmt.Fprintf(&b, "  filesystem_mirror {\n    path    = %q\n    include = [\"registry.terraform.io/hashicorp/*\"]\n  }\n", mirror)
+		fmt.Fprintf(&b, "  filesystem_mirror {\n    path    = %q\n    include = [%q]\n  }\n", mirror, mirroredSources)
 	} else {
 		fmt.Fprintf(&b, "  direct {\n    exclude = [%q]\n  }\n", ProviderSource)
 	}
@@ -108,10 +128,11 @@ func Config(providerBinDir, localMirror, mirror string) string {
 }
 
 // WriteConfig discovers the mirror (see FindMirror; none found is not an
-// error) and writes dir/terraform.rc. It also makes dir/providers, a
-// filesystem mirror whose only entry links to providerBinDir's binary, so
-// that `terraform init` succeeds for roots that need hawebapp next to other
-// providers. It returns the config file's absolute path.
+// error) and writes dir/terraform.rc for every client Clients lists. It
+// also makes dir/providers, a filesystem mirror whose only entry links to
+// providerBinDir's binary, so that init succeeds for roots that need
+// hawebapp next to other providers. It returns the config file's absolute
+// path.
 func WriteConfig(dir, providerBinDir string) (string, error) {
 	mirror, err := FindMirror()
 	if err != nil && !errors.Is(err, ErrNoMirror) {
@@ -122,6 +143,22 @@ func WriteConfig(dir, providerBinDir string) (string, error) {
 
 // WriteConfigWithMirror is WriteConfig with an explicit mirror ("" = none).
 func WriteConfigWithMirror(dir, providerBinDir, mirror string) (string, error) {
+	clients, err := Clients()
+	if err != nil {
+		return "", err
+	}
+	return WriteConfigFor(dir, providerBinDir, mirror, clients)
+}
+
+// WriteConfigFor is WriteConfigWithMirror for the given client binaries:
+// the mirrors it writes hold each client's default registry host.
+func WriteConfigFor(dir, providerBinDir, mirror string, clients []string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	hosts, err := Hosts(ctx, clients)
+	if err != nil {
+		return "", err
+	}
 	bin, err := filepath.Abs(providerBinDir)
 	if err != nil {
 		return "", fmt.Errorf("resolving provider directory %s: %w", providerBinDir, err)
@@ -133,30 +170,125 @@ func WriteConfigWithMirror(dir, providerBinDir, mirror string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("resolving config path: %w", err)
 	}
-	local, err := writeLocalMirror(filepath.Join(filepath.Dir(path), "providers"), bin)
+	local, err := writeLocalMirror(filepath.Join(filepath.Dir(path), "providers"), bin, hosts)
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(path, []byte(Config(bin, local, mirror)), 0o644); err != nil {
+	view := ""
+	if mirror != "" {
+		if view, err = writeMirrorView(filepath.Join(filepath.Dir(path), "mirror"), mirror, hosts); err != nil {
+			return "", err
+		}
+	}
+	if err := os.WriteFile(path, []byte(Config(bin, local, view)), 0o644); err != nil {
 		return "", fmt.Errorf("writing Terraform CLI config: %w", err)
 	}
 	return path, nil
 }
 
-// writeLocalMirror lays out root/registry.terraform.io/hawebapp/hawebapp/
-// <LocalVersion>/<os>_<arch>/terraform-provider-hawebapp as a symbolic link
+// writeLocalMirror lays out root/<host>/hawebapp/hawebapp/<LocalVersion>/
+// <os>_<arch>/terraform-provider-hawebapp for each host, as a symbolic link
 // to the binary in binDir (which may be built later).
-func writeLocalMirror(root, binDir string) (string, error) {
-	platform := filepath.Join(root, "registry.terraform.io", "hawebapp", "hawebapp", LocalVersion, runtime.GOOS+"_"+runtime.GOARCH)
-	if err := os.MkdirAll(platform, 0o755); err != nil {
-		return "", fmt.Errorf("creating local provider mirror: %w", err)
-	}
-	link := filepath.Join(platform, BinaryName)
-	_ = os.Remove(link)
-	if err := os.Symlink(filepath.Join(binDir, BinaryName), link); err != nil {
-		return "", fmt.Errorf("linking the provider into the local mirror: %w", err)
+func writeLocalMirror(root, binDir string, hosts []string) (string, error) {
+	for _, host := range hosts {
+		platform := filepath.Join(root, host, "hawebapp", "hawebapp", LocalVersion, runtime.GOOS+"_"+runtime.GOARCH)
+		if err := os.MkdirAll(platform, 0o755); err != nil {
+			return "", fmt.Errorf("creating local provider mirror: %w", err)
+		}
+		link := filepath.Join(platform, BinaryName)
+		_ = os.Remove(link)
+		if err := os.Symlink(filepath.Join(binDir, BinaryName), link); err != nil {
+			return "", fmt.Errorf("linking the provider into the local mirror: %w", err)
+		}
 	}
 	return root, nil
+}
+
+// writeMirrorView makes root a filesystem mirror offering the hashicorp
+// providers of mirror under each of hosts (and the hosts mirror already
+// has), so that every client finds them under its own default host. The
+// clients follow a symbolic link only at the package level (an unpacked
+// <version>/<os>_<arch> directory or a packed .zip), so the directories
+// above are real and the packages are links.
+func writeMirrorView(root, mirror string, hosts []string) (string, error) {
+	src := mirrorHosts(mirror)
+	if len(src) == 0 {
+		return "", fmt.Errorf("%s holds no <registry host>/hashicorp/<provider> directory", mirror)
+	}
+	if err := os.RemoveAll(root); err != nil {
+		return "", fmt.Errorf("clearing the mirror view %s: %w", root, err)
+	}
+	done := map[string]bool{}
+	for _, host := range append(append([]string{}, src...), hosts...) {
+		if done[host] {
+			continue
+		}
+		done[host] = true
+		from := filepath.Join(mirror, src[0], "hashicorp")
+		if isMirrorHost(mirror, host) {
+			from = filepath.Join(mirror, host, "hashicorp")
+		}
+		if err := linkPackages(from, filepath.Join(root, host, "hashicorp")); err != nil {
+			return "", err
+		}
+	}
+	return root, nil
+}
+
+func isMirrorHost(mirror, host string) bool {
+	for _, h := range mirrorHosts(mirror) {
+		if h == host {
+			return true
+		}
+	}
+	return false
+}
+
+// linkPackages recreates from/<type>/... in to: directories down to the
+// version, links for the platform directories and the .zip packages.
+func linkPackages(from, to string) error {
+	types, err := os.ReadDir(from)
+	if err != nil {
+		return fmt.Errorf("reading mirror %s: %w", from, err)
+	}
+	for _, typ := range types {
+		if !typ.IsDir() {
+			continue
+		}
+		entries, err := os.ReadDir(filepath.Join(from, typ.Name()))
+		if err != nil {
+			return fmt.Errorf("reading mirror %s: %w", from, err)
+		}
+		for _, e := range entries {
+			src, dst := filepath.Join(from, typ.Name(), e.Name()), filepath.Join(to, typ.Name(), e.Name())
+			if !e.IsDir() { // packed layout: <type>/terraform-provider-<type>_<version>_<os>_<arch>.zip
+				if err := link(src, dst); err != nil {
+					return err
+				}
+				continue
+			}
+			platforms, err := os.ReadDir(src) // unpacked layout: <type>/<version>/<os>_<arch>/
+			if err != nil {
+				return fmt.Errorf("reading mirror %s: %w", src, err)
+			}
+			for _, p := range platforms {
+				if err := link(filepath.Join(src, p.Name()), filepath.Join(dst, p.Name())); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func link(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("creating mirror view directory: %w", err)
+	}
+	if err := os.Symlink(src, dst); err != nil {
+		return fmt.Errorf("linking %s into the mirror view: %w", src, err)
+	}
+	return nil
 }
 
 // RepoRoot returns the directory of the enclosing go.mod, starting at the

@@ -76,7 +76,9 @@ fi
 mirror=""
 for d in "${HAWEBAPP_TF_MIRROR:-}" /opt/tf-plugins /usr/share/terraform/plugins /usr/local/share/terraform/plugins \
   "${HOME:-/root}/.terraform.d/plugins" "${HOME:-/root}/.local/share/terraform/plugins"; do
-  if [[ -n "$d" && -d "$d/registry.terraform.io/hashicorp" ]]; then mirror="$d"; break; fi
+  # <mirror>/<registry host>/hashicorp/<provider>: any host (test/tfcli
+  # offers it under every client's own host).
+  if [[ -n "$d" ]] && compgen -G "$d/*/hashicorp/*/" >/dev/null; then mirror="$d"; break; fi
 done
 if [[ -n "$mirror" ]]; then
   note mirror "$mirror"

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds a Terraform-compatible CLI from its Go module, once per version, and
+# prints the binary's path. The tests run the provider under every client CI
+# supports (see docs/guides/clients.md); this is how they get the binaries.
+#
+# Usage: test/tools/client.sh tofu|terraform [version]
+#
+# Binaries are cached in $HAWEBAPP_CACHE (default
+# ${XDG_CACHE_HOME:-~/.cache}/hawebapp) as <client>-<version>/<client>, so
+# only the first run builds (several minutes on two cores); later runs print
+# the cached path at once.
+#
+# Neither module installs with `go install`: their go.mod files have replace
+# directives. So the module is downloaded with `go mod download -json`,
+# copied (the module cache is read-only) and built inside the copy.
+#  - OpenTofu builds as downloaded (./cmd/tofu).
+#  - Terraform's go.mod also replaces its state-storage backends with
+#    nested modules (internal/backend/remote-state/*, ...), which a module
+#    download never contains. The copy drops those modules from go.mod and
+#    from the backend registry (internal/backend/init), so the binary has
+#    every feature but those remote backends; the tests use local state.
+set -euo pipefail
+
+client="${1:-}"
+case "$client" in
+tofu) version="${2:-${HAWEBAPP_TOFU_VERSION:-1.10.10}}" module=github.com/opentofu/opentofu pkg=./cmd/tofu ;;
+terraform) version="${2:-${HAWEBAPP_TERRAFORM_VERSION:-1.13.3}}" module=github.com/hashicorp/terraform pkg=. ;;
+*)
+  echo "usage: $0 tofu|terraform [version]" >&2
+  exit 2
+  ;;
+esac
+version="${version#v}"
+
+cache="${HAWEBAPP_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/hawebapp}"
+dir="$cache/$client-$version"
+bin="$dir/$client"
+if [[ -x "$bin" ]]; then
+  echo "$bin"
+  exit 0
+fi
+
+command -v go >/dev/null 2>&1 || {
+  echo "$0: go is not on PATH: install Go to build $client $version" >&2
+  exit 1
+}
+# The build must not fetch another toolchain nor rewrite the module's files
+# behind our back; GOFLAGS from the caller (e.g. -mod=vendor) would break it.
+export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0
+
+echo "building $client $version into $dir (once per version; several minutes)" >&2
+mkdir -p "$cache"
+work="$(mktemp -d "$cache/.build-$client-$version.XXXXXX")"
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+
+src="$(cd "$work" && go mod download -json "$module@v$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+if [[ -z "$src" || ! -d "$src" ]]; then
+  echo "$0: go mod download $module@v$version gave no module directory" >&2
+  exit 1
+fi
+cp -R "$src" "$work/src"
+chmod -R u+w "$work/src"
+cd "$work/src"
+
+if [[ "$client" == terraform ]]; then
+  # Every replace that points into the module tree names a nested module
+  # the download lacks: drop it and its require line, then the imports of
+  # it and the lines that use them (only the backend registry may import
+  # one outside tests; anything else means the module changed shape and
+  # this recipe needs a look).
+  mapfile -t nested < <(sed -n 's|^replace[[:space:]]\+\(github.com/hashicorp/terraform/[^[:space:]]*\)[[:space:]]\+=>[[:space:]]\+\./.*|\1|p' go.mod)
+  if ((${#nested[@]} == 0)); then
+    echo "$0: no nested-module replace found in $module@v$version's go.mod: the recipe needs a look" >&2
+    exit 1
+  fi
+  for m in "${nested[@]}"; do
+    go mod edit -dropreplace "$m" -droprequire "$m"
+    while read -r f; do
+      [[ -n "$f" ]] || continue
+      if [[ "$f" != ./internal/backend/init/init.go ]]; then
+        echo "$0: $f imports nested module $m: the recipe needs a look" >&2
+        exit 1
+      fi
+      alias="$(sed -n "s|^[[:space:]]*\([A-Za-z0-9_]*\)[[:space:]]*\"$m\"\$|\1|p" "$f")"
+      [[ -n "$alias" ]] || alias="$(basename "$m")"
+      sed -i -e "\|\"$m\"|d" -e "/[^A-Za-z0-9_]$alias\./d" "$f"
+      echo "  without nested module $m (backend $alias)" >&2
+    done < <(grep -rlF --include='*.go' --exclude='*_test.go' "\"$m\"" .)
+  done
+  if ! gofmt -e internal/backend/init/init.go >/dev/null; then
+    echo "$0: internal/backend/init no longer parses after the edit: the recipe needs a look" >&2
+    exit 1
+  fi
+fi
+
+go build -p 2 -trimpath -ldflags "-s -w" -o "$work/$client" "$pkg"
+"$work/$client" version >/dev/null
+mkdir -p "$dir"
+mv "$work/$client" "$bin"
+echo "$bin"
