@@ -70,14 +70,15 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 // one database, so a deep check would turn a database failover, or a fleet
 // booting beside a database still being created, into every target failing
 // at once and every zonal group replacing all its instances (AWS Builders'
-// Library, "Implementing health checks": dependency failures must not fail
-// the whole fleet's checks). Requests that need the database still answer
+// Library, "Implementing health checks",
+// https://aws.amazon.com/builders-library/implementing-health-checks/: a
+// check failing for a reason every server shares takes the fleet down). Requests that need the database still answer
 // 503 while it is away; /health/db is the deep check for operators. The one
 // exception is the app's own start (see pendingStore.Starting).
 func (a *api) health(w http.ResponseWriter, r *http.Request) {
 	// healthDBWait keeps the database's answer from ever making the check
 	// time out: an ALB target group's HealthCheckTimeoutSeconds is 2 s at
-	// least (Health checks for Application Load Balancer target groups).
+	// least (ELBv2 API reference, CreateTargetGroup: range 2-120).
 	const healthDBWait = 500 * time.Millisecond
 	if s, ok := a.store.(interface{ Starting() bool }); ok && s.Starting() {
 		a.reply(w, http.StatusServiceUnavailable, map[string]any{"status": "starting", "database": "not looked up yet"})
