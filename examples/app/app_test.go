@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -92,6 +93,9 @@ func TestAPI(t *testing.T) {
 			}
 			if hdr.Get("X-Instance-Id") != "i-0123" || body["availability_zone"] != "us-east-1a" {
 				t.Fatalf("identity missing: %v %v", hdr, body)
+			}
+			if st, body, _ := c.do("GET", "/health/db", nil); st != 200 || body["database"] != "ok" {
+				t.Fatalf("health/db: %d %v", st, body)
 			}
 			st, body, hdr = c.do("POST", "/fruits", map[string]any{"name": "apple", "color": "red", "quantity": 3})
 			if st != 201 || hdr.Get("Location") != "/fruits/1" {
@@ -202,5 +206,64 @@ func TestConfigFromEnv(t *testing.T) {
 	env["HAWEBAPP_DB_MAX_CONNS"] = "2"
 	if c, err := configFromEnv(func(k string) string { return env[k] }); err != nil || c.DBMaxConns != 2 {
 		t.Fatalf("HAWEBAPP_DB_MAX_CONNS=2: %+v %v", c, err)
+	}
+}
+
+// downStore is a database that does not answer (a failover, a database
+// still being created): every call fails the way a cut connection does.
+type downStore struct{ Store }
+
+var errDown = errors.New("connection refused")
+
+func (downStore) List(context.Context) ([]Fruit, error)             { return nil, errDown }
+func (downStore) Get(context.Context, int64) (Fruit, error)         { return Fruit{}, errDown }
+func (downStore) Create(context.Context, FruitPatch) (Fruit, error) { return Fruit{}, errDown }
+func (downStore) Update(context.Context, int64, FruitPatch) (Fruit, error) {
+	return Fruit{}, errDown
+}
+func (downStore) Ping(context.Context) error { return errDown }
+func (downStore) Close()                     {}
+
+// TestHealthWithoutDatabase: without its database the app stays a healthy
+// target (the load balancer's /health answers 200, the database's state in
+// its body), the deep /health/db answers 503, and data requests 503 so
+// clients may retry.
+func TestHealthWithoutDatabase(t *testing.T) {
+	c := serve(t, downStore{})
+	if st, body, _ := c.do("GET", "/health", nil); st != 200 || body["status"] != "ok" || body["database"] != "unavailable" || body["database_error"] == nil {
+		t.Fatalf("/health without the database: %d %v, want 200 with database unavailable", st, body)
+	}
+	if st, body, _ := c.do("GET", "/health/db", nil); st != 503 || body["database"] != "unavailable" {
+		t.Fatalf("/health/db without the database: %d %v, want 503", st, body)
+	}
+	for _, r := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/fruits", nil}, {"GET", "/fruits/1", nil},
+		{"POST", "/fruits", map[string]any{"name": "fig"}}, {"PUT", "/fruits/1", map[string]any{"quantity_delta": 1}},
+	} {
+		if st, body, _ := c.do(r.method, r.path, r.body); st != 503 {
+			t.Errorf("%s %s without the database: %d %v, want 503", r.method, r.path, st, body)
+		}
+	}
+}
+
+// TestHealthWhileStarting: until RDS answers its first lookup the app is
+// starting and /health fails (a new instance gets no traffic it cannot
+// serve); once RDS has answered, even "no endpoint yet", /health is 200
+// and the database's state is only reported.
+func TestHealthWhileStarting(t *testing.T) {
+	p := &pendingStore{}
+	c := serve(t, p)
+	if st, body, _ := c.do("GET", "/health", nil); st != 503 || body["status"] != "starting" {
+		t.Fatalf("/health before the first lookup answered: %d %v, want 503 starting", st, body)
+	}
+	p.markStarted()
+	if st, body, _ := c.do("GET", "/health", nil); st != 200 || body["database"] != "unavailable" {
+		t.Fatalf("/health once RDS answered without an endpoint: %d %v, want 200, database unavailable", st, body)
+	}
+	if st, _, _ := c.do("GET", "/health/db", nil); st != 503 {
+		t.Fatalf("/health/db without the database: %d, want 503", st)
 	}
 }

@@ -72,13 +72,15 @@ const (
 
 // lookupDatabase describes the database until it has an endpoint, backing
 // off between tries, and returns cfg completed. It ends only with ctx.
-func lookupDatabase(ctx context.Context, client dbDescriber, cfg config, log *slog.Logger) (config, error) {
+// answered is called after each try that found no endpoint yet.
+func lookupDatabase(ctx context.Context, client dbDescriber, cfg config, log *slog.Logger, answered func()) (config, error) {
 	delay := lookupInitialDelay
 	for {
 		found, err := describeDatabase(ctx, client, cfg)
 		if err == nil {
 			return found, nil
 		}
+		answered()
 		log.Warn("database not found yet, retrying", "err", err, "in", delay)
 		select {
 		case <-ctx.Done():
@@ -90,14 +92,33 @@ func lookupDatabase(ctx context.Context, client dbDescriber, cfg config, log *sl
 }
 
 // errDatabaseNotReady is what every request gets while the database is
-// still being looked up: the handlers answer 503, /health says unhealthy.
+// still being looked up: the data handlers and /health/db answer 503, /health reports it.
 var errDatabaseNotReady = errors.New("database not looked up yet")
 
 // pendingStore stands in for the PostgreSQL store until the lookup is done.
 type pendingStore struct {
-	mu     sync.Mutex
-	store  Store
-	closed bool
+	mu      sync.Mutex
+	store   Store
+	closed  bool
+	started bool // the first lookup has had its answer
+}
+
+// Starting is true until RDS has answered the first lookup (with the
+// database, with "no endpoint yet", or with an error): the app's own start,
+// one API call long. /health fails meanwhile, so an instance that joins a
+// fleet whose database is up (a scale-out, a rollout) gets traffic only
+// once it can serve it. Whether the database is up does not count: see
+// api.health.
+func (p *pendingStore) Starting() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.started
+}
+
+func (p *pendingStore) markStarted() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.started = true
 }
 
 func (p *pendingStore) get() (Store, error) {
@@ -113,6 +134,7 @@ func (p *pendingStore) get() (Store, error) {
 func (p *pendingStore) set(s Store) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.started = true
 	if p.closed {
 		s.Close()
 		return
@@ -179,13 +201,14 @@ func lookUpAndOpen(ctx context.Context, cfg config, log *slog.Logger) (*pendingS
 	client := rds.NewFromConfig(awsCfg)
 	p := &pendingStore{}
 	go func() {
-		found, err := lookupDatabase(ctx, client, cfg, log)
+		found, err := lookupDatabase(ctx, client, cfg, log, p.markStarted)
 		if err != nil {
 			return // shutting down
 		}
 		log.Info("database found", "instance", cfg.DBInstance, "endpoint", found.DBEndpoint)
 		pg, err := openDatabase(ctx, found, log)
 		if err != nil {
+			p.markStarted()
 			log.Error("database settings refused", "err", err)
 			return
 		}

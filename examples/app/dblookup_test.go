@@ -61,9 +61,11 @@ func TestDescribeDatabase(t *testing.T) {
 
 // TestProcessLooksUpDatabase runs the built app the way the provider's user
 // data now starts it: only the database's identifier is known at boot. The
-// app serves at once (503 on /health) while DescribeDBInstances answers
-// "creating" without an endpoint, keeps asking, and is healthy once the
-// database has an endpoint that answers.
+// app serves at once while DescribeDBInstances answers "creating" without an
+// endpoint: /health is 200 (a fleet booting beside a database still being
+// created must stay in service), /health/db and data requests 503. It keeps
+// asking, and /health/db is 200 once the database has an endpoint that
+// answers.
 func TestProcessLooksUpDatabase(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the app binary")
@@ -122,8 +124,8 @@ func TestProcessLooksUpDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-	health := func() int {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/health", port))
+	get := func(path string) int {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
 		if err != nil {
 			return 0
 		}
@@ -135,11 +137,17 @@ func TestProcessLooksUpDatabase(t *testing.T) {
 		defer mu.Unlock()
 		return describes >= 2
 	})
-	if st := health(); st != http.StatusServiceUnavailable {
-		t.Fatalf("/health while the database is creating: %d, want 503\n%s", st, logs.String())
+	want := map[string]int{"/health": http.StatusOK, "/health/db": http.StatusServiceUnavailable, "/fruits": http.StatusServiceUnavailable}
+	for path, st := range want {
+		if got := get(path); got != st {
+			t.Fatalf("%s while the database is creating: %d, want %d\n%s", path, got, st, logs.String())
+		}
 	}
 	mu.Lock()
 	up = true
 	mu.Unlock()
-	waitFor(t, "the app to find the database and report healthy", func() bool { return health() == http.StatusOK })
+	waitFor(t, "the app to find the database (/health/db 200)", func() bool { return get("/health/db") == http.StatusOK })
+	if got := get("/fruits"); got != http.StatusOK {
+		t.Fatalf("/fruits once the database answers: %d, want 200\n%s", got, logs.String())
+	}
 }

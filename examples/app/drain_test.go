@@ -68,8 +68,8 @@ func TestProcessSecretAndDrain(t *testing.T) {
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 
 	c := client{t: t, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	waitFor(t, "the app to report healthy", func() bool {
-		resp, err := http.Get(c.url + "/health")
+	waitFor(t, "the app to reach its database", func() bool {
+		resp, err := http.Get(c.url + "/health/db")
 		if err != nil {
 			return false
 		}

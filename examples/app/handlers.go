@@ -27,6 +27,7 @@ type api struct {
 func (a *api) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", a.health)
+	mux.HandleFunc("GET /health/db", a.healthDB)
 	mux.HandleFunc("GET /fruits", a.list)
 	mux.HandleFunc("POST /fruits", a.create)
 	mux.HandleFunc("GET /fruits/{id}", a.get)
@@ -63,14 +64,48 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	a.reply(w, status, map[string]any{"error": err.Error()})
 }
 
+// health is the load balancer's check (and the provider's default path): a
+// shallow liveness check, 200 whenever this process serves. The database's
+// state is in the body but never fails the check. Every instance shares the
+// one database, so a deep check would turn a database failover, or a fleet
+// booting beside a database still being created, into every target failing
+// at once and every zonal group replacing all its instances (AWS Builders'
+// Library, "Implementing health checks",
+// https://aws.amazon.com/builders-library/implementing-health-checks/: a
+// check failing for a reason every server shares takes the fleet down). Requests that need the database still answer
+// 503 while it is away; /health/db is the deep check for operators. The one
+// exception is the app's own start (see pendingStore.Starting).
 func (a *api) health(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := a.store.Ping(ctx); err != nil {
-		a.reply(w, http.StatusServiceUnavailable, map[string]any{"status": "unhealthy", "error": err.Error()})
+	// healthDBWait keeps the database's answer from ever making the check
+	// time out: an ALB target group's HealthCheckTimeoutSeconds is 2 s at
+	// least (ELBv2 API reference, CreateTargetGroup: range 2-120).
+	const healthDBWait = 500 * time.Millisecond
+	if s, ok := a.store.(interface{ Starting() bool }); ok && s.Starting() {
+		a.reply(w, http.StatusServiceUnavailable, map[string]any{"status": "starting", "database": "not looked up yet"})
 		return
 	}
-	a.reply(w, http.StatusOK, map[string]any{"status": "ok"})
+	fields := map[string]any{"status": "ok", "database": "ok"}
+	if err := a.ping(r.Context(), healthDBWait); err != nil {
+		fields["database"], fields["database_error"] = "unavailable", err.Error()
+	}
+	a.reply(w, http.StatusOK, fields)
+}
+
+// healthDB is the deep check: 200 only when the database answers, 503
+// otherwise. Operators and tests use it to know the data path works; the
+// load balancer must not (see health).
+func (a *api) healthDB(w http.ResponseWriter, r *http.Request) {
+	if err := a.ping(r.Context(), 2*time.Second); err != nil {
+		a.reply(w, http.StatusServiceUnavailable, map[string]any{"status": "unhealthy", "database": "unavailable", "error": err.Error()})
+		return
+	}
+	a.reply(w, http.StatusOK, map[string]any{"status": "ok", "database": "ok"})
+}
+
+func (a *api) ping(ctx context.Context, within time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	return a.store.Ping(ctx)
 }
 
 func (a *api) list(w http.ResponseWriter, r *http.Request) {

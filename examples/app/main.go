@@ -1,7 +1,8 @@
 // Command app is the example application hawebapp stacks run: a small JSON
 // "fruit API" backed by PostgreSQL (RDS), built to behave well behind a load
-// balancer: a /health that checks the database, the serving instance and zone
-// on every answer, and a graceful drain on SIGTERM.
+// balancer: a shallow /health (200 while the process serves, the database's
+// state in its body) and a deep /health/db, the serving instance and zone on
+// every answer, and a graceful drain on SIGTERM.
 //
 // It reads the settings the provider's user data exports:
 //
@@ -59,7 +60,7 @@ func run(log *slog.Logger) error {
 		}
 		store = pg
 	case cfg.DBInstance != "":
-		// Serve at once (503 on /health) while the database is looked up.
+		// Serve at once (503 on /health/db and data requests) while the database is looked up.
 		pending, err := lookUpAndOpen(ctx, cfg, log)
 		if err != nil {
 			return err
@@ -98,7 +99,8 @@ func run(log *slog.Logger) error {
 }
 
 // openDatabase builds the PostgreSQL store and migrates it in the background,
-// so the app answers (503 on /health) while the database is still coming up.
+// so the app answers (503 on /health/db and data requests) while the database
+// is still coming up.
 func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*pgStore, error) {
 	creds, err := newSecretCredentials(ctx, cfg.Region, cfg.DBSecretARN)
 	if err != nil {

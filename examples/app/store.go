@@ -45,7 +45,8 @@ type Store interface {
 	Get(ctx context.Context, id int64) (Fruit, error)
 	Create(ctx context.Context, p FruitPatch) (Fruit, error)
 	Update(ctx context.Context, id int64, p FruitPatch) (Fruit, error)
-	// Ping says whether the store can serve; /health reports it.
+	// Ping says whether the store can serve; /health reports it in its body,
+	// /health/db fails on it.
 	Ping(ctx context.Context) error
 	Close()
 }

@@ -3,6 +3,8 @@ package ha
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -114,6 +116,36 @@ func (s *stack) waitSteady(t *testing.T, within time.Duration) {
 	t.Helper()
 	eventually(t, "the stack steady (every group at desired, every target healthy)", within, func() (bool, string) {
 		return s.steady(t.Context(), t)
+	})
+	s.waitDatabase(t, within)
+}
+
+// waitDatabase waits until every instance in service has answered the app's
+// deep check (/health/db) with 200 through the load balancer. The target
+// health does not say so: the app's /health is shallow on purpose (a
+// database away must not fail the whole fleet's checks).
+func (s *stack) waitDatabase(t *testing.T, within time.Duration) {
+	t.Helper()
+	reached := map[string]bool{}
+	eventually(t, "every instance in service reaching the database (/health/db 200)", within, func() (bool, string) {
+		resp, err := http.Get(s.url + "/health/db")
+		if err != nil {
+			return false, err.Error()
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			reached[resp.Header.Get("X-Instance-Id")] = true
+		}
+		var missing []string
+		for _, ids := range s.inService(t.Context(), t) {
+			for _, id := range ids {
+				if !reached[id] {
+					missing = append(missing, id)
+				}
+			}
+		}
+		return len(missing) == 0, fmt.Sprintf("last answer %d; not yet from %v", resp.StatusCode, missing)
 	})
 }
 

@@ -74,9 +74,19 @@ func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 		})
 		s = newStack(t, sb, stackSpec{name: "db", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, userData: userData})
 	}
-	// /health checks the database: healthy targets prove the secret's password works.
-	s.waitHealthy(2)
+	// /health is shallow (a database away must not fail the fleet's checks):
+	// the deep /health/db answering 200 from both instances proves the
+	// secret's password works.
+	ids := s.waitHealthy(2)
 	url := s.url()
+	reached := map[string]bool{}
+	eventually(t, "both instances to reach the database (/health/db 200)", 60*time.Second, func() (bool, string) {
+		st, served, err := get(url + "/health/db")
+		if err == nil && st == 200 {
+			reached[served] = true
+		}
+		return len(reached) == len(ids), fmt.Sprintf("last %d %v; reached %v of %v", st, err, reached, ids)
+	})
 
 	sec, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretARN)})
 	if err != nil {

@@ -11,8 +11,8 @@ const (
 	// checkTimeoutFloor bounds one health check in real time. A target
 	// group's default 5 s timeout compresses to 250 ms at the default
 	// three-second minute; on a loaded two-core machine the app's /health
-	// (which pings PostgreSQL) sometimes answers later than that twice in a
-	// row, so a healthy target went unhealthy, its ELB-checked group
+	// (which then pinged PostgreSQL; now it waits 0.5 s for it at most)
+	// sometimes answered later than that twice in a row, so a healthy target went unhealthy, its ELB-checked group
 	// replaced it, and its successor showed up "initial" mid-soak. Only a
 	// target that has not answered for this long fails a check.
 	checkTimeoutFloor = 2 * time.Second
