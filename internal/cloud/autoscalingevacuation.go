@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 )
 
@@ -31,6 +29,12 @@ var evacuationSuspends = []string{"AlarmNotification", "ReplaceUnhealthy"}
 // mark the next observe reports.
 const tagEvacuated = "hawebapp:evacuated"
 
+var evacuationSuspension = markedSuspension{tag: tagEvacuated, processes: evacuationSuspends,
+	marking:    "marking Auto Scaling group (%s) evacuated",
+	suspending: "suspending %s of evacuated Auto Scaling group (%s)",
+	resuming:   "resuming %s of returning Auto Scaling group (%s)",
+	unmarking:  "removing the evacuation mark of Auto Scaling group (%s)"}
+
 // syncEvacuation suspends evacuationSuspends on an evacuated zone's group,
 // and resumes them on a group that carries the mark but is not evacuated.
 // A rollout in between resumes AlarmNotification: this runs after it.
@@ -41,38 +45,9 @@ func (c autoScalingGroups) syncEvacuation(ctx context.Context, name string, evac
 	}
 	switch {
 	case evacuated && len(evacuationDrift(g, true)) > 0:
-		tag := astypes.Tag{Key: aws.String(tagEvacuated), Value: aws.String(strings.Join(evacuationSuspends, ",")),
-			ResourceId: aws.String(name), ResourceType: aws.String("auto-scaling-group"), PropagateAtLaunch: aws.Bool(false)}
-		err := retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to accept tags", func(ctx context.Context) error {
-			_, err := c.asg.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: []astypes.Tag{tag}})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("marking Auto Scaling group (%s) evacuated: %w", name, err)
-		}
-		err = retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to suspend processes", func(ctx context.Context) error {
-			_, err := c.asg.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: aws.String(name), ScalingProcesses: evacuationSuspends})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("suspending %s of evacuated Auto Scaling group (%s): %w", strings.Join(evacuationSuspends, ", "), name, err)
-		}
+		return evacuationSuspension.suspend(ctx, c, name)
 	case !evacuated && hasTag(g, tagEvacuated):
-		err := retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to resume processes", func(ctx context.Context) error {
-			_, err := c.asg.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: aws.String(name), ScalingProcesses: evacuationSuspends})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("resuming %s of returning Auto Scaling group (%s): %w", strings.Join(evacuationSuspends, ", "), name, err)
-		}
-		err = retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to accept tags", func(ctx context.Context) error {
-			_, err := c.asg.DeleteTags(ctx, &autoscaling.DeleteTagsInput{Tags: []astypes.Tag{{Key: aws.String(tagEvacuated),
-				ResourceId: aws.String(name), ResourceType: aws.String("auto-scaling-group")}}})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("removing the evacuation mark of Auto Scaling group (%s): %w", name, err)
-		}
+		return evacuationSuspension.resume(ctx, c, name)
 	}
 	return nil
 }

@@ -2,12 +2,9 @@ package cloud
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 )
 
@@ -27,46 +24,21 @@ var rolloutSuspends = []string{"AlarmNotification"}
 // observe reports as drift and the next update clears.
 const tagRolloutSuspended = "hawebapp:rollout-suspended"
 
+var rolloutSuspension = markedSuspension{tag: tagRolloutSuspended, processes: rolloutSuspends,
+	marking:    "marking Auto Scaling group (%s) for the rollout",
+	suspending: "suspending %s of Auto Scaling group (%s) for the rollout",
+	resuming:   "resuming %s of Auto Scaling group (%s) after the rollout",
+	unmarking:  "removing the rollout mark of Auto Scaling group (%s)"}
+
 // suspendForRollout tags the group, then suspends rolloutSuspends.
 func (c autoScalingGroups) suspendForRollout(ctx context.Context, name string) error {
-	tag := astypes.Tag{Key: aws.String(tagRolloutSuspended), Value: aws.String(strings.Join(rolloutSuspends, ",")),
-		ResourceId: aws.String(name), ResourceType: aws.String("auto-scaling-group"), PropagateAtLaunch: aws.Bool(false)}
-	err := retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to accept tags", func(ctx context.Context) error {
-		_, err := c.asg.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: []astypes.Tag{tag}})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("marking Auto Scaling group (%s) for the rollout: %w", name, err)
-	}
-	err = retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to suspend processes", func(ctx context.Context) error {
-		_, err := c.asg.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: aws.String(name), ScalingProcesses: rolloutSuspends})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("suspending %s of Auto Scaling group (%s) for the rollout: %w", strings.Join(rolloutSuspends, ", "), name, err)
-	}
-	return nil
+	return rolloutSuspension.suspend(ctx, c, name)
 }
 
 // resumeAfterRollout resumes what suspendForRollout suspended, then removes
-// the mark. Resuming a process that is not suspended is a no-op for AWS.
+// the mark.
 func (c autoScalingGroups) resumeAfterRollout(ctx context.Context, name string) error {
-	err := retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to resume processes", func(ctx context.Context) error {
-		_, err := c.asg.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: aws.String(name), ScalingProcesses: rolloutSuspends})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("resuming %s of Auto Scaling group (%s) after the rollout: %w", strings.Join(rolloutSuspends, ", "), name, err)
-	}
-	err = retryBusyOrInUse(ctx, "Auto Scaling group "+name+" to accept tags", func(ctx context.Context) error {
-		_, err := c.asg.DeleteTags(ctx, &autoscaling.DeleteTagsInput{Tags: []astypes.Tag{{Key: aws.String(tagRolloutSuspended),
-			ResourceId: aws.String(name), ResourceType: aws.String("auto-scaling-group")}}})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("removing the rollout mark of Auto Scaling group (%s): %w", name, err)
-	}
-	return nil
+	return rolloutSuspension.resume(ctx, c, name)
 }
 
 // leftSuspended lists the processes an interrupted rollout left suspended
