@@ -174,6 +174,21 @@ func (e *Emulator) shiftByID(r *http.Request) (*Shift, *apiError) {
 	return nil, notFound("zonal shift %s not found", id)
 }
 
+// activeShiftByID finds the request's shift, after expiring what is due,
+// and refuses one that is no longer ACTIVE (UpdateZonalShift and
+// CancelZonalShift both answer ConflictException for it). e.mu must be held.
+func (e *Emulator) activeShiftByID(r *http.Request) (*Shift, *apiError) {
+	e.expire()
+	s, aerr := e.shiftByID(r)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if s.Status != StatusActive {
+		return nil, conflict("ZonalShiftStatusNotActive", "zonal shift %s is %s, not ACTIVE", s.ID, s.Status)
+	}
+	return s, nil
+}
+
 func (e *Emulator) update(r *http.Request) (any, *apiError) {
 	var in struct {
 		Comment   *string `json:"comment"`
@@ -194,13 +209,9 @@ func (e *Emulator) update(r *http.Request) (any, *apiError) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.expire()
-	s, aerr := e.shiftByID(r)
+	s, aerr := e.activeShiftByID(r)
 	if aerr != nil {
 		return nil, aerr
-	}
-	if s.Status != StatusActive {
-		return nil, conflict("ZonalShiftStatusNotActive", "zonal shift %s is %s, not ACTIVE", s.ID, s.Status)
 	}
 	if in.ExpiresIn != nil {
 		s.Expiry = e.clock.Now().Add(d)
@@ -214,13 +225,9 @@ func (e *Emulator) update(r *http.Request) (any, *apiError) {
 func (e *Emulator) cancel(r *http.Request) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.expire()
-	s, aerr := e.shiftByID(r)
+	s, aerr := e.activeShiftByID(r)
 	if aerr != nil {
 		return nil, aerr
-	}
-	if s.Status != StatusActive {
-		return nil, conflict("ZonalShiftStatusNotActive", "zonal shift %s is %s, not ACTIVE", s.ID, s.Status)
 	}
 	s.Status = StatusCanceled
 	return shiftJSON(*s), nil
