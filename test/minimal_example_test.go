@@ -1,13 +1,13 @@
 package test
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
-	"github.com/gruntwork-io/terratest/modules/logger"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
 )
 
 // TestMinimalExample applies examples/minimal, checks every part of the
@@ -46,54 +46,14 @@ func TestMinimalExample(t *testing.T) {
 	})
 }
 
-// stackValues are the computed attributes of hawebapp_stack.app the checks
-// compare with what AWS reports.
-type stackValues struct {
-	LoadBalancerARN       string            `json:"load_balancer_arn"`
-	HTTPListenerARN       string            `json:"http_listener_arn"`
-	TargetGroupARN        string            `json:"target_group_arn"`
-	SecurityGroupIDs      map[string]string `json:"security_group_ids"`
-	LaunchTemplateID      string            `json:"launch_template_id"`
-	LaunchTemplateVersion int64             `json:"launch_template_version"`
-	AutoScalingGroupNames map[string]string `json:"autoscaling_group_names"`
-	InstanceRoleARN       string            `json:"instance_role_arn"`
-	InstanceProfile       string            `json:"instance_profile"`
-	DBInstanceIdentifier  string            `json:"db_instance_identifier"`
-	DBSecretARN           string            `json:"db_secret_arn"`
-}
+// stackValues are the computed attributes of a hawebapp_stack the checks
+// compare with what AWS reports (e2e.StackValues).
+type stackValues = e2e.StackValues
 
 // stackState reads hawebapp_stack.app from `terraform show -json`.
 func stackState(t *testing.T, opts *terraform.Options) stackValues {
 	t.Helper()
-	quiet, err := opts.Clone()
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet.Logger = logger.Discard // the whole state is too long for the log
-	out := terraform.RunTerraformCommandAndGetStdoutContext(t, t.Context(), quiet, "show", "-json", "-no-color")
-	var doc struct {
-		Values struct {
-			RootModule struct {
-				Resources []struct {
-					Address string          `json:"address"`
-					Values  json.RawMessage `json:"values"`
-				} `json:"resources"`
-			} `json:"root_module"`
-		} `json:"values"`
-	}
-	if err := json.Unmarshal([]byte(out), &doc); err != nil {
-		t.Fatalf("parsing terraform show -json: %v", err)
-	}
-	for _, r := range doc.Values.RootModule.Resources {
-		if r.Address != "hawebapp_stack.app" {
-			continue
-		}
-		var v stackValues
-		if err := json.Unmarshal(r.Values, &v); err != nil {
-			t.Fatalf("parsing hawebapp_stack.app state: %v", err)
-		}
-		return v
-	}
-	t.Fatal("hawebapp_stack.app is not in the state")
-	return stackValues{}
+	var v stackValues
+	e2e.StateResource(t, opts, "hawebapp_stack.app", &v)
+	return v
 }

@@ -18,7 +18,7 @@ const tagStack = e2e.TagStack
 // examples/minimal (and examples/complete) ask for, matching the state.
 func assertMinimalStack(t *testing.T, tg *target, name string, st stackValues, outputs map[string]any) {
 	t.Helper()
-	e2e.AssertStack(t, tg.e2e(), name, e2e.StackValues(st), outputs)
+	e2e.AssertStack(t, tg.e2e(), name, st, outputs)
 }
 
 // assertNothingLeft is e2e.AssertNothingLeft: the destroy removed every
