@@ -1,37 +1,22 @@
 package test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
 
 // evacuationConfig is a three-zone stack with one instance per zone whose
 // evacuated zones are a variable.
-const evacuationConfig = `
-terraform {
-  required_providers {
-    hawebapp = { source = "hawebapp/hawebapp" }
-  }
-}
-
-provider "hawebapp" {}
-
-variable "name" { type = string }
-variable "vpc_id" { type = string }
-variable "app_subnet_ids" { type = list(string) }
-variable "lb_subnet_ids" { type = list(string) }
-variable "evacuate_zones" {
+const evacuationConfig = e2e.RootHeader + `variable "evacuate_zones" {
   type    = list(string)
   default = []
 }
@@ -67,29 +52,14 @@ func TestEvacuateZoneUnderLoadSandbox(t *testing.T) {
 	sbt := newSandboxTarget(t)
 	ctx := t.Context()
 	name := stackName("evac")
-	ec2c := ec2.NewFromConfig(sbt.aws)
-	vpc, err := ec2c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.43.0.0/16")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var app, lb []string
-	for i, zone := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
-		for j, list := range []*[]string{&app, &lb} {
-			sn, err := ec2c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(zone),
-				CidrBlock: aws.String(fmt.Sprintf("10.43.%d.0/24", 10*j+i))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			*list = append(*list, aws.ToString(sn.Subnet.SubnetId))
-		}
-	}
+	net := e2e.NewNetwork(t, sbt.aws, 43)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(evacuationConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	opts := terraform.WithDefaultRetryableErrors(t, &terraform.Options{
 		TerraformDir: dir, EnvVars: sbt.env, NoColor: true,
-		Vars: map[string]any{"name": name, "vpc_id": aws.ToString(vpc.Vpc.VpcId), "app_subnet_ids": app, "lb_subnet_ids": lb,
+		Vars: map[string]any{"name": name, "vpc_id": net.VPCID, "app_subnet_ids": net.App, "lb_subnet_ids": net.LB,
 			"evacuate_zones": []string{}},
 	})
 	defer terraform.DestroyContext(t, background(), opts)

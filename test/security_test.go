@@ -19,22 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/gruntwork-io/terratest/modules/terraform"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
 )
 
-const securityConfig = `
-terraform {
-  required_providers {
-    hawebapp = { source = "hawebapp/hawebapp" }
-  }
-}
-
-provider "hawebapp" {}
-
-variable "name" { type = string }
-variable "vpc_id" { type = string }
-variable "app_subnet_ids" { type = list(string) }
-variable "lb_subnet_ids" { type = list(string) }
-variable "certificate_arn" { type = string }
+const securityConfig = e2e.RootHeader + `variable "certificate_arn" { type = string }
 
 resource "hawebapp_stack" "app" {
   name           = var.name

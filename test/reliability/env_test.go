@@ -12,9 +12,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/gruntwork-io/terratest/modules/random"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
@@ -23,20 +23,7 @@ import (
 
 // stackConfig is a full stack (three zones, database) whose user data is a
 // variable, so an update is a zone-by-zone rollout.
-const stackConfig = `
-terraform {
-  required_providers {
-    hawebapp = { source = "hawebapp/hawebapp" }
-  }
-}
-
-provider "hawebapp" {}
-
-variable "name" { type = string }
-variable "vpc_id" { type = string }
-variable "app_subnet_ids" { type = list(string) }
-variable "lb_subnet_ids" { type = list(string) }
-variable "user_data" { type = string }
+const stackConfig = e2e.RootHeader + `variable "user_data" { type = string }
 
 resource "hawebapp_stack" "app" {
   name           = var.name
@@ -177,12 +164,12 @@ func finishEnv(t *testing.T, prefix, endpoint string, clientEnv func(string) map
 	for k, v := range clientEnv(rec.URL) {
 		e.tf = append(e.tf, k+"="+v)
 	}
-	vpc, app, lb := e.network(t)
+	net := e2e.NewNetwork(t, e.aws, 0)
 	if err := os.WriteFile(filepath.Join(e.dir, "main.tf"), []byte(stackConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	vars := fmt.Sprintf(`{"name": %q, "vpc_id": %q, "app_subnet_ids": %s, "lb_subnet_ids": %s}`,
-		e.name, vpc, jsonList(app), jsonList(lb))
+		e.name, net.VPCID, jsonList(net.App), jsonList(net.LB))
 	if err := os.WriteFile(filepath.Join(e.dir, "network.auto.tfvars.json"), []byte(vars), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -201,28 +188,6 @@ func (e *env) setUserData(t *testing.T, release string) {
 	if err := os.WriteFile(filepath.Join(e.dir, "release.auto.tfvars.json"), []byte(v), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// network makes a VPC with an application and a load balancer subnet in each of three zones.
-func (e *env) network(t *testing.T) (vpcID string, app, lb []string) {
-	t.Helper()
-	ctx := t.Context()
-	c := ec2.NewFromConfig(e.aws)
-	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
-	if err != nil {
-		t.Fatalf("creating the test VPC: %v", err)
-	}
-	for i, zone := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
-		for j, list := range []*[]string{&app, &lb} {
-			sn, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(zone),
-				CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/24", 10*j+i))})
-			if err != nil {
-				t.Fatalf("creating a test subnet: %v", err)
-			}
-			*list = append(*list, aws.ToString(sn.Subnet.SubnetId))
-		}
-	}
-	return aws.ToString(vpc.Vpc.VpcId), app, lb
 }
 
 // before hands each call to the hook of the moment (faults or a kill).
