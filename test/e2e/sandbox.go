@@ -24,10 +24,29 @@ const SandboxMinuteSeconds = 3
 func NewSandboxTarget(t *testing.T) *Target {
 	t.Helper()
 	requireAcc(t)
+	env := newCLI(t)
+	sb, hook := StartSandbox(t, SandboxMinuteSeconds)
+	t.Cleanup(func() { t.Logf("strict rules %v fired: %s", hook.Layer.Enabled(), hook.Layer.Summary()) })
+	isolate(env)
+	for k, v := range sb.Env() {
+		env[k] = v
+	}
+	return &Target{Env: env, Sandbox: sb, MinuteSeconds: SandboxMinuteSeconds, AWS: aws.Config{
+		Region:       sb.Env()["AWS_REGION"],
+		BaseEndpoint: aws.String(sb.Endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	}}
+}
+
+// StartSandbox starts a private sandbox (test/sandbox) behind the strict
+// layer, whose state machines run in the sandbox's emulated time
+// (minuteSeconds real seconds a minute), stopped when t ends. Its log is
+// kept and printed only when the test fails. The caller checks TF_ACC.
+func StartSandbox(t *testing.T, minuteSeconds float64) (*sandbox.Sandbox, *strict.Hook) {
+	t.Helper()
 	if err := sandbox.Check(); err != nil {
 		t.Fatalf("TF_ACC is set but the sandbox cannot run (test/tools/prereqs.sh installs what it needs): %v", err)
 	}
-	env := newCLI(t)
 	var (
 		mu  sync.Mutex
 		log strings.Builder
@@ -38,8 +57,8 @@ func NewSandboxTarget(t *testing.T) *Target {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hook := &strict.Hook{Options: opts.Emulated(SandboxMinuteSeconds)}
-	sb, err := sandbox.Start(t.Context(), sandbox.Options{MinuteSeconds: SandboxMinuteSeconds, Wrap: hook.Wrap,
+	hook := &strict.Hook{Options: opts.Emulated(minuteSeconds)}
+	sb, err := sandbox.Start(t.Context(), sandbox.Options{MinuteSeconds: minuteSeconds, Wrap: hook.Wrap,
 		Logf: func(format string, args ...any) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -48,7 +67,6 @@ func NewSandboxTarget(t *testing.T) *Target {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { t.Logf("strict rules %v fired: %s", hook.Layer.Enabled(), hook.Layer.Summary()) })
 	t.Cleanup(func() {
 		sb.Stop()
 		if t.Failed() {
@@ -58,15 +76,7 @@ func NewSandboxTarget(t *testing.T) *Target {
 			t.Logf("moto log (last lines):\n%s", Tail(sb.MotoLog(), 20))
 		}
 	})
-	isolate(env)
-	for k, v := range sb.Env() {
-		env[k] = v
-	}
-	return &Target{Env: env, Sandbox: sb, MinuteSeconds: SandboxMinuteSeconds, AWS: aws.Config{
-		Region:       sb.Env()["AWS_REGION"],
-		BaseEndpoint: aws.String(sb.Endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-	}}
+	return sb, hook
 }
 
 // NewStackTarget is where the HA suites apply: the sandbox, or real AWS

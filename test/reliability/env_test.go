@@ -100,36 +100,8 @@ func newEnv(t *testing.T, prefix string) *env {
 func newSandboxEnv(t *testing.T, prefix string) *env {
 	t.Helper()
 	requireAcc(t)
-	if err := sandbox.Check(); err != nil {
-		t.Fatalf("TF_ACC is set but the sandbox cannot run (test/tools/prereqs.sh installs what it needs): %v", err)
-	}
 	const minuteSeconds = 3
-	opts, err := strict.FromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hook := &strict.Hook{Options: opts.Emulated(minuteSeconds)}
-	var (
-		mu  sync.Mutex
-		log strings.Builder
-	)
-	sb, err := sandbox.Start(t.Context(), sandbox.Options{MinuteSeconds: minuteSeconds, Wrap: hook.Wrap,
-		Logf: func(format string, args ...any) {
-			mu.Lock()
-			defer mu.Unlock()
-			log.WriteString(strings.TrimRight(fmt.Sprintf(format, args...), "\n") + "\n")
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sb.Stop()
-		if t.Failed() {
-			mu.Lock()
-			defer mu.Unlock()
-			t.Logf("sandbox log (last lines):\n%s", tail(log.String(), 40))
-		}
-	})
+	sb, _ := e2e.StartSandbox(t, minuteSeconds)
 	e := finishEnv(t, prefix, sb.Endpoint, func(endpoint string) map[string]string {
 		env := sb.Env()
 		env["AWS_ENDPOINT_URL"] = endpoint
