@@ -1,7 +1,6 @@
 package strict
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -25,22 +24,7 @@ import (
 // own layer in front of it and keeps apart by names and VPCs.
 var motoURL string
 
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	if err := motoserver.Check("python3"); err != nil {
-		fmt.Fprintln(os.Stderr, "test/strict needs moto (run test/tools/prereqs.sh):", err)
-		return 1
-	}
-	s, err := motoserver.Start(context.Background(), motoserver.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer s.Stop()
-	motoURL = s.URL
-	return m.Run()
-}
+func TestMain(m *testing.M) { os.Exit(motoserver.RunShared(m, "test/strict", &motoURL)) }
 
 // clients are raw SDK clients through a layer, without retries, so every
 // answer the layer gives reaches the test.

@@ -26,22 +26,7 @@ import (
 
 var motoURL string
 
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	if err := motoserver.Check("python3"); err != nil {
-		fmt.Fprintln(os.Stderr, "test/zonalshift needs moto (run test/tools/prereqs.sh):", err)
-		return 1
-	}
-	s, err := motoserver.Start(context.Background(), motoserver.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer s.Stop()
-	motoURL = s.URL
-	return m.Run()
-}
+func TestMain(m *testing.M) { os.Exit(motoserver.RunShared(m, "test/zonalshift", &motoURL)) }
 
 // fakeClock is a clock a test moves by hand.
 type fakeClock struct {
