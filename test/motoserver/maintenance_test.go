@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -17,27 +16,7 @@ import (
 // cleared with -1 (moto 5.2.1 alone drops it).
 func TestMaintenancePolicyFix(t *testing.T) {
 	ctx := context.Background()
-	s, err := Start(ctx, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Stop)
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"), config.WithBaseEndpoint(s.URL),
-		config.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "x", SecretAccessKey: "x"}, nil
-		})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ec2c, asc := ec2.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg)
-	vpc, err := ec2c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sn, err := ec2c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24"), AvailabilityZone: aws.String("us-east-1a")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ec2c, asc, subnet := startWithSubnet(t)
 	if _, err := ec2c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("imp-test"),
 		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small}}); err != nil {
 		t.Fatal(err)
@@ -45,9 +24,9 @@ func TestMaintenancePolicyFix(t *testing.T) {
 	policy := func(low, high int32) *astypes.InstanceMaintenancePolicy {
 		return &astypes.InstanceMaintenancePolicy{MinHealthyPercentage: aws.Int32(low), MaxHealthyPercentage: aws.Int32(high)}
 	}
-	_, err = asc.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+	_, err := asc.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
 		AutoScalingGroupName: aws.String("imp-test"), MinSize: aws.Int32(1), MaxSize: aws.Int32(2), DesiredCapacity: aws.Int32(1),
-		VPCZoneIdentifier: sn.Subnet.SubnetId, InstanceMaintenancePolicy: policy(100, 200),
+		VPCZoneIdentifier: subnet, InstanceMaintenancePolicy: policy(100, 200),
 		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("imp-test"), Version: aws.String("1")},
 	})
 	if err != nil {

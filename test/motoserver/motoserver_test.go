@@ -13,9 +13,11 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-// TestUserDataFix proves the launcher's fix: an ASG launched from a template
-// version created by CreateLaunchTemplateVersion with UserData gets instances.
-func TestUserDataFix(t *testing.T) {
+// startWithSubnet starts a private moto server, stopped with t, and makes a
+// VPC with one subnet in us-east-1a for a test group; it returns clients
+// for the server and the subnet's ID.
+func startWithSubnet(t *testing.T) (*ec2.Client, *autoscaling.Client, *string) {
+	t.Helper()
 	ctx := context.Background()
 	s, err := Start(ctx, Options{})
 	if err != nil {
@@ -39,6 +41,14 @@ func TestUserDataFix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ec2c, asc, sn.Subnet.SubnetId
+}
+
+// TestUserDataFix proves the launcher's fix: an ASG launched from a template
+// version created by CreateLaunchTemplateVersion with UserData gets instances.
+func TestUserDataFix(t *testing.T) {
+	ctx := context.Background()
+	ec2c, asc, subnet := startWithSubnet(t)
 	data := func(s string) *ec2types.RequestLaunchTemplateData {
 		return &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small,
 			UserData: aws.String(base64.StdEncoding.EncodeToString([]byte(s)))}
@@ -49,9 +59,9 @@ func TestUserDataFix(t *testing.T) {
 	if _, err := ec2c.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{LaunchTemplateName: aws.String("fix-test"), LaunchTemplateData: data("two")}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = asc.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+	_, err := asc.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
 		AutoScalingGroupName: aws.String("fix-test"), MinSize: aws.Int32(1), MaxSize: aws.Int32(2), DesiredCapacity: aws.Int32(1),
-		VPCZoneIdentifier: sn.Subnet.SubnetId,
+		VPCZoneIdentifier: subnet,
 		LaunchTemplate:    &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("fix-test"), Version: aws.String("2")},
 	})
 	if err != nil {
