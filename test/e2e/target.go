@@ -131,6 +131,25 @@ func NewTarget(t *testing.T) *Target {
 		return NewRealTarget(t)
 	}
 	tg := &Target{Env: newCLI(t), MinuteSeconds: 60}
+	endpoint := StartMoto(t)
+	isolate(tg.Env)
+	for k, v := range motoserver.ClientEnv(endpoint) {
+		tg.Env[k] = v
+	}
+	tg.AWS = aws.Config{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	}
+	return tg
+}
+
+// StartMoto starts a private moto server behind the strict layer, both
+// stopped when t ends, and returns the layer's URL: everything reaches moto
+// through it, and it answers like AWS where moto is forgiving
+// (HAWEBAPP_STRICT picks its rules). Moto's log is printed when t fails.
+func StartMoto(t *testing.T) string {
+	t.Helper()
 	s, err := motoserver.Start(t.Context(), motoserver.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -141,8 +160,6 @@ func NewTarget(t *testing.T) *Target {
 		}
 		s.Stop()
 	})
-	// Everything reaches moto through the strict layer, which answers like
-	// AWS where moto is forgiving (HAWEBAPP_STRICT picks its rules).
 	opts, err := strict.FromEnv()
 	if err != nil {
 		t.Fatal(err)
@@ -155,16 +172,7 @@ func NewTarget(t *testing.T) *Target {
 		t.Logf("strict rules fired: %s", layer.Layer.Summary())
 		layer.Stop()
 	})
-	isolate(tg.Env)
-	for k, v := range motoserver.ClientEnv(layer.URL) {
-		tg.Env[k] = v
-	}
-	tg.AWS = aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(layer.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-	}
-	return tg
+	return layer.URL
 }
 
 // StackName is a unique, valid stack name.

@@ -18,6 +18,7 @@ import (
 	tagtypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/leaks"
 )
 
@@ -183,7 +184,7 @@ func (e *env) converged(t *testing.T) int {
 	t.Helper()
 	out := e.mustRun(t, "apply", "-auto-approve", "-input=false", "-no-color")
 	if strings.Contains(strings.ToLower(out), "already exist") {
-		t.Errorf("the apply after a kill reported an existing child:\n%s", tail(out, 40))
+		t.Errorf("the apply after a kill reported an existing child:\n%s", e2e.Tail(out, 40))
 	}
 	d := e.duplicates(t)
 	e.planEmpty(t)
@@ -195,7 +196,7 @@ func (e *env) planEmpty(t *testing.T) {
 	t.Helper()
 	out, err := e.terraform(t, "plan", "-detailed-exitcode", "-input=false", "-no-color")
 	if err != nil {
-		t.Errorf("plan after convergence: %v (exit 2 = changes), want no changes:\n%s", err, tail(out, 40))
+		t.Errorf("plan after convergence: %v (exit 2 = changes), want no changes:\n%s", err, e2e.Tail(out, 40))
 	}
 }
 

@@ -18,7 +18,6 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
-	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
 
 // stackConfig is a full stack (three zones, database) whose user data is a
@@ -70,29 +69,7 @@ type env struct {
 func newEnv(t *testing.T, prefix string) *env {
 	t.Helper()
 	requireAcc(t)
-	moto, err := motoserver.Start(t.Context(), motoserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("moto log (last lines):\n%s", tail(moto.Log(), 30))
-		}
-		moto.Stop()
-	})
-	opts, err := strict.FromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	layer, err := strict.Start(moto.URL, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		t.Logf("strict rules fired: %s", layer.Layer.Summary())
-		layer.Stop()
-	})
-	return finishEnv(t, prefix, layer.URL, motoserver.ClientEnv)
+	return finishEnv(t, prefix, e2e.StartMoto(t), motoserver.ClientEnv)
 }
 
 // newSandboxEnv is newEnv on the sandbox (test/sandbox: a data plane that
@@ -182,14 +159,6 @@ func jsonList(s []string) string {
 		q[i] = fmt.Sprintf("%q", v)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // background is for cleanups that run after t.Context() is cancelled.

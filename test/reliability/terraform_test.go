@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -106,7 +107,7 @@ func (e *env) runKilled(t *testing.T, p killPoint, args ...string) int {
 	k.mu.Unlock()
 	if at == 0 {
 		t.Fatalf("terraform %s ended (%v) before the kill point %s (%d calls of %s seen):\n%s",
-			args[0], err, p, k.seen, p.action, tail(out.String(), 30))
+			args[0], err, p, k.seen, p.action, e2e.Tail(out.String(), 30))
 	}
 	t.Logf("kill point %s: killed at the provider's call %d (%v)", p, at, err)
 	return at
@@ -118,7 +119,7 @@ func (e *env) mustRun(t *testing.T, args ...string) string {
 	start := time.Now()
 	out, err := e.terraform(t, args...)
 	if err != nil {
-		t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, tail(out, 60))
+		t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, e2e.Tail(out, 60))
 	}
 	t.Logf("terraform %s took %s", args[0], time.Since(start).Round(time.Second))
 	return out
