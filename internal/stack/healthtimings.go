@@ -81,8 +81,10 @@ func planHealthTimings(ctx context.Context, config tfsdk.Config, plan *stackMode
 	var cfg *healthCheckModel
 	diags.Append(unpackObject(ctx, cfgObj, &cfg)...)
 	if cfg == nil {
-		// No health_check block: the defaults, detection time included.
-		return diags
+		// No health_check block: the object's default applies, but the
+		// framework marks its computed time_to_detect (which has no default
+		// of its own: it is derived) unknown. Derive it from the defaults.
+		cfg = &healthCheckModel{}
 	}
 	h, known, err := resolveTimings(cfg)
 	if !known || err != nil {
