@@ -1,10 +1,12 @@
 package ha
 
 import (
+	"context"
 	"sort"
 	"testing"
 	"time"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
 
@@ -183,6 +185,7 @@ func zoneLoss(t *testing.T, s *stack) figures {
 		_, _ = p.Stop()
 		t.Fatal(err)
 	}
+	at = s.zoneDownAt(ctx, t, zone, at)
 	up := false
 	defer func() {
 		if !up {
@@ -228,4 +231,24 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// zoneDownAt is when the zone's loss took effect: in the sandbox, the
+// instant its event log records that every instance in the zone lost power
+// (the budget's clock starts there); on AWS, the instant the breaker was
+// asked.
+func (s *stack) zoneDownAt(ctx context.Context, t *testing.T, zone string, asked time.Time) time.Time {
+	t.Helper()
+	if s.tg.Sandbox == nil {
+		return asked
+	}
+	evs, err := s.tg.Sandbox.Client().Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := sandbox.LastEvent(evs, sandbox.EventZoneDown, func(e sandbox.Event) bool { return e.Zone == zone })
+	if !ok || e.At.Before(asked) {
+		t.Fatalf("the sandbox took zone %s down but its event log does not say when", zone)
+	}
+	return e.At
 }

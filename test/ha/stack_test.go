@@ -142,6 +142,13 @@ func openStack(t *testing.T, tg *e2e.Target, dir string, sz size) *stack {
 	}
 	s.settings.TimeScale = tg.TimeScale()
 	if tg.Sandbox != nil {
+		// The sandbox compresses time but keeps real-time floors (a check's
+		// timeout, the load balancer's timeouts): the budgets take them as
+		// inputs, before any load runs.
+		tm := tg.Sandbox.Timing()
+		s.settings.TimeScale = tm.Scale
+		s.settings.Floors = soak.Floors{HealthCheckInterval: tm.HealthCheckInterval, HealthCheckTimeout: tm.HealthCheckTimeout,
+			ConnectTimeout: tm.ConnectTimeout, IdleTimeout: tm.IdleTimeout}
 		s.url = sandboxURL(t, tg, s.st.LoadBalancerARN)
 		s.brk = sandboxBreaker{c: tg.Sandbox.Client()}
 	} else {
