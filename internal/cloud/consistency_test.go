@@ -328,3 +328,35 @@ func TestHTTPSListenerOutlastsCertificatePropagation(t *testing.T) {
 		t.Fatalf("HTTPS listener %s not found: %v", o.ARN, err)
 	}
 }
+
+// TestSecurityGroupUpdateOutlastsEventualConsistency: an apply killed just
+// after it made a group leaves it for the next apply, whose observation
+// finds it by its tags while DescribeSecurityGroups by ID and Authorize may
+// still answer InvalidGroup.NotFound. The update waits, as a create does,
+// instead of failing the apply.
+func TestSecurityGroupUpdateOutlastsEventualConsistency(t *testing.T) {
+	cfg := testConfig(t, nil)
+	plain := New(cfg, nil)
+	c, rec := recordedCloud(t)
+	bp := blueprint.Build(fullSpec("adopted", newNetwork(t, cfg, 11)))
+	p := partOf(t, bp, blueprint.KeyALBSecurityGroup)
+	o, err := plain.Create(t.Context(), p, nil)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	t.Cleanup(func() { _ = plain.Delete(context.Background(), p, o) })
+	var describes atomic.Int32
+	rec.Before = func(call proxy.Call, w http.ResponseWriter, r *http.Request) bool {
+		if call.Action == "DescribeSecurityGroups" && formHas(r, "GroupId.1=") && describes.Add(1) <= 3 {
+			answer(w, http.StatusBadRequest, "ec2", errCodeInvalidGroupNotFound, "The security group does not exist")
+			return true
+		}
+		return false
+	}
+	if _, err := c.Update(t.Context(), p, o, nil); err != nil {
+		t.Fatalf("update of a group not yet visible by ID: %v", err)
+	}
+	if describes.Load() <= 3 {
+		t.Fatalf("the faults were not all met: %d describes (%s)", describes.Load(), rec.Summary())
+	}
+}

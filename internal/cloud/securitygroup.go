@@ -131,11 +131,24 @@ func (c securityGroups) update(ctx context.Context, p blueprint.Part, cur engine
 	if err != nil {
 		return engine.Observation{}, err
 	}
-	sg, err := c.find(ctx, p, cur, props.VPCID)
+	// The update's observation has just seen the group (by its tags), so
+	// a NotFound by ID is EC2's eventual consistency, not a deletion: a
+	// group an interrupted apply created moments ago may not be visible by
+	// ID yet (AWS EC2 API reference, "Eventual consistency in the Amazon EC2
+	// API"). It is waited for as after a create.
+	var sg *ec2types.SecurityGroup
+	if cur.ID != "" {
+		sg, err = c.waitSecurityGroupCreated(ctx, cur.ID)
+	} else {
+		sg, err = c.find(ctx, p, cur, props.VPCID)
+	}
 	if err != nil {
 		return engine.Observation{}, err
 	}
-	return c.sync(ctx, p, sg, refs, false)
+	// fresh: the group (or a group its rules name) may be one an
+	// interrupted apply made moments ago, which Authorize/Revoke may not
+	// know yet either.
+	return c.sync(ctx, p, sg, refs, true)
 }
 
 // sync makes the found group's rules and tags the desired ones. fresh says
