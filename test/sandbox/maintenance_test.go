@@ -2,7 +2,6 @@ package sandbox_test
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +16,8 @@ import (
 
 // TestLaunchBeforeTerminate: a one-instance zone whose group keeps 100% of
 // its capacity healthy replaces a failed instance by launching first: the
-// replacement is healthy while the failed instance is still in the group,
-// which then leaves and the desired capacity is 1 again.
+// failed instance is terminated only after the replacement is healthy, and
+// the desired capacity is 1 again.
 func TestLaunchBeforeTerminate(t *testing.T) {
 	ctx := context.Background()
 	sb := startSandbox(t, sandbox.Options{})
@@ -32,21 +31,13 @@ func TestLaunchBeforeTerminate(t *testing.T) {
 	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: old}); err != nil {
 		t.Fatal(err)
 	}
+	// The replacement's health and the old instance's termination are a
+	// few hundred milliseconds apart in compressed time, too close for a
+	// poll to see the order: the order is read afterwards from the
+	// sandbox's event log (the replacement's target healthy) and the
+	// group's scaling activities (the old instance terminated), one clock.
 	var fresh string
-	eventually(t, "a healthy replacement while the failed instance is still in the group", 120*time.Second, func() (bool, string) {
-		members := s.instances("us-east-1a")
-		if !slices.Contains(members, old) {
-			t.Fatalf("the failed instance %s left the group before a replacement was healthy (members %v)", old, members)
-		}
-		h := s.health()
-		for _, id := range members {
-			if id != old && h[id].State == elbtypes.TargetHealthStateEnumHealthy {
-				fresh = id
-			}
-		}
-		return fresh != "", describeHealth(h)
-	})
-	eventually(t, "the failed instance terminated and the capacity back to 1", 60*time.Second, func() (bool, string) {
+	eventually(t, "the failed instance replaced and the capacity back to 1", 180*time.Second, func() (bool, string) {
 		out, err := s.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
 		if err != nil {
 			return false, err.Error()
@@ -58,17 +49,49 @@ func TestLaunchBeforeTerminate(t *testing.T) {
 				live = append(live, aws.ToString(i.InstanceId))
 			}
 		}
-		return slices.Equal(live, []string{fresh}) && aws.ToInt32(g.DesiredCapacity) == 1, strings.Join(live, ",")
+		if len(live) == 1 && live[0] != old {
+			fresh = live[0]
+		}
+		return fresh != "" && aws.ToInt32(g.DesiredCapacity) == 1 && s.health()[fresh].State == elbtypes.TargetHealthStateEnumHealthy, strings.Join(live, ",")
 	})
+	evs, err := sb.Client().Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	healthy, ok := firstEvent(evs, sandbox.EventTarget, func(e sandbox.Event) bool { return e.Target == fresh && e.State == "healthy" })
+	if !ok {
+		t.Fatalf("the event log never shows the replacement %s healthy", fresh)
+	}
 	acts, err := s.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(group)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	found := false
 	for _, a := range acts.Activities {
-		found = found || (strings.Contains(aws.ToString(a.Description), old) && strings.Contains(aws.ToString(a.Cause), "after its replacement "+fresh))
+		if !strings.Contains(aws.ToString(a.Description), "Terminating EC2 instance: "+old) {
+			continue
+		}
+		found = true
+		// The API gives an activity's start to the second.
+		if start := aws.ToTime(a.StartTime); start.Before(healthy.At.Truncate(time.Second)) {
+			t.Errorf("the failed instance %s was terminated at %s, before its replacement %s was healthy at %s",
+				old, start.Format(time.StampMilli), fresh, healthy.At.Format(time.StampMilli))
+		}
+		if !strings.Contains(aws.ToString(a.Cause), "after its replacement "+fresh) {
+			t.Errorf("the termination of %s gives the cause %q, want after its replacement %s", old, aws.ToString(a.Cause), fresh)
+		}
 	}
 	if !found {
-		t.Errorf("no scaling activity says %s was terminated after its replacement %s was in service", old, fresh)
+		t.Errorf("no scaling activity terminated %s", old)
 	}
+}
+
+// firstEvent is the first event of kind that matches.
+func firstEvent(evs []sandbox.Event, kind string, match func(sandbox.Event) bool) (sandbox.Event, bool) {
+	for _, e := range evs {
+		if e.Kind == kind && match(e) {
+			return e, true
+		}
+	}
+	return sandbox.Event{}, false
 }
