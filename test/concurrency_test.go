@@ -44,6 +44,9 @@ resource "hawebapp_stack" "s" {
 // request log), a refresh of the ten must cost ten times the refresh of
 // the one, and destroying both at once must leave nothing.
 func TestConcurrentStacks(t *testing.T) {
+	// Against its own moto, with no load: runs beside the other moto-only
+	// tests, after the sandbox tests under load (which run alone).
+	t.Parallel()
 	tg := newTarget(t)
 	ctx := t.Context()
 	rec, err := recorder.Start(tg.env["AWS_ENDPOINT_URL"])

@@ -14,6 +14,9 @@ import (
 // stack with the AWS SDK, proves the next plan is empty, destroys, and
 // proves nothing tagged with the stack's name is left.
 func TestMinimalExample(t *testing.T) {
+	// Against its own moto, with no load: runs beside the other moto-only
+	// tests, after the sandbox tests under load (which run alone).
+	t.Parallel()
 	tg := newTarget(t)
 	name := stackName("mini")
 	opts := tg.options(t, "minimal", map[string]any{"name": name})

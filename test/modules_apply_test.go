@@ -12,6 +12,9 @@ import (
 // apply, assertions, destroy) against one sandbox. `make test`'s Terraform
 // checks run only the mocked plan tests, which need no endpoint.
 func TestModulesApply(t *testing.T) {
+	// Against its own moto, with no load: runs beside the other moto-only
+	// tests, after the sandbox tests under load (which run alone).
+	t.Parallel()
 	tg := newSandboxTarget(t)
 	for _, module := range []string{"web-app", "load-runner"} {
 		t.Run(module, func(t *testing.T) {

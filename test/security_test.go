@@ -43,6 +43,9 @@ resource "hawebapp_stack" "app" {
 // the database password, read from Secrets Manager, is in neither the
 // state file, the saved plan's JSON nor any of the trace logs.
 func TestSecurityDefaults(t *testing.T) {
+	// Against its own moto, with no load: runs beside the other moto-only
+	// tests, after the sandbox tests under load (which run alone).
+	t.Parallel()
 	tg := newTarget(t)
 	ctx := t.Context()
 	name := stackName("sec")
