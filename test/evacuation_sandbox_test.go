@@ -118,9 +118,10 @@ func TestEvacuateZoneUnderLoadSandbox(t *testing.T) {
 	start = time.Now()
 	terraform.ApplyContext(t, ctx, opts)
 	t.Logf("return apply took %s", time.Since(start).Round(time.Second))
-	if n := serving("us-east-1b"); n < 1 {
-		t.Errorf("after the return, %d instances of us-east-1b serve, want at least 1", n)
-	}
+	// The cancelled shift leaves the data plane within a reconcile tick, as
+	// it came into it (on AWS the load balancer resumes routing to the zone
+	// shortly after CancelZonalShift, not at the call).
+	waitUntil(t, time.Minute, func() bool { return serving("us-east-1b") >= 1 })
 	res, err := load.Stop()
 	if err != nil {
 		t.Fatal(err)
