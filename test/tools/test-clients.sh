@@ -3,8 +3,8 @@
 # (docs/guides/clients.md): the provider's lifecycle, import and identity
 # acceptance tests and the examples/minimal end-to-end test, with the
 # client built from its Go module by test/tools/client.sh (cached by
-# version, so only a machine's first run builds). `make test` runs the
-# whole suite under the Terraform on PATH first; this adds the others.
+# version, so only a machine's first run builds). `make test` runs it
+# beside the whole suite under the Terraform on PATH (test/tools/test.sh).
 #
 # Usage: test/tools/test-clients.sh [client:version ...]
 #   default: $HAWEBAPP_CLIENTS, else "tofu:1.10.10 terraform:1.13.3"
@@ -31,11 +31,13 @@ logs="${HAWEBAPP_CLIENT_LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/hawebapp-clients.XXXX
 mkdir -p "$logs"
 
 # Build (or find) every client first: a missing one fails before any test.
+# The builds run at the lowest CPU priority: under `make test` they share
+# the machine with the sandbox's soak tests (test/tools/test.sh).
 declare -A bins
 for c in "${clients[@]}"; do
   name="${c%%:*}" version="${c#*:}"
   [[ "$c" == *:* ]] || version=""
-  if ! bins[$c]="$(test/tools/client.sh "$name" $version)"; then
+  if ! bins[$c]="$(nice -n 19 test/tools/client.sh "$name" $version)"; then
     echo "test-clients: could not build $name ${version:-(default version)}: see the messages above;" \
       "run test/tools/client.sh $name $version by hand to retry" >&2
     exit 1

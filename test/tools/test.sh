@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make test` (and so CI): go vet, every Go test under the Terraform on
+# PATH, the checks on the Terraform code and the generated docs, and the
+# client suite under every other client CI supports (OpenTofu and a
+# Terraform with resource identity; docs/guides/clients.md).
+#
+# The client suite runs beside the main one, not after it: its two clients
+# are built from their Go modules on a machine's first run (CPU-bound for
+# minutes) and its tests mostly wait on the emulator. It runs at a lower CPU
+# priority (its builds at the lowest, see test-clients.sh), so the sandbox's
+# soak tests, whose failure budgets assume the load balancer's health checks
+# run on time, keep the machine when both want it.
+#
+# Any failure fails the run: the main suite's first, then the client
+# suite's, whose log tails are printed.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+GO="${GO:-go}"
+timeout="${TEST_TIMEOUT:-30m}"
+
+logs="$(mktemp -d "${TMPDIR:-/tmp}/hawebapp-test.XXXXXX")"
+clients_out="$logs/clients.out"
+
+# Its own process group (set -m), so a failed or interrupted run ends the
+# whole client suite (its go test, terraform and emulator processes) and
+# nothing else.
+set -m
+HAWEBAPP_CLIENT_LOGS="$logs/clients" nice -n 10 test/tools/test-clients.sh >"$clients_out" 2>&1 &
+clients=$!
+set +m
+stop_clients() {
+  if [[ -n "${clients:-}" ]] && kill -0 "$clients" 2>/dev/null; then
+    kill -- "-$clients" 2>/dev/null || true
+  fi
+}
+trap stop_clients EXIT
+started=$(date +%s)
+
+"$GO" vet ./...
+TF_ACC=1 "$GO" test -count=1 -timeout "$timeout" ./...
+test/tools/check-examples.sh
+test/tools/check-docs.sh
+echo "main suite done in $(($(date +%s) - started)) s; waiting for the client suite"
+
+rc=0
+wait "$clients" || rc=$?
+clients=""
+cat "$clients_out"
+if ((rc != 0)); then
+  echo "make test: the client suite failed (logs in $logs/clients)" >&2
+  exit "$rc"
+fi
+echo "make test: passed, client suite included, in $(($(date +%s) - started)) s"
