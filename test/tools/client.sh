@@ -13,22 +13,24 @@
 # Neither module installs with `go install`: their go.mod files have replace
 # directives. So the module is downloaded with `go mod download -json`,
 # copied (the module cache is read-only) and built inside the copy.
-#  - Terraform's go.mod also replaces its state-storage backends with
-#    nested modules (internal/backend/remote-state/*, ...), which a module
-#    download never contains. The copy drops those modules from go.mod and
-#    from the backend registry (internal/backend/init), so the binary has
-#    every feature but those remote backends; the tests use local state.
-#  - OpenTofu keeps the same backends in its own module. The copy drops the
-#    cloud-storage ones (azurerm, consul, cos, gcs, kubernetes, oss, pg, s3)
-#    from the backend registry too: the same binary as Terraform's for the
-#    tests, and their SDKs are most of a cold build (measured: 9.5 min on
-#    two cores with them).
+# Every build drops the cloud-storage state backends (azurerm, consul, cos,
+# gcs, kubernetes, oss, pg, s3, oci) from the backend registry
+# (internal/backend/init); the binary keeps every other feature and the
+# local, remote, http, inmem and cloud backends (the tests use local state):
+#  - Terraform 1.10 and later replace those backends with nested modules
+#    in go.mod, which a module download never contains: they must go.
+#  - OpenTofu and older Terraform keep them in their own module: dropping
+#    them skips their SDKs, most of a cold build (OpenTofu 1.10.10 with
+#    them: 9.5 min on two cores).
 set -euo pipefail
+
+# shellcheck source=clients.env
+source "$(dirname "${BASH_SOURCE[0]}")/clients.env"
 
 client="${1:-}"
 case "$client" in
-tofu) version="${2:-${HAWEBAPP_TOFU_VERSION:-1.10.10}}" module=github.com/opentofu/opentofu pkg=./cmd/tofu ;;
-terraform) version="${2:-${HAWEBAPP_TERRAFORM_VERSION:-1.13.3}}" module=github.com/hashicorp/terraform pkg=. ;;
+tofu) version="${2:-$HAWEBAPP_TOFU_VERSION}" module=github.com/opentofu/opentofu pkg=./cmd/tofu ;;
+terraform) version="${2:-$HAWEBAPP_TERRAFORM_VERSION}" module=github.com/hashicorp/terraform pkg=. ;;
 *)
   echo "usage: $0 tofu|terraform [version]" >&2
   exit 2
@@ -39,6 +41,11 @@ version="${version#v}"
 cache="${HAWEBAPP_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/hawebapp}"
 dir="$cache/$client-$version"
 bin="$dir/$client"
+# One build per version at a time: a second caller (make test starts
+# several) waits for the first and takes its binary.
+mkdir -p "$cache"
+exec 9>"$cache/.lock-$client-$version"
+flock 9
 if [[ -x "$bin" ]]; then
   echo "$bin"
   exit 0
@@ -53,7 +60,6 @@ command -v go >/dev/null 2>&1 || {
 export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0
 
 echo "building $client $version into $dir (once per version; several minutes)" >&2
-mkdir -p "$cache"
 work="$(mktemp -d "$cache/.build-$client-$version.XXXXXX")"
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -85,34 +91,30 @@ drop_backend() {
   echo "  without backend $pkg ($alias)" >&2
 }
 
-if [[ "$client" == tofu ]]; then
-  for b in azure consul cos gcs kubernetes oss pg s3; do
-    backend="github.com/opentofu/opentofu/internal/backend/remote-state/$b"
-    if ! grep -qF "\"$backend\"" "$registry"; then
-      echo "$0: $registry no longer imports $backend: the recipe needs a look" >&2
-      exit 1
-    fi
-    drop_backend "$backend"
-  done
-fi
-
+# Terraform 1.10 and later replace their state-storage backends with nested
+# modules that a module download never contains: drop each from go.mod and
+# from the backend registry.
 if [[ "$client" == terraform ]]; then
-  # Every replace that points into the module tree names a nested module
-  # the download lacks: drop it and its require line, then the imports of
-  # it and the lines that use them (only the backend registry may import
-  # one outside tests; anything else means the module changed shape and
-  # this recipe needs a look).
   mapfile -t nested < <(sed -n 's|^replace[[:space:]]\+\(github.com/hashicorp/terraform/[^[:space:]]*\)[[:space:]]\+=>[[:space:]]\+\./.*|\1|p' go.mod)
-  if ((${#nested[@]} == 0)); then
-    echo "$0: no nested-module replace found in $module@v$version's go.mod: the recipe needs a look" >&2
-    exit 1
-  fi
   for m in "${nested[@]}"; do
     go mod edit -dropreplace "$m" -droprequire "$m"
     if grep -rqF --include='*.go' --exclude='*_test.go' "\"$m\"" .; then
       drop_backend "$m"
     fi
   done
+fi
+# OpenTofu, and Terraform before 1.10, keep them in their own module: drop
+# the cloud-storage ones from the registry, so every build has the same
+# backends (local, remote, http, inmem, cloud) and skips their SDKs.
+for b in azure consul cos gcs kubernetes oss pg s3 oci; do
+  backend="$module/internal/backend/remote-state/$b"
+  if grep -qF "\"$backend\"" "$registry"; then
+    drop_backend "$backend"
+  fi
+done
+if grep -q '/internal/backend/remote-state/\(azure\|consul\|cos\|gcs\|kubernetes\|oss\|pg\|s3\|oci\)"' "$registry"; then
+  echo "$0: $registry still imports a cloud-storage backend: the recipe needs a look" >&2
+  exit 1
 fi
 
 if ! gofmt -e "$registry" >/dev/null; then

@@ -7,7 +7,7 @@
 # beside the whole suite under the Terraform on PATH (test/tools/test.sh).
 #
 # Usage: test/tools/test-clients.sh [client:version ...]
-#   default: $HAWEBAPP_CLIENTS, else "tofu:1.10.10 terraform:1.13.3"
+#   default: $HAWEBAPP_CLIENTS, else the versions in test/tools/clients.env
 #
 # A client that cannot be built, or any test failing under any client,
 # fails the run. Each client's time is printed; logs are kept in
@@ -25,8 +25,10 @@ acc_run='^(TestAccStack_basic|TestAccStack_identity)$'
 e2e_run='^TestMinimalExample$'
 timeout="${HAWEBAPP_CLIENT_TIMEOUT:-25m}"
 
+# shellcheck source=clients.env
+source test/tools/clients.env
 # shellcheck disable=SC2206
-clients=(${@:-${HAWEBAPP_CLIENTS:-tofu:1.10.10 terraform:1.13.3}})
+clients=(${@:-${HAWEBAPP_CLIENTS:-tofu:$HAWEBAPP_TOFU_VERSION terraform:$HAWEBAPP_TERRAFORM_VERSION}})
 logs="${HAWEBAPP_CLIENT_LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/hawebapp-clients.XXXXXX")}"
 mkdir -p "$logs"
 
