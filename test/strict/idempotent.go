@@ -25,7 +25,9 @@ import (
 // moto 5.2.1 differs in two ways: CreateLoadBalancer and CreateListener
 // never refuse and make a second object with the same name or port (its
 // duplicate checks compare against keys that never match), and
-// CreateTargetGroup always answers DuplicateTargetGroupName. So the rule
+// CreateTargetGroup answers every repeat with DuplicateTargetGroupName
+// (moto/elbv2/models.py create_load_balancer, create_target_group,
+// create_listener). So the rule
 // looks first, in the emulator behind the layer, and answers itself when
 // the object exists: the existing one when the settings below match, the
 // Duplicate error when they do not.
@@ -33,8 +35,8 @@ import (
 // hashicorp/aws relies on the same behaviour: internal/service/elbv2
 // load_balancer.go resourceLoadBalancerCreate and target_group.go
 // resourceTargetGroupCreate look the name up before creating and refuse an
-// existing one themselves (else the create would quietly answer it), and
-// listener.go resourceListenerCreate creates without a look-up.
+// existing one themselves (a repeat with the same settings would not fail),
+// and listener.go resourceListenerCreate creates without a look-up.
 func idempotentCreateRule() *rule {
 	return &rule{name: IdempotentCreate,
 		reply: func(l *Layer, c *call) (*response, *apiError) {
