@@ -30,7 +30,14 @@ import (
 // recordedCloud is a Cloud whose calls pass through a recorder.
 func recordedCloud(t *testing.T) (*Cloud, *proxy.Recorder) {
 	t.Helper()
-	rec, err := proxy.Start(endpoint)
+	return recordedCloudTo(t, endpoint)
+}
+
+// recordedCloudTo is recordedCloud with the recorder in front of target
+// (such as a strict layer in front of the emulator).
+func recordedCloudTo(t *testing.T, target string) (*Cloud, *proxy.Recorder) {
+	t.Helper()
+	rec, err := proxy.Start(target)
 	if err != nil {
 		t.Fatal(err)
 	}

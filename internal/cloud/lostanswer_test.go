@@ -13,6 +13,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	proxy "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
 
 // TestCreateAdoptsAfterLostAnswer loses the answer to the first attempt of
@@ -21,21 +22,26 @@ import (
 // "already exists" code (InvalidGroup.Duplicate, EntityAlreadyExists ...).
 // The stack is still created, each child once.
 //
-// CreateLoadBalancer and CreateListener keep their answers: AWS answers a
-// repeat with identical settings with the existing child (ELBv2 API
-// reference, CreateLoadBalancer and CreateListener: "If you attempt to
-// create multiple ... with the same settings, each call succeeds"), while
-// the emulator makes a second one, a duplicate AWS would not make.
+// ELBv2's creates are idempotent instead (ELBv2 API reference,
+// CreateLoadBalancer, CreateTargetGroup, CreateListener): the repeat
+// answers the child the first attempt made. The emulator does not (it makes
+// a second load balancer or listener), so the calls pass through the strict
+// layer's idempotent-create rule, which answers as AWS does.
 func TestCreateAdoptsAfterLostAnswer(t *testing.T) {
 	cfg := testConfig(t, nil)
-	c, rec := recordedCloud(t)
+	layer, err := strict.Start(endpoint, strict.Options{Rules: map[strict.Rule]bool{strict.IdempotentCreate: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(layer.Stop)
+	c, rec := recordedCloudTo(t, layer.URL)
 	bp := blueprint.Build(fullSpec("lostans", newNetwork(t, cfg, 62)))
 	var (
 		mu   sync.Mutex
 		lost = map[string]bool{}
 	)
 	rec.Before = func(call proxy.Call, w http.ResponseWriter, r *http.Request) bool {
-		if !strings.HasPrefix(call.Action, "Create") || call.Action == "CreateLoadBalancer" || call.Action == "CreateListener" {
+		if !strings.HasPrefix(call.Action, "Create") {
 			return false
 		}
 		mu.Lock()
@@ -50,11 +56,19 @@ func TestCreateAdoptsAfterLostAnswer(t *testing.T) {
 		return true
 	}
 	obs, err := applyE(t, c, bp)
-	defer destroy(t, New(cfg, nil), bp)
+	defer func() {
+		// A duplicate the stack does not know of (a second listener using
+		// the target group) would hold the destroy's deletes until their
+		// deadline: after a failure, the stack stays in this run's emulator.
+		if !t.Failed() {
+			destroy(t, New(cfg, nil), bp)
+		}
+	}()
 	if err != nil {
 		t.Fatalf("create with lost answers: %v", err)
 	}
-	for _, action := range []string{"CreateSecurityGroup", "CreateRole", "CreateTargetGroup", "CreateDBInstance", "CreateAutoScalingGroup"} {
+	for _, action := range []string{"CreateSecurityGroup", "CreateRole", "CreateLoadBalancer", "CreateTargetGroup", "CreateListener",
+		"CreateDBInstance", "CreateAutoScalingGroup"} {
 		if !lost[action] {
 			t.Errorf("no answer to %s was lost (%s)", action, rec.Summary())
 		}
@@ -74,6 +88,37 @@ func TestCreateAdoptsAfterLostAnswer(t *testing.T) {
 	}
 	if len(tgs.TargetGroups) != 1 {
 		t.Errorf("%d target groups behind the load balancer, want 1", len(tgs.TargetGroups))
+	}
+	lbName := ""
+	for _, p := range bp.Parts {
+		if p.Key == blueprint.KeyLoadBalancer {
+			lbName = p.Name
+		}
+	}
+	lbs, err := elb.NewFromConfig(cfg).DescribeLoadBalancers(t.Context(), &elb.DescribeLoadBalancersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := 0
+	for _, lb := range lbs.LoadBalancers {
+		if aws.ToString(lb.LoadBalancerName) == lbName {
+			named++
+		}
+	}
+	if named != 1 {
+		t.Errorf("%d load balancers named %s, want 1", named, lbName)
+	}
+	ls, err := elb.NewFromConfig(cfg).DescribeListeners(t.Context(), &elb.DescribeListenersInput{
+		LoadBalancerArn: aws.String(obs[blueprint.KeyLoadBalancer].ARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ls.Listeners) != 1 { // the spec has no certificate: HTTP only
+		t.Errorf("%d listeners on the load balancer, want 1", len(ls.Listeners))
+	}
+	// The load balancer's, the target group's and the listener's repeats.
+	if n := layer.Layer.Fired()[strict.IdempotentCreate]; n < 3 {
+		t.Errorf("idempotent-create answered %d repeated creates, want at least 3 (%s)", n, layer.Layer.Summary())
 	}
 }
 

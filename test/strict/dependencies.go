@@ -216,7 +216,8 @@ func goneInstanceRule() *rule {
 func allRules() []*rule {
 	byName := map[Rule]*rule{}
 	for _, r := range []*rule{throttleRule(), validationRule(), sgNotFoundRule(), roleNotFoundRule(), certNotFoundRule(),
-		goneInstanceRule(), sgInUseRule(), eniLingerRule(), profileLaunchRule(), lbProvisioningRule(), dbStatesRule()} {
+		goneInstanceRule(), sgInUseRule(), eniLingerRule(), idempotentCreateRule(), profileLaunchRule(), lbProvisioningRule(),
+		dbStatesRule()} {
 		byName[r.name] = r
 	}
 	out := make([]*rule, 0, len(All))

@@ -24,11 +24,13 @@ const (
 	Validation     Rule = "validation"      // names and values AWS refuses
 	Throttle       Rule = "throttle"        // token bucket per service
 	GoneInstance   Rule = "gone-instance"   // terminating an instance the group no longer has
+	// IdempotentCreate: a repeated ELBv2 create with the same settings answers the existing object.
+	IdempotentCreate Rule = "idempotent-create"
 )
 
 // All is every rule, in the order they apply.
 var All = []Rule{Throttle, Validation, SGNotFound, RoleNotFound, CertNotFound, GoneInstance, SGInUse, ENILinger,
-	ProfileLaunch, LBProvisioning, DBStates}
+	IdempotentCreate, ProfileLaunch, LBProvisioning, DBStates}
 
 // Default is every rule: the provider outlasts each of them (its acceptance
 // and end-to-end tests run with this set), so a regression fails make test.

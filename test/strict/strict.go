@@ -42,11 +42,13 @@ type Layer struct {
 }
 
 // rule is one switchable behaviour. before may answer the call instead of
-// the emulator (a non-nil error is written to the client); after may read
+// the emulator (a non-nil error is written to the client); reply may too,
+// with a success answer of its own as well as an error; after may read
 // and rewrite the emulator's answer and reports whether it changed it.
 type rule struct {
 	name   Rule
 	before func(l *Layer, c *call) *apiError
+	reply  func(l *Layer, c *call) (*response, *apiError)
 	after  func(l *Layer, c *call, resp *response) bool
 }
 
@@ -135,12 +137,22 @@ func (l *Layer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, ru := range l.rules {
-		if ru.before == nil {
-			continue
+		var own *response
+		var e *apiError
+		if ru.before != nil {
+			e = ru.before(l, c)
 		}
-		if e := ru.before(l, c); e != nil {
+		if e == nil && ru.reply != nil {
+			own, e = ru.reply(l, c)
+		}
+		if e != nil {
 			l.fire(ru.name)
 			e.write(w, c)
+			return
+		}
+		if own != nil { // the layer's own answer: the emulator never sees the call
+			l.fire(ru.name)
+			own.write(w)
 			return
 		}
 	}
@@ -154,14 +166,7 @@ func (l *Layer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			l.fire(ru.name)
 		}
 	}
-	for k, v := range resp.header {
-		if k == "Content-Length" {
-			continue
-		}
-		w.Header()[k] = v
-	}
-	w.WriteHeader(resp.status)
-	_, _ = w.Write(resp.body)
+	resp.write(w)
 }
 
 // Server is a strict layer listening on a loopback port in front of an
@@ -271,3 +276,16 @@ type response struct {
 }
 
 func (r *response) ok() bool { return r.status >= 200 && r.status < 300 }
+
+// write sends the answer (without the emulator's length: a rule may have
+// changed the body).
+func (r *response) write(w http.ResponseWriter) {
+	for k, v := range r.header {
+		if k == "Content-Length" {
+			continue
+		}
+		w.Header()[k] = v
+	}
+	w.WriteHeader(r.status)
+	_, _ = w.Write(r.body)
+}
