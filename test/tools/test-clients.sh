@@ -51,13 +51,17 @@ run_client() {
   start=$(date +%s)
   {
     echo "== $c: $bin"
-    "$bin" version | head -n1
+    # The whole output is read (a reader that stops early would kill the
+    # client with SIGPIPE, which pipefail makes a failure).
+    "$bin" version 2>/dev/null | sed -n 1p
     TF_ACC=1 TF_ACC_TERRAFORM_PATH="$bin" go test -count=1 -v -timeout "$timeout" -run "$acc_run" ./internal/stack/ || rc=1
     TF_ACC=1 HAWEBAPP_TF_BINARY="$bin" go test -count=1 -v -timeout "$timeout" -run "$e2e_run" ./test/ || rc=1
   } >"$log" 2>&1
   # The identity test skips below Terraform 1.12 by design; it must have
   # run under a client that has resource identity.
-  if "$bin" version -json 2>/dev/null | grep -q '"terraform_version": *"1\.\(1[2-9]\|[2-9][0-9]\)' &&
+  local re='"terraform_version": *"1\.(1[2-9]|[2-9][0-9])' version_json
+  version_json="$("$bin" version -json 2>/dev/null || true)"
+  if [[ "$version_json" =~ $re ]] &&
     [[ "$c" == terraform* ]] && ! grep -q -- '--- PASS: TestAccStack_identity' "$log"; then
     echo "TestAccStack_identity did not pass under $c, which has resource identity" >>"$log"
     rc=1
