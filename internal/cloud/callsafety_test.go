@@ -20,11 +20,7 @@ import (
 // still in use by another group with InvalidGroup.InUse for a while; the
 // delete retries it as it does DependencyViolation, and the group goes.
 func TestSecurityGroupDeleteOutlastsInUse(t *testing.T) {
-	cfg := testConfig(t, nil)
-	plain := New(cfg, nil)
-	c, rec := recordedCloud(t)
-	bp := blueprint.Build(fullSpec("inuse", newNetwork(t, cfg, 14)))
-	p := partOf(t, bp, blueprint.KeyALBSecurityGroup)
+	cfg, plain, c, rec, _, p := securityGroupUnderTest(t, "inuse", 14)
 	o, err := plain.Create(t.Context(), p, nil)
 	if err != nil {
 		t.Fatal(err)

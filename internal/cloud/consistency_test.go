@@ -94,15 +94,24 @@ func partOf(t *testing.T, bp blueprint.Blueprint, key string) blueprint.Part {
 	return p
 }
 
+// securityGroupUnderTest is the set-up the security-group consistency tests
+// share: the load balancer's security group of a stack in its own network
+// (second: the network's second octet), a client that calls moto directly
+// (plain) and one whose calls go through a recorder the test can fault.
+func securityGroupUnderTest(t *testing.T, name string, second byte) (cfg aws.Config, plain, c *Cloud, rec *proxy.Recorder, bp blueprint.Blueprint, p blueprint.Part) {
+	t.Helper()
+	cfg = testConfig(t, nil)
+	plain = New(cfg, nil)
+	c, rec = recordedCloud(t)
+	bp = blueprint.Build(fullSpec(name, newNetwork(t, cfg, second)))
+	return cfg, plain, c, rec, bp, partOf(t, bp, blueprint.KeyALBSecurityGroup)
+}
+
 // TestSecurityGroupCreateOutlastsEventualConsistency: right after
 // CreateSecurityGroup the group is not found by Describe and refused by
 // Authorize for a while; the create still completes the group's rules.
 func TestSecurityGroupCreateOutlastsEventualConsistency(t *testing.T) {
-	cfg := testConfig(t, nil)
-	plain := New(cfg, nil)
-	c, rec := recordedCloud(t)
-	bp := blueprint.Build(fullSpec("visible", newNetwork(t, cfg, 10)))
-	p := partOf(t, bp, blueprint.KeyALBSecurityGroup)
+	_, plain, c, rec, bp, p := securityGroupUnderTest(t, "visible", 10)
 	var created atomic.Bool
 	var describes, authorizes atomic.Int32
 	rec.Before = func(call proxy.Call, w http.ResponseWriter, r *http.Request) bool {
@@ -342,11 +351,7 @@ func TestHTTPSListenerOutlastsCertificatePropagation(t *testing.T) {
 // still answer InvalidGroup.NotFound. The update waits, as a create does,
 // instead of failing the apply.
 func TestSecurityGroupUpdateOutlastsEventualConsistency(t *testing.T) {
-	cfg := testConfig(t, nil)
-	plain := New(cfg, nil)
-	c, rec := recordedCloud(t)
-	bp := blueprint.Build(fullSpec("adopted", newNetwork(t, cfg, 11)))
-	p := partOf(t, bp, blueprint.KeyALBSecurityGroup)
+	_, plain, c, rec, _, p := securityGroupUnderTest(t, "adopted", 11)
 	o, err := plain.Create(t.Context(), p, nil)
 	if err != nil {
 		t.Fatalf("create: %v", err)
