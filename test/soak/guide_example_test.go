@@ -79,7 +79,11 @@ func soakThroughLoss(ctx context.Context, url string, settings soak.Settings, ta
 	if err != nil {
 		return nil, err
 	}
-	phase, err := soak.Start(ctx, soak.Options{Name: "instance loss", URL: url, Concurrency: load.Concurrency, Rate: load.Rate})
+	// Drain: when the load stops, the requests already sent get as long as
+	// the budget's window to finish, so one still on the wire at that
+	// moment is judged by its answer, not counted as a failure that ended
+	// at Stop, long after the window.
+	phase, err := soak.Start(ctx, soak.Options{Name: "instance loss", URL: url, Concurrency: load.Concurrency, Rate: load.Rate, Drain: budget.Window})
 	if err != nil {
 		return nil, err
 	}

@@ -138,7 +138,10 @@ func TestFailureTimeline(t *testing.T) {
 		}
 		return "ok"
 	})
-	p, err := Start(context.Background(), Options{Name: "outage", URL: srv.URL + "/", Concurrency: 4, Rate: 100})
+	// Drain: the requests still on the wire when the load stops are sent
+	// after the outage and are answered; without it they would end the
+	// phase in flight, counted as failures outside the outage.
+	p, err := Start(context.Background(), Options{Name: "outage", URL: srv.URL + "/", Concurrency: 4, Rate: 100, Drain: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +158,9 @@ func TestFailureTimeline(t *testing.T) {
 	}
 	if err := r.Accounted(); err != nil {
 		t.Fatal(err)
+	}
+	if r.InFlight != 0 {
+		t.Errorf("%d requests in flight at the end against a healthy server with a drain: %s", r.InFlight, r.Summary())
 	}
 	// The server decides on receipt, which is between a request's sending
 	// and its end.
