@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the stack (3-24 characters of a-z, 0-9 and '-'), also the prefix of the network, the topic, the alarms and the dashboard."
+  description = "Name of the stack (3-25 characters of a-z, 0-9 and '-', starting with a letter), also the prefix of the network, the topic, the alarms and the dashboard."
   type        = string
   default     = "shop-soak"
 }

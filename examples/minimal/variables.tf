@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the stack: 3-24 characters of a-z, 0-9 and '-'. Also used to name the network."
+  description = "Name of the stack: 3-25 characters of a-z, 0-9 and '-', starting with a letter. Also used to name the network."
   type        = string
   default     = "fruit-api"
 }

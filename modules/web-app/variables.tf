@@ -3,12 +3,23 @@
 ##############################################################################
 
 variable "name" {
-  description = "Name of the stack: 2 to 24 lower-case letters, digits and single hyphens (for example `fruit-api`). Every resource's name derives from it."
+  description = "Name of the stack: 3 to 25 lower-case letters, digits and single hyphens, starting with a letter (for example `fruit-api`); the provider's rule for `hawebapp_stack.name`. Every resource's name derives from it."
   type        = string
 
+  # The provider's limits: the target group is named <name>-<6 hex digits>
+  # and AWS allows 32 characters, so at most 25; the launch template is named
+  # <name> and AWS wants at least 3.
   validation {
-    condition     = can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.name)) && length(var.name) >= 3 && length(var.name) <= 24
-    error_message = "name must be 3-24 characters of a-z, 0-9 and single hyphens, starting and ending with a letter or digit."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.name)) && length(var.name) >= 3 && length(var.name) <= 25
+    error_message = "name must be 3-25 characters of a-z, 0-9 and single hyphens, starting with a letter and not ending with a hyphen."
+  }
+
+  # Names AWS refuses for a derived name: a load balancer name starting with
+  # internal-, a security group name starting with sg-, a DB subnet group
+  # named default.
+  validation {
+    condition     = !startswith(var.name, "internal-") && !startswith(var.name, "sg-") && var.name != "default"
+    error_message = "name must not start with internal- or sg- and must not be default: AWS reserves them for the load balancer, security group and DB subnet group names derived from it."
   }
 }
 

@@ -263,3 +263,48 @@ run "rejects_too_short_name" {
 
   expect_failures = [var.name]
 }
+
+# The module takes exactly the names the provider takes: up to 25 characters
+# (the target group's name, <name>-<6 hex digits>, is at most 32).
+run "accepts_longest_name" {
+  command = plan
+
+  variables {
+    name = "abcdefghij-klmnopqrst-uvw"
+  }
+
+  assert {
+    condition     = length(var.name) == 25 && hawebapp_stack.this.name == var.name
+    error_message = "A 25-character name must be accepted, as the provider accepts it."
+  }
+}
+
+run "rejects_too_long_name" {
+  command = plan
+
+  variables {
+    name = "abcdefghij-klmnopqrst-uvwx"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "rejects_name_starting_with_digit" {
+  command = plan
+
+  variables {
+    name = "1shop"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "rejects_reserved_name" {
+  command = plan
+
+  variables {
+    name = "internal-shop"
+  }
+
+  expect_failures = [var.name]
+}

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the stack and its network: 3-24 characters of a-z, 0-9 and '-'."
+  description = "Name of the stack and its network: 3-25 characters of a-z, 0-9 and '-', starting with a letter."
   type        = string
   default     = "fruit-api"
 }
