@@ -26,10 +26,12 @@ const (
 	GoneInstance   Rule = "gone-instance"   // terminating an instance the group no longer has
 	// IdempotentCreate: a repeated ELBv2 create with the same settings answers the existing object.
 	IdempotentCreate Rule = "idempotent-create"
+	// InvalidTarget: DescribeTargetHealth naming a gone or terminated instance is refused.
+	InvalidTarget Rule = "invalid-target"
 )
 
 // All is every rule, in the order they apply.
-var All = []Rule{Throttle, Validation, SGNotFound, RoleNotFound, CertNotFound, GoneInstance, SGInUse, ENILinger,
+var All = []Rule{Throttle, Validation, SGNotFound, RoleNotFound, CertNotFound, GoneInstance, InvalidTarget, SGInUse, ENILinger,
 	IdempotentCreate, ProfileLaunch, LBProvisioning, DBStates}
 
 // Default is every rule: the provider outlasts each of them (its acceptance
