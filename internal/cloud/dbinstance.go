@@ -81,7 +81,7 @@ func (c dbInstances) create(ctx context.Context, p blueprint.Part, refs engine.R
 	if props.DBName != "" {
 		in.DBName = aws.String(props.DBName)
 	}
-	if props.MaxAllocatedStorage > 0 {
+	if storageAutoscaling(props) {
 		in.MaxAllocatedStorage = aws.Int32(props.MaxAllocatedStorage)
 	}
 	if _, err := createCall(ctx, c.rds.CreateDBInstance, in); err != nil {
@@ -124,7 +124,20 @@ func (c dbInstances) update(ctx context.Context, p blueprint.Part, _ engine.Obse
 	}
 	set(aws.ToString(db.DBInstanceClass) != props.InstanceClass, func() { in.DBInstanceClass = aws.String(props.InstanceClass) })
 	set(aws.ToInt32(db.AllocatedStorage) < props.AllocatedStorage, func() { in.AllocatedStorage = aws.Int32(props.AllocatedStorage) })
-	set(aws.ToInt32(db.MaxAllocatedStorage) != props.MaxAllocatedStorage && props.MaxAllocatedStorage > 0, func() { in.MaxAllocatedStorage = aws.Int32(props.MaxAllocatedStorage) })
+	if storageAutoscaling(props) {
+		set(maxStorage(db) != props.MaxAllocatedStorage, func() { in.MaxAllocatedStorage = aws.Int32(props.MaxAllocatedStorage) })
+	} else {
+		// AWS turns storage autoscaling off when the maximum is set equal
+		// to the allocated storage (RDS User Guide, "Managing capacity
+		// automatically with Amazon RDS storage autoscaling", turning it
+		// off; hashicorp/aws rds/instance.go, resourceInstanceUpdate, sends
+		// allocated_storage when max_allocated_storage is removed). That is
+		// the storage after this modification: AWS's when it grew beyond
+		// the desired.
+		set(autoscalingOn(db), func() {
+			in.MaxAllocatedStorage = aws.Int32(max(aws.ToInt32(db.AllocatedStorage), props.AllocatedStorage))
+		})
+	}
 	set(aws.ToBool(db.MultiAZ) != props.MultiAZ, func() { in.MultiAZ = aws.Bool(props.MultiAZ) })
 	set(aws.ToInt32(db.BackupRetentionPeriod) != props.BackupRetentionDays, func() { in.BackupRetentionPeriod = aws.Int32(props.BackupRetentionDays) })
 	set(aws.ToBool(db.DeletionProtection) != props.DeletionProtection, func() { in.DeletionProtection = aws.Bool(props.DeletionProtection) })
@@ -260,6 +273,33 @@ func versionLess(a, b string) bool {
 	return false // "16" wants any 16.x
 }
 
+// storageAutoscaling reports whether the desired database has storage
+// autoscaling: a maximum above the allocated storage. Equal (or none) is off,
+// and then CreateDBInstance must not carry MaxAllocatedStorage: AWS refuses
+// it with InvalidParameterCombination "Max storage size must be greater than
+// storage size" (moto accepts equal; the strict layer's validation rule
+// answers as AWS does).
+func storageAutoscaling(props blueprint.DBInstanceProps) bool {
+	return props.MaxAllocatedStorage > props.AllocatedStorage
+}
+
+// autoscalingOn reports whether AWS has storage autoscaling on for the
+// database: with it off, DescribeDBInstances reports no MaxAllocatedStorage.
+func autoscalingOn(db *rdstypes.DBInstance) bool {
+	return aws.ToInt32(db.MaxAllocatedStorage) > aws.ToInt32(db.AllocatedStorage)
+}
+
+// maxStorage is the storage ceiling as found: absent (autoscaling off) reads
+// as the allocated storage, the value a user sets to turn autoscaling off,
+// so that configuration shows no drift (hashicorp/aws rds/instance.go
+// suppresses the same diff on max_allocated_storage).
+func maxStorage(db *rdstypes.DBInstance) int32 {
+	if !autoscalingOn(db) {
+		return aws.ToInt32(db.AllocatedStorage)
+	}
+	return aws.ToInt32(db.MaxAllocatedStorage)
+}
+
 func majorOf(v string) string { major, _, _ := strings.Cut(v, "."); return major }
 
 func dbInstanceDrift(db *rdstypes.DBInstance, props blueprint.DBInstanceProps, refs engine.Refs) []string {
@@ -274,7 +314,11 @@ func dbInstanceDrift(db *rdstypes.DBInstance, props blueprint.DBInstanceProps, r
 	add(aws.ToString(db.DBInstanceClass) != props.InstanceClass, "instance class %s, want %s", aws.ToString(db.DBInstanceClass), props.InstanceClass)
 	// Storage autoscaling grows allocated storage: only less than asked is drift.
 	add(aws.ToInt32(db.AllocatedStorage) < props.AllocatedStorage, "storage %d GiB, want %d", aws.ToInt32(db.AllocatedStorage), props.AllocatedStorage)
-	add(props.MaxAllocatedStorage > 0 && aws.ToInt32(db.MaxAllocatedStorage) != props.MaxAllocatedStorage, "max storage %d GiB, want %d", aws.ToInt32(db.MaxAllocatedStorage), props.MaxAllocatedStorage)
+	if storageAutoscaling(props) {
+		add(maxStorage(db) != props.MaxAllocatedStorage, "max storage %d GiB, want %d", maxStorage(db), props.MaxAllocatedStorage)
+	} else {
+		add(autoscalingOn(db), "max storage %d GiB, want storage autoscaling off", aws.ToInt32(db.MaxAllocatedStorage))
+	}
 	add(aws.ToBool(db.MultiAZ) != props.MultiAZ, "multi-AZ %t, want %t", aws.ToBool(db.MultiAZ), props.MultiAZ)
 	add(aws.ToInt32(db.BackupRetentionPeriod) != props.BackupRetentionDays, "backup retention %d days, want %d", aws.ToInt32(db.BackupRetentionPeriod), props.BackupRetentionDays)
 	add(aws.ToBool(db.DeletionProtection) != props.DeletionProtection, "deletion protection %t, want %t", aws.ToBool(db.DeletionProtection), props.DeletionProtection)
@@ -298,7 +342,7 @@ func dbInstanceProps(db *rdstypes.DBInstance, refs engine.Refs) blueprint.DBInst
 	found := blueprint.DBInstanceProps{
 		DatabaseSpec: blueprint.DatabaseSpec{
 			Engine: aws.ToString(db.Engine), EngineVersion: aws.ToString(db.EngineVersion), InstanceClass: aws.ToString(db.DBInstanceClass),
-			AllocatedStorage: aws.ToInt32(db.AllocatedStorage), MaxAllocatedStorage: aws.ToInt32(db.MaxAllocatedStorage),
+			AllocatedStorage: aws.ToInt32(db.AllocatedStorage), MaxAllocatedStorage: maxStorage(db),
 			MultiAZ: aws.ToBool(db.MultiAZ), BackupRetentionDays: aws.ToInt32(db.BackupRetentionPeriod),
 			DeletionProtection: aws.ToBool(db.DeletionProtection), Port: dbPort(db), DBName: aws.ToString(db.DBName),
 			Username: aws.ToString(db.MasterUsername),

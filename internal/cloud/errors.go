@@ -37,6 +37,9 @@ const (
 	errCodeListenerNotFound     = "ListenerNotFound"
 	errCodeELBResourceInUse     = "ResourceInUse"
 	errCodeCertificateNotFound  = "CertificateNotFound"
+	// errCodeInvalidConfigurationRequest: among others, an attribute the
+	// load balancer's type does not support (ModifyLoadBalancerAttributes).
+	errCodeInvalidConfigurationRequest = "InvalidConfigurationRequest"
 
 	// Auto Scaling: a missing group or policy is a ValidationError whose
 	// message says "not found".

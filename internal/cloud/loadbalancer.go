@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -159,12 +158,9 @@ func (c loadBalancers) update(ctx context.Context, p blueprint.Part, cur engine.
 		}
 		lb.SecurityGroups = out.SecurityGroupIds
 	}
-	attrs, err := c.elb.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn), Attributes: []elbtypes.LoadBalancerAttribute{
-		{Key: aws.String(attrDropInvalidHeaders), Value: aws.String(strconv.FormatBool(props.DropInvalidHeaderFields))},
-		{Key: aws.String(attrZonalShift), Value: aws.String(strconv.FormatBool(props.ZonalShift))},
-	}})
+	attrs, err := c.setAttributes(ctx, p.Name, arn, props)
 	if err != nil {
-		return engine.Observation{}, fmt.Errorf("setting attributes of load balancer (%s): %w", p.Name, err)
+		return engine.Observation{}, err
 	}
 	tags, err := findELBTags(ctx, c.elb, []string{arn})
 	if err != nil {
@@ -173,44 +169,7 @@ func (c loadBalancers) update(ctx context.Context, p blueprint.Part, cur engine.
 	if err := addELBTags(ctx, c.elb, arn, p.Tags, tags[arn]); err != nil {
 		return engine.Observation{}, fmt.Errorf("updating load balancer (%s): %w", p.Name, err)
 	}
-	return loadBalancerObservation(p, lb, p.Tags, refs, lbAttributesOf(attrs.Attributes)), nil
-}
-
-// attrDropInvalidHeaders is the load balancer attribute behind
-// LoadBalancerProps.DropInvalidHeaderFields.
-const attrDropInvalidHeaders = "routing.http.drop_invalid_header_fields.enabled"
-
-// attrZonalShift is the load balancer attribute behind
-// LoadBalancerProps.ZonalShift: ARC zonal shift integration, off by default
-// ("Enable zonal shift for your Application Load Balancer", Elastic Load
-// Balancing User Guide); hashicorp/aws sets it the same way, with
-// ModifyLoadBalancerAttributes after create (elbv2/load_balancer.go,
-// enable_zonal_shift).
-const attrZonalShift = "zonal_shift.config.enabled"
-
-// lbAttributes are the load balancer attributes the stack sets.
-type lbAttributes struct{ dropInvalidHeaders, zonalShift bool }
-
-func lbAttributesOf(attrs []elbtypes.LoadBalancerAttribute) lbAttributes {
-	var out lbAttributes
-	for _, a := range attrs {
-		switch aws.ToString(a.Key) {
-		case attrDropInvalidHeaders:
-			out.dropInvalidHeaders = aws.ToString(a.Value) == "true"
-		case attrZonalShift:
-			out.zonalShift = aws.ToString(a.Value) == "true"
-		}
-	}
-	return out
-}
-
-// findLBAttributes reads the attributes (a call Observe makes only for import).
-func findLBAttributes(ctx context.Context, client *elb.Client, arn string) (lbAttributes, error) {
-	out, err := client.DescribeLoadBalancerAttributes(ctx, &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
-	if err != nil {
-		return lbAttributes{}, fmt.Errorf("reading attributes of load balancer (%s): %w", arn, err)
-	}
-	return lbAttributesOf(out.Attributes), nil
+	return loadBalancerObservation(p, lb, p.Tags, refs, attrs), nil
 }
 
 func (c loadBalancers) delete(ctx context.Context, p blueprint.Part, cur engine.Observation) error {

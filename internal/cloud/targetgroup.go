@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -184,19 +185,25 @@ func (c targetGroups) delete(ctx context.Context, p blueprint.Part, cur engine.O
 
 // findTargetHealth returns the health state of the given instances only:
 // a target group can keep other (even terminated) instances registered.
+// It asks for every target of the group and filters: naming the instances
+// in the call (Targets) makes AWS refuse the whole call with InvalidTarget
+// when one of them was terminated since the caller listed it (ELBv2 API
+// reference, DescribeTargetHealth, Errors), which would end a wait that
+// should only look again. hashicorp/aws reads target health the same way
+// (autoscaling/group.go, findELBV2InstanceStates). An instance the group
+// does not list has no state ("not registered").
 func findTargetHealth(ctx context.Context, client *elb.Client, tgARN string, instanceIDs []string) (map[string]elbtypes.TargetHealthStateEnum, error) {
-	in := &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tgARN)}
-	for _, id := range instanceIDs {
-		in.Targets = append(in.Targets, elbtypes.TargetDescription{Id: aws.String(id)})
-	}
-	out, err := client.DescribeTargetHealth(ctx, in)
+	out, err := client.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tgARN)})
 	if err != nil {
 		return nil, fmt.Errorf("reading target health in %s: %w", tgARN, err)
 	}
 	states := map[string]elbtypes.TargetHealthStateEnum{}
 	for _, d := range out.TargetHealthDescriptions {
-		if d.Target != nil && d.TargetHealth != nil {
-			states[aws.ToString(d.Target.Id)] = d.TargetHealth.State
+		if d.Target == nil || d.TargetHealth == nil {
+			continue
+		}
+		if id := aws.ToString(d.Target.Id); slices.Contains(instanceIDs, id) {
+			states[id] = d.TargetHealth.State
 		}
 	}
 	return states, nil

@@ -34,6 +34,20 @@ const (
 	errCodeZSConflict         = "ConflictException"
 )
 
+// zonalShiftRegistrationTimeout bounds how long StartZonalShift retries
+// ResourceNotFoundException. ARC registers a load balancer itself once its
+// zonal shift attribute is on ("Resources are automatically registered with
+// ARC by AWS services", API reference, StartZonalShift; a resource "must be
+// active and fully provisioned", Developer Guide, "Supported resources"),
+// so a shift started right after the attribute is enabled (one apply that
+// enables it and evacuates) can find the load balancer unknown for a
+// while. Neither AWS nor hashicorp/aws (which has no zonal shift resource)
+// gives a number; 5 minutes is the bound this package already gives AWS's
+// other propagation delays (ec2PropagationTimeout), long against the seconds
+// such registration takes and short enough that a load balancer that is
+// really not managed fails the apply soon with what to do.
+const zonalShiftRegistrationTimeout = 5 * time.Minute
+
 // expiresIn renders a duration in the API's format: whole minutes with the
 // suffix m (API reference, StartZonalShift, expiresIn: "120m").
 func expiresIn(d time.Duration) string { return strconv.Itoa(int(d/time.Minute)) + "m" }
@@ -94,12 +108,13 @@ func (c zonalShifts) create(ctx context.Context, p blueprint.Part, refs engine.R
 	if err != nil {
 		return engine.Observation{}, err
 	}
-	out, err := c.arc.StartZonalShift(ctx, &arczonalshift.StartZonalShiftInput{ResourceIdentifier: aws.String(lb.ARN),
+	out, err := c.start(ctx, lb.Name, &arczonalshift.StartZonalShiftInput{ResourceIdentifier: aws.String(lb.ARN),
 		AwayFrom: aws.String(id), ExpiresIn: aws.String(expiresIn(props.ExpiresIn)), Comment: aws.String(props.Comment)})
 	switch {
 	case isCode(err, errCodeZSResourceNotFound):
-		return engine.Observation{}, fmt.Errorf("starting zonal shift of load balancer (%s) away from %s: ARC does not manage the load balancer: "+
-			"its zonal shift integration (zonal_shift.config.enabled, the stack's enable_zonal_shift) must be on: %w", lb.Name, props.Zone, err)
+		return engine.Observation{}, fmt.Errorf("starting zonal shift of load balancer (%s) away from %s: ARC does not manage the load balancer "+
+			"(still unknown after %s): its zonal shift integration (zonal_shift.config.enabled, the stack's enable_zonal_shift) must be on: %w",
+			lb.Name, props.Zone, zonalShiftRegistrationTimeout, err)
 	case isCode(err, errCodeZSConflict):
 		return engine.Observation{}, fmt.Errorf("starting zonal shift of load balancer (%s) away from %s: another zonal shift, practice run or autoshift "+
 			"is active on it (ARC shifts a load balancer away from one zone at a time); cancel it or wait for it to end: %w", lb.Name, props.Zone, err)
@@ -111,6 +126,29 @@ func (c zonalShifts) create(ctx context.Context, p blueprint.Part, refs engine.R
 		return o, err
 	}
 	return o, nil
+}
+
+// start starts the shift, retrying ResourceNotFoundException (the load
+// balancer not registered with ARC yet) for up to
+// zonalShiftRegistrationTimeout. Any error is ARC's last one (after the
+// bound, ResourceNotFoundException), so the caller can say what to do.
+func (c zonalShifts) start(ctx context.Context, lbName string, in *arczonalshift.StartZonalShiftInput) (*arczonalshift.StartZonalShiftOutput, error) {
+	ctx, cancel := context.WithTimeout(ctx, zonalShiftRegistrationTimeout)
+	defer cancel()
+	var (
+		out  *arczonalshift.StartZonalShiftOutput
+		last error
+	)
+	err := retryWhile(ctx, "load balancer "+lbName+" to be registered with ARC", func(err error) bool {
+		return isCode(err, errCodeZSResourceNotFound)
+	}, func(ctx context.Context) error {
+		out, last = c.arc.StartZonalShift(ctx, in)
+		return last
+	})
+	if err != nil && last != nil {
+		return nil, last // ARC's own error, not the wait's
+	}
+	return out, err
 }
 
 // waitApplied waits until ARC says the shift is the one in effect on the

@@ -26,11 +26,15 @@ const (
 	GoneInstance   Rule = "gone-instance"   // terminating an instance the group no longer has
 	// IdempotentCreate: a repeated ELBv2 create with the same settings answers the existing object.
 	IdempotentCreate Rule = "idempotent-create"
+	// InvalidTarget: DescribeTargetHealth naming a gone or terminated instance is refused.
+	InvalidTarget Rule = "invalid-target"
+	// LBAttributes: load balancer attributes the partition or the type lacks are refused.
+	LBAttributes Rule = "lb-attributes"
 )
 
 // All is every rule, in the order they apply.
-var All = []Rule{Throttle, Validation, SGNotFound, RoleNotFound, CertNotFound, GoneInstance, SGInUse, ENILinger,
-	IdempotentCreate, ProfileLaunch, LBProvisioning, DBStates}
+var All = []Rule{Throttle, Validation, SGNotFound, RoleNotFound, CertNotFound, GoneInstance, InvalidTarget, LBAttributes, SGInUse,
+	ENILinger, IdempotentCreate, ProfileLaunch, LBProvisioning, DBStates}
 
 // Default is every rule: the provider outlasts each of them (its acceptance
 // and end-to-end tests run with this set), so a regression fails make test.
@@ -61,6 +65,10 @@ type Options struct {
 	// and 20 a second (EC2's documented bucket for non-mutating actions).
 	Bucket int
 	Refill float64
+	// UnknownLBAttributes are load balancer attribute keys the partition
+	// under test does not have (the lb-attributes rule answers them "not
+	// recognized"); partitions differ, so a test names them. Default none.
+	UnknownLBAttributes []string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }

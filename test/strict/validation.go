@@ -89,6 +89,9 @@ func validate(c *call) *apiError {
 		if e := rdsIdent("DBInstanceIdentifier", p("DBInstanceIdentifier"), 63); e != nil {
 			return e
 		}
+		if e := dbMaxStorage(p("AllocatedStorage"), p("MaxAllocatedStorage")); e != nil {
+			return e
+		}
 		return dbUserAndName(p("Engine"), p("MasterUsername"), p("DBName"))
 	case "rds:DeleteDBInstance":
 		// RDS API reference, DeleteDBInstance, FinalDBSnapshotIdentifier:

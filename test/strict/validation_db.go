@@ -2,6 +2,7 @@ package strict
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -42,4 +43,21 @@ func dbUserAndName(engine, user, dbName string) *apiError {
 		}
 	}
 	return nil
+}
+
+// dbMaxStorage enforces CreateDBInstance's MaxAllocatedStorage: a ceiling
+// for storage autoscaling must be above the allocated storage. AWS refuses
+// an equal one (moto refuses only a lower one) with InvalidParameterCombination
+// "Max storage size must be greater than storage size"; leaving the
+// parameter out is how autoscaling stays off at create (RDS User Guide,
+// "Managing capacity automatically with Amazon RDS storage autoscaling";
+// hashicorp/aws rds/instance.go sends it only when set, and suppresses the
+// diff when it equals allocated_storage).
+func dbMaxStorage(allocated, maxAllocated string) *apiError {
+	a, errA := strconv.Atoi(allocated)
+	m, errM := strconv.Atoi(maxAllocated)
+	if errA != nil || errM != nil || m > a {
+		return nil
+	}
+	return errorf(400, "InvalidParameterCombination", "Max storage size must be greater than storage size")
 }

@@ -79,6 +79,11 @@ func TestValidationRefusesWhatAWSRefuses(t *testing.T) {
 				DBInstanceClass: aws.String("db.t3.micro"), MasterUsername: aws.String(strings.Repeat("u", 17))})
 			return err
 		}, "InvalidParameterValue"},
+		{"db max storage equal to allocated", func() error {
+			_, err := c.rds.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("strict-db"), Engine: aws.String("postgres"),
+				DBInstanceClass: aws.String("db.t3.micro"), AllocatedStorage: aws.Int32(20), MaxAllocatedStorage: aws.Int32(20)})
+			return err
+		}, "InvalidParameterCombination"},
 		{"launch template delete naming nothing", func() error {
 			_, err := c.ec2.DeleteLaunchTemplate(ctx, &ec2.DeleteLaunchTemplateInput{})
 			return err

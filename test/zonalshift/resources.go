@@ -36,6 +36,9 @@ type resource struct {
 type resources struct {
 	elb *elb.Client
 	ec2 *ec2.Client
+	// registered, when set, tells whether ARC has registered a load
+	// balancer whose zonal shift attribute is on.
+	registered func(arn string) bool
 }
 
 func newResources(next http.Handler, region string) *resources {
@@ -103,7 +106,7 @@ func (r *resources) managed(ctx context.Context) ([]resource, error) {
 	}
 	var out []resource
 	for _, res := range all {
-		if res.Enabled {
+		if res.Enabled && (r.registered == nil || r.registered(res.ARN)) {
 			out = append(out, res)
 		}
 	}

@@ -21,11 +21,18 @@
 //     sandbox with compressed time expires it in emulated time); update and
 //     cancel of a shift that is not active are ConflictException
 //     (ZonalShiftStatusNotActive);
-//   - ListZonalShifts lists the ACTIVE shifts unless another status is asked.
+//   - ListZonalShifts lists the ACTIVE shifts unless another status is asked;
+//   - with Options.RegistrationDelay, a load balancer whose attribute was
+//     turned on through the emulator stays unknown (ResourceNotFoundException)
+//     for that long: ARC registers resources itself, not at once.
 package zonalshift
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -72,6 +79,16 @@ type Options struct {
 	// (moto itself, so a fault layer between does not touch its own
 	// look-ups); default the handler behind it.
 	Lookup http.Handler
+	// RegistrationDelay is how long after its zonal shift attribute is
+	// turned on (ModifyLoadBalancerAttributes through the emulator) a load
+	// balancer stays unknown to ARC: ResourceNotFoundException from
+	// StartZonalShift and GetManagedResource, absent from
+	// ListManagedResources. ARC registers supported resources itself
+	// ("Resources are automatically registered with ARC by AWS services",
+	// API reference, StartZonalShift; "A resource must be active and fully
+	// provisioned", Developer Guide, "Supported resources"), not at once.
+	// Default 0: at once.
+	RegistrationDelay time.Duration
 }
 
 // Emulator is the handler. Build it with New.
@@ -79,10 +96,12 @@ type Emulator struct {
 	next      http.Handler
 	clock     Clock
 	resources *resources
+	delay     time.Duration // Options.RegistrationDelay
 
-	mu     sync.Mutex
-	shifts []*Shift
-	seq    int
+	mu        sync.Mutex
+	shifts    []*Shift
+	seq       int
+	enabledAt map[string]time.Time // load balancer ARN -> zonal shift attribute last turned on
 }
 
 // New puts the emulator in front of next (moto, or a layer in front of it).
@@ -98,7 +117,41 @@ func New(next http.Handler, opts Options) *Emulator {
 	if lookup == nil {
 		lookup = next
 	}
-	return &Emulator{next: next, clock: opts.Clock, resources: newResources(lookup, opts.Region)}
+	e := &Emulator{next: next, clock: opts.Clock, resources: newResources(lookup, opts.Region), delay: opts.RegistrationDelay,
+		enabledAt: map[string]time.Time{}}
+	e.resources.registered = e.registered
+	return e
+}
+
+// registered reports whether ARC knows the load balancer: its zonal shift
+// attribute was not turned on through the emulator within the
+// registration delay.
+func (e *Emulator) registered(arn string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	at, ok := e.enabledAt[arn]
+	return !ok || !e.clock.Now().Before(at.Add(e.delay))
+}
+
+// watch passes a call on, noting when it turns a load balancer's zonal
+// shift attribute on (ELBv2 ModifyLoadBalancerAttributes, a form body).
+func (e *Emulator) watch(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") == "ModifyLoadBalancerAttributes" {
+		for i := 1; form.Has(fmt.Sprintf("Attributes.member.%d.Key", i)); i++ {
+			if form.Get(fmt.Sprintf("Attributes.member.%d.Key", i)) == attrZonalShift && form.Get(fmt.Sprintf("Attributes.member.%d.Value", i)) == "true" {
+				e.mu.Lock()
+				e.enabledAt[form.Get("LoadBalancerArn")] = e.clock.Now()
+				e.mu.Unlock()
+			}
+		}
+	}
+	e.next.ServeHTTP(w, r)
 }
 
 // Middleware is New in the shape of an http middleware (sandbox.Options.Wrap).
@@ -159,6 +212,10 @@ func Operation(r *http.Request) string {
 // ServeHTTP answers zonal shift calls and passes the rest on.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !IsZonalShiftCall(r) {
+		if e.delay > 0 && r.Method == http.MethodPost {
+			e.watch(w, r)
+			return
+		}
 		e.next.ServeHTTP(w, r)
 		return
 	}

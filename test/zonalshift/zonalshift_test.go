@@ -49,11 +49,15 @@ type env struct {
 	ec2   *ec2.Client
 }
 
-func newEnv(t *testing.T) env {
+func newEnv(t *testing.T) env { return newEnvWith(t, zonalshift.Options{}) }
+
+// newEnvWith is newEnv with options (the clock is the env's own).
+func newEnvWith(t *testing.T, opts zonalshift.Options) env {
 	t.Helper()
 	u, _ := url.Parse(motoURL)
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	em := zonalshift.New(httputil.NewSingleHostReverseProxy(u), zonalshift.Options{Clock: clock})
+	opts.Clock = clock
+	em := zonalshift.New(httputil.NewSingleHostReverseProxy(u), opts)
 	srv := httptest.NewServer(em)
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
@@ -209,5 +213,24 @@ func TestRefusesWhatAWSRefuses(t *testing.T) {
 		if aws.ToString(it.Arn) == off {
 			t.Errorf("ListManagedResources lists %s, whose zonal shift is off", off)
 		}
+	}
+}
+
+func TestRegistrationDelay(t *testing.T) {
+	e := newEnvWith(t, zonalshift.Options{RegistrationDelay: time.Minute})
+	ctx := context.Background()
+	arn := e.loadBalancer(t, "zs-registering", true)
+	in := &arczonalshift.StartZonalShiftInput{ResourceIdentifier: aws.String(arn), AwayFrom: aws.String(e.zoneID(t, "us-east-1a")),
+		ExpiresIn: aws.String("1h"), Comment: aws.String("x")}
+	var nf *zstypes.ResourceNotFoundException
+	if _, err := e.arc.StartZonalShift(ctx, in); !errors.As(err, &nf) {
+		t.Fatalf("StartZonalShift right after enabling: %v, want ResourceNotFoundException", err)
+	}
+	if _, err := e.arc.GetManagedResource(ctx, &arczonalshift.GetManagedResourceInput{ResourceIdentifier: aws.String(arn)}); !errors.As(err, &nf) {
+		t.Fatalf("GetManagedResource right after enabling: %v, want ResourceNotFoundException", err)
+	}
+	e.clock.Add(time.Minute)
+	if _, err := e.arc.StartZonalShift(ctx, in); err != nil {
+		t.Fatalf("StartZonalShift once registered: %v", err)
 	}
 }
