@@ -24,8 +24,26 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 )
 
+// RefreshCallBudget is the most AWS calls Observe may make to refresh one
+// stack of any zone count with a database. The provider's tests, the
+// benchmark and the README's figure take it from here. The 14 calls:
+//
+//   - EC2: DescribeSecurityGroups, DescribeLaunchTemplateVersions;
+//   - IAM: GetInstanceProfile (with its role), ListAttachedRolePolicies,
+//     GetRolePolicy (the database secret's policy);
+//   - ELBv2: DescribeLoadBalancers, DescribeTargetGroups, DescribeListeners,
+//     DescribeTags (all of them at once), DescribeLoadBalancerAttributes
+//     (zonal shift and header handling are drift),
+//     DescribeTargetGroupAttributes (fail-open and deregistration delay);
+//   - RDS: DescribeDBInstances (with its subnet group);
+//   - Auto Scaling: DescribeAutoScalingGroups (every zone's group),
+//     DescribePolicies.
+//
+// A stack with a zone evacuated adds one ListZonalShifts.
+const RefreshCallBudget = 14
+
 // Observe reads a whole stack with a fixed number of batched, read-only
-// calls, whatever the zone count (about a dozen for a full stack with a
+// calls, whatever the zone count (RefreshCallBudget for a full stack with a
 // database): one describe per service object type, filtered by the stack tag
 // or by the desired names, run as a few concurrent chains. Children found
 // without this stack's tag are left out (Create then refuses them), and
@@ -35,9 +53,9 @@ import (
 //
 // With bp.ReadAll (import) Observe returns every child of the stack keyed
 // by its hawebapp:part tag, whether the blueprint has the part or not (all
-// zones' groups and policies, both listeners), and spends a few more calls
-// on what a refresh skips (the load balancer's and target group's
-// attributes). Every observation carries the child's properties as found.
+// zones' groups and policies, both listeners: these are read even where the
+// blueprint has no such part). Every observation carries the child's
+// properties as found.
 func (c *Cloud) Observe(ctx context.Context, bp blueprint.Blueprint) (map[string]engine.Observation, error) {
 	byKind := map[blueprint.Kind][]blueprint.Part{}
 	for _, p := range bp.Parts {

@@ -215,8 +215,8 @@ func TestObservedProps(t *testing.T) {
 		if _, err := c.Observe(t.Context(), bp); err != nil {
 			t.Fatal(err)
 		}
-		if calls := counter.calls(); len(calls) > maxObserveCalls {
-			t.Errorf("Observe made %d calls, want <= %d: %v", len(calls), maxObserveCalls, calls)
+		if calls := counter.calls(); len(calls) > RefreshCallBudget {
+			t.Errorf("Observe made %d calls, want <= %d: %v", len(calls), RefreshCallBudget, calls)
 		} else {
 			t.Logf("refresh made %d calls", len(calls))
 		}

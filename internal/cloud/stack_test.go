@@ -21,11 +21,6 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 )
 
-// maxObserveCalls is the refresh budget of a three-zone stack with a database
-// (one call reads the target group's attributes, one the load balancer's:
-// fail-open and zonal-shift drift).
-const maxObserveCalls = 14
-
 // apply is a minimal reconcile, as the engine does it: create what is
 // missing, update what drifted or whose dependency changed. It fails the
 // test on any error.
@@ -135,8 +130,8 @@ func TestStackLifecycle(t *testing.T) {
 	t.Run("observe is clean and batched", func(t *testing.T) {
 		counter.reset()
 		observeClean(t, c, bp)
-		if calls := counter.calls(); len(calls) > maxObserveCalls {
-			t.Errorf("Observe made %d calls, want <= %d: %v", len(calls), maxObserveCalls, calls)
+		if calls := counter.calls(); len(calls) > RefreshCallBudget {
+			t.Errorf("Observe made %d calls, want <= %d: %v", len(calls), RefreshCallBudget, calls)
 		} else {
 			t.Logf("Observe made %d calls: %v", len(calls), calls)
 		}

@@ -4,14 +4,15 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/cloud"
 )
 
 // Targets of the benchmark issue.
 const (
-	// RefreshBudget is the most AWS calls a no-change plan may make per stack:
-	// 12 until the refresh read the load balancer's and the target group's
-	// attributes, whose zonal shift and fail-open settings are drift.
-	RefreshBudget = 14
+	// RefreshBudget is the most AWS calls a no-change plan may make per
+	// stack: the provider's refresh budget.
+	RefreshBudget = cloud.RefreshCallBudget
 	// ApplySpeedup, DestroySpeedup and PlanSpeedup are the least factors by
 	// which hawebapp must beat the hand-written configuration.
 	ApplySpeedup   = 30.0

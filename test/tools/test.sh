@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make test` (and so CI): go vet, every Go test under the Terraform on
-# PATH, the checks on the Terraform code and the generated docs, and the
-# client suite under every other client CI supports (OpenTofu and a
-# Terraform with resource identity; docs/guides/clients.md).
+# `make test` (and so CI): go.mod tidy (check-tidy.sh), go vet, every Go
+# test under the Terraform on PATH, the checks on the Terraform code and
+# the generated docs, and the client suite under every other client CI
+# supports (OpenTofu and a Terraform with resource identity;
+# docs/guides/clients.md).
 #
 # The client suite runs beside the main one, not after it: its two clients
 # are built from their Go modules on a machine's first run (CPU-bound for
@@ -49,6 +50,7 @@ stop_background() {
 trap stop_background EXIT
 started=$(date +%s)
 
+GO="$GO" test/tools/check-tidy.sh
 "$GO" vet ./...
 TF_ACC=1 "$GO" test -count=1 -timeout "$timeout" ./...
 test/tools/check-examples.sh
