@@ -33,6 +33,15 @@ type Event struct {
 	// Decided is when the health check result that changed the target's
 	// state came in: At - Decided is how long the sandbox took to act on it.
 	Decided *time.Time `json:"decided,omitempty"`
+	// Due is when the check whose result changed the target's state was
+	// due to go out on the target group's fixed schedule (a check every
+	// interval), and ScheduleSlip how far that schedule had moved later
+	// since the target's previous state because the sandbox was held up
+	// for more than an interval. With them a test checks detection against
+	// the schedule (UnhealthyThresholdCount checks due within as many
+	// intervals), not against a wall clock a busy machine can miss.
+	Due          *time.Time    `json:"due,omitempty"`
+	ScheduleSlip time.Duration `json:"schedule_slip,omitempty"`
 }
 
 // Event kinds.

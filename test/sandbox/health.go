@@ -46,8 +46,14 @@ type target struct {
 	succ, fail          int
 	checked             bool
 	decided             time.Time // when the check result that set state came in
-	drainUntil          time.Time
-	stop                chan struct{}
+	// due is when the check whose result set state was due to go out, on
+	// the probe's fixed schedule; slip is how far the schedule had moved
+	// later (the process held up for more than an interval) since the
+	// state before, and decidedSlip its value when state was set.
+	due               time.Time
+	slip, decidedSlip time.Duration
+	drainUntil        time.Time
+	stop              chan struct{}
 	// view is what AWS APIs and the admin API report: the state last pushed
 	// to HAProxy, so a caller never sees "unhealthy" while the load balancer
 	// still sends to the target.
@@ -102,7 +108,14 @@ func (s *Sandbox) probe(tg *targetGroup, t *target, stop chan struct{}) {
 		interval, timeout := s.HealthCheckTiming(hc.interval, hc.timeout)
 		next = next.Add(interval)
 		if late := time.Since(next); late > interval {
-			next = time.Now() // the process was held up: resume the schedule, do not send a burst
+			// The process was held up: resume the schedule, do not send
+			// a burst, and count the slip (the event log reports it, so a
+			// test can tell a late schedule from a slow detection).
+			now := time.Now()
+			s.mu.Lock()
+			t.slip += now.Sub(next)
+			s.mu.Unlock()
+			next = now
 		}
 		select {
 		case <-stop:
@@ -118,12 +131,12 @@ func (s *Sandbox) probe(tg *targetGroup, t *target, stop chan struct{}) {
 		}
 		// The timeout counts from when the check was due, so a late
 		// goroutine does not stretch the detection past the formula.
-		go s.checkAndRecord(client, tg, t, stop, addr, hc, next.Add(timeout))
+		go s.checkAndRecord(client, tg, t, stop, addr, hc, next, next.Add(timeout))
 	}
 }
 
-// checkAndRecord performs one check and counts its result.
-func (s *Sandbox) checkAndRecord(client *http.Client, tg *targetGroup, t *target, stop chan struct{}, addr string, hc healthCheck, deadline time.Time) {
+// checkAndRecord performs one check, due at due, and counts its result.
+func (s *Sandbox) checkAndRecord(client *http.Client, tg *targetGroup, t *target, stop chan struct{}, addr string, hc healthCheck, due, deadline time.Time) {
 	ok, reason, desc := s.check(client, addr, hc, deadline)
 	s.mu.Lock()
 	changed := false
@@ -132,7 +145,7 @@ func (s *Sandbox) checkAndRecord(client *http.Client, tg *targetGroup, t *target
 		t.record(ok, reason, desc, hc)
 		changed = t.state != prev || !t.view.checked
 		if t.state != prev {
-			t.decided = time.Now()
+			t.decided, t.due, t.decidedSlip, t.slip = time.Now(), due, t.slip, 0
 		}
 	}
 	s.mu.Unlock()

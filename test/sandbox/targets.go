@@ -286,8 +286,8 @@ func (s *Sandbox) pushServers() {
 			e := where[t]
 			e.At, e.Kind, e.Target, e.State, e.Reason = now, EventTarget, t.id, v.state, v.reason
 			if !t.decided.IsZero() && v.state != "draining" {
-				d := t.decided
-				e.Decided = &d
+				d, due := t.decided, t.due
+				e.Decided, e.Due, e.ScheduleSlip = &d, &due, t.decidedSlip
 			}
 			changes = append(changes, e)
 		}
