@@ -107,20 +107,26 @@ func (s *Sandbox) probe(tg *targetGroup, t *target, stop chan struct{}) {
 		s.mu.Unlock()
 		interval, timeout := s.HealthCheckTiming(hc.interval, hc.timeout)
 		next = next.Add(interval)
-		if late := time.Since(next); late > interval {
-			// The process was held up: resume the schedule, do not send
-			// a burst, and count the slip (the event log reports it, so a
-			// test can tell a late schedule from a slow detection).
-			now := time.Now()
-			s.mu.Lock()
-			t.slip += now.Sub(next)
-			s.mu.Unlock()
-			next = now
+		if time.Until(next) < -interval {
+			next = time.Now() // this loop ran late: resume the schedule, do not send a burst
 		}
 		select {
 		case <-stop:
 			return
 		case <-time.After(time.Until(next)):
+		}
+		if late := time.Since(next); late > interval {
+			// The timer woke this loop more than an interval late: the
+			// machine held the sandbox up. Resume the schedule and count
+			// the slip (the event log reports it, so a test can tell a
+			// busy machine from a slow detection). Only a late wake
+			// counts: a loop late by its own doing (a check that blocked
+			// it) is a detection that is really late.
+			now := time.Now()
+			s.mu.Lock()
+			t.slip += now.Sub(next)
+			s.mu.Unlock()
+			next = now
 		}
 		s.mu.Lock()
 		in := s.instances[t.id]
@@ -137,27 +143,34 @@ func (s *Sandbox) probe(tg *targetGroup, t *target, stop chan struct{}) {
 
 // checkAndRecord performs one check, due at due, and counts its result.
 func (s *Sandbox) checkAndRecord(client *http.Client, tg *targetGroup, t *target, stop chan struct{}, addr string, hc healthCheck, due, deadline time.Time) {
-	ok, reason, desc := s.check(client, addr, hc, deadline)
+	ok, reason, desc, cause := s.check(client, addr, hc, deadline)
 	s.mu.Lock()
-	changed := false
+	changed, failedNow := false, false
 	if t.stop == stop {
 		prev := t.state
 		t.record(ok, reason, desc, hc)
 		changed = t.state != prev || !t.view.checked
 		if t.state != prev {
 			t.decided, t.due, t.decidedSlip, t.slip = time.Now(), due, t.slip, 0
+			failedNow = t.state == "unhealthy"
 		}
 	}
 	s.mu.Unlock()
+	if failedNow && cause != "" {
+		// AWS's description is fixed text; the sandbox's log keeps what
+		// the deciding check really met, for whoever reads a failed run.
+		s.logf("target %s unhealthy (%s): the check due %s met %s", t.id, reason, due.Format("15:04:05.000"), cause)
+	}
 	if changed {
 		s.pushServers()
 	}
 }
 
-// check performs one health check and classifies a failure with AWS's reason code.
-func (s *Sandbox) check(client *http.Client, addr string, hc healthCheck, deadline time.Time) (bool, string, string) {
+// check performs one health check and classifies a failure with AWS's
+// reason code and description; cause is the error the check met, if any.
+func (s *Sandbox) check(client *http.Client, addr string, hc healthCheck, deadline time.Time) (ok bool, reason, desc, cause string) {
 	if addr == "" {
-		return false, "Target.FailedHealthChecks", "Health checks failed"
+		return false, "Target.FailedHealthChecks", "Health checks failed", "no address for the instance"
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
@@ -166,15 +179,15 @@ func (s *Sandbox) check(client *http.Client, addr string, hc healthCheck, deadli
 	if err != nil {
 		var ne net.Error
 		if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-			return false, "Target.Timeout", "Request timed out"
+			return false, "Target.Timeout", "Request timed out", err.Error()
 		}
-		return false, "Target.FailedHealthChecks", "Health checks failed"
+		return false, "Target.FailedHealthChecks", "Health checks failed", err.Error()
 	}
 	resp.Body.Close()
 	if !matches(hc.matcher, resp.StatusCode) {
-		return false, "Target.ResponseCodeMismatch", fmt.Sprintf("Health checks failed with these codes: [%d]", resp.StatusCode)
+		return false, "Target.ResponseCodeMismatch", fmt.Sprintf("Health checks failed with these codes: [%d]", resp.StatusCode), resp.Status
 	}
-	return true, "", ""
+	return true, "", "", ""
 }
 
 func (t *target) record(ok bool, reason, desc string, hc healthCheck) {
