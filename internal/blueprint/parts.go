@@ -184,6 +184,7 @@ type LaunchTemplateProps struct {
 	RootVolumeSize      int32
 	RootVolumeEncrypted bool
 	RequireIMDSv2       bool
+	MetadataHopLimit    int32
 	AssociatePublicIP   bool
 	Port                int32
 }
