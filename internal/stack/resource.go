@@ -24,14 +24,19 @@ var (
 	_ resource.ResourceWithValidateConfig = (*stackResource)(nil)
 )
 
-// Default timeouts: a multi-AZ database takes 10 to 20 minutes on AWS to
-// create. Deleting it (with a final snapshot) is given an hour, as
-// hashicorp/aws gives aws_db_instance (internal/service/rds/instance.go,
-// ResourceInstance Timeouts: Delete 60 min); a failed create's rollback has
-// the same budget.
+// Default timeouts, from what the database needs: hashicorp/aws gives
+// aws_db_instance 40 minutes to create, 80 to update and 60 to delete
+// (internal/service/rds/instance.go, ResourceInstance Timeouts). A
+// modification such as a class change on a multi-AZ database (standby
+// first, then a failover) is the slowest step an update can take; the
+// zone-by-zone rollout of a new template version runs beside it under the
+// same deadline, so the update gets the database's whole 80 minutes. The
+// create's database (10 to 20 minutes for multi-AZ) builds beside the
+// fleet: 45 minutes covers its 40 and a fleet that boots after the load
+// balancer. A failed create's rollback has the delete's budget.
 const (
 	defaultCreateTimeout = 45 * time.Minute
-	defaultUpdateTimeout = 45 * time.Minute
+	defaultUpdateTimeout = 80 * time.Minute
 	defaultDeleteTimeout = engine.DefaultRollbackTimeout
 )
 
