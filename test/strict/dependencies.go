@@ -217,7 +217,7 @@ func allRules() []*rule {
 	byName := map[Rule]*rule{}
 	for _, r := range []*rule{throttleRule(), validationRule(), sgNotFoundRule(), roleNotFoundRule(), certNotFoundRule(),
 		goneInstanceRule(), invalidTargetRule(), lbAttributesRule(), sgInUseRule(), eniLingerRule(), idempotentCreateRule(), profileLaunchRule(), lbProvisioningRule(),
-		dbStatesRule()} {
+		dbLagRule(), dbStatesRule()} {
 		byName[r.name] = r
 	}
 	out := make([]*rule, 0, len(All))
