@@ -55,6 +55,13 @@ type Architectures struct {
 	InstanceType []string
 }
 
+// DatabasePlacement is where a database runs: the zones of its primary and
+// standby, and the subnets of its DB subnet group by zone.
+type DatabasePlacement struct {
+	Zones         []string
+	SubnetsByZone map[string][]string
+}
+
 // Lookup answers the read-only questions about the network, the image and
 // the certificate the resource asks at plan time and before a create.
 type Lookup interface {
@@ -69,6 +76,9 @@ type Lookup interface {
 	// are given by name.
 	KeyPairExists(ctx context.Context, name string) (bool, error)
 	InstanceProfileExists(ctx context.Context, name string) (bool, error)
+	// DatabasePlacement reads where the stack's database runs; found is
+	// false when there is no instance of that identifier.
+	DatabasePlacement(ctx context.Context, identifier string) (p DatabasePlacement, found bool, err error)
 	// Region is the provider's region.
 	Region() string
 }

@@ -32,10 +32,12 @@ const (
 	LBAttributes Rule = "lb-attributes"
 	// DBLag: a new DB instance is not found, and a modification shows late.
 	DBLag Rule = "db-lag"
+	// DBSubnetInUse: a subnet a database runs in cannot leave its DB subnet group.
+	DBSubnetInUse Rule = "db-subnet-in-use"
 )
 
 // All is every rule, in the order they apply.
-var All = []Rule{Throttle, Validation, SGNotFound, RoleNotFound, CertNotFound, GoneInstance, InvalidTarget, LBAttributes, SGInUse,
+var All = []Rule{Throttle, Validation, SGNotFound, RoleNotFound, CertNotFound, GoneInstance, InvalidTarget, LBAttributes, SGInUse, DBSubnetInUse,
 	ENILinger, IdempotentCreate, ProfileLaunch, LBProvisioning, DBLag, DBStates}
 
 // Default is every rule: the provider outlasts each of them (its acceptance
