@@ -188,6 +188,7 @@ func (r *stackResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		return
 	}
 	bp := blueprint.Build(spec)
+	bp.Known = knownChildren(state)
 	obs, err := r.engine(ctx).Observe(ctx, bp)
 	if err != nil {
 		resp.Diagnostics.Append(observeError(spec.Name, err))
@@ -231,6 +232,7 @@ func (r *stackResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	}
 	spec.ReturningZones = returningZones(ctx, prior, plan)
 	bp := blueprint.Build(spec)
+	bp.Known = knownChildren(prior)
 	res, err := r.engine(ctx).Apply(ctx, bp, engine.Options{})
 	if err != nil {
 		resp.Diagnostics.Append(applyError("update", spec.Name, err, false))
@@ -271,7 +273,9 @@ func (r *stackResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if _, err := r.engine(ctx).Destroy(ctx, blueprint.Build(spec)); err != nil {
+	bp := blueprint.Build(spec)
+	bp.Known = knownChildren(state)
+	if _, err := r.engine(ctx).Destroy(ctx, bp); err != nil {
 		resp.Diagnostics.Append(destroyError(spec.Name, err))
 	}
 }
