@@ -1,6 +1,7 @@
 package blueprint
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -87,6 +88,7 @@ func Build(s Spec) Blueprint {
 		ImageID: s.Instances.ImageID, InstanceType: s.Instances.InstanceType, UserData: s.Instances.UserData,
 		KeyName: s.Instances.KeyName, SecurityGroupKey: KeyAppSecurityGroup, InstanceProfileName: s.Instances.InstanceProfileName,
 		RootVolumeSize: s.Instances.RootVolumeSize, RootVolumeEncrypted: true, RequireIMDSv2: true, Port: s.Instances.Port,
+		MetadataHopLimit: cmp.Or(s.Instances.MetadataHopLimit, DefaultMetadataHopLimit),
 	}
 	// The template (and so the fleet) needs neither the database nor the
 	// role policy that names it: the user data carries the database's
@@ -220,6 +222,15 @@ func partTags(s Spec, key string) map[string]string {
 	}
 	return t
 }
+
+// DefaultMetadataHopLimit is the instances' IMDS PUT response hop limit.
+// With 1, IMDSv2's token answer dies one hop out, so a process in a
+// container on the instance (one more hop through the bridge) cannot get
+// a token and so no role credentials; 2 lets it through and still stops
+// anything further away. Amazon Linux 2023's images default to 2 for that
+// reason (EC2 User Guide, "Configure the instance metadata options":
+// "In a container environment, we recommend setting the hop limit to 2").
+const DefaultMetadataHopLimit = 2
 
 // The values of TagFinalSnapshot besides a configured identifier. A DB
 // snapshot identifier never holds a colon (RDS DeleteDBInstance

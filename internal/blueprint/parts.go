@@ -51,6 +51,12 @@ type Blueprint struct {
 	// ReadAll asks Observe to also read the properties a refresh skips to
 	// save calls (target group attributes): import needs every one.
 	ReadAll bool
+	// Known maps a part's key to the ARN of the child the last apply
+	// recorded (the resource's state). Observe finds a stack's target group
+	// by its desired name, and the recorded one by its ARN when they
+	// differ: a group being replaced, whose deletion an interrupted apply
+	// never reached. Nil: by name only.
+	Known map[string]string `json:",omitempty"`
 }
 
 // Part returns the part with the given key.
@@ -184,6 +190,7 @@ type LaunchTemplateProps struct {
 	RootVolumeSize      int32
 	RootVolumeEncrypted bool
 	RequireIMDSv2       bool
+	MetadataHopLimit    int32
 	AssociatePublicIP   bool
 	Port                int32
 }

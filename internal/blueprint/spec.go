@@ -101,6 +101,8 @@ type InstancesSpec struct {
 	InstanceProfileName string
 	ManagedPolicyARNs   []string
 	RootVolumeSize      int32
+	// MetadataHopLimit is the IMDS PUT response hop limit (0: DefaultMetadataHopLimit).
+	MetadataHopLimit int32
 }
 
 // CapacitySpec is the stack's total capacity, split across zones.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
@@ -25,6 +26,37 @@ import (
 // target occurrence of 3 for the same reason: describe answers lag behind
 // the last call for a while.
 const dbSettleCount = 3
+
+// How long RDS's answers may lag behind a call of ours. Our polls start at
+// 100 ms, so dbSettleCount reads agree within a second: too soon to believe
+// them right after a call RDS has not shown yet. hashicorp/aws
+// waitDBInstanceAvailableSDKv2 (the wait after create and after modify)
+// reads for the first time a minute after the call (Delay 1 min), then every
+// 10 s (PollInterval), and counts DBInstanceNotFound as "not yet" for 20
+// reads (StateChangeConf's default NotFoundChecks) before it gives up.
+const (
+	// dbModifySettle: after ModifyDBInstance, agreeing "available" reads are
+	// believed only when they span a minute (the time hashicorp/aws gives
+	// RDS to show a modification, its Delay) or when the wait has seen the
+	// modification (a state other than available, or pending values): a
+	// change RDS has accepted but not yet put in PendingModifiedValues
+	// shows as "available" until it turns "modifying".
+	dbModifySettle = time.Minute
+	// dbCreateVisible: after CreateDBInstance, DBInstanceNotFound means "not
+	// visible yet" for as long as hashicorp/aws tolerates it: its Delay plus
+	// 20 not-found reads 10 s apart. After that, or once the instance was
+	// seen, not found is an error.
+	dbCreateVisible = time.Minute + 20*10*time.Second
+)
+
+// dbChange is the call of ours a wait for availability follows.
+type dbChange int
+
+const (
+	dbUnchanged dbChange = iota // no call of ours: waiting for AWS's own change
+	dbCreated                   // CreateDBInstance
+	dbModified                  // ModifyDBInstance with ApplyImmediately
+)
 
 // dbReadyStates are the states a wait for availability ends in. AWS's status
 // table (RDS User Guide, "Viewing Amazon RDS DB instance status") says an
@@ -106,23 +138,39 @@ func pendingModifications(p *rdstypes.PendingModifiedValues) []string {
 }
 
 // waitDBInstanceAvailable polls until the instance is ready dbSettleCount
-// times in a row. afterModify also waits for PendingModifiedValues to empty.
-func (c dbInstances) waitDBInstanceAvailable(ctx context.Context, id string, afterModify bool) (*rdstypes.DBInstance, error) {
+// times in a row. After a modification it also waits for
+// PendingModifiedValues to empty, and for the ready reads to span
+// dbModifySettle unless the modification has shown; after a create, not
+// found is "not yet" for dbCreateVisible.
+func (c dbInstances) waitDBInstanceAvailable(ctx context.Context, id string, after dbChange) (*rdstypes.DBInstance, error) {
 	var db *rdstypes.DBInstance
-	seen := 0
+	start := time.Now()
+	var runStart time.Time // first read of the current run of ready reads
+	seen, changeShown := 0, false
 	err := poll(ctx, "DB instance "+id+" to be available", func(ctx context.Context) (bool, string, error) {
 		found, err := c.findDBInstanceByID(ctx, id)
+		if errors.Is(err, ErrNotFound) && after == dbCreated && db == nil && time.Since(start) < dbCreateVisible {
+			return false, "not visible yet after create", nil
+		}
 		if err != nil {
 			return false, "", err
 		}
 		db = found
-		ready, state, err := dbAvailability(found, afterModify)
+		ready, state, err := dbAvailability(found, after == dbModified)
 		if !ready {
-			seen = 0
+			seen, changeShown = 0, true
 			return false, state, err
 		}
+		if seen == 0 {
+			runStart = time.Now()
+		}
 		seen++
-		return seen >= dbSettleCount, state, nil
+		settled := seen >= dbSettleCount
+		if after == dbModified && !changeShown && time.Since(runStart) < dbModifySettle {
+			settled = false
+			state += " (the modification has not shown yet)"
+		}
+		return settled, state, nil
 	})
 	if err != nil {
 		return nil, err

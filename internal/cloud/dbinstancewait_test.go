@@ -174,14 +174,14 @@ func TestDBInstanceWaits(t *testing.T) {
 			states[i] = dbState{status: "storage-optimization"}
 		}
 		c, s := recordedDB(t, "wait-storage-opt", states...)
-		db, err := c.waitDBInstanceAvailable(budget(t), "wait-storage-opt", false)
+		db, err := c.waitDBInstanceAvailable(budget(t), "wait-storage-opt", dbUnchanged)
 		if err != nil || aws.ToString(db.DBInstanceStatus) != "storage-optimization" {
 			t.Fatalf("wait through storage-optimization: %v (after %d describes)", err, s.count())
 		}
 	})
 	t.Run("stopped fails at once", func(t *testing.T) {
 		c, s := recordedDB(t, "wait-stopped", dbState{status: "stopped"}, dbState{status: "stopped"}, dbState{status: "stopped"})
-		_, err := c.waitDBInstanceAvailable(budget(t), "wait-stopped", false)
+		_, err := c.waitDBInstanceAvailable(budget(t), "wait-stopped", dbUnchanged)
 		if err == nil || !strings.Contains(err.Error(), "stopped") || s.count() != 1 {
 			t.Fatalf("wait on a stopped instance: %v after %d describes, want an error naming the state after 1", err, s.count())
 		}
@@ -190,7 +190,7 @@ func TestDBInstanceWaits(t *testing.T) {
 		c, s := recordedDB(t, "wait-pending",
 			dbState{status: "available", pendingClass: "db.t3.small"}, dbState{status: "available", pendingClass: "db.t3.small"},
 			dbState{status: "modifying", pendingClass: "db.t3.small"}, dbState{status: "available", pendingClass: "db.t3.small"})
-		if _, err := c.waitDBInstanceAvailable(budget(t), "wait-pending", true); err != nil {
+		if _, err := c.waitDBInstanceAvailable(budget(t), "wait-pending", dbModified); err != nil {
 			t.Fatal(err)
 		}
 		if want := 4 + dbSettleCount; s.count() != want {
@@ -200,7 +200,7 @@ func TestDBInstanceWaits(t *testing.T) {
 	t.Run("a state is believed when seen in a row", func(t *testing.T) {
 		c, s := recordedDB(t, "wait-settle",
 			dbState{status: "available"}, dbState{status: "modifying"}, dbState{status: "available"}, dbState{status: "backing-up"})
-		if _, err := c.waitDBInstanceAvailable(budget(t), "wait-settle", false); err != nil {
+		if _, err := c.waitDBInstanceAvailable(budget(t), "wait-settle", dbUnchanged); err != nil {
 			t.Fatal(err)
 		}
 		if want := 4 + dbSettleCount; s.count() != want {

@@ -47,7 +47,7 @@ func templateRequest(p blueprint.Part, props blueprint.LaunchTemplateProps, refs
 		UserData:           aws.String(base64.StdEncoding.EncodeToString([]byte(userData))),
 		IamInstanceProfile: profile,
 		MetadataOptions: &ec2types.LaunchTemplateInstanceMetadataOptionsRequest{
-			HttpTokens: tokens, HttpEndpoint: ec2types.LaunchTemplateInstanceMetadataEndpointStateEnabled, HttpPutResponseHopLimit: aws.Int32(1),
+			HttpTokens: tokens, HttpEndpoint: ec2types.LaunchTemplateInstanceMetadataEndpointStateEnabled, HttpPutResponseHopLimit: aws.Int32(cmp.Or(props.MetadataHopLimit, blueprint.DefaultMetadataHopLimit)),
 		},
 		NetworkInterfaces: []ec2types.LaunchTemplateInstanceNetworkInterfaceSpecificationRequest{{
 			DeviceIndex: aws.Int32(0), AssociatePublicIpAddress: aws.Bool(props.AssociatePublicIP), Groups: []string{sg.ID}, DeleteOnTermination: aws.Bool(true),
@@ -69,7 +69,7 @@ func templateRequest(p blueprint.Part, props blueprint.LaunchTemplateProps, refs
 type templateData struct {
 	image, instanceType, userData, profile, keyName, sg, tokens string
 	publicIP, encrypted                                         bool
-	volumeSize                                                  int32
+	volumeSize, hopLimit                                        int32
 	volumeType                                                  string
 	stackTag                                                    string
 }
@@ -80,7 +80,7 @@ func flattenRequestData(d *ec2types.RequestLaunchTemplateData) templateData {
 		t.profile = cmp.Or(aws.ToString(d.IamInstanceProfile.Arn), aws.ToString(d.IamInstanceProfile.Name))
 	}
 	if d.MetadataOptions != nil {
-		t.tokens = string(d.MetadataOptions.HttpTokens)
+		t.tokens, t.hopLimit = string(d.MetadataOptions.HttpTokens), aws.ToInt32(d.MetadataOptions.HttpPutResponseHopLimit)
 	}
 	if len(d.NetworkInterfaces) > 0 {
 		t.sg, t.publicIP = strings.Join(d.NetworkInterfaces[0].Groups, ","), aws.ToBool(d.NetworkInterfaces[0].AssociatePublicIpAddress)
@@ -141,7 +141,10 @@ func launchTemplateProps(d *ec2types.RequestLaunchTemplateData, refs engine.Refs
 		e := d.BlockDeviceMappings[0].Ebs
 		found.RootVolumeSize, found.RootVolumeEncrypted = aws.ToInt32(e.VolumeSize), aws.ToBool(e.Encrypted)
 	}
-	found.RequireIMDSv2 = d.MetadataOptions != nil && d.MetadataOptions.HttpTokens == ec2types.LaunchTemplateHttpTokensStateRequired
+	if md := d.MetadataOptions; md != nil {
+		found.RequireIMDSv2 = md.HttpTokens == ec2types.LaunchTemplateHttpTokensStateRequired
+		found.MetadataHopLimit = aws.ToInt32(md.HttpPutResponseHopLimit)
+	}
 	return found
 }
 
@@ -176,6 +179,9 @@ func launchTemplateDataDrift(have, want templateData) []string {
 	}
 	if have.encrypted != want.encrypted {
 		drift = append(drift, fmt.Sprintf("root volume encrypted %t, want %t", have.encrypted, want.encrypted))
+	}
+	if have.hopLimit != want.hopLimit {
+		drift = append(drift, fmt.Sprintf("metadata hop limit %d, want %d", have.hopLimit, want.hopLimit))
 	}
 	if have.volumeSize != want.volumeSize {
 		drift = append(drift, fmt.Sprintf("root volume %d GiB, want %d", have.volumeSize, want.volumeSize))

@@ -31,7 +31,8 @@ import (
 //   - EC2: DescribeSecurityGroups, DescribeLaunchTemplateVersions;
 //   - IAM: GetInstanceProfile (with its role), ListAttachedRolePolicies,
 //     GetRolePolicy (the database secret's policy);
-//   - ELBv2: DescribeLoadBalancers, DescribeTargetGroups, DescribeListeners,
+//   - ELBv2: DescribeLoadBalancers, DescribeTargetGroups (by name; a
+//     second, by ARN, only while a group is being replaced), DescribeListeners,
 //     DescribeTags (all of them at once), DescribeLoadBalancerAttributes
 //     (zonal shift and header handling are drift),
 //     DescribeTargetGroupAttributes (fail-open and deregistration delay);
@@ -61,7 +62,7 @@ func (c *Cloud) Observe(ctx context.Context, bp blueprint.Blueprint) (map[string
 	for _, p := range bp.Parts {
 		byKind[p.Kind] = append(byKind[p.Kind], p)
 	}
-	f := found{readAll: bp.ReadAll}
+	f := found{readAll: bp.ReadAll, knownTargetGroup: bp.Known[blueprint.KeyTargetGroup]}
 	err := parallel(
 		func() error { return f.readSecurityGroups(ctx, c, bp.Stack, byKind) },
 		func() error { return f.readIAM(ctx, c, bp.Stack, byKind) },
@@ -89,20 +90,22 @@ func (c *Cloud) Observe(ctx context.Context, bp blueprint.Blueprint) (map[string
 // stack's children.
 type found struct {
 	// readAll is the blueprint's ReadAll: read every child and property.
-	readAll        bool
-	securityGroups []ec2types.SecurityGroup
-	profile        *iamtypes.InstanceProfile
-	attached       []string
-	rolePolicy     *string
-	loadBalancer   *elbtypes.LoadBalancer
-	targetGroups   []elbtypes.TargetGroup
-	listeners      []elbtypes.Listener
-	elbTags        map[string]map[string]string
-	db             *rdstypes.DBInstance
-	subnetGroup    *rdstypes.DBSubnetGroup
-	template       *ec2types.LaunchTemplateVersion
-	groups         []astypes.AutoScalingGroup
-	policies       []astypes.ScalingPolicy
+	readAll bool
+	// knownTargetGroup is the target group ARN the state recorded.
+	knownTargetGroup string
+	securityGroups   []ec2types.SecurityGroup
+	profile          *iamtypes.InstanceProfile
+	attached         []string
+	rolePolicy       *string
+	loadBalancer     *elbtypes.LoadBalancer
+	targetGroups     []elbtypes.TargetGroup
+	listeners        []elbtypes.Listener
+	elbTags          map[string]map[string]string
+	db               *rdstypes.DBInstance
+	subnetGroup      *rdstypes.DBSubnetGroup
+	template         *ec2types.LaunchTemplateVersion
+	groups           []astypes.AutoScalingGroup
+	policies         []astypes.ScalingPolicy
 
 	// The attributes of the stack's target groups, by ARN, and of its load
 	// balancer (both on every refresh: each holds settings whose change is
@@ -192,21 +195,11 @@ func (f *found) readELB(ctx context.Context, c *Cloud, stack string, byKind map[
 			return err
 		}
 	}
-	if len(byKind[blueprint.KindTargetGroup]) > 0 || f.readAll {
-		re := targetGroupName(stack)
-		pages := elb.NewDescribeTargetGroupsPaginator(c.elb, &elb.DescribeTargetGroupsInput{})
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
-			if err != nil {
-				return fmt.Errorf("reading target groups: %w", err)
-			}
-			for _, tg := range page.TargetGroups {
-				if re.MatchString(aws.ToString(tg.TargetGroupName)) {
-					f.targetGroups = append(f.targetGroups, tg)
-					arns = append(arns, aws.ToString(tg.TargetGroupArn))
-				}
-			}
-		}
+	if err := f.readTargetGroups(ctx, c, stack, byKind); err != nil {
+		return err
+	}
+	for _, tg := range f.targetGroups {
+		arns = append(arns, aws.ToString(tg.TargetGroupArn))
 	}
 	if f.loadBalancer != nil && (len(byKind[blueprint.KindListener]) > 0 || f.readAll) {
 		pages := elb.NewDescribeListenersPaginator(c.elb, &elb.DescribeListenersInput{LoadBalancerArn: f.loadBalancer.LoadBalancerArn})

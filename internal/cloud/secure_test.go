@@ -89,7 +89,7 @@ func TestSecureDefaults(t *testing.T) {
 		}
 		d := flattenResponseData(v.LaunchTemplateData)
 		want := templateData{image: testImage, instanceType: "t3.small", profile: obs[blueprint.KeyInstanceRole].Attrs["profile_arn"],
-			sg: obs[blueprint.KeyAppSecurityGroup].ID, tokens: "required", encrypted: true, volumeSize: 16, volumeType: "gp3", stackTag: "secure"}
+			sg: obs[blueprint.KeyAppSecurityGroup].ID, tokens: "required", hopLimit: 2, encrypted: true, volumeSize: 16, volumeType: "gp3", stackTag: "secure"}
 		userData := d.userData
 		d.userData = ""
 		if d != want {
@@ -103,8 +103,10 @@ func TestSecureDefaults(t *testing.T) {
 			}
 		}
 		md := v.LaunchTemplateData.MetadataOptions
-		if md == nil || aws.ToInt32(md.HttpPutResponseHopLimit) != 1 || md.HttpEndpoint != "enabled" {
-			t.Errorf("metadata options %+v, want endpoint enabled, hop limit 1", md)
+		// Hop limit 2: an app in a container on the instance reaches the
+		// role's credentials (issue 21).
+		if md == nil || aws.ToInt32(md.HttpPutResponseHopLimit) != 2 || md.HttpEndpoint != "enabled" {
+			t.Errorf("metadata options %+v, want endpoint enabled, hop limit 2", md)
 		}
 		for _, ts := range []ec2types.ResourceType{ec2types.ResourceTypeInstance, ec2types.ResourceTypeVolume} {
 			if !slices.ContainsFunc(v.LaunchTemplateData.TagSpecifications, func(s ec2types.LaunchTemplateTagSpecification) bool { return s.ResourceType == ts }) {

@@ -69,6 +69,16 @@ func (l lookup) InstanceProfileExists(ctx context.Context, name string) (bool, e
 	return l.c.InstanceProfileExists(ctx, name)
 }
 
+// DatabasePlacement reads where the stack's database runs; found is false
+// when there is no instance of that identifier.
+func (l lookup) DatabasePlacement(ctx context.Context, identifier string) (stack.DatabasePlacement, bool, error) {
+	p, err := l.c.DBInstancePlacement(ctx, identifier)
+	if errors.Is(err, cloud.ErrNotFound) {
+		return stack.DatabasePlacement{}, false, nil
+	}
+	return stack.DatabasePlacement{Zones: p.Zones, SubnetsByZone: p.SubnetsByZone}, err == nil, err
+}
+
 // Region is the provider's region, which an ACM certificate must share with
 // the load balancer.
 func (l lookup) Region() string { return l.c.Region() }

@@ -112,7 +112,8 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 	if lt, ok := props[blueprint.LaunchTemplateProps](obs, blueprint.KeyLaunchTemplate); ok {
 		in := instancesModel{ImageID: types.StringValue(lt.ImageID), InstanceType: types.StringValue(lt.InstanceType),
 			Port: i64(lt.Port), UserData: optString(blueprint.StripUserData(lt.UserData)), KeyName: optString(lt.KeyName),
-			InstanceProfileName: types.StringNull(), ManagedPolicyARNs: types.ListNull(types.StringType), RootVolumeSize: i64(lt.RootVolumeSize)}
+			InstanceProfileName: types.StringNull(), ManagedPolicyARNs: types.ListNull(types.StringType), RootVolumeSize: i64(lt.RootVolumeSize),
+			MetadataHopLimit: i64(lt.MetadataHopLimit)}
 		if _, ours := obs[blueprint.KeyInstanceRole]; !ours {
 			in.InstanceProfileName = optString(lt.InstanceProfileName)
 		}

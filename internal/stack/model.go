@@ -92,6 +92,7 @@ type instancesModel struct {
 	InstanceProfileName types.String `tfsdk:"instance_profile_name"`
 	ManagedPolicyARNs   types.List   `tfsdk:"managed_policy_arns"`
 	RootVolumeSize      types.Int64  `tfsdk:"root_volume_size"`
+	MetadataHopLimit    types.Int64  `tfsdk:"metadata_hop_limit"`
 }
 
 type capacityModel struct {

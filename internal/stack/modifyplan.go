@@ -56,6 +56,9 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		zones, ok = stringsOf(ctx, state.Zones)
 	} else {
 		zones, ok = r.checkNetwork(ctx, plan, n, &resp.Diagnostics)
+		if state != nil && ok {
+			r.checkDatabaseSubnets(ctx, plan, *state, n, &resp.Diagnostics)
+		}
 		if resp.Diagnostics.HasError() {
 			return
 		}

@@ -24,14 +24,19 @@ var (
 	_ resource.ResourceWithValidateConfig = (*stackResource)(nil)
 )
 
-// Default timeouts: a multi-AZ database takes 10 to 20 minutes on AWS to
-// create. Deleting it (with a final snapshot) is given an hour, as
-// hashicorp/aws gives aws_db_instance (internal/service/rds/instance.go,
-// ResourceInstance Timeouts: Delete 60 min); a failed create's rollback has
-// the same budget.
+// Default timeouts, from what the database needs: hashicorp/aws gives
+// aws_db_instance 40 minutes to create, 80 to update and 60 to delete
+// (internal/service/rds/instance.go, ResourceInstance Timeouts). A
+// modification such as a class change on a multi-AZ database (standby
+// first, then a failover) is the slowest step an update can take; the
+// zone-by-zone rollout of a new template version runs beside it under the
+// same deadline, so the update gets the database's whole 80 minutes. The
+// create's database (10 to 20 minutes for multi-AZ) builds beside the
+// fleet: 45 minutes covers its 40 and a fleet that boots after the load
+// balancer. A failed create's rollback has the delete's budget.
 const (
 	defaultCreateTimeout = 45 * time.Minute
-	defaultUpdateTimeout = 45 * time.Minute
+	defaultUpdateTimeout = 80 * time.Minute
 	defaultDeleteTimeout = engine.DefaultRollbackTimeout
 )
 
@@ -50,6 +55,13 @@ type Architectures struct {
 	InstanceType []string
 }
 
+// DatabasePlacement is where a database runs: the zones of its primary and
+// standby, and the subnets of its DB subnet group by zone.
+type DatabasePlacement struct {
+	Zones         []string
+	SubnetsByZone map[string][]string
+}
+
 // Lookup answers the read-only questions about the network, the image and
 // the certificate the resource asks at plan time and before a create.
 type Lookup interface {
@@ -64,6 +76,9 @@ type Lookup interface {
 	// are given by name.
 	KeyPairExists(ctx context.Context, name string) (bool, error)
 	InstanceProfileExists(ctx context.Context, name string) (bool, error)
+	// DatabasePlacement reads where the stack's database runs; found is
+	// false when there is no instance of that identifier.
+	DatabasePlacement(ctx context.Context, identifier string) (p DatabasePlacement, found bool, err error)
 	// Region is the provider's region.
 	Region() string
 }
@@ -173,6 +188,7 @@ func (r *stackResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		return
 	}
 	bp := blueprint.Build(spec)
+	bp.Known = knownChildren(state)
 	obs, err := r.engine(ctx).Observe(ctx, bp)
 	if err != nil {
 		resp.Diagnostics.Append(observeError(spec.Name, err))
@@ -216,6 +232,7 @@ func (r *stackResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	}
 	spec.ReturningZones = returningZones(ctx, prior, plan)
 	bp := blueprint.Build(spec)
+	bp.Known = knownChildren(prior)
 	res, err := r.engine(ctx).Apply(ctx, bp, engine.Options{})
 	if err != nil {
 		resp.Diagnostics.Append(applyError("update", spec.Name, err, false))
@@ -256,7 +273,9 @@ func (r *stackResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if _, err := r.engine(ctx).Destroy(ctx, blueprint.Build(spec)); err != nil {
+	bp := blueprint.Build(spec)
+	bp.Known = knownChildren(state)
+	if _, err := r.engine(ctx).Destroy(ctx, bp); err != nil {
 		resp.Diagnostics.Append(destroyError(spec.Name, err))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
@@ -33,7 +34,15 @@ func (r *stackResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"target-tracking scaling, an instance role that can read exactly the database secret, and an optional multi-AZ " +
 			"PostgreSQL or MySQL database whose password AWS keeps in Secrets Manager.",
 		Attributes: mergeAttrs(inputAttributes(), computedAttributes(), map[string]schema.Attribute{
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+				CreateDescription: timeoutDescription(defaultCreateTimeout, "the whole create: every child, the database's creation and first backup, and (with `wait_for_healthy_targets`) "+
+					"every zone's instances healthy. A failed create's clean-up has its own budget, the `delete` timeout."),
+				UpdateDescription: timeoutDescription(defaultUpdateTimeout, "the whole update: a database modification (applied immediately; a class change on a multi-AZ database "+
+					"modifies the standby, fails over, then modifies the old primary) and, beside it under the same deadline, the zone-by-zone rollout of a new launch template version, "+
+					"each zone waiting for its new instances to pass the health checks."),
+				DeleteDescription: timeoutDescription(defaultDeleteTimeout, "the whole delete: draining and removing the groups, the load balancer's network interfaces letting go "+
+					"of the security groups, and the database's final snapshot and deletion."),
+			}),
 		}),
 	}
 }
@@ -167,6 +176,11 @@ func instancesAttribute() schema.Attribute {
 					listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+`), "must be an IAM managed policy ARN such as arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"))}},
 			"root_volume_size": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultRootVolumeSize),
 				MarkdownDescription: "Root volume size in GiB (always gp3 and encrypted). Defaults to `20`.", Validators: []validator.Int64{int64validator.Between(8, 16384)}},
+			"metadata_hop_limit": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(blueprint.DefaultMetadataHopLimit),
+				MarkdownDescription: "How many network hops the instance metadata service's (IMDSv2, always required) token answer may travel, 1 to 64. " +
+					"Defaults to `2`, as Amazon Linux 2023 does: a process in a container on the instance is one hop further than the host and cannot reach the role's credentials with `1`. " +
+					"Set `1` if nothing on the instances runs in a container.",
+				Validators: []validator.Int64{int64validator.Between(1, 64)}},
 		}}
 }
 
@@ -215,4 +229,9 @@ func mergeAttrs(maps ...map[string]schema.Attribute) map[string]schema.Attribute
 		}
 	}
 	return out
+}
+
+// timeoutDescription words a timeouts attribute: what it bounds and its default.
+func timeoutDescription(def time.Duration, covers string) string {
+	return fmt.Sprintf("How long to wait for %s A duration such as `30m` or `1h30m`. Defaults to `%dm`.", covers, int(def.Minutes()))
 }

@@ -107,3 +107,13 @@ func setCapacityComputed(m *stackModelV0, p blueprint.CapacityPlan) {
 	m.CapacityServing = types.Int64Value(int64(p.Serving))
 	m.EvacuationShortfall = types.Int64Value(int64(p.Shortfall))
 }
+
+// knownChildren is what the state recorded that Observe cannot find by the
+// desired names alone: the target group, whose name changes when it is
+// replaced (blueprint.Blueprint.Known).
+func knownChildren(m stackModelV0) map[string]string {
+	if !knownString(m.TargetGroupARN) {
+		return nil
+	}
+	return map[string]string{blueprint.KeyTargetGroup: m.TargetGroupARN.ValueString()}
+}

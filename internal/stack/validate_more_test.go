@@ -36,6 +36,7 @@ func moreInvalidCases(net network) map[string]invalidCase {
 
 		// Instances.
 		"RootVolumeTooSmall": {func(a *stackArgs) { a.instancesExtra = `root_volume_size = 4` }, "instances.root_volume_size", `instances.root_volume_size value must be between 8 and 16384`},
+		"HopLimitTooHigh":    {func(a *stackArgs) { a.instancesExtra = `metadata_hop_limit = 65` }, "instances.metadata_hop_limit", `instances.metadata_hop_limit value must be between 1 and 64`},
 		"ImageIDFormat":      {func(a *stackArgs) { a.image = "amazon-linux-2023" }, "instances.image_id", `instances.image_id must be an AMI ID such as ami-`},
 
 		// Database.

@@ -216,8 +216,8 @@ func goneInstanceRule() *rule {
 func allRules() []*rule {
 	byName := map[Rule]*rule{}
 	for _, r := range []*rule{throttleRule(), validationRule(), sgNotFoundRule(), roleNotFoundRule(), certNotFoundRule(),
-		goneInstanceRule(), invalidTargetRule(), lbAttributesRule(), sgInUseRule(), eniLingerRule(), idempotentCreateRule(), profileLaunchRule(), lbProvisioningRule(),
-		dbStatesRule()} {
+		goneInstanceRule(), invalidTargetRule(), lbAttributesRule(), sgInUseRule(), dbSubnetInUseRule(), eniLingerRule(), idempotentCreateRule(), profileLaunchRule(), lbProvisioningRule(),
+		dbLagRule(), dbStatesRule()} {
 		byName[r.name] = r
 	}
 	out := make([]*rule, 0, len(All))

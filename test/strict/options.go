@@ -30,11 +30,15 @@ const (
 	InvalidTarget Rule = "invalid-target"
 	// LBAttributes: load balancer attributes the partition or the type lacks are refused.
 	LBAttributes Rule = "lb-attributes"
+	// DBLag: a new DB instance is not found, and a modification shows late.
+	DBLag Rule = "db-lag"
+	// DBSubnetInUse: a subnet a database runs in cannot leave its DB subnet group.
+	DBSubnetInUse Rule = "db-subnet-in-use"
 )
 
 // All is every rule, in the order they apply.
-var All = []Rule{Throttle, Validation, SGNotFound, RoleNotFound, CertNotFound, GoneInstance, InvalidTarget, LBAttributes, SGInUse,
-	ENILinger, IdempotentCreate, ProfileLaunch, LBProvisioning, DBStates}
+var All = []Rule{Throttle, Validation, SGNotFound, RoleNotFound, CertNotFound, GoneInstance, InvalidTarget, LBAttributes, SGInUse, DBSubnetInUse,
+	ENILinger, IdempotentCreate, ProfileLaunch, LBProvisioning, DBLag, DBStates}
 
 // Default is every rule: the provider outlasts each of them (its acceptance
 // and end-to-end tests run with this set), so a regression fails make test.
@@ -58,6 +62,10 @@ type Options struct {
 	// DBCreating, DBBackingUp, DBModifying and DBDeleting are the database
 	// states' durations; default 2s each.
 	DBCreating, DBBackingUp, DBModifying, DBDeleting time.Duration
+	// DBLag is how long a new database is not found by its identifier, and
+	// how long a modification shows as "available" before "modifying";
+	// default 1s.
+	DBLag time.Duration
 	// ENILinger is how long a deleted load balancer's or a terminated
 	// instance's network interfaces keep their security groups; default 2s.
 	ENILinger time.Duration
@@ -85,6 +93,7 @@ func (o Options) withDefaults() Options {
 	def(&o.DBBackingUp, 2*time.Second)
 	def(&o.DBModifying, 2*time.Second)
 	def(&o.DBDeleting, 2*time.Second)
+	def(&o.DBLag, time.Second)
 	def(&o.ENILinger, 2*time.Second)
 	if o.Bucket <= 0 {
 		o.Bucket = 100
@@ -104,13 +113,15 @@ func (o Options) withDefaults() Options {
 // Emulated stretches the state machines to emulated AWS time, for the
 // sandbox, where one AWS minute lasts minuteSeconds real seconds: a load
 // balancer provisions for 3 minutes, a database creates for 10, backs up
-// for 2, modifies for 5 and deletes for 5; network interfaces linger for 1.
+// for 2, modifies for 5 and deletes for 5; network interfaces linger for 1;
+// a new database or a modification shows half a minute late.
 // The consistency window stays 2 real seconds (AWS documents seconds).
 func (o Options) Emulated(minuteSeconds float64) Options {
 	m := func(minutes float64) time.Duration {
 		return max(time.Duration(minutes*minuteSeconds*float64(time.Second)), 2*time.Second)
 	}
 	o.LBProvisioning, o.DBCreating, o.DBBackingUp, o.DBModifying, o.DBDeleting, o.ENILinger = m(3), m(10), m(2), m(5), m(5), m(1)
+	o.DBLag = m(0.5)
 	return o
 }
 

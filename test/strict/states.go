@@ -74,7 +74,7 @@ func dbStatesRule() *rule {
 				if resp.ok() && c.params.Get("ApplyImmediately") == "true" {
 					l.mu.Lock()
 					if d := l.db(id); d != nil {
-						d.modified, d.pending = c.now, pendingValues(c)
+						d.modified, d.pending = c.now.Add(l.dbModifyLag()), pendingValues(c)
 					}
 					l.mu.Unlock()
 				}

@@ -99,3 +99,47 @@ func TestDBStatesCreatingBackingUpModifyingDeleting(t *testing.T) {
 	})
 	wantFired(t, c, DBStates, 5)
 }
+
+func TestDBLagNotFoundThenLateModifying(t *testing.T) {
+	const d = 3 * time.Second // longer than a busy moto takes to create
+	c := through(t, Options{DBLag: d, DBCreating: d, DBModifying: d}, DBLag, DBStates)
+	ctx := t.Context()
+	id := "strict-db-lag"
+	_, err := c.rds.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String(id), Engine: aws.String("postgres"),
+		DBInstanceClass: aws.String("db.t3.micro"), AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("app"),
+		ManageMasterUserPassword: aws.Bool(true), BackupRetentionPeriod: aws.Int32(0)})
+	must(t, err)
+	status := func() (string, error) {
+		out, err := c.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.DBInstances[0].DBInstanceStatus), nil
+	}
+	_, err = status()
+	wantCode(t, err, "DBInstanceNotFound", 404)
+	waitFor := func(want string) {
+		t.Helper()
+		eventually(t, 10*time.Second, func() error {
+			s, err := status()
+			if err != nil {
+				return err
+			}
+			if s != want {
+				return fmt.Errorf("status %s, want %s", s, want)
+			}
+			return nil
+		})
+	}
+	waitFor("available")
+	_, err = c.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(id),
+		DBInstanceClass: aws.String("db.t3.small"), ApplyImmediately: aws.Bool(true)})
+	must(t, err)
+	if s, err := status(); err != nil || s != "available" {
+		t.Fatalf("right after ModifyDBInstance: status %q (%v), want available (the modification not shown yet)", s, err)
+	}
+	waitFor("modifying")
+	waitFor("available")
+	_, _ = c.rds.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(id), SkipFinalSnapshot: aws.Bool(true)})
+	wantFired(t, c, DBLag, 1)
+}

@@ -69,6 +69,9 @@ func validate(c *call) *apiError {
 			return errorf(400, "InvalidLaunchTemplateName.MalformedException",
 				"A launch template name must be between 3 and 128 characters, and may contain letters, numbers, and the following characters: - ( ) . / _.'")
 		}
+		return hopLimit(p("LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit"))
+	case "ec2:CreateLaunchTemplateVersion":
+		return hopLimit(p("LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit"))
 	case "autoscaling:CreateAutoScalingGroup":
 		// EC2 Auto Scaling API reference, CreateAutoScalingGroup,
 		// AutoScalingGroupName: 1-255 characters.
@@ -106,6 +109,19 @@ func validate(c *call) *apiError {
 		if n := p("DBSubnetGroupName"); !reSubnetGroup.MatchString(n) || strings.EqualFold(n, "default") {
 			return errorf(400, "InvalidParameterValue", "The parameter DBSubnetGroupName is not a valid identifier: %q", n)
 		}
+	}
+	return nil
+}
+
+// hopLimit enforces EC2 API reference,
+// LaunchTemplateInstanceMetadataOptionsRequest, HttpPutResponseHopLimit:
+// "Possible values: Integers from 1 to 64" (moto stores any number).
+func hopLimit(v string) *apiError {
+	if v == "" {
+		return nil
+	}
+	if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 64 {
+		return errorf(400, "InvalidParameterValue", "The HttpPutResponseHopLimit %s is not valid: it must be an integer from 1 to 64", v)
 	}
 	return nil
 }

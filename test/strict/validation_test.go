@@ -56,6 +56,12 @@ func TestValidationRefusesWhatAWSRefuses(t *testing.T) {
 				LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b")}})
 			return err
 		}, "InvalidLaunchTemplateName.MalformedException"},
+		{"launch template hop limit over 64", func() error {
+			_, err := c.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("strict-hop"),
+				LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"),
+					MetadataOptions: &ec2types.LaunchTemplateInstanceMetadataOptionsRequest{HttpPutResponseHopLimit: aws.Int32(65)}}})
+			return err
+		}, "InvalidParameterValue"},
 		{"db identifier starts with digit", func() error {
 			_, err := c.rds.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("1db"), Engine: aws.String("postgres"), DBInstanceClass: aws.String("db.t3.micro")})
 			return err

@@ -1,0 +1,47 @@
+package strict
+
+import "time"
+
+// dbLagRule models how RDS's answers trail its calls. Right after
+// CreateDBInstance, DescribeDBInstances naming the new instance may answer
+// DBInstanceNotFound (404); right after ModifyDBInstance with
+// ApplyImmediately, the instance may still show "available" with nothing in
+// PendingModifiedValues before it turns "modifying". hashicorp/aws
+// internal/service/rds/instance.go waits for both: waitDBInstanceAvailable
+// reads for the first time a minute after the call (Delay) and takes
+// DBInstanceNotFound as "not yet" (its status function answers nil,
+// StateChangeConf's NotFoundChecks). The rule refuses by-identifier
+// describes for DBLag after the create, and (with db-states) starts the
+// modifying window DBLag after the modification; moto applies a
+// modification at once, so in the meantime it shows "available" with
+// nothing pending, as AWS does before it starts.
+func dbLagRule() *rule {
+	return &rule{name: DBLag,
+		before: func(l *Layer, c *call) *apiError {
+			id := c.params.Get("DBInstanceIdentifier")
+			if c.Service != "rds" || c.Action != "DescribeDBInstances" || id == "" {
+				return nil
+			}
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			if within(l.st.dbInvisible[id], l.opts.DBLag, c.now) {
+				return errorf(404, "DBInstanceNotFound", "DBInstance %s not found.", id)
+			}
+			return nil
+		},
+		after: func(l *Layer, c *call, resp *response) bool {
+			if c.Service == "rds" && c.Action == "CreateDBInstance" && resp.ok() {
+				l.remember(l.st.dbInvisible, c.params.Get("DBInstanceIdentifier"), c.now)
+			}
+			return false
+		}}
+}
+
+// dbModifyLag is how long after ModifyDBInstance the db-states rule starts
+// showing "modifying": DBLag with the db-lag rule on, else at once.
+func (l *Layer) dbModifyLag() time.Duration {
+	if l.opts.Rules[DBLag] {
+		return l.opts.DBLag
+	}
+	return 0
+}
