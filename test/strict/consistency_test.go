@@ -22,10 +22,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
 
+// window is the rules' consistency or state window in these tests. They
+// run on a manualClock: "right after" and "once the window has passed"
+// are the test's own moves of the clock, not races against a busy machine.
 const window = 1500 * time.Millisecond
 
 func TestSGNotFoundAfterCreate(t *testing.T) {
-	c := through(t, Options{Consistency: window}, SGNotFound)
+	clock := newManualClock()
+	c := through(t, Options{Consistency: window, Now: clock.Now}, SGNotFound)
 	n := newTestNetwork(t, c, 11)
 	ctx := t.Context()
 	sg, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("strict-sg"),
@@ -41,14 +45,14 @@ func TestSGNotFoundAfterCreate(t *testing.T) {
 	_, err = c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{*id}, Tags: []ec2types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
 	wantCode(t, err, "InvalidGroup.NotFound", 400)
 	wantFired(t, c, SGNotFound, 3)
-	eventually(t, 10*time.Second, func() error {
-		_, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{*id}})
-		return err
-	})
+	clock.Advance(window)
+	_, err = c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{*id}})
+	must(t, err)
 }
 
 func TestRoleNotFoundAfterCreate(t *testing.T) {
-	c := through(t, Options{Consistency: window}, RoleNotFound)
+	clock := newManualClock()
+	c := through(t, Options{Consistency: window, Now: clock.Now}, RoleNotFound)
 	ctx := t.Context()
 	_, err := c.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("strict-role"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)})
@@ -66,11 +70,13 @@ func TestRoleNotFoundAfterCreate(t *testing.T) {
 		t.Errorf("message %q lacks AWS's wording", err)
 	}
 	wantFired(t, c, RoleNotFound, 1)
-	eventually(t, 10*time.Second, add)
+	clock.Advance(window)
+	must(t, add())
 }
 
 func TestCertNotFoundAfterCreate(t *testing.T) {
-	c := through(t, Options{Consistency: window}, CertNotFound)
+	clock := newManualClock()
+	c := through(t, Options{Consistency: window, Now: clock.Now}, CertNotFound)
 	n := newTestNetwork(t, c, 12)
 	ctx := t.Context()
 	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-cert"), Subnets: n.subnets})
@@ -87,7 +93,8 @@ func TestCertNotFoundAfterCreate(t *testing.T) {
 	}
 	wantCode(t, create(), "CertificateNotFound", 400)
 	wantFired(t, c, CertNotFound, 1)
-	eventually(t, 10*time.Second, create)
+	clock.Advance(window)
+	must(t, create())
 }
 
 // uploadCert uploads a self-signed server certificate to IAM.

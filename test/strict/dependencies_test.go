@@ -3,7 +3,6 @@ package strict
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -59,7 +58,8 @@ func TestSGInUseCannotBeDeleted(t *testing.T) {
 }
 
 func TestENIsLingerAfterLoadBalancerAndInstances(t *testing.T) {
-	c := through(t, Options{ENILinger: window}, ENILinger)
+	clock := newManualClock()
+	c := through(t, Options{ENILinger: window, Now: clock.Now}, ENILinger)
 	n := newTestNetwork(t, c, 32)
 	ctx := t.Context()
 	lbGroup, appGroup := newGroup(t, c, n.vpc, "strict-lb"), newGroup(t, c, n.vpc, "strict-app")
@@ -69,7 +69,8 @@ func TestENIsLingerAfterLoadBalancerAndInstances(t *testing.T) {
 	_, err = c.elb.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn})
 	must(t, err)
 	wantCode(t, deleteGroup(c, t, lbGroup), "DependencyViolation", 400)
-	eventually(t, 10*time.Second, func() error { return deleteGroup(c, t, lbGroup) })
+	clock.Advance(window)
+	must(t, deleteGroup(c, t, lbGroup))
 
 	run, err := c.ec2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), MinCount: aws.Int32(1),
 		MaxCount: aws.Int32(1), SubnetId: aws.String(n.subnets[0]), SecurityGroupIds: []string{appGroup}})
@@ -77,7 +78,8 @@ func TestENIsLingerAfterLoadBalancerAndInstances(t *testing.T) {
 	_, err = c.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{*run.Instances[0].InstanceId}})
 	must(t, err)
 	wantCode(t, deleteGroup(c, t, appGroup), "DependencyViolation", 400)
-	eventually(t, 10*time.Second, func() error { return deleteGroup(c, t, appGroup) })
+	clock.Advance(window)
+	must(t, deleteGroup(c, t, appGroup))
 	wantFired(t, c, ENILinger, 2)
 }
 

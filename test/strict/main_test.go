@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,4 +121,26 @@ func newTestNetwork(t *testing.T, c clients, second int) testNetwork {
 		n.subnets = append(n.subnets, aws.ToString(sn.Subnet.SubnetId))
 	}
 	return n
+}
+
+// manualClock is the strict layer's clock (Options.Now) in tests of its
+// state machines: it moves only when the test moves it, so a window holds
+// exactly as long as the test says, however busy the machine.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newManualClock() *manualClock { return &manualClock{now: time.Now()} }
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }

@@ -1,7 +1,6 @@
 package strict
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -13,7 +12,8 @@ import (
 )
 
 func TestLBProvisioningBeforeActive(t *testing.T) {
-	c := through(t, Options{LBProvisioning: window}, LBProvisioning)
+	clock := newManualClock()
+	c := through(t, Options{LBProvisioning: window, Now: clock.Now}, LBProvisioning)
 	n := newTestNetwork(t, c, 21)
 	ctx := t.Context()
 	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-prov"), Subnets: n.subnets})
@@ -27,17 +27,24 @@ func TestLBProvisioningBeforeActive(t *testing.T) {
 		t.Fatalf("new load balancer is %q, want provisioning", got)
 	}
 	wantFired(t, c, LBProvisioning, 1)
-	eventually(t, 10*time.Second, func() error {
-		if s := state(); s != elbtypes.LoadBalancerStateEnumActive {
-			return fmt.Errorf("state %s", s)
-		}
-		return nil
-	})
+	clock.Advance(window - time.Millisecond)
+	if got := state(); got != elbtypes.LoadBalancerStateEnumProvisioning {
+		t.Fatalf("a millisecond before the window ends the load balancer is %q, want provisioning", got)
+	}
+	clock.Advance(time.Millisecond)
+	if got := state(); got != elbtypes.LoadBalancerStateEnumActive {
+		t.Fatalf("after the provisioning window the load balancer is %q, want active", got)
+	}
 }
 
+// The state machine on a clock the test moves: each state holds for its
+// window and no longer, whatever the machine's load (on the wall clock, a
+// busy moto took longer than the 1 s creating window to answer the
+// create, and the first describe already said backing-up).
 func TestDBStatesCreatingBackingUpModifyingDeleting(t *testing.T) {
 	d := time.Second
-	c := through(t, Options{DBCreating: d, DBBackingUp: d, DBModifying: d, DBDeleting: d}, DBStates)
+	clock := newManualClock()
+	c := through(t, Options{DBCreating: d, DBBackingUp: d, DBModifying: d, DBDeleting: d, Now: clock.Now}, DBStates)
 	ctx := t.Context()
 	id := "strict-db"
 	_, err := c.rds.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String(id), Engine: aws.String("postgres"),
@@ -56,21 +63,25 @@ func TestDBStatesCreatingBackingUpModifyingDeleting(t *testing.T) {
 	if aws.ToString(db.DBInstanceStatus) != "creating" || db.Endpoint != nil {
 		t.Fatalf("new database: status %q endpoint %v, want creating without endpoint", aws.ToString(db.DBInstanceStatus), db.Endpoint)
 	}
-	waitStatus := func(want string) {
+	// after moves the clock through a window: its state holds until the
+	// window's last millisecond, and the next one follows.
+	after := func(window time.Duration, during, want string) {
 		t.Helper()
-		eventually(t, 10*time.Second, func() error {
-			db, err := describe()
-			if err != nil {
-				return err
-			}
-			if s := aws.ToString(db.DBInstanceStatus); s != want {
-				return fmt.Errorf("status %s, want %s", s, want)
-			}
-			return nil
-		})
+		clock.Advance(window - time.Millisecond)
+		db, err := describe()
+		must(t, err)
+		if s := aws.ToString(db.DBInstanceStatus); s != during {
+			t.Fatalf("a millisecond before the window ends: status %s, want %s", s, during)
+		}
+		clock.Advance(time.Millisecond)
+		db, err = describe()
+		must(t, err)
+		if s := aws.ToString(db.DBInstanceStatus); s != want {
+			t.Fatalf("status %s, want %s", s, want)
+		}
 	}
-	waitStatus("backing-up")
-	waitStatus("available")
+	after(d, "creating", "backing-up")
+	after(d, "backing-up", "available")
 	_, err = c.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(id),
 		DBInstanceClass: aws.String("db.t3.small"), ApplyImmediately: aws.Bool(true)})
 	must(t, err)
@@ -81,7 +92,7 @@ func TestDBStatesCreatingBackingUpModifyingDeleting(t *testing.T) {
 		t.Fatalf("after ModifyDBInstance: status %q pending %+v, want modifying with DBInstanceClass pending",
 			aws.ToString(db.DBInstanceStatus), db.PendingModifiedValues)
 	}
-	waitStatus("available")
+	after(d, "modifying", "available")
 	_, err = c.rds.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(id), SkipFinalSnapshot: aws.Bool(true)})
 	must(t, err)
 	db, err = describe()
@@ -89,20 +100,19 @@ func TestDBStatesCreatingBackingUpModifyingDeleting(t *testing.T) {
 	if aws.ToString(db.DBInstanceStatus) != "deleting" {
 		t.Fatalf("right after DeleteDBInstance: status %q, want deleting", aws.ToString(db.DBInstanceStatus))
 	}
-	eventually(t, 10*time.Second, func() error {
-		_, err := describe()
-		if err == nil {
-			return errNotYet
-		}
-		wantCode(t, err, "DBInstanceNotFound", 404)
-		return nil
-	})
+	clock.Advance(d)
+	_, err = describe()
+	wantCode(t, err, "DBInstanceNotFound", 404)
 	wantFired(t, c, DBStates, 5)
 }
 
+// On a clock the test moves (see TestDBStatesCreatingBackingUpModifyingDeleting):
+// not found for DBLag after the create, then the state machine; after a
+// modification, "available" with nothing pending for DBLag, then modifying.
 func TestDBLagNotFoundThenLateModifying(t *testing.T) {
-	const d = 3 * time.Second // longer than a busy moto takes to create
-	c := through(t, Options{DBLag: d, DBCreating: d, DBModifying: d}, DBLag, DBStates)
+	const d = 3 * time.Second
+	clock := newManualClock()
+	c := through(t, Options{DBLag: d, DBCreating: d, DBModifying: d, Now: clock.Now}, DBLag, DBStates)
 	ctx := t.Context()
 	id := "strict-db-lag"
 	_, err := c.rds.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String(id), Engine: aws.String("postgres"),
@@ -116,30 +126,28 @@ func TestDBLagNotFoundThenLateModifying(t *testing.T) {
 		}
 		return aws.ToString(out.DBInstances[0].DBInstanceStatus), nil
 	}
+	want := func(step time.Duration, state string) {
+		t.Helper()
+		clock.Advance(step)
+		if s, err := status(); err != nil || s != state {
+			t.Fatalf("status %q (%v), want %s", s, err, state)
+		}
+	}
 	_, err = status()
 	wantCode(t, err, "DBInstanceNotFound", 404)
-	waitFor := func(want string) {
-		t.Helper()
-		eventually(t, 10*time.Second, func() error {
-			s, err := status()
-			if err != nil {
-				return err
-			}
-			if s != want {
-				return fmt.Errorf("status %s, want %s", s, want)
-			}
-			return nil
-		})
-	}
-	waitFor("available")
+	clock.Advance(d - time.Millisecond)
+	_, err = status()
+	wantCode(t, err, "DBInstanceNotFound", 404)
+	// The lag and the creating window (both d from the create) end together.
+	want(time.Millisecond, "available")
 	_, err = c.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(id),
 		DBInstanceClass: aws.String("db.t3.small"), ApplyImmediately: aws.Bool(true)})
 	must(t, err)
-	if s, err := status(); err != nil || s != "available" {
-		t.Fatalf("right after ModifyDBInstance: status %q (%v), want available (the modification not shown yet)", s, err)
-	}
-	waitFor("modifying")
-	waitFor("available")
+	want(0, "available") // the modification not shown yet
+	want(d-time.Millisecond, "available")
+	want(time.Millisecond, "modifying")
+	want(d-time.Millisecond, "modifying")
+	want(time.Millisecond, "available")
 	_, _ = c.rds.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(id), SkipFinalSnapshot: aws.Bool(true)})
-	wantFired(t, c, DBLag, 1)
+	wantFired(t, c, DBLag, 2)
 }
