@@ -11,10 +11,10 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
-
-	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // newDatabase creates an RDS instance with a managed secret, waits until the
@@ -34,7 +34,7 @@ func newDatabase(t *testing.T, sb *sandbox.Sandbox, id string) string {
 		t.Fatal(err)
 	}
 	in := db.DBInstance
-	eventually(t, "the database to run", 60*time.Second, func() (bool, string) {
+	env.Until(t, "the database to run", 60*time.Second, func() (bool, string) {
 		st, err := sb.Client().State(ctx)
 		if err != nil {
 			return false, err.Error()
@@ -88,7 +88,7 @@ func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
 	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the zone's targets to be replaced", 60*time.Second, func() (bool, string) {
+	env.Until(t, "the zone's targets to be replaced", 60*time.Second, func() (bool, string) {
 		now := s.instances("us-east-1b")
 		for _, id := range now {
 			for _, old := range down {

@@ -22,9 +22,9 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
-
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
 // startSandbox starts a sandbox for one test; its cleanup stops it and
@@ -58,24 +58,6 @@ func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
 
 func alive(pid int) bool {
 	return pid > 0 && !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
-}
-
-// eventually polls cond with backoff until it holds or the deadline passes;
-// cond returns what it saw, for the failure message.
-func eventually(t *testing.T, what string, timeout time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var seen string
-	for delay := 50 * time.Millisecond; ; delay = min(delay*2, time.Second) {
-		var ok bool
-		if ok, seen = cond(); ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s; last seen: %s", timeout, what, seen)
-		}
-		time.Sleep(delay)
-	}
 }
 
 // stack is an HA web app set up by hand with SDK calls, as the provider would:
@@ -211,7 +193,7 @@ func describeHealth(m map[string]elbtypes.TargetHealth) string {
 func (s *stack) waitHealthy(n int) []string {
 	s.t.Helper()
 	var ids []string
-	eventually(s.t, fmt.Sprintf("%d healthy targets", n), 60*time.Second, func() (bool, string) {
+	env.Until(s.t, fmt.Sprintf("%d healthy targets", n), 60*time.Second, func() (bool, string) {
 		h := s.health()
 		ids = ids[:0]
 		for id, th := range h {
@@ -228,7 +210,7 @@ func (s *stack) waitHealthy(n int) []string {
 func (s *stack) url() string {
 	s.t.Helper()
 	var u string
-	eventually(s.t, "the load balancer to be served", 30*time.Second, func() (bool, string) {
+	env.Until(s.t, "the load balancer to be served", 30*time.Second, func() (bool, string) {
 		st, err := s.sb.Client().State(context.Background())
 		if err != nil {
 			return false, err.Error()

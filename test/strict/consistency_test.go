@@ -20,6 +20,8 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 const window = 1500 * time.Millisecond
@@ -41,10 +43,10 @@ func TestSGNotFoundAfterCreate(t *testing.T) {
 	_, err = c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{*id}, Tags: []ec2types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
 	wantCode(t, err, "InvalidGroup.NotFound", 400)
 	wantFired(t, c, SGNotFound, 3)
-	eventually(t, 10*time.Second, func() error {
+	env.Until(t, "the new security group described", 10*time.Second, env.NoError(func() error {
 		_, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{*id}})
 		return err
-	})
+	}))
 }
 
 func TestRoleNotFoundAfterCreate(t *testing.T) {
@@ -66,7 +68,7 @@ func TestRoleNotFoundAfterCreate(t *testing.T) {
 		t.Errorf("message %q lacks AWS's wording", err)
 	}
 	wantFired(t, c, RoleNotFound, 1)
-	eventually(t, 10*time.Second, add)
+	env.Until(t, "the new role added to the profile", 10*time.Second, env.NoError(add))
 }
 
 func TestCertNotFoundAfterCreate(t *testing.T) {
@@ -87,7 +89,7 @@ func TestCertNotFoundAfterCreate(t *testing.T) {
 	}
 	wantCode(t, create(), "CertificateNotFound", 400)
 	wantFired(t, c, CertNotFound, 1)
-	eventually(t, 10*time.Second, create)
+	env.Until(t, "the listener created with the new certificate", 10*time.Second, env.NoError(create))
 }
 
 // uploadCert uploads a self-signed server certificate to IAM.
@@ -141,10 +143,10 @@ func TestProfileLaunchFailsThenRetries(t *testing.T) {
 		t.Fatalf("no failed launch activity naming the profile: %+v", acts.Activities)
 	}
 	wantFired(t, c, ProfileLaunch, 2)
-	eventually(t, 15*time.Second, func() error {
+	env.Until(t, "one instance launched once the profile is known", 15*time.Second, env.NoError(func() error {
 		if instances() != 1 {
 			return errNotYet
 		}
 		return nil
-	})
+	}))
 }

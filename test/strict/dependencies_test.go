@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 func newGroup(t *testing.T, c clients, vpc, name string) string {
@@ -69,7 +71,7 @@ func TestENIsLingerAfterLoadBalancerAndInstances(t *testing.T) {
 	_, err = c.elb.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn})
 	must(t, err)
 	wantCode(t, deleteGroup(c, t, lbGroup), "DependencyViolation", 400)
-	eventually(t, 10*time.Second, func() error { return deleteGroup(c, t, lbGroup) })
+	env.Until(t, "the load balancer's group deleted", 10*time.Second, env.NoError(func() error { return deleteGroup(c, t, lbGroup) }))
 
 	run, err := c.ec2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), MinCount: aws.Int32(1),
 		MaxCount: aws.Int32(1), SubnetId: aws.String(n.subnets[0]), SecurityGroupIds: []string{appGroup}})
@@ -77,7 +79,7 @@ func TestENIsLingerAfterLoadBalancerAndInstances(t *testing.T) {
 	_, err = c.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{*run.Instances[0].InstanceId}})
 	must(t, err)
 	wantCode(t, deleteGroup(c, t, appGroup), "DependencyViolation", 400)
-	eventually(t, 10*time.Second, func() error { return deleteGroup(c, t, appGroup) })
+	env.Until(t, "the instances' group deleted", 10*time.Second, env.NoError(func() error { return deleteGroup(c, t, appGroup) }))
 	wantFired(t, c, ENILinger, 2)
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -72,23 +71,6 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-// eventually polls f with backoff until it returns nil or the deadline passes.
-func eventually(t *testing.T, deadline time.Duration, f func() error) {
-	t.Helper()
-	end, delay := time.Now().Add(deadline), 50*time.Millisecond
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("still failing after %s: %v", deadline, err)
-		}
-		time.Sleep(delay)
-		delay = min(delay*2, time.Second)
 	}
 }
 

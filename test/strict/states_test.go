@@ -10,6 +10,8 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 func TestLBProvisioningBeforeActive(t *testing.T) {
@@ -27,12 +29,12 @@ func TestLBProvisioningBeforeActive(t *testing.T) {
 		t.Fatalf("new load balancer is %q, want provisioning", got)
 	}
 	wantFired(t, c, LBProvisioning, 1)
-	eventually(t, 10*time.Second, func() error {
+	env.Until(t, "the load balancer active", 10*time.Second, env.NoError(func() error {
 		if s := state(); s != elbtypes.LoadBalancerStateEnumActive {
 			return fmt.Errorf("state %s", s)
 		}
 		return nil
-	})
+	}))
 }
 
 func TestDBStatesCreatingBackingUpModifyingDeleting(t *testing.T) {
@@ -58,7 +60,7 @@ func TestDBStatesCreatingBackingUpModifyingDeleting(t *testing.T) {
 	}
 	waitStatus := func(want string) {
 		t.Helper()
-		eventually(t, 10*time.Second, func() error {
+		env.Until(t, "the database "+want, 10*time.Second, env.NoError(func() error {
 			db, err := describe()
 			if err != nil {
 				return err
@@ -67,7 +69,7 @@ func TestDBStatesCreatingBackingUpModifyingDeleting(t *testing.T) {
 				return fmt.Errorf("status %s, want %s", s, want)
 			}
 			return nil
-		})
+		}))
 	}
 	waitStatus("backing-up")
 	waitStatus("available")
@@ -89,13 +91,13 @@ func TestDBStatesCreatingBackingUpModifyingDeleting(t *testing.T) {
 	if aws.ToString(db.DBInstanceStatus) != "deleting" {
 		t.Fatalf("right after DeleteDBInstance: status %q, want deleting", aws.ToString(db.DBInstanceStatus))
 	}
-	eventually(t, 10*time.Second, func() error {
+	env.Until(t, "the database gone", 10*time.Second, env.NoError(func() error {
 		_, err := describe()
 		if err == nil {
 			return errNotYet
 		}
 		wantCode(t, err, "DBInstanceNotFound", 404)
 		return nil
-	})
+	}))
 	wantFired(t, c, DBStates, 5)
 }
