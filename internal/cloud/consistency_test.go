@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"io"
 	"net/http"
 	"strings"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	proxy "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -59,11 +58,7 @@ func recordedConfig(t *testing.T) (aws.Config, *proxy.Recorder) {
 		t.Fatal(err)
 	}
 	t.Cleanup(rec.Stop)
-	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(rec.URL),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(rec.URL)
 	return cfg, rec
 }
 

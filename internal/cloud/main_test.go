@@ -17,15 +17,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
-
 	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
@@ -82,11 +80,7 @@ func (c *callCounter) middleware(stack *middleware.Stack) error {
 // testConfig is an SDK configuration for the shared emulator.
 func testConfig(t *testing.T, counter *callCounter) aws.Config {
 	t.Helper()
-	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(endpoint),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(endpoint)
 	if counter != nil {
 		cfg.APIOptions = append(cfg.APIOptions, counter.middleware)
 	}

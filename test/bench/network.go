@@ -5,8 +5,9 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // Network is the input both configurations share: a VPC and one subnet in
@@ -19,11 +20,7 @@ type Network struct {
 // CreateNetwork makes a VPC (10.0.0.0/16) with a /20 subnet in each of
 // us-east-1a, b and c, directly against endpoint.
 func CreateNetwork(ctx context.Context, endpoint string) (Network, error) {
-	c := ec2.NewFromConfig(aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-	})
+	c := ec2.NewFromConfig(env.AWSConfig(endpoint))
 	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
 	if err != nil {
 		return Network{}, fmt.Errorf("creating the benchmark VPC: %w", err)

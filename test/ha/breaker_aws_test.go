@@ -6,10 +6,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 )
 
@@ -26,8 +26,7 @@ func TestAWSBreakerZone(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(moto.Stop)
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(moto.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
+	cfg := env.AWSConfig(moto.URL)
 	c := ec2.NewFromConfig(cfg)
 	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.9.0.0/16")})
 	if err != nil {

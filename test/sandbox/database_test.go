@@ -37,10 +37,7 @@ func TestDatabaseFromManagedSecret(t *testing.T) {
 func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 	ctx := context.Background()
 	sb := startSandbox(t, sandbox.Options{})
-	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(sb.Endpoint)
 	var s *stack
 	if byID {
 		// The fleet first, as the provider now creates it beside the database.

@@ -23,10 +23,7 @@ func newDatabase(t *testing.T, sb *sandbox.Sandbox, id string) string {
 	t.Helper()
 	prereq.Require(t, postgres.Available())
 	ctx := context.Background()
-	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(sb.Endpoint)
 	db, err := rds.NewFromConfig(cfg).CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String(id), Engine: aws.String("postgres"),
 		DBInstanceClass: aws.String("db.t3.micro"), AllocatedStorage: aws.Int32(20), DBName: aws.String("app"),
 		MasterUsername: aws.String("app"), ManageMasterUserPassword: aws.Bool(true)})

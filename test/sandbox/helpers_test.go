@@ -104,10 +104,7 @@ type stackSpec struct {
 func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(sb.Endpoint)
 	s := &stack{t: t, sb: sb, cfg: cfg, ec2: ec2.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), asg: autoscaling.NewFromConfig(cfg),
 		groups: map[string]string{}, subnets: map[string]string{}}
 	must := func(err error) {

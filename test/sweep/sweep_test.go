@@ -6,14 +6,13 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/cloud"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 )
 
@@ -27,11 +26,7 @@ func TestSweepRemovesLeftoverStacksByPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(moto.Stop)
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"), config.WithBaseEndpoint(moto.URL),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(moto.URL)
 	spec := network(t, ctx, cfg)
 	for _, name := range []string{"acc-one", "acc-two", "keep-me"} {
 		spec.Name = name

@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
 	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	testenv "github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/zonalshift"
 )
@@ -60,8 +60,8 @@ func newEnvWith(t *testing.T, opts zonalshift.Options) env {
 	em := zonalshift.New(httputil.NewSingleHostReverseProxy(u), opts)
 	srv := httptest.NewServer(em)
 	t.Cleanup(srv.Close)
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1}
+	cfg := testenv.AWSConfig(srv.URL)
+	cfg.RetryMaxAttempts = 1
 	return env{clock: clock, em: em, arc: arczonalshift.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg)}
 }
 
