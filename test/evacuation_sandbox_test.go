@@ -54,7 +54,7 @@ func TestEvacuateZoneUnderLoadSandbox(t *testing.T) {
 	sbt := newSandboxTarget(t)
 	ctx := t.Context()
 	name := stackName("evac")
-	net := e2e.NewNetwork(t, sbt.aws, 43)
+	net := env.StackNetwork(t, sbt.aws)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(evacuationConfig), 0o644); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 const securityConfig = e2e.RootHeader + `variable "certificate_arn" { type = string }
@@ -49,12 +50,12 @@ func TestSecurityDefaults(t *testing.T) {
 	tg := newTarget(t)
 	ctx := t.Context()
 	name := stackName("sec")
-	net := newTestNetwork(t, tg.aws, 61)
+	net := env.StackNetwork(t, tg.aws)
 	dir, logs := t.TempDir(), t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(securityConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	vars := net.vars()
+	vars := e2e.NetworkVars(net)
 	vars["name"], vars["certificate_arn"] = name, importTestCertificate(t, tg.aws, name+".example.com")
 	opts := func(phase string) *terraform.Options {
 		env := map[string]string{"TF_LOG": "trace", "TF_LOG_PATH": filepath.Join(logs, phase+".log")}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // apply is a minimal reconcile, as the engine does it: create what is
@@ -97,7 +98,7 @@ func TestStackLifecycle(t *testing.T) {
 	counter := &callCounter{}
 	cfg := testConfig(t, counter)
 	c := New(cfg, nil)
-	spec := fullSpec("life", newNetwork(t, cfg, 1))
+	spec := fullSpec("life", env.Network(t, cfg))
 	bp := blueprint.Build(spec)
 	asc, elbc, ec2c := autoscaling.NewFromConfig(cfg), elb.NewFromConfig(cfg), ec2.NewFromConfig(cfg)
 	groupKey := func(i int) string { return blueprint.KeyFor(blueprint.KindAutoScalingGroup, zones[i]) }

@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -157,7 +158,7 @@ func TestAccStack_https(t *testing.T) {
 		t.Skip("watches calls through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
 	c := newClients(t)
-	args := defaultArgs(stackName(), newNetwork(t, c))
+	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
 	args.withDB = false
 	plain := args
 	args.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, importCertificate(t, "app.example.com"))
@@ -209,7 +210,7 @@ func TestAccStack_https(t *testing.T) {
 // certificate plans.
 func TestAccStack_certificateChecks(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
+	net := env.StackNetwork(t, c.cfg)
 	issued := importCertificate(t, "issued.example.com")
 	otherRegion := strings.Replace(issued, ":us-east-1:", ":eu-west-1:", 1)
 	unknown := regexp.MustCompile(`certificate/.*$`).ReplaceAllString(issued, "certificate/00000000-0000-0000-0000-000000000000")

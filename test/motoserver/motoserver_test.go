@@ -27,15 +27,8 @@ func startWithSubnet(t *testing.T) (*ec2.Client, *autoscaling.Client, *string) {
 	t.Cleanup(s.Stop)
 	cfg := env.AWSConfig(s.URL)
 	ec2c, asc := ec2.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg)
-	vpc, err := ec2c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sn, err := ec2c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24"), AvailabilityZone: aws.String("us-east-1a")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ec2c, asc, sn.Subnet.SubnetId
+	net := env.Network(t, cfg, "us-east-1a")
+	return ec2c, asc, aws.String(net.App[0])
 }
 
 // TestUserDataFix proves the launcher's fix: an ASG launched from a template

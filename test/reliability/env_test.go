@@ -112,7 +112,7 @@ func finishEnv(t *testing.T, prefix, endpoint string, clientEnv func(string) map
 	for k, v := range clientEnv(rec.URL) {
 		e.tf = append(e.tf, k+"="+v)
 	}
-	net := e2e.NewNetwork(t, e.aws, 0)
+	net := testenv.StackNetwork(t, e.aws)
 	if err := os.WriteFile(filepath.Join(e.dir, "main.tf"), []byte(stackConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}

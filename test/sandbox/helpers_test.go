@@ -113,20 +113,15 @@ func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
 			t.Fatal(err)
 		}
 	}
-	vpc, err := s.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
-	must(err)
-	var subnetIDs []string
-	for i, z := range spec.zones {
-		sn, err := s.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(z), CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/24", i))})
-		must(err)
-		s.subnets[z] = *sn.Subnet.SubnetId
-		subnetIDs = append(subnetIDs, *sn.Subnet.SubnetId)
+	net := env.Network(t, cfg, spec.zones...)
+	for i, z := range net.Zones {
+		s.subnets[z] = net.App[i]
 	}
-	lb, err := s.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(spec.name), Subnets: subnetIDs})
+	lb, err := s.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(spec.name), Subnets: net.App})
 	must(err)
 	s.lbARN = *lb.LoadBalancers[0].LoadBalancerArn
 	tg, err := s.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String(spec.name), Port: aws.Int32(8080), Protocol: elbtypes.ProtocolEnumHttp,
-		VpcId: vpc.Vpc.VpcId, TargetType: elbtypes.TargetTypeEnumInstance, HealthCheckPath: aws.String("/health"),
+		VpcId: aws.String(net.VPCID), TargetType: elbtypes.TargetTypeEnumInstance, HealthCheckPath: aws.String("/health"),
 		HealthCheckIntervalSeconds: aws.Int32(hcInterval), HealthCheckTimeoutSeconds: aws.Int32(hcTimeout), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(cmp.Or(spec.unhealthy, hcUnhealthy)),
 		Matcher: &elbtypes.Matcher{HttpCode: aws.String("200")}})
 	must(err)

@@ -28,10 +28,10 @@ const window = 1500 * time.Millisecond
 
 func TestSGNotFoundAfterCreate(t *testing.T) {
 	c := through(t, Options{Consistency: window}, SGNotFound)
-	n := newTestNetwork(t, c, 11)
+	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
 	ctx := t.Context()
 	sg, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("strict-sg"),
-		Description: aws.String("strict"), VpcId: aws.String(n.vpc)})
+		Description: aws.String("strict"), VpcId: aws.String(n.VPCID)})
 	must(t, err)
 	id := sg.GroupId
 	_, err = c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{*id}})
@@ -73,12 +73,12 @@ func TestRoleNotFoundAfterCreate(t *testing.T) {
 
 func TestCertNotFoundAfterCreate(t *testing.T) {
 	c := through(t, Options{Consistency: window}, CertNotFound)
-	n := newTestNetwork(t, c, 12)
+	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
 	ctx := t.Context()
-	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-cert"), Subnets: n.subnets})
+	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-cert"), Subnets: n.App})
 	must(t, err)
 	tg, err := c.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("strict-cert"), Port: aws.Int32(80),
-		Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.vpc)})
+		Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.VPCID)})
 	must(t, err)
 	cert := uploadCert(t, c, "strict-cert")
 	create := func() error {
@@ -112,7 +112,7 @@ func uploadCert(t *testing.T, c clients, name string) string {
 
 func TestProfileLaunchFailsThenRetries(t *testing.T) {
 	c := through(t, Options{Consistency: 3 * time.Second}, ProfileLaunch)
-	n := newTestNetwork(t, c, 13)
+	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
 	ctx := t.Context()
 	_, err := c.iam.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("strict-launch")})
 	must(t, err)
@@ -121,7 +121,7 @@ func TestProfileLaunchFailsThenRetries(t *testing.T) {
 			IamInstanceProfile: &ec2types.LaunchTemplateIamInstanceProfileSpecificationRequest{Name: aws.String("strict-launch")}}})
 	must(t, err)
 	_, err = c.asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String("strict-launch"),
-		MinSize: aws.Int32(1), MaxSize: aws.Int32(1), DesiredCapacity: aws.Int32(1), VPCZoneIdentifier: aws.String(n.subnets[0]),
+		MinSize: aws.Int32(1), MaxSize: aws.Int32(1), DesiredCapacity: aws.Int32(1), VPCZoneIdentifier: aws.String(n.App[0]),
 		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("strict-launch"), Version: aws.String("$Latest")}})
 	must(t, err)
 	instances := func() int {

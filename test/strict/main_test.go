@@ -2,12 +2,10 @@ package strict
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -16,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 )
 
@@ -28,6 +27,7 @@ func TestMain(m *testing.M) { os.Exit(motoserver.RunShared(m, "test/strict", &mo
 // clients are raw SDK clients through a layer, without retries, so every
 // answer the layer gives reaches the test.
 type clients struct {
+	cfg   aws.Config // for env.Network
 	layer *Layer
 	ec2   *ec2.Client
 	elb   *elasticloadbalancingv2.Client
@@ -48,9 +48,9 @@ func through(t *testing.T, opts Options, rules ...Rule) clients {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Stop)
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(s.URL), Retryer: func() aws.Retryer { return aws.NopRetryer{} },
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
-	return clients{layer: s.Layer, ec2: ec2.NewFromConfig(cfg), elb: elasticloadbalancingv2.NewFromConfig(cfg),
+	cfg := env.AWSConfig(s.URL)
+	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} } // each test sees the layer's answers as they are
+	return clients{cfg: cfg, layer: s.Layer, ec2: ec2.NewFromConfig(cfg), elb: elasticloadbalancingv2.NewFromConfig(cfg),
 		asg: autoscaling.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), rds: rds.NewFromConfig(cfg)}
 }
 
@@ -81,25 +81,4 @@ func wantFired(t *testing.T, c clients, r Rule, atLeast int) {
 	if got := c.layer.Fired()[r]; got < atLeast {
 		t.Fatalf("%s fired %d times, want at least %d (%s)", r, got, atLeast, c.layer.Summary())
 	}
-}
-
-// testNetwork is a VPC with subnets in two zones.
-type testNetwork struct {
-	vpc     string
-	subnets []string
-}
-
-func newTestNetwork(t *testing.T, c clients, second int) testNetwork {
-	t.Helper()
-	ctx := t.Context()
-	vpc, err := c.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(fmt.Sprintf("10.%d.0.0/16", second))})
-	must(t, err)
-	n := testNetwork{vpc: aws.ToString(vpc.Vpc.VpcId)}
-	for i, z := range []string{"us-east-1a", "us-east-1b"} {
-		sn, err := c.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(z),
-			CidrBlock: aws.String(fmt.Sprintf("10.%d.%d.0/24", second, i))})
-		must(t, err)
-		n.subnets = append(n.subnets, aws.ToString(sn.Subnet.SubnetId))
-	}
-	return n
 }

@@ -16,9 +16,9 @@ import (
 
 func TestLBProvisioningBeforeActive(t *testing.T) {
 	c := through(t, Options{LBProvisioning: window}, LBProvisioning)
-	n := newTestNetwork(t, c, 21)
+	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
 	ctx := t.Context()
-	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-prov"), Subnets: n.subnets})
+	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-prov"), Subnets: n.App})
 	must(t, err)
 	state := func() elbtypes.LoadBalancerStateEnum {
 		out, err := c.elb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{*lb.LoadBalancers[0].LoadBalancerArn}})
