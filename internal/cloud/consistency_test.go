@@ -303,7 +303,7 @@ func TestHTTPSListenerOutlastsCertificatePropagation(t *testing.T) {
 	plain := New(cfg, nil)
 	c, rec := recordedCloud(t)
 	spec := fullSpec("certified", env.Network(t, cfg))
-	spec.Listener.CertificateARN = serverCertificate(t, cfg, "certified")
+	spec.Listener.CertificateARN = env.ServerCertificate(t, cfg, "certified")
 	bp := blueprint.Build(spec)
 	refs := engine.Refs{}
 	var made []blueprint.Part

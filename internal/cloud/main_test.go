@@ -2,22 +2,13 @@ package cloud
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
@@ -126,33 +117,4 @@ func fullSpec(name string, n env.Net) blueprint.Spec {
 		WaitForHealthyTargets: true,
 		Tags:                  map[string]string{"team": "web"},
 	}
-}
-
-// serverCertificate uploads a self-signed certificate to IAM (HTTPS
-// listeners need one that exists) and returns its ARN.
-func serverCertificate(t *testing.T, cfg aws.Config, name string) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name + ".example.com"},
-		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{name + ".example.com"}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := iam.NewFromConfig(cfg).UploadServerCertificate(t.Context(), &iam.UploadServerCertificateInput{
-		ServerCertificateName: aws.String(name),
-		CertificateBody:       aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))),
-		PrivateKey:            aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.ToString(out.ServerCertificateMetadata.Arn)
 }

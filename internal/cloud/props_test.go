@@ -147,7 +147,7 @@ func TestObservedProps(t *testing.T) {
 	counter := &callCounter{}
 	cfg := testConfig(t, counter)
 	c := New(cfg, nil)
-	bp := blueprint.Build(propsSpec("props", env.Network(t, cfg), serverCertificate(t, cfg, "props")))
+	bp := blueprint.Build(propsSpec("props", env.Network(t, cfg), env.ServerCertificate(t, cfg, "props")))
 	created := apply(t, c, bp)
 	t.Cleanup(func() { deleteAll(t, c, bp) })
 	t.Run("create", func(t *testing.T) { checkProps(t, bp, created) })

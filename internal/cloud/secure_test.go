@@ -26,7 +26,7 @@ func TestSecureDefaults(t *testing.T) {
 	c := New(cfg, nil)
 	n := env.Network(t, cfg)
 	spec := fullSpec("secure", n)
-	spec.Listener.CertificateARN = serverCertificate(t, cfg, "secure")
+	spec.Listener.CertificateARN = env.ServerCertificate(t, cfg, "secure")
 	spec.Listener.SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 	bp := blueprint.Build(spec)
 	obs := apply(t, c, bp)

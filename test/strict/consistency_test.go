@@ -1,13 +1,6 @@
 package strict
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -80,7 +73,7 @@ func TestCertNotFoundAfterCreate(t *testing.T) {
 	tg, err := c.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("strict-cert"), Port: aws.Int32(80),
 		Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.VPCID)})
 	must(t, err)
-	cert := uploadCert(t, c, "strict-cert")
+	cert := env.ServerCertificate(t, c.cfg, "strict-cert")
 	create := func() error {
 		_, err := c.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn,
 			Port: aws.Int32(443), Protocol: elbtypes.ProtocolEnumHttps, Certificates: []elbtypes.Certificate{{CertificateArn: aws.String(cert)}},
@@ -90,24 +83,6 @@ func TestCertNotFoundAfterCreate(t *testing.T) {
 	wantCode(t, create(), "CertificateNotFound", 400)
 	wantFired(t, c, CertNotFound, 1)
 	env.Until(t, "the listener created with the new certificate", 10*time.Second, env.NoError(create))
-}
-
-// uploadCert uploads a self-signed server certificate to IAM.
-func uploadCert(t *testing.T, c clients, name string) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name + ".example.com"},
-		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{name + ".example.com"}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	must(t, err)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	must(t, err)
-	out, err := c.iam.UploadServerCertificate(t.Context(), &iam.UploadServerCertificateInput{ServerCertificateName: aws.String(name),
-		CertificateBody: aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))),
-		PrivateKey:      aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})))})
-	must(t, err)
-	return aws.ToString(out.ServerCertificateMetadata.Arn)
 }
 
 func TestProfileLaunchFailsThenRetries(t *testing.T) {

@@ -2,6 +2,7 @@ package env
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"strings"
 	"testing"
@@ -53,5 +54,25 @@ func TestNoErrorIsDoneOnNil(t *testing.T) {
 	}
 	if done, _ := NoError(func() error { return nil })(); !done {
 		t.Error("on nil: not done")
+	}
+}
+
+func TestSelfSignedIsForTheDomainAndValidNow(t *testing.T) {
+	der, key, err := selfSigned("app.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cert.VerifyHostname("app.example.com"); err != nil {
+		t.Error(err)
+	}
+	if now := time.Now(); now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
+		t.Errorf("not valid now: %s to %s", cert.NotBefore, cert.NotAfter)
+	}
+	if !key.PublicKey.Equal(cert.PublicKey) {
+		t.Error("the certificate is not for the key returned")
 	}
 }
