@@ -18,6 +18,7 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/leaks"
 )
 
 // TestCreateRefusesUnowned: a same-named child without this stack's tag is
@@ -134,7 +135,7 @@ func TestOrphanedZone(t *testing.T) {
 	apply(t, c, bp)
 	observeClean(t, c, bp)
 	destroy(t, c, bp)
-	assertNothingTagged(t, cfg, "orphan", ec2.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg))
+	leaks.NothingLeft(t, cfg, "orphan", 0)
 }
 
 func TestLookups(t *testing.T) {
