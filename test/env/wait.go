@@ -1,14 +1,16 @@
 // Package env is the test kit's environment: what every TestMain and suite
 // needs around the code under test, internal/ ones included. It offers one
 // way to wait (Until/UntilE), the AWS config with test credentials
-// (AWSConfig), the network a stack goes in (Network), the self-signed
-// certificate in ACM (Certificate); the emulator and "nothing left" live
-// in test/motoserver, test/strict, test/recorder and test/leaks.
+// (AWSConfig), the network a stack goes in (Network, StackNetwork,
+// NetworkOf) and self-signed certificates (Certificate in ACM,
+// ServerCertificate in IAM). The emulators start through test/motoserver,
+// test/strict and test/recorder; "nothing left" is test/leaks (NothingLeft),
+// which env cannot import: the in-package tests of test/leaks import env.
 //
 // As in Terratest, each X fails the test and XE returns the error.
 //
-// env must not import internal/cloud or internal/stack: their in-package
-// tests import env.
+// env must not import internal/cloud or internal/stack either: their
+// in-package tests import env.
 package env
 
 import (
