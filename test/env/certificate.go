@@ -37,18 +37,11 @@ func Certificate(t testing.TB, cfg aws.Config, domain string) string {
 // CertificateE is Certificate returning the error; the caller deletes the
 // certificate.
 func CertificateE(ctx context.Context, cfg aws.Config, domain string) (string, error) {
-	der, key, err := selfSigned(domain)
+	cert, key, err := selfSignedPEM(domain, false)
 	if err != nil {
 		return "", err
 	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return "", err
-	}
-	out, err := acm.NewFromConfig(cfg).ImportCertificate(ctx, &acm.ImportCertificateInput{
-		Certificate: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		PrivateKey:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
-	})
+	out, err := acm.NewFromConfig(cfg).ImportCertificate(ctx, &acm.ImportCertificateInput{Certificate: cert, PrivateKey: key})
 	if err != nil {
 		return "", fmt.Errorf("importing a certificate for %s into ACM: %w", domain, err)
 	}
@@ -71,23 +64,37 @@ func ServerCertificate(t testing.TB, cfg aws.Config, name string) string {
 
 // ServerCertificateE is ServerCertificate returning the error.
 func ServerCertificateE(ctx context.Context, cfg aws.Config, name string) (string, error) {
-	der, key, err := selfSigned(name + ".example.com")
-	if err != nil {
-		return "", err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	cert, key, err := selfSignedPEM(name+".example.com", true)
 	if err != nil {
 		return "", err
 	}
 	out, err := iam.NewFromConfig(cfg).UploadServerCertificate(ctx, &iam.UploadServerCertificateInput{
-		ServerCertificateName: aws.String(name),
-		CertificateBody:       aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))),
-		PrivateKey:            aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))),
-	})
+		ServerCertificateName: aws.String(name), CertificateBody: aws.String(string(cert)), PrivateKey: aws.String(string(key))})
 	if err != nil {
 		return "", fmt.Errorf("uploading server certificate %s to IAM: %w", name, err)
 	}
 	return aws.ToString(out.ServerCertificateMetadata.Arn), nil
+}
+
+// selfSignedPEM is selfSigned in PEM, the key in PKCS #8 ("PRIVATE KEY",
+// what the IAM uploads have always sent) or in SEC 1 ("EC PRIVATE KEY",
+// what the ACM imports have).
+func selfSignedPEM(domain string, pkcs8 bool) (cert, key []byte, err error) {
+	der, k, err := selfSigned(domain)
+	if err != nil {
+		return nil, nil, err
+	}
+	block := &pem.Block{Type: "EC PRIVATE KEY"}
+	if pkcs8 {
+		block.Type = "PRIVATE KEY"
+		block.Bytes, err = x509.MarshalPKCS8PrivateKey(k)
+	} else {
+		block.Bytes, err = x509.MarshalECPrivateKey(k)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(block), nil
 }
 
 // selfSigned is a certificate for domain signed by its own P-256 key,
