@@ -9,6 +9,8 @@ import (
 	"github.com/gruntwork-io/terratest/modules/logger"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
+	testenv "github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -61,7 +63,7 @@ func TestConcurrentStacks(t *testing.T) {
 	}
 	env["AWS_ENDPOINT_URL"] = rec.URL
 
-	net := newTestNetwork(t, tg.aws, 62)
+	net := testenv.StackNetwork(t, tg.aws)
 	prefix := stackName("cc")
 	roots := map[string][]string{"ten": nil, "one": {prefix + "-b0"}}
 	for i := range 10 {
@@ -69,7 +71,7 @@ func TestConcurrentStacks(t *testing.T) {
 	}
 	opts := map[string]*terraform.Options{}
 	for root, names := range roots {
-		vars := net.vars()
+		vars := e2e.NetworkVars(net)
 		vars["names"] = names
 		opts[root] = &terraform.Options{TerraformDir: writeRoot(t, concurrencyConfig), Vars: vars, EnvVars: env, NoColor: true, Logger: logger.Discard}
 		terraform.InitContext(t, ctx, opts[root])

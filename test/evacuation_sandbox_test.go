@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
@@ -52,7 +54,7 @@ func TestEvacuateZoneUnderLoadSandbox(t *testing.T) {
 	sbt := newSandboxTarget(t)
 	ctx := t.Context()
 	name := stackName("evac")
-	net := e2e.NewNetwork(t, sbt.aws, 43)
+	net := env.StackNetwork(t, sbt.aws)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(evacuationConfig), 0o644); err != nil {
 		t.Fatal(err)
@@ -92,7 +94,7 @@ func TestEvacuateZoneUnderLoadSandbox(t *testing.T) {
 		}
 		return n
 	}
-	waitUntil(t, 2*time.Minute, func() bool { return serving("") >= stackNeeds })
+	env.Until(t, "the stack serving", 2*time.Minute, func() (bool, string) { n := serving(""); return n >= stackNeeds, fmt.Sprintf("%d in service", n) })
 
 	// Watch the instances in service for the whole test.
 	watch := watchServing(t, sbt.sb, 100*time.Millisecond)
@@ -100,19 +102,22 @@ func TestEvacuateZoneUnderLoadSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, time.Minute, func() bool { return load.Progress().OK >= 100 })
+	env.Until(t, "100 successful requests", time.Minute, func() (bool, string) { pr := load.Progress(); return pr.OK >= 100, fmt.Sprintf("%+v", pr) })
 
 	opts.Vars["evacuate_zones"] = []string{"us-east-1b"}
 	start := time.Now()
 	terraform.ApplyContext(t, ctx, opts)
 	t.Logf("evacuation apply took %s", time.Since(start).Round(time.Second))
 	// The shift is in the data plane within a reconcile tick.
-	waitUntil(t, time.Minute, func() bool { return serving("us-east-1b") == 0 })
+	env.Until(t, "us-east-1b evacuated", time.Minute, func() (bool, string) {
+		n := serving("us-east-1b")
+		return n == 0, fmt.Sprintf("%d in service there", n)
+	})
 	if code := terraform.PlanExitCodeContext(t, ctx, opts); code != 0 {
 		t.Errorf("plan after the evacuation exited %d, want 0 (no changes)", code)
 	}
 	before := load.Progress().OK
-	waitUntil(t, time.Minute, func() bool { return load.Progress().OK >= before+100 })
+	env.Until(t, "100 more successful requests", time.Minute, func() (bool, string) { pr := load.Progress(); return pr.OK >= before+100, fmt.Sprintf("%+v", pr) })
 
 	opts.Vars["evacuate_zones"] = []string{}
 	start = time.Now()
@@ -121,7 +126,10 @@ func TestEvacuateZoneUnderLoadSandbox(t *testing.T) {
 	// The cancelled shift leaves the data plane within a reconcile tick, as
 	// it came into it (on AWS the load balancer resumes routing to the zone
 	// shortly after CancelZonalShift, not at the call).
-	waitUntil(t, time.Minute, func() bool { return serving("us-east-1b") >= 1 })
+	env.Until(t, "us-east-1b serving again", time.Minute, func() (bool, string) {
+		n := serving("us-east-1b")
+		return n >= 1, fmt.Sprintf("%d in service there", n)
+	})
 	res, err := load.Stop()
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
 
@@ -51,7 +53,7 @@ func TestMinimalExampleSandbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Let target tracking see the load for a few emulated minutes first.
-	waitUntil(t, 2*time.Minute, func() bool { return load.Progress().OK >= 150 })
+	env.Until(t, "150 successful requests", 2*time.Minute, func() (bool, string) { pr := load.Progress(); return pr.OK >= 150, fmt.Sprintf("%+v", pr) })
 
 	opts.Vars["app_release_url"] = releaseTwo
 	start = time.Now()
@@ -75,7 +77,10 @@ func TestMinimalExampleSandbox(t *testing.T) {
 	// configuration's desired is what an import can be checked against),
 	// the stack leaves the state and comes back by `terraform import`; the
 	// plan must then be empty.
-	waitUntil(t, 5*time.Minute, func() bool { return totalDesired(t, sbt.target, name) == 3 })
+	env.Until(t, "a desired capacity of 3 in all", 5*time.Minute, func() (bool, string) {
+		n := totalDesired(t, sbt.target, name)
+		return n == 3, fmt.Sprintf("%d desired", n)
+	})
 	terraform.RunTerraformCommandContext(t, ctx, opts, "state", "rm", "hawebapp_stack.app")
 	// Options (the example's -var flags) go before the address and the ID.
 	terraform.RunTerraformCommandContext(t, ctx, opts, append(terraform.FormatArgs(opts, "import", "-input=false"), "hawebapp_stack.app", name)...)
@@ -136,16 +141,4 @@ func totalDesired(t *testing.T, tg *target, name string) int32 {
 		n += aws.ToInt32(g.DesiredCapacity)
 	}
 	return n
-}
-
-// waitUntil polls cond with backoff until it holds, failing the test after d.
-func waitUntil(t *testing.T, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for delay := 50 * time.Millisecond; !cond(); delay = min(2*delay, time.Second) {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s", d)
-		}
-		time.Sleep(delay)
-	}
 }

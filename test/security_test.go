@@ -1,14 +1,7 @@
 package test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,11 +9,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 const securityConfig = e2e.RootHeader + `variable "certificate_arn" { type = string }
@@ -49,13 +42,13 @@ func TestSecurityDefaults(t *testing.T) {
 	tg := newTarget(t)
 	ctx := t.Context()
 	name := stackName("sec")
-	net := newTestNetwork(t, tg.aws, 61)
+	net := env.StackNetwork(t, tg.aws)
 	dir, logs := t.TempDir(), t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(securityConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	vars := net.vars()
-	vars["name"], vars["certificate_arn"] = name, importTestCertificate(t, tg.aws, name+".example.com")
+	vars := e2e.NetworkVars(net)
+	vars["name"], vars["certificate_arn"] = name, env.Certificate(t, tg.aws, name+".example.com")
 	opts := func(phase string) *terraform.Options {
 		env := map[string]string{"TF_LOG": "trace", "TF_LOG_PATH": filepath.Join(logs, phase+".log")}
 		for k, v := range tg.env {
@@ -125,37 +118,4 @@ func databasePassword(t *testing.T, tg *target, secretARN string) string {
 		t.Fatalf("the database secret holds no password of at least 8 characters (%v)", err)
 	}
 	return v.Password
-}
-
-// importTestCertificate imports a self-signed certificate into ACM: an
-// imported certificate is ISSUED at once, as on AWS.
-func importTestCertificate(t *testing.T, cfg aws.Config, domain string) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: domain},
-		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(24 * time.Hour), DNSNames: []string{domain}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := acm.NewFromConfig(cfg)
-	out, err := c.ImportCertificate(t.Context(), &acm.ImportCertificateInput{
-		Certificate: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		PrivateKey:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arn := aws.ToString(out.CertificateArn)
-	t.Cleanup(func() {
-		_, _ = c.DeleteCertificate(background(), &acm.DeleteCertificateInput{CertificateArn: aws.String(arn)})
-	})
-	return arn
 }

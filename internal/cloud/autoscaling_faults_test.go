@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	callrecorder "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -121,7 +122,7 @@ func failedActivityAnswer(group, msg string) func(http.ResponseWriter, *http.Req
 
 // groupSpec is a three-zone stack without a database (the Auto Scaling
 // tests need the fleet, not the database), one instance per zone.
-func groupSpec(name string, n network) blueprint.Spec {
+func groupSpec(name string, n env.Net) blueprint.Spec {
 	s := fullSpec(name, n)
 	s.Database = nil
 	return s

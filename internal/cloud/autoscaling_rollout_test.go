@@ -16,6 +16,7 @@ import (
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	testenv "github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	callrecorder "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -63,7 +64,7 @@ func assertRetried(t *testing.T, env *faultEnv, injected map[string]int) {
 func TestAutoScalingBusyRetried(t *testing.T) {
 	env := newFaultEnv(t)
 	c := New(env.cfg, nil)
-	spec := groupSpec("busy", newNetwork(t, env.cfg, 8))
+	spec := groupSpec("busy", testenv.Network(t, env.cfg))
 	bp := blueprint.Build(spec)
 	inject := func(faults map[string]fault, n map[string]int) {
 		env.rec.Reset()
@@ -109,7 +110,7 @@ func TestRolloutResumable(t *testing.T) {
 	env := newFaultEnv(t)
 	c := New(env.cfg, nil)
 	asc := autoscaling.NewFromConfig(testConfig(t, nil)) // straight to the emulator
-	spec := groupSpec("resume", newNetwork(t, env.cfg, 9))
+	spec := groupSpec("resume", testenv.Network(t, env.cfg))
 	bp := blueprint.Build(spec)
 	apply(t, c, bp)
 	defer destroy(t, c, bp)
@@ -230,7 +231,7 @@ func TestRolloutResumable(t *testing.T) {
 func TestScalingActivityFailures(t *testing.T) {
 	env := newFaultEnv(t)
 	c := New(env.cfg, nil)
-	spec := groupSpec("activity", newNetwork(t, env.cfg, 10))
+	spec := groupSpec("activity", testenv.Network(t, env.cfg))
 	bp := blueprint.Build(spec)
 
 	// AWS's answer while a new instance profile is not yet usable by EC2;

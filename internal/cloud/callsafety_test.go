@@ -13,6 +13,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	proxy "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -81,7 +82,7 @@ func TestCreateCallOutlivesCancellation(t *testing.T) {
 	cfg := testConfig(t, nil)
 	plain := New(cfg, nil)
 	ec2c, elbc := ec2.NewFromConfig(cfg), elb.NewFromConfig(cfg)
-	bp := blueprint.Build(fullSpec("cut", newNetwork(t, cfg, 15)))
+	bp := blueprint.Build(fullSpec("cut", env.Network(t, cfg)))
 	for _, tc := range []struct {
 		key, create string
 		exists      func(o engine.Observation) bool

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"io"
 	"net/http"
 	"strings"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	proxy "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -59,11 +58,7 @@ func recordedConfig(t *testing.T) (aws.Config, *proxy.Recorder) {
 		t.Fatal(err)
 	}
 	t.Cleanup(rec.Stop)
-	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(rec.URL),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(rec.URL)
 	return cfg, rec
 }
 
@@ -103,7 +98,7 @@ func securityGroupUnderTest(t *testing.T, name string, second byte) (cfg aws.Con
 	cfg = testConfig(t, nil)
 	plain = New(cfg, nil)
 	c, rec = recordedCloud(t)
-	bp = blueprint.Build(fullSpec(name, newNetwork(t, cfg, second)))
+	bp = blueprint.Build(fullSpec(name, env.Network(t, cfg)))
 	return cfg, plain, c, rec, bp, partOf(t, bp, blueprint.KeyALBSecurityGroup)
 }
 
@@ -152,7 +147,7 @@ func TestCreateReturnsChildItCouldNotRead(t *testing.T) {
 	cfg := testConfig(t, nil)
 	plain := New(cfg, nil)
 	ec2c, elbc := ec2.NewFromConfig(cfg), elb.NewFromConfig(cfg)
-	bp := blueprint.Build(fullSpec("unread", newNetwork(t, cfg, 11)))
+	bp := blueprint.Build(fullSpec("unread", env.Network(t, cfg)))
 	for _, tc := range []struct {
 		key, create, describe, service, code string
 		exists                               func(o engine.Observation) (map[string]string, error)
@@ -217,7 +212,7 @@ func TestInstanceRoleOutlastsIAMPropagation(t *testing.T) {
 	cfg := testConfig(t, nil)
 	plain := New(cfg, nil)
 	c, rec := recordedCloud(t)
-	bp := blueprint.Build(fullSpec("propagate", newNetwork(t, cfg, 12)))
+	bp := blueprint.Build(fullSpec("propagate", env.Network(t, cfg)))
 	p := partOf(t, bp, blueprint.KeyInstanceRole)
 	var adds atomic.Int32
 	rec.Before = func(call proxy.Call, w http.ResponseWriter, _ *http.Request) bool {
@@ -249,7 +244,7 @@ func TestInstanceRolePolicyAttachmentsOutlastConcurrentModification(t *testing.T
 	plain := New(cfg, nil)
 	iamc := iam.NewFromConfig(cfg)
 	c, rec := recordedCloud(t)
-	bp := blueprint.Build(fullSpec("concurrent", newNetwork(t, cfg, 13)))
+	bp := blueprint.Build(fullSpec("concurrent", env.Network(t, cfg)))
 	p := partOf(t, bp, blueprint.KeyInstanceRole)
 	pol, err := iamc.CreatePolicy(t.Context(), &iam.CreatePolicyInput{PolicyName: aws.String(p.Name + "-extra"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:DescribeTags","Resource":"*"}]}`)})
@@ -307,8 +302,8 @@ func TestHTTPSListenerOutlastsCertificatePropagation(t *testing.T) {
 	cfg := testConfig(t, nil)
 	plain := New(cfg, nil)
 	c, rec := recordedCloud(t)
-	spec := fullSpec("certified", newNetwork(t, cfg, 13))
-	spec.Listener.CertificateARN = serverCertificate(t, cfg, "certified")
+	spec := fullSpec("certified", env.Network(t, cfg))
+	spec.Listener.CertificateARN = env.ServerCertificate(t, cfg, "certified")
 	bp := blueprint.Build(spec)
 	refs := engine.Refs{}
 	var made []blueprint.Part

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	awsrecorder "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -76,7 +77,7 @@ func (s *slowDatabase) before(c awsrecorder.Call, w http.ResponseWriter, r *http
 func TestFleetBesideSlowDatabase(t *testing.T) {
 	cfg, rec := recordedConfig(t)
 	c := New(cfg, nil)
-	spec := fullSpec("slowdb", newNetwork(t, cfg, 61))
+	spec := fullSpec("slowdb", env.Network(t, cfg))
 	bp := blueprint.Build(spec)
 	slow := &slowDatabase{id: bp.Stack, delay: slowDBDelay, first: map[string]int{}}
 	if db, _ := bp.Part(blueprint.KeyDBInstance); db.Name != slow.id {

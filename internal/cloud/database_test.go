@@ -12,6 +12,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 var timeSuffix = regexp.MustCompile(`-[0-9]{14}$`)
@@ -25,7 +26,7 @@ func TestDatabaseDeletion(t *testing.T) {
 	cfg := testConfig(t, nil)
 	c := New(cfg, nil)
 	rdsc := rds.NewFromConfig(cfg)
-	n := newNetwork(t, cfg, 6)
+	n := env.Network(t, cfg)
 	for _, tc := range []struct {
 		name                   string
 		skip, orphan, leftOver bool

@@ -11,6 +11,8 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // TestDBInstanceWaitsOutlastRDSLag creates and modifies a database behind
@@ -29,7 +31,7 @@ func TestDBInstanceWaitsOutlastRDSLag(t *testing.T) {
 	c, _ := recordedCloudTo(t, layer.URL)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	n := newNetwork(t, testConfig(t, nil), 73)
+	n := env.Network(t, testConfig(t, nil))
 	build := func(class string) blueprint.Blueprint {
 		spec := fullSpec("db-lag", n)
 		spec.Database.MultiAZ, spec.Database.BackupRetentionDays, spec.Database.SkipFinalSnapshot = false, 0, true

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
 
@@ -28,7 +29,7 @@ func TestDBStorageAutoscalingOff(t *testing.T) {
 	t.Cleanup(layer.Stop)
 	c, _ := recordedCloudTo(t, layer.URL)
 	ctx := t.Context()
-	n := newNetwork(t, cfg, 72)
+	n := env.Network(t, cfg)
 	dbKeys := []string{blueprint.KeyALBSecurityGroup, blueprint.KeyAppSecurityGroup, blueprint.KeyDBSecurityGroup, blueprint.KeyDBSubnetGroup, blueprint.KeyDBInstance}
 	build := func(name string, maxStorage int32) blueprint.Blueprint {
 		spec := fullSpec(name, n)

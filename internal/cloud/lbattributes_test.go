@@ -11,6 +11,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	proxy "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
@@ -46,7 +47,7 @@ func TestLoadBalancerAttributesUnknownToPartition(t *testing.T) {
 		return false
 	}
 	ctx := t.Context()
-	spec := fullSpec("lb-partition", newNetwork(t, cfg, 74))
+	spec := fullSpec("lb-partition", env.Network(t, cfg))
 	bp := blueprint.Build(spec)
 	keys := []string{blueprint.KeyALBSecurityGroup, blueprint.KeyLoadBalancer}
 	refs := engine.Refs{}

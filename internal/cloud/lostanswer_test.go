@@ -12,6 +12,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	proxy "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
@@ -35,7 +36,7 @@ func TestCreateAdoptsAfterLostAnswer(t *testing.T) {
 	}
 	t.Cleanup(layer.Stop)
 	c, rec := recordedCloudTo(t, layer.URL)
-	bp := blueprint.Build(fullSpec("lostans", newNetwork(t, cfg, 62)))
+	bp := blueprint.Build(fullSpec("lostans", env.Network(t, cfg)))
 	var (
 		mu   sync.Mutex
 		lost = map[string]bool{}

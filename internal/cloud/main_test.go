@@ -2,30 +2,18 @@ package cloud
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
-
 	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
@@ -82,44 +70,23 @@ func (c *callCounter) middleware(stack *middleware.Stack) error {
 // testConfig is an SDK configuration for the shared emulator.
 func testConfig(t *testing.T, counter *callCounter) aws.Config {
 	t.Helper()
-	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(endpoint),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(endpoint)
 	if counter != nil {
 		cfg.APIOptions = append(cfg.APIOptions, counter.middleware)
 	}
 	return cfg
 }
 
-// network is a VPC with one subnet in each of three zones.
-type network struct {
-	vpcID, cidr string
-	subnets     []blueprint.Subnet
-}
+// zones are the zones of the tests' networks.
+var zones = env.Zones
 
-var zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
-
-func newNetwork(t *testing.T, cfg aws.Config, second byte) network {
-	t.Helper()
-	ctx := t.Context()
-	client := ec2.NewFromConfig(cfg)
-	cidr := fmt.Sprintf("10.%d.0.0/16", second)
-	vpc, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(cidr)})
-	if err != nil {
-		t.Fatal(err)
+// appSubnets are n's subnets as a spec takes them.
+func appSubnets(n env.Net) []blueprint.Subnet {
+	var out []blueprint.Subnet
+	for i, id := range n.App {
+		out = append(out, blueprint.Subnet{ID: id, Zone: n.Zones[i]})
 	}
-	n := network{vpcID: aws.ToString(vpc.Vpc.VpcId), cidr: cidr}
-	for i, z := range zones {
-		sn, err := client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(z),
-			CidrBlock: aws.String(fmt.Sprintf("10.%d.%d.0/24", second, i+1))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n.subnets = append(n.subnets, blueprint.Subnet{ID: aws.ToString(sn.Subnet.SubnetId), Zone: z})
-	}
-	return n
+	return out
 }
 
 // testImage is an image the emulator knows.
@@ -127,13 +94,13 @@ const testImage = "ami-12c6146b"
 
 // fullSpec is a three-zone stack with a database and every knob set, as the
 // stack resource hands it over after applying defaults.
-func fullSpec(name string, n network) blueprint.Spec {
+func fullSpec(name string, n env.Net) blueprint.Spec {
 	var lbSubnets []string
-	for _, s := range n.subnets {
+	for _, s := range appSubnets(n) {
 		lbSubnets = append(lbSubnets, s.ID)
 	}
 	return blueprint.Spec{
-		Name: name, VPCID: n.vpcID, VPCCIDR: n.cidr, AppSubnets: n.subnets, LBSubnetIDs: lbSubnets,
+		Name: name, VPCID: n.VPCID, VPCCIDR: n.CIDR, AppSubnets: appSubnets(n), LBSubnetIDs: lbSubnets,
 		AllowedCIDRs: []string{"0.0.0.0/0"},
 		Listener:     blueprint.ListenerSpec{HTTPPort: 80, HTTPSPort: 443},
 		HealthCheck: blueprint.HealthCheckSpec{Path: "/healthz", Matcher: "200", Interval: 15, Timeout: 5,
@@ -150,33 +117,4 @@ func fullSpec(name string, n network) blueprint.Spec {
 		WaitForHealthyTargets: true,
 		Tags:                  map[string]string{"team": "web"},
 	}
-}
-
-// serverCertificate uploads a self-signed certificate to IAM (HTTPS
-// listeners need one that exists) and returns its ARN.
-func serverCertificate(t *testing.T, cfg aws.Config, name string) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name + ".example.com"},
-		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{name + ".example.com"}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := iam.NewFromConfig(cfg).UploadServerCertificate(t.Context(), &iam.UploadServerCertificateInput{
-		ServerCertificateName: aws.String(name),
-		CertificateBody:       aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))),
-		PrivateKey:            aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.ToString(out.ServerCertificateMetadata.Arn)
 }

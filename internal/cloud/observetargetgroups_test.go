@@ -15,6 +15,8 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 	awsrecorder "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // TestObserveFindsTargetGroupsWithoutListing refreshes a stack's target
@@ -36,7 +38,7 @@ func TestObserveFindsTargetGroupsWithoutListing(t *testing.T) {
 		return false
 	}
 	ctx := t.Context()
-	n := newNetwork(t, testConfig(t, nil), 74)
+	n := env.Network(t, testConfig(t, nil))
 	spec := fullSpec("tg-find", n)
 	bp := blueprint.Build(spec)
 	p, _ := bp.Part(blueprint.KeyTargetGroup)

@@ -17,6 +17,8 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/leaks"
 )
 
 // TestCreateRefusesUnowned: a same-named child without this stack's tag is
@@ -25,7 +27,7 @@ func TestCreateRefusesUnowned(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, nil)
 	c := New(cfg, nil)
-	n := newNetwork(t, cfg, 3)
+	n := env.Network(t, cfg)
 	spec := fullSpec("stranger", n)
 	spec.Database = nil
 	bp := blueprint.Build(spec)
@@ -34,17 +36,17 @@ func TestCreateRefusesUnowned(t *testing.T) {
 	otherTags := []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup, Tags: []ec2types.Tag{{Key: aws.String(blueprint.TagStack), Value: aws.String("someone-else")}}}}
 
 	// Children someone else made under the names the stack wants.
-	alb, err := ec2c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(names.ALBSecurityGroup), Description: aws.String("not ours"), VpcId: aws.String(n.vpcID)})
+	alb, err := ec2c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(names.ALBSecurityGroup), Description: aws.String("not ours"), VpcId: aws.String(n.VPCID)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ec2c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(names.AppSecurityGroup), Description: aws.String("not ours"), VpcId: aws.String(n.vpcID), TagSpecifications: otherTags}); err != nil {
+	if _, err := ec2c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(names.AppSecurityGroup), Description: aws.String("not ours"), VpcId: aws.String(n.VPCID), TagSpecifications: otherTags}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := elbc.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(names.LoadBalancer), Subnets: spec.LBSubnetIDs, SecurityGroups: []string{aws.ToString(alb.GroupId)}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := elbc.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String(names.TargetGroup), VpcId: aws.String(n.vpcID), Port: aws.Int32(8080), Protocol: elbtypes.ProtocolEnumHttp}); err != nil {
+	if _, err := elbc.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String(names.TargetGroup), VpcId: aws.String(n.VPCID), Port: aws.Int32(8080), Protocol: elbtypes.ProtocolEnumHttp}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ec2c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String(names.LaunchTemplate), LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String(testImage)}}); err != nil {
@@ -52,7 +54,7 @@ func TestCreateRefusesUnowned(t *testing.T) {
 	}
 	asgName := names.AutoScalingGroup(zones[0])
 	if _, err := asc.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String(asgName), MinSize: aws.Int32(0), MaxSize: aws.Int32(1),
-		VPCZoneIdentifier: aws.String(n.subnets[0].ID), LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String(names.LaunchTemplate)}}); err != nil {
+		VPCZoneIdentifier: aws.String(appSubnets(n)[0].ID), LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String(names.LaunchTemplate)}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(names.InstanceRole), AssumeRolePolicyDocument: aws.String(assumeRolePolicy("ec2.amazonaws.com"))}); err != nil {
@@ -104,14 +106,14 @@ func TestOrphanedZone(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, nil)
 	c := New(cfg, nil)
-	n := newNetwork(t, cfg, 4)
+	n := env.Network(t, cfg)
 	spec := fullSpec("orphan", n)
 	spec.Database = nil
 	spec.Scaling.Metric = blueprint.MetricCPU
 	apply(t, c, blueprint.Build(spec))
 
 	two := spec
-	two.AppSubnets = n.subnets[:2]
+	two.AppSubnets = appSubnets(n)[:2]
 	two.Capacity = blueprint.CapacitySpec{Min: 2, Desired: 2, Max: 4}
 	bp := blueprint.Build(two)
 	obs, err := c.Observe(ctx, bp)
@@ -133,20 +135,20 @@ func TestOrphanedZone(t *testing.T) {
 	apply(t, c, bp)
 	observeClean(t, c, bp)
 	destroy(t, c, bp)
-	assertNothingTagged(t, cfg, "orphan", ec2.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg))
+	leaks.NothingLeft(t, cfg, "orphan", 0)
 }
 
 func TestLookups(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, nil)
 	c := New(cfg, nil)
-	n := newNetwork(t, cfg, 5)
-	ids := []string{n.subnets[2].ID, n.subnets[0].ID}
+	n := env.Network(t, cfg)
+	ids := []string{appSubnets(n)[2].ID, appSubnets(n)[0].ID}
 	got, err := c.DescribeSubnets(ctx, ids)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0] != (SubnetInfo{ID: ids[0], VPCID: n.vpcID, Zone: zones[2]}) || got[1].Zone != zones[0] {
+	if len(got) != 2 || got[0] != (SubnetInfo{ID: ids[0], VPCID: n.VPCID, Zone: zones[2]}) || got[1].Zone != zones[0] {
 		t.Errorf("DescribeSubnets = %+v", got)
 	}
 	_, err = c.DescribeSubnets(ctx, append(ids, "subnet-0123456789abcdef0"))
@@ -156,18 +158,18 @@ func TestLookups(t *testing.T) {
 	// A secondary block counts once associated; one disassociated does not.
 	ec2c := ec2.NewFromConfig(cfg)
 	secondary := "100.64.0.0/16"
-	if _, err := ec2c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(n.vpcID), CidrBlock: aws.String(secondary)}); err != nil {
+	if _, err := ec2c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(n.VPCID), CidrBlock: aws.String(secondary)}); err != nil {
 		t.Fatal(err)
 	}
-	gone, err := ec2c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(n.vpcID), CidrBlock: aws.String("100.65.0.0/16")})
+	gone, err := ec2c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(n.VPCID), CidrBlock: aws.String("100.65.0.0/16")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ec2c.DisassociateVpcCidrBlock(ctx, &ec2.DisassociateVpcCidrBlockInput{AssociationId: gone.CidrBlockAssociation.AssociationId}); err != nil {
 		t.Fatal(err)
 	}
-	if cidrs, err := c.VPCCIDRs(ctx, n.vpcID); err != nil || !slices.Equal(cidrs, []string{n.cidr, secondary}) {
-		t.Errorf("VPCCIDRs = %q, %v; want %q", cidrs, err, []string{n.cidr, secondary})
+	if cidrs, err := c.VPCCIDRs(ctx, n.VPCID); err != nil || !slices.Equal(cidrs, []string{n.CIDR, secondary}) {
+		t.Errorf("VPCCIDRs = %q, %v; want %q", cidrs, err, []string{n.CIDR, secondary})
 	}
 	if _, err := c.VPCCIDRs(ctx, "vpc-0123456789abcdef0"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing VPC: %v, want ErrNotFound", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 func TestUserDataVars(t *testing.T) {
@@ -67,7 +68,7 @@ func TestRulesOf(t *testing.T) {
 }
 
 // propsSpec is fullSpec with HTTPS, so both listeners exist.
-func propsSpec(name string, n network, certificateARN string) blueprint.Spec {
+func propsSpec(name string, n env.Net, certificateARN string) blueprint.Spec {
 	spec := fullSpec(name, n)
 	spec.Listener.CertificateARN = certificateARN
 	spec.Listener.SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -146,7 +147,7 @@ func TestObservedProps(t *testing.T) {
 	counter := &callCounter{}
 	cfg := testConfig(t, counter)
 	c := New(cfg, nil)
-	bp := blueprint.Build(propsSpec("props", newNetwork(t, cfg, 7), serverCertificate(t, cfg, "props")))
+	bp := blueprint.Build(propsSpec("props", env.Network(t, cfg), env.ServerCertificate(t, cfg, "props")))
 	created := apply(t, c, bp)
 	t.Cleanup(func() { deleteAll(t, c, bp) })
 	t.Run("create", func(t *testing.T) { checkProps(t, bp, created) })

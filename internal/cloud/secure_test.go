@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // TestSecureDefaults checks, with plain describes, that what Create made
@@ -23,9 +24,9 @@ func TestSecureDefaults(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, nil)
 	c := New(cfg, nil)
-	n := newNetwork(t, cfg, 2)
+	n := env.Network(t, cfg)
 	spec := fullSpec("secure", n)
-	spec.Listener.CertificateARN = serverCertificate(t, cfg, "secure")
+	spec.Listener.CertificateARN = env.ServerCertificate(t, cfg, "secure")
 	spec.Listener.SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 	bp := blueprint.Build(spec)
 	obs := apply(t, c, bp)
@@ -34,7 +35,7 @@ func TestSecureDefaults(t *testing.T) {
 
 	t.Run("security groups", func(t *testing.T) {
 		for key, wantEgress := range map[string][]string{
-			blueprint.KeyALBSecurityGroup: {"egress tcp 8080 to " + n.cidr},
+			blueprint.KeyALBSecurityGroup: {"egress tcp 8080 to " + n.CIDR},
 			blueprint.KeyAppSecurityGroup: {"egress all traffic to 0.0.0.0/0"},
 			blueprint.KeyDBSecurityGroup:  nil, // AWS's default allow-all egress revoked
 		} {

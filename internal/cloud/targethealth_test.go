@@ -10,6 +10,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
 
@@ -28,10 +29,10 @@ func TestTargetHealthInstanceGoneMidWait(t *testing.T) {
 	t.Cleanup(layer.Stop)
 	c, _ := recordedCloudTo(t, layer.URL)
 	ctx := t.Context()
-	n := newNetwork(t, cfg, 73)
+	n := env.Network(t, cfg)
 	elbc, ec2c := elb.NewFromConfig(cfg), ec2.NewFromConfig(cfg)
 	tg, err := elbc.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("gone-mid-wait"), Port: aws.Int32(8080),
-		Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.vpcID)})
+		Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.VPCID)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func TestTargetHealthInstanceGoneMidWait(t *testing.T) {
 		_, _ = elbc.DeleteTargetGroup(context.Background(), &elb.DeleteTargetGroupInput{TargetGroupArn: aws.String(arn)})
 	})
 	run, err := ec2c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(testImage), InstanceType: ec2types.InstanceTypeT3Small,
-		MinCount: aws.Int32(2), MaxCount: aws.Int32(2), SubnetId: aws.String(n.subnets[0].ID)})
+		MinCount: aws.Int32(2), MaxCount: aws.Int32(2), SubnetId: aws.String(appSubnets(n)[0].ID)})
 	if err != nil {
 		t.Fatal(err)
 	}

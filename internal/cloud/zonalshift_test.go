@@ -7,6 +7,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/zonalshift"
 )
 
@@ -28,7 +29,7 @@ func TestZonalShiftAfterRegistrationDelay(t *testing.T) {
 	t.Cleanup(arc.Stop)
 	c, rec := recordedCloudTo(t, arc.URL)
 	ctx := t.Context()
-	spec := fullSpec("zs-registration", newNetwork(t, cfg, 75))
+	spec := fullSpec("zs-registration", env.Network(t, cfg))
 	spec.EnableZonalShift = true
 	bp := blueprint.Build(spec)
 	keys := []string{blueprint.KeyALBSecurityGroup, blueprint.KeyLoadBalancer}

@@ -118,40 +118,6 @@ func newClients(t *testing.T) clients {
 		asg: autoscaling.NewFromConfig(cfg), rds: rds.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg)}
 }
 
-// network is a VPC with a private and a public subnet in each of three zones.
-type network struct {
-	vpcID           string
-	private, public []string
-	zones           []string
-}
-
-func newNetwork(t *testing.T, c clients) network {
-	t.Helper()
-	ctx := context.Background()
-	vpc, err := c.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := network{vpcID: *vpc.Vpc.VpcId, zones: []string{"us-east-1a", "us-east-1b", "us-east-1c"}}
-	for i, z := range n.zones {
-		for j, list := range []*[]string{&n.private, &n.public} {
-			sn, err := c.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(z),
-				CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/24", i*2+j))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			*list = append(*list, *sn.Subnet.SubnetId)
-		}
-	}
-	t.Cleanup(func() {
-		for _, id := range append(append([]string{}, n.private...), n.public...) {
-			_, _ = c.ec2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(id)})
-		}
-		_, _ = c.ec2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(n.vpcID)})
-	})
-	return n
-}
-
 func tagFilter(stack string) []ec2types.Filter {
 	return []ec2types.Filter{{Name: aws.String("tag:hawebapp:stack"), Values: []string{stack}}}
 }

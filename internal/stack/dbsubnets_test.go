@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // TestAccStack_appSubnetsKeepDatabaseSubnet removes from app_subnet_ids the
@@ -15,19 +17,19 @@ import (
 // subnet plans.
 func TestAccStack_appSubnetsKeepDatabaseSubnet(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
+	net := env.StackNetwork(t, c.cfg)
 	args := defaultArgs(stackName(), net)
 	withoutA, withoutC := args, args
-	withoutA.net.private = net.private[1:]
-	withoutC.net.private = net.private[:2]
+	withoutA.net.App = net.App[1:]
+	withoutC.net.App = net.App[:2]
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		CheckDestroy:             checkNothingTagged(c, args.name),
 		Steps: []resource.TestStep{
 			{Config: args.config()},
-			{Config: withoutA.config(), ExpectError: regexp.MustCompile(`app_subnet_ids:\s+the\s+change\s+removes\s+` + net.private[0] +
-				`\s+\(us-east-1a\),\s+where\s+the\s+database\s+\S+\s+runs\s+its\s+primary[\s\S]*Keep\s+` + net.private[0] + `\s+in\s+app_subnet_ids`)},
+			{Config: withoutA.config(), ExpectError: regexp.MustCompile(`app_subnet_ids:\s+the\s+change\s+removes\s+` + net.App[0] +
+				`\s+\(us-east-1a\),\s+where\s+the\s+database\s+\S+\s+runs\s+its\s+primary[\s\S]*Keep\s+` + net.App[0] + `\s+in\s+app_subnet_ids`)},
 			{Config: withoutC.config(), PlanOnly: true, ExpectNonEmptyPlan: true},
 		},
 	})

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 const evacuated = "us-east-1b"
@@ -27,7 +29,7 @@ const evacuated = "us-east-1b"
 func TestAccStack_evacuateZone(t *testing.T) {
 	c := newClients(t)
 	arc := arczonalshift.NewFromConfig(c.cfg)
-	args := defaultArgs(stackName(), newNetwork(t, c))
+	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
 	args.withDB = false
 	args.min, args.max = 3, 6
 	evac := args
@@ -111,7 +113,7 @@ func TestAccStack_evacuateZone(t *testing.T) {
 // with what they can take.
 func TestAccStack_evacuationShortfall(t *testing.T) {
 	c := newClients(t)
-	args := defaultArgs(stackName(), newNetwork(t, c))
+	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
 	args.withDB = false
 	args.min, args.max = 6, 6 // 2 per zone, no room to grow
 	args.extra = fmt.Sprintf("evacuate_zones = [%q]", evacuated)
@@ -130,7 +132,7 @@ func TestAccStack_evacuationShortfall(t *testing.T) {
 // TestAccStack_evacuationPlanChecks: every plan-time check of evacuate_zones.
 func TestAccStack_evacuationPlanChecks(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
+	net := env.StackNetwork(t, c.cfg)
 	name := stackName()
 	cases := map[string]invalidCase{
 		"NotAZoneOfTheStack": {func(a *stackArgs) { a.extra = `evacuate_zones = ["us-east-1d"]` }, "evacuate_zones", `Not a zone of the stack[\s\S]*us-east-1d`},

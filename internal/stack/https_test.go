@@ -2,15 +2,8 @@ package stack_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -27,48 +20,24 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
-func acmClient(t *testing.T) *acm.Client {
+// ambientConfig is the SDK config the acceptance tests check AWS with: the
+// emulator's through the variables TestMain sets, or real AWS's.
+func ambientConfig(t *testing.T) aws.Config {
 	t.Helper()
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return acm.NewFromConfig(cfg)
+	return cfg
 }
 
-// importCertificate imports a self-signed certificate into ACM: an imported
-// certificate is ISSUED at once, as on AWS.
-func importCertificate(t *testing.T, domain string) string {
+func acmClient(t *testing.T) *acm.Client {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: domain},
-		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(24 * time.Hour), DNSNames: []string{domain}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := acmClient(t).ImportCertificate(context.Background(), &acm.ImportCertificateInput{
-		Certificate: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		PrivateKey:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arn := aws.ToString(out.CertificateArn)
-	t.Cleanup(func() {
-		_, _ = acmClient(t).DeleteCertificate(context.Background(), &acm.DeleteCertificateInput{CertificateArn: aws.String(arn)})
-	})
-	return arn
+	return acm.NewFromConfig(ambientConfig(t))
 }
 
 // listenerOrder watches the recorder's listener calls and reports an HTTP
@@ -157,10 +126,10 @@ func TestAccStack_https(t *testing.T) {
 		t.Skip("watches calls through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
 	c := newClients(t)
-	args := defaultArgs(stackName(), newNetwork(t, c))
+	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
 	args.withDB = false
 	plain := args
-	args.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, importCertificate(t, "app.example.com"))
+	args.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, env.Certificate(t, ambientConfig(t), "app.example.com"))
 	var order *listenerOrder
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -209,8 +178,8 @@ func TestAccStack_https(t *testing.T) {
 // certificate plans.
 func TestAccStack_certificateChecks(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
-	issued := importCertificate(t, "issued.example.com")
+	net := env.StackNetwork(t, c.cfg)
+	issued := env.Certificate(t, ambientConfig(t), "issued.example.com")
 	otherRegion := strings.Replace(issued, ":us-east-1:", ":eu-west-1:", 1)
 	unknown := regexp.MustCompile(`certificate/.*$`).ReplaceAllString(issued, "certificate/00000000-0000-0000-0000-000000000000")
 	name := stackName()

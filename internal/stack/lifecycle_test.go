@@ -16,6 +16,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/cloud"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/leaks"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
@@ -28,7 +29,7 @@ func TestAccStack_refreshCallBudget(t *testing.T) {
 		t.Skip("needs the emulator's recorder")
 	}
 	c := newClients(t)
-	args := defaultArgs(stackName(), newNetwork(t, c))
+	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -59,7 +60,7 @@ func TestAccStack_failedCreateRollsBack(t *testing.T) {
 		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
 	c := newClients(t)
-	args := defaultArgs(stackName(), newNetwork(t, c))
+	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
 	failSecondGroupCreate(t)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -87,7 +88,7 @@ func TestAccStack_failedCreateLeavesProtectedDatabase(t *testing.T) {
 		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
 	c := newClients(t)
-	args := defaultArgs(stackName(), newNetwork(t, c))
+	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
 	args.withDB = false
 	protected, unprotected := args, args
 	protected.extra = `database = { deletion_protection = true, skip_final_snapshot = true }`
@@ -166,7 +167,7 @@ func failSecondGroupCreate(t *testing.T) {
 // them by their tags instead of failing or making duplicates.
 func TestAccStack_adoptsAfterKilledApply(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
+	net := env.StackNetwork(t, c.cfg)
 	args := defaultArgs(stackName(), net)
 	args.withDB = false
 	resource.Test(t, resource.TestCase{
@@ -197,14 +198,14 @@ func createFirstParts(t *testing.T, a stackArgs, until string) {
 		t.Fatal(err)
 	}
 	spec := blueprint.Spec{
-		Name: a.name, VPCID: a.net.vpcID, VPCCIDR: "10.0.0.0/16", LBSubnetIDs: a.net.public, AllowedCIDRs: []string{"0.0.0.0/0"},
+		Name: a.name, VPCID: a.net.VPCID, VPCCIDR: a.net.CIDR, LBSubnetIDs: a.net.LB, AllowedCIDRs: []string{"0.0.0.0/0"},
 		Listener:    blueprint.ListenerSpec{HTTPPort: 80, HTTPSPort: 443},
 		HealthCheck: blueprint.HealthCheckSpec{Path: a.healthPath, Matcher: "200-399", Interval: 15, Timeout: 10, HealthyThreshold: 3, UnhealthyThreshold: 4},
 		Instances:   blueprint.InstancesSpec{ImageID: "ami-12c6146b", InstanceType: "t3.small", Port: 8080},
 		Tags:        map[string]string{"team": "acceptance"},
 	}
-	for i, id := range a.net.private {
-		spec.AppSubnets = append(spec.AppSubnets, blueprint.Subnet{ID: id, Zone: a.net.zones[i]})
+	for i, id := range a.net.App {
+		spec.AppSubnets = append(spec.AppSubnets, blueprint.Subnet{ID: id, Zone: a.net.Zones[i]})
 	}
 	cl := cloud.New(cfg, nil)
 	refs := map[string]engineObservation{}

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/leaks"
 )
 
@@ -25,7 +26,7 @@ const addr = "hawebapp_stack.test"
 // stackArgs are the knobs the tests turn; config renders them as HCL.
 type stackArgs struct {
 	name       string
-	net        network
+	net        env.Net
 	min, max   int
 	target     int
 	healthPath string
@@ -43,7 +44,7 @@ type stackArgs struct {
 	provider string
 }
 
-func defaultArgs(name string, net network) stackArgs {
+func defaultArgs(name string, net env.Net) stackArgs {
 	return stackArgs{name: name, net: net, min: 3, max: 6, target: 500, healthPath: "/health", userData: "#!/bin/bash\necho v1\n", withDB: true}
 }
 
@@ -80,7 +81,7 @@ resource "hawebapp_stack" "test" {
   %[10]s
   %[11]s
 }
-`, a.name, a.net.vpcID, quoteList(a.net.private), quoteList(a.net.public), a.userData, a.min, a.max, a.target, a.healthPath, db, a.extra, a.healthTimings(), a.typeArg(),
+`, a.name, a.net.VPCID, quoteList(a.net.App), quoteList(a.net.LB), a.userData, a.min, a.max, a.target, a.healthPath, db, a.extra, a.healthTimings(), a.typeArg(),
 		a.instancesExtra, prefixComma(a.healthExtra), prefixComma(a.scalingExtra), cmp.Or(a.tags, `{ team = "acceptance" }`), cmp.Or(a.image, "ami-12c6146b"), cmp.Or(a.provider, `provider "hawebapp" {}`))
 }
 
@@ -117,7 +118,7 @@ func stackName() string { return "acc-" + acctest.RandString(8) }
 // AWS API, checks that a second plan is empty, and destroys it.
 func TestAccStack_basic(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
+	net := env.StackNetwork(t, c.cfg)
 	args := defaultArgs(stackName(), net)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -159,7 +160,7 @@ func TestAccStack_basic(t *testing.T) {
 // is pinned to it.
 func TestAccStack_update(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
+	net := env.StackNetwork(t, c.cfg)
 	args := defaultArgs(stackName(), net)
 	args.withDB = false
 	updated := args
@@ -201,7 +202,7 @@ func TestAccStack_update(t *testing.T) {
 // and the apply restores it.
 func TestAccStack_drift(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
+	net := env.StackNetwork(t, c.cfg)
 	args := defaultArgs(stackName(), net)
 	args.withDB = false
 	resource.Test(t, resource.TestCase{

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // TestAccStack_namedAccessChecks: a key pair or an instance profile that
@@ -16,7 +18,7 @@ import (
 // ones plan.
 func TestAccStack_namedAccessChecks(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
+	net := env.StackNetwork(t, c.cfg)
 	ctx := context.Background()
 	name := stackName()
 	key, profile := name+"-key", name+"-profile"

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // TestAccStack_applyTimeValidation: values that come from another resource
@@ -16,8 +18,8 @@ import (
 // the stack made no mutating AWS call.
 func TestAccStack_applyTimeValidation(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
-	other := newNetwork(t, c)
+	net := env.StackNetwork(t, c.cfg)
+	other := env.StackNetwork(t, c.cfg)
 	name := stackName()
 	const unknownCert = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
 	cases := map[string]struct {
@@ -25,9 +27,9 @@ func TestAccStack_applyTimeValidation(t *testing.T) {
 		extra     string // stackArgs.extra
 		tc        invalidCase
 	}{
-		"SubnetInAnotherVPC": {"app_subnet_ids", quoteList([]string{net.private[0], net.private[1], other.private[2]}), "",
+		"SubnetInAnotherVPC": {"app_subnet_ids", quoteList([]string{net.App[0], net.App[1], other.App[2]}), "",
 			invalidCase{attr: "app_subnet_ids[2]", want: `Subnet in another VPC[\s\S]*Use subnets of vpc-`}},
-		"AppZoneWithoutLBSubnet": {"lb_subnet_ids", quoteList(net.public[:2]), "",
+		"AppZoneWithoutLBSubnet": {"lb_subnet_ids", quoteList(net.LB[:2]), "",
 			invalidCase{attr: "app_subnet_ids", want: `Zone without a load balancer subnet[\s\S]*Add a load balancer subnet in us-east-1c`}},
 		"CertificateNotFound": {"certificate_arn", `"` + unknownCert + `"`, `listener = { certificate_arn = "` + unknownCert + `" }`,
 			invalidCase{attr: "listener.certificate_arn", want: `Certificate not found[\s\S]*Check the ARN`}},

@@ -3,12 +3,14 @@ package stack_test
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // moreInvalidCases are the rest of the refusals: conflicting options,
 // unknown names, health-check values out of range, database settings,
 // identifiers and addresses of the wrong form.
-func moreInvalidCases(net network) map[string]invalidCase {
+func moreInvalidCases(net env.Net) map[string]invalidCase {
 	noDB := func(extra string) func(a *stackArgs) {
 		return func(a *stackArgs) { a.withDB, a.extra = false, extra }
 	}
@@ -48,12 +50,12 @@ func moreInvalidCases(net network) map[string]invalidCase {
 			`database.max_allocated_storage value must be between 20 and 65536`},
 
 		// Identifiers and addresses.
-		"VPCIDFormat": {func(a *stackArgs) { a.net.vpcID = "my-vpc" }, "vpc_id", `vpc_id must be a VPC ID such as vpc-`},
-		"SubnetIDFormat": {func(a *stackArgs) { a.net.private = []string{"private-a", net.private[1], net.private[2]} },
+		"VPCIDFormat": {func(a *stackArgs) { a.net.VPCID = "my-vpc" }, "vpc_id", `vpc_id must be a VPC ID such as vpc-`},
+		"SubnetIDFormat": {func(a *stackArgs) { a.net.App = []string{"private-a", net.App[1], net.App[2]} },
 			"app_subnet_ids[0]", `app_subnet_ids\[0\] must be a subnet ID such as subnet-`},
-		"OneAppSubnet": {func(a *stackArgs) { a.net.private = net.private[:1] }, "app_subnet_ids",
+		"OneAppSubnet": {func(a *stackArgs) { a.net.App = net.App[:1] }, "app_subnet_ids",
 			`app_subnet_ids list must contain at least 2 elements and at most 6 elements`},
-		"RepeatedAppSubnet": {func(a *stackArgs) { a.net.private = []string{net.private[0], net.private[1], net.private[0]} },
+		"RepeatedAppSubnet": {func(a *stackArgs) { a.net.App = []string{net.App[0], net.App[1], net.App[0]} },
 			"app_subnet_ids[2]", `Duplicate value[\s\S]*app_subnet_ids\[2\] repeats app_subnet_ids\[0\][\s\S]*Remove the repeated value`},
 		"CIDRHostBits": {func(a *stackArgs) { a.extra = `allowed_cidrs = ["203.0.113.7/24"]` }, "allowed_cidrs[0]",
 			`Invalid CIDR block[\s\S]*host bits set[\s\S]*write 203.0.113.0/24`},

@@ -3,6 +3,8 @@ package stack_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // TestAccStack_resiliencePlanTimeValidation: health timings that cannot meet
@@ -10,7 +12,7 @@ import (
 // the attribute and the fix, before anything is created.
 func TestAccStack_resiliencePlanTimeValidation(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
+	net := env.StackNetwork(t, c.cfg)
 	name := stackName()
 	cases := map[string]invalidCase{
 		"IntervalTooLongForGoal": {func(a *stackArgs) { a.healthExtra = "time_to_detect = 30, interval = 30" }, "health_check.time_to_detect",

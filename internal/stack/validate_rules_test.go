@@ -3,12 +3,14 @@ package stack_test
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // nameAndValueCases are configurations AWS would refuse or never serve,
 // each with the error the plan must give (the attribute and the fix).
 // sameZone is a second subnet of net in us-east-1a.
-func nameAndValueCases(net network, sameZone string) map[string]invalidCase {
+func nameAndValueCases(net env.Net, sameZone string) map[string]invalidCase {
 	noDB := func(extra string) func(a *stackArgs) {
 		return func(a *stackArgs) { a.withDB, a.extra = false, extra }
 	}
@@ -56,9 +58,9 @@ func nameAndValueCases(net network, sameZone string) map[string]invalidCase {
 		"ImageNotFound":        {func(a *stackArgs) { a.image = "ami-0123456789abcdef0" }, "instances.image_id", `Image not found[\s\S]*Use an AMI`},
 
 		// Network: what AWS needs to serve at all.
-		"AppZoneWithoutLBSubnet": {func(a *stackArgs) { a.net.public = []string{net.public[0], net.public[1]} },
+		"AppZoneWithoutLBSubnet": {func(a *stackArgs) { a.net.LB = []string{net.LB[0], net.LB[1]} },
 			"app_subnet_ids", `Zone without a load balancer subnet[\s\S]*us-east-1c[\s\S]*Add a load balancer subnet in us-east-1c`},
-		"LoadBalancerInOneZone": {func(a *stackArgs) { a.net.public = []string{net.public[0], sameZone} },
+		"LoadBalancerInOneZone": {func(a *stackArgs) { a.net.LB = []string{net.LB[0], sameZone} },
 			"lb_subnet_ids", `Fewer than two availability zones[\s\S]*Add a subnet in another zone to lb_subnet_ids`},
 
 		// Database.

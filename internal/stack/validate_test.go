@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // TestAccStack_planTimeValidation proves each bad input fails the plan with
@@ -16,10 +18,10 @@ import (
 // nothing tagged with the stack, and the recorder saw only read-only calls.
 func TestAccStack_planTimeValidation(t *testing.T) {
 	c := newClients(t)
-	net := newNetwork(t, c)
-	other := newNetwork(t, c)
+	net := env.StackNetwork(t, c.cfg)
+	other := env.StackNetwork(t, c.cfg)
 	ctx := context.Background()
-	sameZone, err := c.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(net.vpcID), AvailabilityZone: aws.String("us-east-1a"), CidrBlock: aws.String("10.0.100.0/24")})
+	sameZone, err := c.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(net.VPCID), AvailabilityZone: aws.String("us-east-1a"), CidrBlock: aws.String(net.Block(100))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,11 +35,11 @@ func TestAccStack_planTimeValidation(t *testing.T) {
 		"BelowOnePerZone":         {func(a *stackArgs) { a.min = 2 }, "capacity.min", `Capacity below one instance per zone[\s\S]*Set capacity.min to at least 3`},
 		"HTTPSWithoutCertificate": {func(a *stackArgs) { a.extra = `listener = { https_port = 8443 }` }, "listener.https_port", `HTTPS setting without a certificate[\s\S]*Set certificate_arn`},
 		"OneZone": {func(a *stackArgs) {
-			a.net.private = []string{a.net.private[0], *sameZone.Subnet.SubnetId, a.net.private[2]}
+			a.net.App = []string{a.net.App[0], *sameZone.Subnet.SubnetId, a.net.App[2]}
 		}, "app_subnet_ids", `Two app subnets in one zone[\s\S]*Give one subnet per availability zone`},
-		"SubnetInAnotherVPC": {func(a *stackArgs) { a.net.private = []string{a.net.private[0], a.net.private[1], other.private[2]} },
+		"SubnetInAnotherVPC": {func(a *stackArgs) { a.net.App = []string{a.net.App[0], a.net.App[1], other.App[2]} },
 			"app_subnet_ids[2]", `Subnet in another VPC[\s\S]*Use subnets of vpc-`},
-		"LBSubnetInAnotherVPC": {func(a *stackArgs) { a.net.public = []string{a.net.public[0], other.public[1], a.net.public[2]} },
+		"LBSubnetInAnotherVPC": {func(a *stackArgs) { a.net.LB = []string{a.net.LB[0], other.LB[1], a.net.LB[2]} },
 			"lb_subnet_ids[1]", `Subnet in another VPC[\s\S]*Use subnets of vpc-`},
 		"InstanceTypeNotOffered": {func(a *stackArgs) { a.instanceType = "trn1.32xlarge" }, "instances.instance_type",
 			`trn1.32xlarge is not offered in\s+us-east-1a[\s\S]*Choose an instance type offered in every zone`},

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // Network is the input both configurations share: a VPC and one subnet in
@@ -16,27 +14,12 @@ type Network struct {
 	SubnetIDs []string `json:"subnet_ids"`
 }
 
-// CreateNetwork makes a VPC (10.0.0.0/16) with a /20 subnet in each of
-// us-east-1a, b and c, directly against endpoint.
+// CreateNetwork makes a VPC with a /20 subnet in each of us-east-1a, b
+// and c, directly against endpoint (env.NetworkOfE).
 func CreateNetwork(ctx context.Context, endpoint string) (Network, error) {
-	c := ec2.NewFromConfig(aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-	})
-	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	net, err := env.NetworkOfE(ctx, env.AWSConfig(endpoint), env.Layout{SubnetBits: 20})
 	if err != nil {
-		return Network{}, fmt.Errorf("creating the benchmark VPC: %w", err)
+		return Network{}, fmt.Errorf("the benchmark network: %w", err)
 	}
-	n := Network{VPCID: aws.ToString(vpc.Vpc.VpcId)}
-	for i, zone := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
-		sn, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{
-			VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(zone), CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/20", i*16)),
-		})
-		if err != nil {
-			return Network{}, fmt.Errorf("creating the benchmark subnet in %s: %w", zone, err)
-		}
-		n.SubnetIDs = append(n.SubnetIDs, aws.ToString(sn.Subnet.SubnetId))
-	}
-	return n, nil
+	return Network{VPCID: net.VPCID, SubnetIDs: net.App}, nil
 }

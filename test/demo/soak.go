@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
@@ -156,10 +157,8 @@ func (s *Soak) StartSandbox(ctx context.Context, r *Run) error {
 	for k, v := range sb.Env() {
 		r.Env[k] = v
 	}
-	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, sb.Env()["AWS_REGION"])
-	if err != nil {
-		return err
-	}
+	cfg := env.AWSConfig(sb.Endpoint)
+	cfg.Region = sb.Env()["AWS_REGION"]
 	s.asg = autoscaling.NewFromConfig(cfg)
 	r.Logf("sandbox at %s (one emulated minute = %gs; log %s)", sb.Endpoint, s.Opts.MinuteSeconds, f.Name())
 	return nil

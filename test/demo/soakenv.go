@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
 )
 
@@ -94,7 +95,7 @@ func (s *Soak) WaitHealthy(ctx context.Context, r *Run) error {
 	dns, _ := r.Outputs["dns_name"].(string)
 	client := s.sb.Client()
 	var served string
-	err := waitFor(ctx, 2*time.Minute, func() (bool, string) {
+	err := env.UntilE(ctx, "a healthy instance in every zone and a 200 from "+s.Opts.Path, 2*time.Minute, func() (bool, string) {
 		st, err := client.State(ctx)
 		if err != nil {
 			return false, err.Error()
@@ -127,7 +128,7 @@ func (s *Soak) WaitHealthy(ctx context.Context, r *Run) error {
 		return true, ""
 	})
 	if err != nil {
-		return fmt.Errorf("waiting for a healthy instance in every zone and a 200 from %s: %w", s.Opts.Path, err)
+		return fmt.Errorf("waiting: %w", err)
 	}
 	fmt.Fprintf(r.Out, "    the app: %v (output url), served here by the sandbox's HAProxy at %s\n", r.Outputs["url"], s.url)
 	fmt.Fprintf(r.Out, "    GET %s%s -> 200 from %s\n", s.url, s.Opts.Path, served)
@@ -149,28 +150,4 @@ func get(ctx context.Context, url string) (int, string, error) {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, resp.Header.Get("X-Instance-Id") + " in " + resp.Header.Get("X-Availability-Zone"), nil
-}
-
-// waitFor calls cond with exponential backoff (100 ms to 2 s) until it
-// holds, ctx ends or timeout passes; the error carries cond's last detail.
-func waitFor(ctx context.Context, timeout time.Duration, cond func() (bool, string)) error {
-	deadline := time.Now().Add(timeout)
-	delay := 100 * time.Millisecond
-	for {
-		ok, detail := cond()
-		if ok {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s: %s", timeout, detail)
-		}
-		t := time.NewTimer(min(delay, time.Until(deadline)+time.Millisecond))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		delay = min(delay*2, 2*time.Second)
-	}
 }

@@ -9,6 +9,7 @@ import (
 
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
@@ -43,10 +44,8 @@ func (s *Soak) budget(ctx context.Context, r *Run) error {
 	if arn == "" {
 		return fmt.Errorf("no load balancer of the sandbox serves %s", s.url)
 	}
-	cfg, err := sandbox.AWSConfig(ctx, s.sb.Endpoint, s.sb.Env()["AWS_REGION"])
-	if err != nil {
-		return err
-	}
+	cfg := env.AWSConfig(s.sb.Endpoint)
+	cfg.Region = s.sb.Env()["AWS_REGION"]
 	settings, err := soak.SettingsForLoadBalancer(ctx, elb.NewFromConfig(cfg), arn)
 	if err != nil {
 		return err

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
@@ -31,11 +31,14 @@ func NewSandboxTarget(t *testing.T) *Target {
 	for k, v := range sb.Env() {
 		env[k] = v
 	}
-	return &Target{Env: env, Sandbox: sb, MinuteSeconds: SandboxMinuteSeconds, AWS: aws.Config{
-		Region:       sb.Env()["AWS_REGION"],
-		BaseEndpoint: aws.String(sb.Endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-	}}
+	return &Target{Env: env, Sandbox: sb, MinuteSeconds: SandboxMinuteSeconds, AWS: sandboxConfig(sb)}
+}
+
+// sandboxConfig is the SDK config for sb, in the sandbox's region.
+func sandboxConfig(sb *sandbox.Sandbox) aws.Config {
+	cfg := env.AWSConfig(sb.Endpoint)
+	cfg.Region = sb.Env()["AWS_REGION"]
+	return cfg
 }
 
 // StartSandbox starts a private sandbox (test/sandbox) behind the strict

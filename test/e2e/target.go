@@ -19,9 +19,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/gruntwork-io/terratest/modules/random"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
@@ -136,11 +136,7 @@ func NewTarget(t *testing.T) *Target {
 	for k, v := range motoserver.ClientEnv(endpoint) {
 		tg.Env[k] = v
 	}
-	tg.AWS = aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-	}
+	tg.AWS = env.AWSConfig(endpoint)
 	return tg
 }
 

@@ -1,15 +1,14 @@
 package ha
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 )
 
@@ -26,22 +25,13 @@ func TestAWSBreakerZone(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(moto.Stop)
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(moto.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
+	cfg := env.AWSConfig(moto.URL)
 	c := ec2.NewFromConfig(cfg)
-	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.9.0.0/16")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vpcID := aws.ToString(vpc.Vpc.VpcId)
+	net := env.Network(t, cfg, "us-east-1a", "us-east-1a", "us-east-1b")
+	vpcID := net.VPCID
 	subnets := map[string][]string{}
-	for i, zone := range []string{"us-east-1a", "us-east-1a", "us-east-1b"} {
-		sn, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(zone),
-			CidrBlock: aws.String(fmt.Sprintf("10.9.%d.0/24", i))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		subnets[zone] = append(subnets[zone], aws.ToString(sn.Subnet.SubnetId))
+	for i, zone := range net.Zones {
+		subnets[zone] = append(subnets[zone], net.App[i])
 	}
 	aclOf := func() map[string]string {
 		out, err := c.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}}})

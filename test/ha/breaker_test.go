@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/smithy-go"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
@@ -113,11 +114,15 @@ func (b *awsBreaker) ZoneDown(ctx context.Context, zone string) error {
 				continue
 			}
 			var out *ec2.ReplaceNetworkAclAssociationOutput
-			err := retryNotFound(ctx, func() (err error) {
+			var err error
+			// Two minutes at most: the suite is waiting with its load running.
+			if waitErr := env.UntilE(ctx, "EC2 to know the deny-all ACL and the association", 2*time.Minute, func() (bool, string) {
 				out, err = c.ReplaceNetworkAclAssociation(ctx, &ec2.ReplaceNetworkAclAssociationInput{
 					AssociationId: as.NetworkAclAssociationId, NetworkAclId: aws.String(cut.acl)})
-				return err
-			})
+				return !notKnownYet(err), env.ErrState(err)
+			}); waitErr != nil && notKnownYet(err) {
+				err = errors.Join(err, waitErr)
+			}
 			if err != nil {
 				return fmt.Errorf("zone %s: associating subnet %s with the deny-all ACL: %w", zone, aws.ToString(as.SubnetId), err)
 			}
@@ -159,29 +164,18 @@ func (b *awsBreaker) FailoverDB(ctx context.Context, id string) error {
 	return nil
 }
 
-// retryNotFound retries fn while EC2 does not know yet the network ACL just
-// created or the association just described: EC2 is eventually consistent
-// after a create ("Eventual consistency in the Amazon EC2 API", EC2 API
-// reference), and hashicorp/aws retries ReplaceNetworkAclAssociation on
-// InvalidAssociationID.NotFound for its 5-minute EC2 propagation timeout
+// notKnownYet tells whether err says EC2 does not know yet the network ACL
+// just created or the association just described: EC2 is eventually
+// consistent after a create ("Eventual consistency in the Amazon EC2 API",
+// EC2 API reference), and hashicorp/aws retries
+// ReplaceNetworkAclAssociation on InvalidAssociationID.NotFound for its
+// 5-minute EC2 propagation timeout
 // (internal/service/ec2/vpc_network_acl_association.go,
-// networkACLAssociationCreate). Backoff from 100 ms to 5 s, two minutes at
-// most: the suite is waiting with its load running.
-func retryNotFound(ctx context.Context, fn func() error) error {
-	deadline := time.Now().Add(2 * time.Minute)
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
-		err := fn()
-		var ae smithy.APIError
-		if err == nil || !errors.As(err, &ae) || time.Now().After(deadline) ||
-			(ae.ErrorCode() != "InvalidNetworkAclID.NotFound" && ae.ErrorCode() != "InvalidAssociationID.NotFound") {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-time.After(delay):
-		}
-	}
+// networkACLAssociationCreate).
+func notKnownYet(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) &&
+		(ae.ErrorCode() == "InvalidNetworkAclID.NotFound" || ae.ErrorCode() == "InvalidAssociationID.NotFound")
 }
 
 func contains(list []string, s string) bool {

@@ -10,6 +10,7 @@ import (
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
 
@@ -74,7 +75,7 @@ func scaleOutIn(t *testing.T, s *stack) figures {
 	s.waitSteady(t, s.size.Recover)
 	before := s.inService(ctx, t)
 	p := s.start(t, "scale out", s.rateFor(2*s.scalingTarget, before.total()), drain)
-	eventually(t, "every zone scaled out", s.size.Recover, func() (bool, string) {
+	env.Until(t, "every zone scaled out", s.size.Recover, func() (bool, string) {
 		now := s.inService(ctx, t)
 		for _, z := range s.zones {
 			if len(now[z]) <= len(before[z]) {
@@ -99,7 +100,7 @@ func scaleOutIn(t *testing.T, s *stack) figures {
 	logBudget(t, budget)
 	q := s.start(t, "scale in", light, drain)
 	at := time.Now()
-	eventually(t, "the groups back at their size before the load", s.size.Recover, func() (bool, string) {
+	env.Until(t, "the groups back at their size before the load", s.size.Recover, func() (bool, string) {
 		now := s.inService(ctx, t)
 		if now.total() > before.total() {
 			return false, fmt.Sprintf("%d in service, %d before the load", now.total(), before.total())

@@ -15,6 +15,7 @@ import (
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // loadRunner (suite 7, `make soak` only): examples/load-runner, whose fleet
@@ -90,7 +91,7 @@ func fleetReports(t *testing.T, tg *e2e.Target, logGroup string, sz size) figure
 	t.Helper()
 	c := cloudwatchlogs.NewFromConfig(tg.AWS)
 	f := figures{Suite: "load runner", Budget: -1, Note: "ab reports of the fleet in " + logGroup}
-	eventually(t, "an ab report in "+logGroup, sz.Recover+sz.Steady, func() (bool, string) {
+	env.Until(t, "an ab report in "+logGroup, sz.Recover+sz.Steady, func() (bool, string) {
 		f.Requests, f.Failed = 0, 0
 		p := cloudwatchlogs.NewFilterLogEventsPaginator(c, &cloudwatchlogs.FilterLogEventsInput{
 			LogGroupName: aws.String(logGroup), FilterPattern: aws.String(`"requests:"`),

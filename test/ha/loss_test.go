@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
@@ -139,7 +140,7 @@ func instanceLoss(t *testing.T, s *stack) figures {
 	}
 	logf(t, "killed instance %s in %s", victim, zone)
 	var replacement string
-	eventually(t, "a healthy replacement of "+victim, s.size.Recover, func() (bool, string) {
+	env.Until(t, "a healthy replacement of "+victim, s.size.Recover, func() (bool, string) {
 		now := s.inService(ctx, t)[zone]
 		h := s.health(ctx, t)
 		for _, id := range now {

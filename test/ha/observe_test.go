@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // groups are the stack's zonal Auto Scaling groups by zone, as AWS
@@ -114,7 +116,7 @@ func (s *stack) steady(ctx context.Context, t *testing.T) (bool, string) {
 // waitSteady waits, with backoff, until the stack is steady.
 func (s *stack) waitSteady(t *testing.T, within time.Duration) {
 	t.Helper()
-	eventually(t, "the stack steady (every group at desired, every target healthy)", within, func() (bool, string) {
+	env.Until(t, "the stack steady (every group at desired, every target healthy)", within, func() (bool, string) {
 		return s.steady(t.Context(), t)
 	})
 	s.waitDatabase(t, within)
@@ -127,7 +129,7 @@ func (s *stack) waitSteady(t *testing.T, within time.Duration) {
 func (s *stack) waitDatabase(t *testing.T, within time.Duration) {
 	t.Helper()
 	reached := map[string]bool{}
-	eventually(t, "every instance in service reaching the database (/health/db 200)", within, func() (bool, string) {
+	env.Until(t, "every instance in service reaching the database (/health/db 200)", within, func() (bool, string) {
 		resp, err := http.Get(s.url + "/health/db")
 		if err != nil {
 			return false, err.Error()
@@ -147,27 +149,6 @@ func (s *stack) waitDatabase(t *testing.T, within time.Duration) {
 		}
 		return len(missing) == 0, fmt.Sprintf("last answer %d; not yet from %v", resp.StatusCode, missing)
 	})
-}
-
-// eventually polls cond with backoff (50 ms doubling to 2 s) until it
-// holds, failing the test after within with cond's last word.
-func eventually(t *testing.T, what string, within time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for delay := 50 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %s", what, within, why)
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatalf("%s: %v", what, t.Context().Err())
-		case <-time.After(delay):
-		}
-	}
 }
 
 // activitiesSince logs the groups' scaling activities that started at or

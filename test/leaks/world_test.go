@@ -2,7 +2,6 @@ package leaks
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"testing"
 
@@ -19,6 +18,7 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // world holds the SDK clients and the network the children are made in.
@@ -39,15 +39,8 @@ type world struct {
 func newWorld(t *testing.T, ctx context.Context, cfg aws.Config) *world {
 	w := &world{t: t, ctx: ctx, ec2: ec2.NewFromConfig(cfg), asg: autoscaling.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg),
 		iam: iam.NewFromConfig(cfg), rds: rds.NewFromConfig(cfg), want: map[string][]string{}, undo: map[string][]func() error{}}
-	vpc, err := w.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
-	w.must(err)
-	w.vpc = aws.ToString(vpc.Vpc.VpcId)
-	for i, zone := range []string{"us-east-1a", "us-east-1b"} {
-		sn, err := w.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(zone),
-			CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/24", i))})
-		w.must(err)
-		w.subnets = append(w.subnets, aws.ToString(sn.Subnet.SubnetId))
-	}
+	net := env.Network(t, cfg, "us-east-1a", "us-east-1b")
+	w.vpc, w.subnets = net.VPCID, net.App
 	return w
 }
 

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // startWithSubnet starts a private moto server, stopped with t, and makes a
@@ -24,24 +25,10 @@ func startWithSubnet(t *testing.T) (*ec2.Client, *autoscaling.Client, *string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Stop)
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"),
-		config.WithBaseEndpoint(s.URL),
-		config.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "x", SecretAccessKey: "x"}, nil
-		})))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(s.URL)
 	ec2c, asc := ec2.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg)
-	vpc, err := ec2c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sn, err := ec2c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24"), AvailabilityZone: aws.String("us-east-1a")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ec2c, asc, sn.Subnet.SubnetId
+	net := env.Network(t, cfg, "us-east-1a")
+	return ec2c, asc, aws.String(net.App[0])
 }
 
 // TestUserDataFix proves the launcher's fix: an ASG launched from a template

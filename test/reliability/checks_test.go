@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -211,20 +210,4 @@ func (e *env) nothingLeft(t *testing.T) int {
 		t.Errorf("left after destroy of %s: %s", e.name, strings.Join(left, ", "))
 	}
 	return len(left)
-}
-
-// waitUntil polls cond with backoff until it holds, failing after d.
-func waitUntil(t *testing.T, d time.Duration, what string, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %v", what, d, err)
-		}
-		time.Sleep(delay)
-	}
 }

@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/gruntwork-io/terratest/modules/random"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
+	testenv "github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
@@ -105,15 +105,14 @@ func finishEnv(t *testing.T, prefix, endpoint string, clientEnv func(string) map
 	}
 	t.Cleanup(rec.Stop)
 	e := &env{name: prefix + "-" + strings.ToLower(random.UniqueID()), dir: t.TempDir(), rec: rec,
-		aws: aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-			Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}}
+		aws: testenv.AWSConfig(endpoint)}
 	rec.Before = e.before
 	e.tf = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1",
 		"AWS_PROFILE=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 	for k, v := range clientEnv(rec.URL) {
 		e.tf = append(e.tf, k+"="+v)
 	}
-	net := e2e.NewNetwork(t, e.aws, 0)
+	net := testenv.StackNetwork(t, e.aws)
 	if err := os.WriteFile(filepath.Join(e.dir, "main.tf"), []byte(stackConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"fmt"
+	testenv "github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"net/http"
 	"strings"
 	"testing"
@@ -87,7 +88,7 @@ func (e *env) serves(t *testing.T) {
 	t.Helper()
 	arn := strings.TrimSpace(e.mustRun(t, "output", "-raw", "-no-color", "load_balancer_arn"))
 	url := ""
-	waitUntil(t, 2*time.Minute, "the sandbox serves load balancer "+arn, func() error {
+	testenv.Until(t, "the sandbox serves load balancer "+arn, 2*time.Minute, testenv.NoError(func() error {
 		st, err := e.sb.Client().State(t.Context())
 		if err != nil {
 			return err
@@ -109,6 +110,6 @@ func (e *env) serves(t *testing.T) {
 			return fmt.Errorf("GET %s: %s", url, resp.Status)
 		}
 		return nil
-	})
+	}))
 	t.Logf("the converged stack serves: GET %s answered 200", url)
 }

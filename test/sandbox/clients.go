@@ -5,14 +5,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // awsClients talk to moto directly (not through the endpoint), so the data
@@ -27,18 +27,11 @@ type awsClients struct {
 }
 
 func newAWSClients(ctx context.Context, endpoint, region string) (*awsClients, error) {
-	cfg, err := AWSConfig(ctx, endpoint, region)
-	if err != nil {
-		return nil, err
-	}
+	cfg := env.AWSConfig(endpoint)
+	cfg.Region = region
+	// The sandbox's own clients keep the five attempts they always had;
+	// the tests' config has the SDK's default three.
+	cfg.Retryer = func() aws.Retryer { return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 5 }) }
 	return &awsClients{asg: autoscaling.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
 		rds: rds.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg)}, nil
-}
-
-// AWSConfig is an SDK config for an endpoint with dummy credentials, for
-// tests that call the sandbox directly.
-func AWSConfig(ctx context.Context, endpoint, region string) (aws.Config, error) {
-	return config.LoadDefaultConfig(ctx, config.WithRegion(region), config.WithBaseEndpoint(endpoint),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
-		config.WithRetryer(func() aws.Retryer { return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 5 }) }))
 }

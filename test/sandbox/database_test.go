@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
-
-	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // TestDatabaseFromManagedSecret: an RDS instance with a managed master
@@ -37,10 +37,7 @@ func TestDatabaseFromManagedSecret(t *testing.T) {
 func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 	ctx := context.Background()
 	sb := startSandbox(t, sandbox.Options{})
-	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(sb.Endpoint)
 	var s *stack
 	if byID {
 		// The fleet first, as the provider now creates it beside the database.
@@ -65,7 +62,7 @@ func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 			endpoint, port, secretARN)
 		// The database must be up (its password set from the secret) before
 		// instances are told about it; the admin API says when.
-		eventually(t, "the database to run", 60*time.Second, func() (bool, string) {
+		env.Until(t, "the database to run", 60*time.Second, func() (bool, string) {
 			st, err := sb.Client().State(ctx)
 			if err != nil {
 				return false, err.Error()
@@ -80,7 +77,7 @@ func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 	ids := s.waitHealthy(2)
 	url := s.url()
 	reached := map[string]bool{}
-	eventually(t, "both instances to reach the database (/health/db 200)", 60*time.Second, func() (bool, string) {
+	env.Until(t, "both instances to reach the database (/health/db 200)", 60*time.Second, func() (bool, string) {
 		st, served, err := get(url + "/health/db")
 		if err == nil && st == 200 {
 			reached[served] = true
@@ -106,7 +103,7 @@ func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 	resp.Body.Close()
 	// Every instance sees the row: they share the one database.
 	servedBy := map[string]bool{}
-	eventually(t, "both instances to serve the fruit", 30*time.Second, func() (bool, string) {
+	env.Until(t, "both instances to serve the fruit", 30*time.Second, func() (bool, string) {
 		st, served, err := get(url + "/fruits/1")
 		if err == nil && st == 200 {
 			servedBy[served] = true
@@ -125,7 +122,7 @@ func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 		t.Fatalf("a read right after the failover began succeeded: the connections were not cut")
 	}
 	var back time.Time
-	eventually(t, "reads to work after the failover", 60*time.Second, func() (bool, string) {
+	env.Until(t, "reads to work after the failover", 60*time.Second, func() (bool, string) {
 		st, _, err := get(url + "/fruits/1")
 		back = time.Now()
 		return err == nil && st == 200, fmt.Sprint(st, err)
@@ -134,7 +131,7 @@ func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 		t.Fatalf("the database was back after %s, sooner than a failover takes (%s)", took, sb.DBFailoverTime())
 	}
 	// The sandbox's event log records the failover and its end.
-	eventually(t, "the failover and its end in the event log", 10*time.Second, func() (bool, string) {
+	env.Until(t, "the failover and its end in the event log", 10*time.Second, func() (bool, string) {
 		evs := sb.Events()
 		f, ok1 := sandbox.LastEvent(evs, sandbox.EventDatabaseFailover, nil)
 		b, ok2 := sandbox.LastEvent(evs, sandbox.EventDatabaseBack, nil)

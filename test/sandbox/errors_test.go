@@ -11,10 +11,10 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
-
-	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 )
 
 // newDatabase creates an RDS instance with a managed secret, waits until the
@@ -23,10 +23,7 @@ func newDatabase(t *testing.T, sb *sandbox.Sandbox, id string) string {
 	t.Helper()
 	prereq.Require(t, postgres.Available())
 	ctx := context.Background()
-	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(sb.Endpoint)
 	db, err := rds.NewFromConfig(cfg).CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String(id), Engine: aws.String("postgres"),
 		DBInstanceClass: aws.String("db.t3.micro"), AllocatedStorage: aws.Int32(20), DBName: aws.String("app"),
 		MasterUsername: aws.String("app"), ManageMasterUserPassword: aws.Bool(true)})
@@ -34,7 +31,7 @@ func newDatabase(t *testing.T, sb *sandbox.Sandbox, id string) string {
 		t.Fatal(err)
 	}
 	in := db.DBInstance
-	eventually(t, "the database to run", 60*time.Second, func() (bool, string) {
+	env.Until(t, "the database to run", 60*time.Second, func() (bool, string) {
 		st, err := sb.Client().State(ctx)
 		if err != nil {
 			return false, err.Error()
@@ -88,7 +85,7 @@ func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
 	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the zone's targets to be replaced", 60*time.Second, func() (bool, string) {
+	env.Until(t, "the zone's targets to be replaced", 60*time.Second, func() (bool, string) {
 		now := s.instances("us-east-1b")
 		for _, id := range now {
 			for _, old := range down {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // haproxy is one HAProxy master-worker process serving every load balancer
@@ -86,24 +88,27 @@ func startHAProxy(ctx context.Context, dir string) (*haproxy, error) {
 
 // waitWorker polls the runtime socket until a worker other than old answers.
 func (h *haproxy) waitWorker(ctx context.Context, old string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	for delay := 10 * time.Millisecond; ; delay = min(delay*2, 500*time.Millisecond) {
-		if out, err := h.command("show info"); err == nil {
-			pid := infoField(out, "Pid")
-			if pid != "" && pid != old {
-				return pid, nil
-			}
-		}
+	var pid string
+	exited := false
+	err := env.UntilE(ctx, "a new haproxy worker on the runtime socket", 20*time.Second, func() (bool, string) {
 		select {
 		case <-h.exited:
-			log, _ := os.ReadFile(filepath.Join(h.dir, "haproxy.log"))
-			return "", fmt.Errorf("haproxy exited: %s", log)
-		case <-ctx.Done():
-			return "", errors.New("haproxy did not answer on its runtime socket")
-		case <-time.After(delay):
+			exited = true
+			return true, ""
+		default:
 		}
+		out, err := h.command("show info")
+		if err != nil {
+			return false, err.Error()
+		}
+		pid = infoField(out, "Pid")
+		return pid != "" && pid != old, "worker " + pid
+	})
+	if exited {
+		log, _ := os.ReadFile(filepath.Join(h.dir, "haproxy.log"))
+		return "", fmt.Errorf("haproxy exited: %s", log)
 	}
+	return pid, err
 }
 
 func infoField(info, key string) string {

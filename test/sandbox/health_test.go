@@ -9,6 +9,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
@@ -37,7 +38,7 @@ func TestHealthTransitions(t *testing.T) {
 	if err := sb.Client().Fail(context.Background(), sandbox.Failure{Kind: "instance", ID: victim}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, victim+" unhealthy", 30*time.Second, func() (bool, string) {
+	env.Until(t, victim+" unhealthy", 30*time.Second, func() (bool, string) {
 		h := s.health()
 		th := h[victim]
 		return th.State == elbtypes.TargetHealthStateEnumUnhealthy && th.Reason == "Target.FailedHealthChecks", describeHealth(h)
@@ -54,7 +55,7 @@ func TestHealthTransitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.waitHealthy(2)
-	eventually(t, "traffic back on "+victim, 30*time.Second, func() (bool, string) {
+	env.Until(t, "traffic back on "+victim, 30*time.Second, func() (bool, string) {
 		_, served, _ := get(url + "/fruits")
 		return served == victim, served
 	})
@@ -87,7 +88,7 @@ func TestOneHealthChecker(t *testing.T) {
 		Matcher: &elbtypes.Matcher{HttpCode: aws.String("201")}}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "every target unhealthy", 60*time.Second, func() (bool, string) {
+	env.Until(t, "every target unhealthy", 60*time.Second, func() (bool, string) {
 		h := s.health()
 		for _, th := range h {
 			if th.State != elbtypes.TargetHealthStateEnumUnhealthy || th.Reason != "Target.ResponseCodeMismatch" {

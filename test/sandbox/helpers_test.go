@@ -22,9 +22,9 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
-
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
 // startSandbox starts a sandbox for one test; its cleanup stops it and
@@ -58,24 +58,6 @@ func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
 
 func alive(pid int) bool {
 	return pid > 0 && !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
-}
-
-// eventually polls cond with backoff until it holds or the deadline passes;
-// cond returns what it saw, for the failure message.
-func eventually(t *testing.T, what string, timeout time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var seen string
-	for delay := 50 * time.Millisecond; ; delay = min(delay*2, time.Second) {
-		var ok bool
-		if ok, seen = cond(); ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s; last seen: %s", timeout, what, seen)
-		}
-		time.Sleep(delay)
-	}
 }
 
 // stack is an HA web app set up by hand with SDK calls, as the provider would:
@@ -122,10 +104,7 @@ type stackSpec struct {
 func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := sandbox.AWSConfig(ctx, sb.Endpoint, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(sb.Endpoint)
 	s := &stack{t: t, sb: sb, cfg: cfg, ec2: ec2.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), asg: autoscaling.NewFromConfig(cfg),
 		groups: map[string]string{}, subnets: map[string]string{}}
 	must := func(err error) {
@@ -134,20 +113,15 @@ func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
 			t.Fatal(err)
 		}
 	}
-	vpc, err := s.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
-	must(err)
-	var subnetIDs []string
-	for i, z := range spec.zones {
-		sn, err := s.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(z), CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/24", i))})
-		must(err)
-		s.subnets[z] = *sn.Subnet.SubnetId
-		subnetIDs = append(subnetIDs, *sn.Subnet.SubnetId)
+	net := env.Network(t, cfg, spec.zones...)
+	for i, z := range net.Zones {
+		s.subnets[z] = net.App[i]
 	}
-	lb, err := s.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(spec.name), Subnets: subnetIDs})
+	lb, err := s.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(spec.name), Subnets: net.App})
 	must(err)
 	s.lbARN = *lb.LoadBalancers[0].LoadBalancerArn
 	tg, err := s.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String(spec.name), Port: aws.Int32(8080), Protocol: elbtypes.ProtocolEnumHttp,
-		VpcId: vpc.Vpc.VpcId, TargetType: elbtypes.TargetTypeEnumInstance, HealthCheckPath: aws.String("/health"),
+		VpcId: aws.String(net.VPCID), TargetType: elbtypes.TargetTypeEnumInstance, HealthCheckPath: aws.String("/health"),
 		HealthCheckIntervalSeconds: aws.Int32(hcInterval), HealthCheckTimeoutSeconds: aws.Int32(hcTimeout), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(cmp.Or(spec.unhealthy, hcUnhealthy)),
 		Matcher: &elbtypes.Matcher{HttpCode: aws.String("200")}})
 	must(err)
@@ -211,7 +185,7 @@ func describeHealth(m map[string]elbtypes.TargetHealth) string {
 func (s *stack) waitHealthy(n int) []string {
 	s.t.Helper()
 	var ids []string
-	eventually(s.t, fmt.Sprintf("%d healthy targets", n), 60*time.Second, func() (bool, string) {
+	env.Until(s.t, fmt.Sprintf("%d healthy targets", n), 60*time.Second, func() (bool, string) {
 		h := s.health()
 		ids = ids[:0]
 		for id, th := range h {
@@ -228,7 +202,7 @@ func (s *stack) waitHealthy(n int) []string {
 func (s *stack) url() string {
 	s.t.Helper()
 	var u string
-	eventually(s.t, "the load balancer to be served", 30*time.Second, func() (bool, string) {
+	env.Until(s.t, "the load balancer to be served", 30*time.Second, func() (bool, string) {
 		st, err := s.sb.Client().State(context.Background())
 		if err != nil {
 			return false, err.Error()

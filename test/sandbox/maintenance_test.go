@@ -11,6 +11,7 @@ import (
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
@@ -37,7 +38,7 @@ func TestLaunchBeforeTerminate(t *testing.T) {
 	// sandbox's event log (the replacement's target healthy) and the
 	// group's scaling activities (the old instance terminated), one clock.
 	var fresh string
-	eventually(t, "the failed instance replaced and the capacity back to 1", 180*time.Second, func() (bool, string) {
+	env.Until(t, "the failed instance replaced and the capacity back to 1", 180*time.Second, func() (bool, string) {
 		out, err := s.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
 		if err != nil {
 			return false, err.Error()

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
@@ -67,18 +68,18 @@ func TestNotifications(t *testing.T) {
 			return ok, fmt.Sprint(events)
 		}
 	}
-	eventually(t, "the test notification", 30*time.Second, receive("autoscaling:TEST_NOTIFICATION"))
+	env.Until(t, "the test notification", 30*time.Second, receive("autoscaling:TEST_NOTIFICATION"))
 
 	if _, err := s.asg.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(group), DesiredCapacity: aws.Int32(2)}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a launch notification", 30*time.Second, receive("autoscaling:EC2_INSTANCE_LAUNCH"))
+	env.Until(t, "a launch notification", 30*time.Second, receive("autoscaling:EC2_INSTANCE_LAUNCH"))
 	launched := events["autoscaling:EC2_INSTANCE_LAUNCH"]
 	if _, err := s.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: aws.String(launched),
 		ShouldDecrementDesiredCapacity: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a terminate notification", 30*time.Second, receive("autoscaling:EC2_INSTANCE_TERMINATE"))
+	env.Until(t, "a terminate notification", 30*time.Second, receive("autoscaling:EC2_INSTANCE_TERMINATE"))
 	if got := events["autoscaling:EC2_INSTANCE_TERMINATE"]; got != launched {
 		t.Fatalf("terminate notification for %s, want %s", got, launched)
 	}

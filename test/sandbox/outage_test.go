@@ -14,6 +14,7 @@ import (
 
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
@@ -38,7 +39,7 @@ func TestZoneLossDetectedOnSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lost, out sandbox.Event
-	eventually(t, "the zone's target to leave service", 60*time.Second, func() (bool, string) {
+	env.Until(t, "the zone's target to leave service", 60*time.Second, func() (bool, string) {
 		evs, err := sb.Client().Events(ctx)
 		if err != nil {
 			return false, err.Error()

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
@@ -42,7 +43,7 @@ func TestInstanceRefreshUnderLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the refresh of "+group, 90*time.Second, func() (bool, string) {
+		env.Until(t, "the refresh of "+group, 90*time.Second, func() (bool, string) {
 			d, err := s.asg.DescribeInstanceRefreshes(ctx, &autoscaling.DescribeInstanceRefreshesInput{AutoScalingGroupName: aws.String(group),
 				InstanceRefreshIds: []string{aws.ToString(out.InstanceRefreshId)}})
 			if err != nil || len(d.InstanceRefreshes) != 1 {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
@@ -40,7 +41,7 @@ func TestUnhealthyInstanceReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fresh string
-	eventually(t, "a healthy replacement", 60*time.Second, func() (bool, string) {
+	env.Until(t, "a healthy replacement", 60*time.Second, func() (bool, string) {
 		h := s.health()
 		for id, th := range h {
 			if id != old && th.State == elbtypes.TargetHealthStateEnumHealthy {
@@ -53,7 +54,7 @@ func TestUnhealthyInstanceReplaced(t *testing.T) {
 	if ids := s.instances("us-east-1a"); len(ids) != 1 || ids[0] != fresh {
 		t.Fatalf("the group should hold only the replacement %s, has %v", fresh, ids)
 	}
-	eventually(t, "the replaced instance's process to end", 30*time.Second, func() (bool, string) {
+	env.Until(t, "the replaced instance's process to end", 30*time.Second, func() (bool, string) {
 		return !alive(oldPID), "still alive"
 	})
 	acts, err := s.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(s.groups["us-east-1a"])})
@@ -97,7 +98,7 @@ func TestZoneDownAndUp(t *testing.T) {
 	// a new one on the kept-alive connection is ever answered (the load
 	// balancer gives up after its idle timeout).
 	// SIGSTOP takes effect when the process is next scheduled.
-	eventually(t, "the zone's app process to stop", 10*time.Second, func() (bool, string) {
+	env.Until(t, "the zone's app process to stop", 10*time.Second, func() (bool, string) {
 		st := procState(pid)
 		return st == "T", fmt.Sprintf("process %d in state %q, want stopped (T)", pid, st)
 	})
@@ -108,7 +109,7 @@ func TestZoneDownAndUp(t *testing.T) {
 	if line := exchange(t, kept, "GET /health HTTP/1.1\r\nHost: app\r\n\r\n", idle); line != "" {
 		t.Errorf("a kept-alive connection into a zone without power was answered: %q", line)
 	}
-	eventually(t, "the zone's target to time out", 30*time.Second, func() (bool, string) {
+	env.Until(t, "the zone's target to time out", 30*time.Second, func() (bool, string) {
 		h := s.health()
 		return h[down].State == elbtypes.TargetHealthStateEnumUnhealthy && h[down].Reason == "Target.Timeout", describeHealth(h)
 	})
@@ -121,7 +122,7 @@ func TestZoneDownAndUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	var launched string
-	eventually(t, "an instance launched in the down zone to fail its checks", 30*time.Second, func() (bool, string) {
+	env.Until(t, "an instance launched in the down zone to fail its checks", 30*time.Second, func() (bool, string) {
 		h := s.health()
 		for _, id := range s.instances("us-east-1b") {
 			if id != down && h[id].State == elbtypes.TargetHealthStateEnumUnhealthy {

@@ -10,6 +10,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
@@ -34,7 +35,7 @@ func TestFailOpenBelowThreshold(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "three slow targets unhealthy", 90*time.Second, func() (bool, string) {
+	env.Until(t, "three slow targets unhealthy", 90*time.Second, func() (bool, string) {
 		h := s.health()
 		n := 0
 		for _, id := range slow {
@@ -46,7 +47,7 @@ func TestFailOpenBelowThreshold(t *testing.T) {
 	})
 	onlyHealthy := func(what string) {
 		t.Helper()
-		eventually(t, what, 60*time.Second, func() (bool, string) {
+		env.Until(t, what, 60*time.Second, func() (bool, string) {
 			for i := 0; i < 8; i++ {
 				st, served, err := get(url + "/fruits")
 				if err != nil || st != 200 || served != healthy {
@@ -59,7 +60,7 @@ func TestFailOpenBelowThreshold(t *testing.T) {
 	onlyHealthy("only the healthy target served (threshold off: one healthy target is enough)")
 
 	setFailOpen(t, s, "50")
-	eventually(t, "a slow target served (25% healthy is below 50%: fail open)", 90*time.Second, func() (bool, string) {
+	env.Until(t, "a slow target served (25% healthy is below 50%: fail open)", 90*time.Second, func() (bool, string) {
 		st, served, err := get(url + "/fruits")
 		if err != nil || st != 200 {
 			return false, "request failed"

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
@@ -43,7 +44,7 @@ func TestTargetTrackingScalesOutAndIn(t *testing.T) {
 	}
 
 	load := startAB(t, s.url()+"/fruits", 2)
-	eventually(t, "a scale-out to max", 60*time.Second, func() (bool, string) {
+	env.Until(t, "a scale-out to max", 60*time.Second, func() (bool, string) {
 		d := desired()
 		return d == 3, fmt.Sprint("desired ", d)
 	})
@@ -51,7 +52,7 @@ func TestTargetTrackingScalesOutAndIn(t *testing.T) {
 	res := load.stop(t)
 	t.Logf("ab: %d requests, %d failed", res.complete, res.failed)
 
-	eventually(t, "a scale-in to min", 90*time.Second, func() (bool, string) {
+	env.Until(t, "a scale-in to min", 90*time.Second, func() (bool, string) {
 		d := desired()
 		return d == 1, fmt.Sprint("desired ", d)
 	})

@@ -2,6 +2,8 @@ package soak
 
 import (
 	"context"
+	"fmt"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -84,7 +86,7 @@ func TestEveryRequestAccountedFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Wait until the 157 requests that get an answer have it.
-	waitFor(t, 60*time.Second, func() bool { pr := p.Progress(); return pr.OK+pr.Failed >= 157 })
+	env.Until(t, "157 answers", 60*time.Second, func() (bool, string) { pr := p.Progress(); return pr.OK+pr.Failed >= 157, fmt.Sprintf("%+v", pr) })
 	r, err := p.Stop()
 	if err != nil {
 		t.Fatal(err)
@@ -145,13 +147,13 @@ func TestFailureTimeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 60*time.Second, func() bool { return p.Progress().OK >= 50 })
+	env.Until(t, "50 successes", 60*time.Second, func() (bool, string) { pr := p.Progress(); return pr.OK >= 50, fmt.Sprintf("%+v", pr) })
 	on := time.Now()
 	failing.Store(true)
-	waitFor(t, 60*time.Second, func() bool { return p.Progress().Failed >= 50 })
+	env.Until(t, "50 failures", 60*time.Second, func() (bool, string) { pr := p.Progress(); return pr.Failed >= 50, fmt.Sprintf("%+v", pr) })
 	failing.Store(false)
 	off := time.Now()
-	waitFor(t, 60*time.Second, func() bool { return p.Progress().OK >= 100 })
+	env.Until(t, "100 successes", 60*time.Second, func() (bool, string) { pr := p.Progress(); return pr.OK >= 100, fmt.Sprintf("%+v", pr) })
 	r, err := p.Stop()
 	if err != nil {
 		t.Fatal(err)
@@ -238,19 +240,6 @@ func TestConnectFailures(t *testing.T) {
 	}
 	if r.Sent == 0 || r.OK != 0 || r.Reasons["connect: connection refused"] != r.Failed-r.InFlight {
 		t.Errorf("against a closed port: %s", r.Summary())
-	}
-}
-
-func waitFor(t *testing.T, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	delay := 10 * time.Millisecond
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s", d)
-		}
-		time.Sleep(delay)
-		delay = min(2*delay, 200*time.Millisecond)
 	}
 }
 

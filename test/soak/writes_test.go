@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -70,7 +71,7 @@ func TestWritesFindLostAcknowledgedWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 60*time.Second, func() bool { return w.Progress().OK >= 40 })
+	env.Until(t, "40 acknowledged writes", 60*time.Second, func() (bool, string) { pr := w.Progress(); return pr.OK >= 40, fmt.Sprintf("%+v", pr) })
 	r, acks := w.Stop()
 	if err := r.Accounted(); err != nil {
 		t.Fatal(err)

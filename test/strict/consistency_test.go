@@ -1,13 +1,6 @@
 package strict
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +13,8 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // window is the rules' consistency or state window in these tests. They
@@ -30,10 +25,10 @@ const window = 1500 * time.Millisecond
 func TestSGNotFoundAfterCreate(t *testing.T) {
 	clock := newManualClock()
 	c := through(t, Options{Consistency: window, Now: clock.Now}, SGNotFound)
-	n := newTestNetwork(t, c, 11)
+	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
 	ctx := t.Context()
 	sg, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("strict-sg"),
-		Description: aws.String("strict"), VpcId: aws.String(n.vpc)})
+		Description: aws.String("strict"), VpcId: aws.String(n.VPCID)})
 	must(t, err)
 	id := sg.GroupId
 	_, err = c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{*id}})
@@ -77,14 +72,14 @@ func TestRoleNotFoundAfterCreate(t *testing.T) {
 func TestCertNotFoundAfterCreate(t *testing.T) {
 	clock := newManualClock()
 	c := through(t, Options{Consistency: window, Now: clock.Now}, CertNotFound)
-	n := newTestNetwork(t, c, 12)
+	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
 	ctx := t.Context()
-	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-cert"), Subnets: n.subnets})
+	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-cert"), Subnets: n.App})
 	must(t, err)
 	tg, err := c.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("strict-cert"), Port: aws.Int32(80),
-		Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.vpc)})
+		Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.VPCID)})
 	must(t, err)
-	cert := uploadCert(t, c, "strict-cert")
+	cert := env.ServerCertificate(t, c.cfg, "strict-cert")
 	create := func() error {
 		_, err := c.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn,
 			Port: aws.Int32(443), Protocol: elbtypes.ProtocolEnumHttps, Certificates: []elbtypes.Certificate{{CertificateArn: aws.String(cert)}},
@@ -97,27 +92,9 @@ func TestCertNotFoundAfterCreate(t *testing.T) {
 	must(t, create())
 }
 
-// uploadCert uploads a self-signed server certificate to IAM.
-func uploadCert(t *testing.T, c clients, name string) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name + ".example.com"},
-		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{name + ".example.com"}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	must(t, err)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	must(t, err)
-	out, err := c.iam.UploadServerCertificate(t.Context(), &iam.UploadServerCertificateInput{ServerCertificateName: aws.String(name),
-		CertificateBody: aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))),
-		PrivateKey:      aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})))})
-	must(t, err)
-	return aws.ToString(out.ServerCertificateMetadata.Arn)
-}
-
 func TestProfileLaunchFailsThenRetries(t *testing.T) {
 	c := through(t, Options{Consistency: 3 * time.Second}, ProfileLaunch)
-	n := newTestNetwork(t, c, 13)
+	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
 	ctx := t.Context()
 	_, err := c.iam.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("strict-launch")})
 	must(t, err)
@@ -126,7 +103,7 @@ func TestProfileLaunchFailsThenRetries(t *testing.T) {
 			IamInstanceProfile: &ec2types.LaunchTemplateIamInstanceProfileSpecificationRequest{Name: aws.String("strict-launch")}}})
 	must(t, err)
 	_, err = c.asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String("strict-launch"),
-		MinSize: aws.Int32(1), MaxSize: aws.Int32(1), DesiredCapacity: aws.Int32(1), VPCZoneIdentifier: aws.String(n.subnets[0]),
+		MinSize: aws.Int32(1), MaxSize: aws.Int32(1), DesiredCapacity: aws.Int32(1), VPCZoneIdentifier: aws.String(n.App[0]),
 		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("strict-launch"), Version: aws.String("$Latest")}})
 	must(t, err)
 	instances := func() int {
@@ -148,10 +125,10 @@ func TestProfileLaunchFailsThenRetries(t *testing.T) {
 		t.Fatalf("no failed launch activity naming the profile: %+v", acts.Activities)
 	}
 	wantFired(t, c, ProfileLaunch, 2)
-	eventually(t, 15*time.Second, func() error {
+	env.Until(t, "one instance launched once the profile is known", 15*time.Second, env.NoError(func() error {
 		if instances() != 1 {
 			return errNotYet
 		}
 		return nil
-	})
+	}))
 }

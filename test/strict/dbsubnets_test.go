@@ -5,23 +5,21 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 func TestDBSubnetInUseCannotLeaveItsGroup(t *testing.T) {
 	c := through(t, Options{}, DBSubnetInUse)
 	ctx := t.Context()
-	n := newTestNetwork(t, c, 43)
-	third, err := c.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(n.vpc), AvailabilityZone: aws.String("us-east-1c"),
-		CidrBlock: aws.String("10.43.2.0/24")})
-	must(t, err)
-	inC := aws.ToString(third.Subnet.SubnetId)
+	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b", "us-east-1c")
+	subnets, inC := n.App[:2], n.App[2]
 	group := "strict-db-subnets"
-	_, err = c.rds.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{DBSubnetGroupName: aws.String(group),
-		DBSubnetGroupDescription: aws.String("x"), SubnetIds: append([]string{inC}, n.subnets...)})
+	_, err := c.rds.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{DBSubnetGroupName: aws.String(group),
+		DBSubnetGroupDescription: aws.String("x"), SubnetIds: append([]string{inC}, subnets...)})
 	must(t, err)
-	// moto places a database in the region's "a" zone: n.subnets[0].
+	// moto places a database in the region's "a" zone: subnets[0].
 	_, err = c.rds.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("strict-db-subnets"), Engine: aws.String("postgres"),
 		DBInstanceClass: aws.String("db.t3.micro"), AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("app"),
 		MasterUserPassword: aws.String("not-a-secret-1"), DBSubnetGroupName: aws.String(group)})
@@ -34,12 +32,12 @@ func TestDBSubnetInUseCannotLeaveItsGroup(t *testing.T) {
 		return err
 	}
 	// Dropping a subnet no database runs in is fine.
-	must(t, modify(n.subnets...))
+	must(t, modify(subnets...))
 	// Dropping the one it runs in is refused, also for another subnet in its place.
-	err = modify(n.subnets[1], inC)
+	err = modify(subnets[1], inC)
 	wantCode(t, err, "SubnetAlreadyInUse", 400)
-	if err == nil || !strings.Contains(err.Error(), n.subnets[0]) {
-		t.Errorf("refusal %v does not name the subnet in use %s", err, n.subnets[0])
+	if err == nil || !strings.Contains(err.Error(), subnets[0]) {
+		t.Errorf("refusal %v does not name the subnet in use %s", err, subnets[0])
 	}
 	wantFired(t, c, DBSubnetInUse, 1)
 }

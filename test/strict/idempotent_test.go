@@ -6,6 +6,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // A create sent again with the same settings (as the SDK does when the
@@ -14,13 +16,13 @@ import (
 // Duplicate error and change nothing.
 func TestIdempotentCreate(t *testing.T) {
 	c := through(t, Options{}, IdempotentCreate)
-	n := newTestNetwork(t, c, 51)
+	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
 	ctx := t.Context()
-	group := newGroup(t, c, n.vpc, "strict-idem")
+	group := newGroup(t, c, n.VPCID, "strict-idem")
 
 	var lbARN string
 	t.Run("load balancer", func(t *testing.T) {
-		in := &elb.CreateLoadBalancerInput{Name: aws.String("strict-idem"), Subnets: n.subnets, SecurityGroups: []string{group}}
+		in := &elb.CreateLoadBalancerInput{Name: aws.String("strict-idem"), Subnets: n.App, SecurityGroups: []string{group}}
 		first, err := c.elb.CreateLoadBalancer(ctx, in)
 		must(t, err)
 		lbARN = aws.ToString(first.LoadBalancers[0].LoadBalancerArn)
@@ -47,7 +49,7 @@ func TestIdempotentCreate(t *testing.T) {
 	})
 
 	tgIn := &elb.CreateTargetGroupInput{Name: aws.String("strict-idem"), Protocol: elbtypes.ProtocolEnumHttp,
-		Port: aws.Int32(8080), VpcId: aws.String(n.vpc), TargetType: elbtypes.TargetTypeEnumInstance}
+		Port: aws.Int32(8080), VpcId: aws.String(n.VPCID), TargetType: elbtypes.TargetTypeEnumInstance}
 	var tgARN string
 	t.Run("target group", func(t *testing.T) {
 		first, err := c.elb.CreateTargetGroup(ctx, tgIn)
@@ -74,7 +76,7 @@ func TestIdempotentCreate(t *testing.T) {
 			t.Fatal("needs the load balancer and target group of the subtests above")
 		}
 		otherTG, err := c.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("strict-idem-other"),
-			Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080), VpcId: aws.String(n.vpc)})
+			Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080), VpcId: aws.String(n.VPCID)})
 		must(t, err)
 		forward := func(tg string) []elbtypes.Action {
 			return []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(tg)}}

@@ -2,14 +2,12 @@ package strict
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -18,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 )
 
@@ -30,6 +29,7 @@ func TestMain(m *testing.M) { os.Exit(motoserver.RunShared(m, "test/strict", &mo
 // clients are raw SDK clients through a layer, without retries, so every
 // answer the layer gives reaches the test.
 type clients struct {
+	cfg   aws.Config // for env.Network
 	layer *Layer
 	ec2   *ec2.Client
 	elb   *elasticloadbalancingv2.Client
@@ -50,9 +50,9 @@ func through(t *testing.T, opts Options, rules ...Rule) clients {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Stop)
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(s.URL), Retryer: func() aws.Retryer { return aws.NopRetryer{} },
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
-	return clients{layer: s.Layer, ec2: ec2.NewFromConfig(cfg), elb: elasticloadbalancingv2.NewFromConfig(cfg),
+	cfg := env.AWSConfig(s.URL)
+	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} } // each test sees the layer's answers as they are
+	return clients{cfg: cfg, layer: s.Layer, ec2: ec2.NewFromConfig(cfg), elb: elasticloadbalancingv2.NewFromConfig(cfg),
 		asg: autoscaling.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), rds: rds.NewFromConfig(cfg)}
 }
 
@@ -76,23 +76,6 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// eventually polls f with backoff until it returns nil or the deadline passes.
-func eventually(t *testing.T, deadline time.Duration, f func() error) {
-	t.Helper()
-	end, delay := time.Now().Add(deadline), 50*time.Millisecond
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("still failing after %s: %v", deadline, err)
-		}
-		time.Sleep(delay)
-		delay = min(delay*2, time.Second)
-	}
-}
-
 var errNotYet = errors.New("not yet")
 
 func wantFired(t *testing.T, c clients, r Rule, atLeast int) {
@@ -100,27 +83,6 @@ func wantFired(t *testing.T, c clients, r Rule, atLeast int) {
 	if got := c.layer.Fired()[r]; got < atLeast {
 		t.Fatalf("%s fired %d times, want at least %d (%s)", r, got, atLeast, c.layer.Summary())
 	}
-}
-
-// testNetwork is a VPC with subnets in two zones.
-type testNetwork struct {
-	vpc     string
-	subnets []string
-}
-
-func newTestNetwork(t *testing.T, c clients, second int) testNetwork {
-	t.Helper()
-	ctx := t.Context()
-	vpc, err := c.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(fmt.Sprintf("10.%d.0.0/16", second))})
-	must(t, err)
-	n := testNetwork{vpc: aws.ToString(vpc.Vpc.VpcId)}
-	for i, z := range []string{"us-east-1a", "us-east-1b"} {
-		sn, err := c.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(z),
-			CidrBlock: aws.String(fmt.Sprintf("10.%d.%d.0/24", second, i))})
-		must(t, err)
-		n.subnets = append(n.subnets, aws.ToString(sn.Subnet.SubnetId))
-	}
-	return n
 }
 
 // manualClock is the strict layer's clock (Options.Now) in tests of its

@@ -6,12 +6,12 @@ import (
 	"net/http/httptest"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // sideClients are SDK clients the rules use to look at the emulator's
@@ -40,9 +40,8 @@ func (s *sideClients) region(region string) *regionClients {
 	if c, ok := s.by[region]; ok {
 		return c
 	}
-	cfg := aws.Config{Region: region, HTTPClient: handlerClient{s.next},
-		Credentials:  credentials.NewStaticCredentialsProvider("strict", "strict", ""),
-		BaseEndpoint: aws.String("http://strict.invalid")}
+	cfg := env.AWSConfig("http://strict.invalid")
+	cfg.Region, cfg.HTTPClient = region, handlerClient{s.next}
 	c := &regionClients{ec2: ec2.NewFromConfig(cfg), elb: elasticloadbalancingv2.NewFromConfig(cfg),
 		asg: autoscaling.NewFromConfig(cfg), rds: rds.NewFromConfig(cfg)}
 	s.by[region] = c

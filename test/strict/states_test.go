@@ -9,14 +9,16 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 func TestLBProvisioningBeforeActive(t *testing.T) {
 	clock := newManualClock()
 	c := through(t, Options{LBProvisioning: window, Now: clock.Now}, LBProvisioning)
-	n := newTestNetwork(t, c, 21)
+	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
 	ctx := t.Context()
-	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-prov"), Subnets: n.subnets})
+	lb, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("strict-prov"), Subnets: n.App})
 	must(t, err)
 	state := func() elbtypes.LoadBalancerStateEnum {
 		out, err := c.elb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{*lb.LoadBalancers[0].LoadBalancerArn}})

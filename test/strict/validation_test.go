@@ -12,19 +12,21 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 func TestValidationRefusesWhatAWSRefuses(t *testing.T) {
 	c := through(t, Options{}, Validation)
-	n := newTestNetwork(t, c, 41)
+	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
 	ctx := t.Context()
 	lb := func(name string) error {
-		_, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(name), Subnets: n.subnets})
+		_, err := c.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(name), Subnets: n.App})
 		return err
 	}
 	tg := func(name string, interval, timeout int32) error {
 		_, err := c.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String(name), Port: aws.Int32(80),
-			Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.vpc),
+			Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.VPCID),
 			HealthCheckIntervalSeconds: aws.Int32(interval), HealthCheckTimeoutSeconds: aws.Int32(timeout)})
 		return err
 	}
@@ -48,7 +50,7 @@ func TestValidationRefusesWhatAWSRefuses(t *testing.T) {
 			return err
 		}, "ValidationError"},
 		{"security group named sg-", func() error {
-			_, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("sg-web"), Description: aws.String("x"), VpcId: aws.String(n.vpc)})
+			_, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("sg-web"), Description: aws.String("x"), VpcId: aws.String(n.VPCID)})
 			return err
 		}, "InvalidParameterValue"},
 		{"launch template name too short", func() error {
@@ -95,7 +97,7 @@ func TestValidationRefusesWhatAWSRefuses(t *testing.T) {
 			return err
 		}, "MissingParameter"},
 		{"subnet group named default", func() error {
-			_, err := c.rds.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{DBSubnetGroupName: aws.String("default"), DBSubnetGroupDescription: aws.String("x"), SubnetIds: n.subnets})
+			_, err := c.rds.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{DBSubnetGroupName: aws.String("default"), DBSubnetGroupDescription: aws.String("x"), SubnetIds: n.App})
 			return err
 		}, "InvalidParameterValue"},
 		{"asg name over 255", func() error {

@@ -6,14 +6,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/cloud"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 )
 
@@ -27,12 +25,8 @@ func TestSweepRemovesLeftoverStacksByPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(moto.Stop)
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"), config.WithBaseEndpoint(moto.URL),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := network(t, ctx, cfg)
+	cfg := env.AWSConfig(moto.URL)
+	spec := stackSpec(t, cfg)
 	for _, name := range []string{"acc-one", "acc-two", "keep-me"} {
 		spec.Name = name
 		e := &engine.Engine{Cloud: cloud.New(cfg, nil)}
@@ -69,31 +63,22 @@ func TestSweepRemovesLeftoverStacksByPrefix(t *testing.T) {
 	}
 }
 
-// network makes a VPC with one subnet in each of three zones and returns a
+// stackSpec makes a network (env.Network) and returns a
 // stack spec (without a database, to keep the test short) placed on it.
-func network(t *testing.T, ctx context.Context, cfg aws.Config) blueprint.Spec {
+func stackSpec(t *testing.T, cfg aws.Config) blueprint.Spec {
 	t.Helper()
-	c := ec2.NewFromConfig(cfg)
-	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	net := env.Network(t, cfg)
 	spec := blueprint.Spec{
-		VPCID: *vpc.Vpc.VpcId, VPCCIDR: "10.0.0.0/16", AllowedCIDRs: []string{"0.0.0.0/0"},
+		VPCID: net.VPCID, VPCCIDR: net.CIDR, AllowedCIDRs: []string{"0.0.0.0/0"},
 		Listener:    blueprint.ListenerSpec{HTTPPort: 80, HTTPSPort: 443},
 		HealthCheck: blueprint.HealthCheckSpec{Path: "/health", Matcher: "200", Interval: 15, Timeout: 10, HealthyThreshold: 3, UnhealthyThreshold: 4},
 		Instances:   blueprint.InstancesSpec{ImageID: "ami-12c6146b", InstanceType: "t3.small", Port: 8080, RootVolumeSize: 20},
 		Capacity:    blueprint.CapacitySpec{Min: 3, Desired: 3, Max: 6},
 		Scaling:     blueprint.ScalingSpec{Metric: blueprint.MetricCPU, Target: 50},
 	}
-	for i, zone := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
-		sn, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(zone),
-			CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/24", i))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		spec.AppSubnets = append(spec.AppSubnets, blueprint.Subnet{ID: *sn.Subnet.SubnetId, Zone: zone})
-		spec.LBSubnetIDs = append(spec.LBSubnetIDs, *sn.Subnet.SubnetId)
+	for i, id := range net.App {
+		spec.AppSubnets = append(spec.AppSubnets, blueprint.Subnet{ID: id, Zone: net.Zones[i]})
 	}
+	spec.LBSubnetIDs = net.App
 	return spec
 }

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // attrZonalShift is the load balancer attribute that makes an Application
@@ -42,9 +43,8 @@ type resources struct {
 }
 
 func newResources(next http.Handler, region string) *resources {
-	cfg := aws.Config{Region: region, HTTPClient: handlerClient{next},
-		Credentials:  credentials.NewStaticCredentialsProvider("zonalshift", "zonalshift", ""),
-		BaseEndpoint: aws.String("http://zonalshift.invalid")}
+	cfg := env.AWSConfig("http://zonalshift.invalid")
+	cfg.Region, cfg.HTTPClient = region, handlerClient{next}
 	return &resources{elb: elb.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg)}
 }
 

@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
 	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	testenv "github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/zonalshift"
 )
@@ -42,6 +42,7 @@ func (c *fakeClock) Add(d time.Duration) {
 }
 
 type env struct {
+	cfg   aws.Config // for testenv.Network
 	clock *fakeClock
 	em    *zonalshift.Emulator
 	arc   *arczonalshift.Client
@@ -60,29 +61,17 @@ func newEnvWith(t *testing.T, opts zonalshift.Options) env {
 	em := zonalshift.New(httputil.NewSingleHostReverseProxy(u), opts)
 	srv := httptest.NewServer(em)
 	t.Cleanup(srv.Close)
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1}
-	return env{clock: clock, em: em, arc: arczonalshift.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg)}
+	cfg := testenv.AWSConfig(srv.URL)
+	cfg.RetryMaxAttempts = 1
+	return env{cfg: cfg, clock: clock, em: em, arc: arczonalshift.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg)}
 }
 
 // loadBalancer makes an ALB in two zones, with zonal shift on or off.
 func (e env) loadBalancer(t *testing.T, name string, enabled bool) string {
 	t.Helper()
 	ctx := context.Background()
-	vpc, err := e.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.9.0.0/16")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var subnets []string
-	for i, z := range []string{"us-east-1a", "us-east-1b"} {
-		sn, err := e.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(z),
-			CidrBlock: aws.String(fmt.Sprintf("10.9.%d.0/24", i))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		subnets = append(subnets, *sn.Subnet.SubnetId)
-	}
-	lb, err := e.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(name), Subnets: subnets})
+	net := testenv.Network(t, e.cfg, "us-east-1a", "us-east-1b")
+	lb, err := e.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(name), Subnets: net.App})
 	if err != nil {
 		t.Fatal(err)
 	}

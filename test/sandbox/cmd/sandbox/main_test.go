@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
-
+	testenv "github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
 // TestCommandWritesEnvAndStops runs the command as a developer would: it
@@ -38,20 +38,18 @@ func TestCommandWritesEnvAndStops(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
+	var written []byte
+	if err := testenv.UntilE(t.Context(), "the env file", 2*time.Minute, func() (bool, string) {
+		b, err := os.ReadFile(envFile)
+		written = b
+		return err == nil && len(b) > 0, testenv.ErrState(err)
+	}); err != nil {
+		t.Fatalf("%v; the sandbox said:\n%s", err, out.String())
+	}
 	env := map[string]string{}
-	deadline := time.Now().Add(2 * time.Minute)
-	for delay := 50 * time.Millisecond; ; delay = min(delay*2, time.Second) {
-		if b, err := os.ReadFile(envFile); err == nil && len(b) > 0 {
-			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-				k, v, _ := strings.Cut(line, "=")
-				env[k] = v
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no env file written:\n%s", out.String())
-		}
-		time.Sleep(delay)
+	for _, line := range strings.Split(strings.TrimSpace(string(written)), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		env[k] = v
 	}
 	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
 		if env[k] == "" {
