@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
-	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
@@ -23,12 +22,7 @@ import (
 func TestDBInstanceWaitsOutlastRDSLag(t *testing.T) {
 	opts := strict.Options{Rules: map[strict.Rule]bool{strict.DBLag: true, strict.DBStates: true},
 		DBLag: 2 * time.Second, DBCreating: 2 * time.Second, DBModifying: 2 * time.Second}
-	layer, err := strict.Start(endpoint, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(layer.Stop)
-	c, _ := recordedCloudTo(t, layer.URL)
+	c, _, layer := behindStrict(t, opts)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	n := env.Network(t, testConfig(t, nil))
@@ -40,25 +34,7 @@ func TestDBInstanceWaitsOutlastRDSLag(t *testing.T) {
 	}
 	bp := build("db.t3.micro")
 	keys := []string{blueprint.KeyALBSecurityGroup, blueprint.KeyAppSecurityGroup, blueprint.KeyDBSecurityGroup, blueprint.KeyDBSubnetGroup, blueprint.KeyDBInstance}
-	refs := engine.Refs{}
-	t.Cleanup(func() {
-		for i := len(keys) - 1; i >= 0; i-- {
-			if o, ok := refs[keys[i]]; ok {
-				p, _ := bp.Part(keys[i])
-				if err := c.Delete(context.Background(), p, o); err != nil {
-					t.Errorf("deleting %s: %v", keys[i], err)
-				}
-			}
-		}
-	})
-	for _, key := range keys {
-		p, _ := bp.Part(key)
-		o, err := c.Create(ctx, p, refs)
-		if err != nil {
-			t.Fatalf("creating %s: %v (strict layer: %s)", key, err, layer.Layer.Summary())
-		}
-		refs[key] = o
-	}
+	refs := createInOrder(ctx, t, c, bp, keys, layer)
 	if layer.Layer.Fired()[strict.DBLag] == 0 {
 		t.Errorf("the create never met a not-found database (strict layer: %s)", layer.Layer.Summary())
 	}

@@ -22,12 +22,7 @@ import (
 // the allocated storage.
 func TestDBStorageAutoscalingOff(t *testing.T) {
 	cfg := testConfig(t, nil)
-	layer, err := strict.Start(endpoint, strict.Options{Rules: map[strict.Rule]bool{strict.Validation: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(layer.Stop)
-	c, _ := recordedCloudTo(t, layer.URL)
+	c, _, layer := behindStrict(t, strict.Options{Rules: map[strict.Rule]bool{strict.Validation: true}})
 	ctx := t.Context()
 	n := env.Network(t, cfg)
 	dbKeys := []string{blueprint.KeyALBSecurityGroup, blueprint.KeyAppSecurityGroup, blueprint.KeyDBSecurityGroup, blueprint.KeyDBSubnetGroup, blueprint.KeyDBInstance}

@@ -2,7 +2,6 @@ package cloud
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
-	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	proxy "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
@@ -25,13 +23,8 @@ import (
 // reported as AWS has it.
 func TestLoadBalancerAttributesUnknownToPartition(t *testing.T) {
 	cfg := testConfig(t, nil)
-	layer, err := strict.Start(endpoint, strict.Options{Rules: map[strict.Rule]bool{strict.LBAttributes: true},
+	c, rec, layer := behindStrict(t, strict.Options{Rules: map[strict.Rule]bool{strict.LBAttributes: true},
 		UnknownLBAttributes: []string{attrZonalShift}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(layer.Stop)
-	c, rec := recordedCloudTo(t, layer.URL)
 	var (
 		mu      sync.Mutex
 		written []string // the form bodies of ModifyLoadBalancerAttributes
@@ -50,23 +43,7 @@ func TestLoadBalancerAttributesUnknownToPartition(t *testing.T) {
 	spec := fullSpec("lb-partition", env.Network(t, cfg))
 	bp := blueprint.Build(spec)
 	keys := []string{blueprint.KeyALBSecurityGroup, blueprint.KeyLoadBalancer}
-	refs := engine.Refs{}
-	t.Cleanup(func() {
-		for i := len(keys) - 1; i >= 0; i-- {
-			p, _ := bp.Part(keys[i])
-			if err := c.Delete(context.Background(), p, refs[keys[i]]); err != nil {
-				t.Errorf("deleting %s: %v", keys[i], err)
-			}
-		}
-	})
-	for _, key := range keys {
-		p, _ := bp.Part(key)
-		o, err := c.Create(ctx, p, refs)
-		if err != nil {
-			t.Fatalf("%s: %v (strict layer: %s)", key, err, layer.Layer.Summary())
-		}
-		refs[key] = o
-	}
+	refs := createInOrder(ctx, t, c, bp, keys, layer)
 	mu.Lock()
 	for _, body := range written {
 		if strings.Contains(body, "zonal_shift") {

@@ -30,12 +30,7 @@ import (
 // layer's idempotent-create rule, which answers as AWS does.
 func TestCreateAdoptsAfterLostAnswer(t *testing.T) {
 	cfg := testConfig(t, nil)
-	layer, err := strict.Start(endpoint, strict.Options{Rules: map[strict.Rule]bool{strict.IdempotentCreate: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(layer.Stop)
-	c, rec := recordedCloudTo(t, layer.URL)
+	c, rec, layer := behindStrict(t, strict.Options{Rules: map[strict.Rule]bool{strict.IdempotentCreate: true}})
 	bp := blueprint.Build(fullSpec("lostans", env.Network(t, cfg)))
 	var (
 		mu   sync.Mutex

@@ -22,12 +22,7 @@ import (
 // again instead of failing.
 func TestTargetHealthInstanceGoneMidWait(t *testing.T) {
 	cfg := testConfig(t, nil)
-	layer, err := strict.Start(endpoint, strict.Options{Rules: map[strict.Rule]bool{strict.InvalidTarget: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(layer.Stop)
-	c, _ := recordedCloudTo(t, layer.URL)
+	c, _, layer := behindStrict(t, strict.Options{Rules: map[strict.Rule]bool{strict.InvalidTarget: true}})
 	ctx := t.Context()
 	n := env.Network(t, cfg)
 	elbc, ec2c := elb.NewFromConfig(cfg), ec2.NewFromConfig(cfg)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
-	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/zonalshift"
 )
@@ -33,23 +32,7 @@ func TestZonalShiftAfterRegistrationDelay(t *testing.T) {
 	spec.EnableZonalShift = true
 	bp := blueprint.Build(spec)
 	keys := []string{blueprint.KeyALBSecurityGroup, blueprint.KeyLoadBalancer}
-	refs := engine.Refs{}
-	t.Cleanup(func() {
-		for i := len(keys) - 1; i >= 0; i-- {
-			p, _ := bp.Part(keys[i])
-			if err := c.Delete(context.Background(), p, refs[keys[i]]); err != nil {
-				t.Errorf("deleting %s: %v", keys[i], err)
-			}
-		}
-	})
-	for _, key := range keys {
-		p, _ := bp.Part(key)
-		o, err := c.Create(ctx, p, refs)
-		if err != nil {
-			t.Fatalf("%s: %v", key, err)
-		}
-		refs[key] = o
-	}
+	refs := createInOrder(ctx, t, c, bp, keys, nil)
 	enabled := time.Now()
 	shift := blueprint.Part{Kind: blueprint.KindZonalShift, Key: "zonal_shift/us-east-1a", Name: "zs-registration-us-east-1a",
 		Props: blueprint.ZonalShiftProps{LoadBalancerKey: blueprint.KeyLoadBalancer, Zone: "us-east-1a", Away: true,
