@@ -73,11 +73,14 @@ func (r *recorder) setKey(id int, key string) {
 	r.reqs[id].Key = key
 }
 
-func (r *recorder) answered(id, status int, instance, zone string) {
+// answered records request id's answer and reports whether it did: after
+// freeze the request stays in flight, and a caller that keeps its own list
+// of answers (the write load's acknowledgements) must not add to it.
+func (r *recorder) answered(id, status int, instance, zone string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.frozen {
-		return
+		return false
 	}
 	q := &r.reqs[id]
 	q.Ended, q.Status, q.Instance, q.Zone = time.Now(), status, instance, zone
@@ -85,6 +88,7 @@ func (r *recorder) answered(id, status int, instance, zone string) {
 	if status < 200 || status > 299 {
 		q.Outcome, q.Reason = Failed, fmt.Sprintf("HTTP %d", status)
 	}
+	return true
 }
 
 func (r *recorder) failed(id int, reason string) {
