@@ -2,10 +2,13 @@ package bench
 
 import (
 	"bytes"
+	"image/color"
 	"image/png"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/plot"
 )
 
 // fakeResults is a small result set with a missed and a met target.
@@ -64,8 +67,15 @@ func TestChartAndDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
 		t.Fatalf("chart is not a PNG: %v", err)
+	}
+	// Each configuration's series is drawn.
+	for name, c := range map[string]color.Color{"hawebapp": plot.Blue, "hawebapp no db": plot.Green, "hand-written": plot.Orange} {
+		if n := plot.PixelsOf(img, c); n < 50 {
+			t.Errorf("%s: %d pixels of its colour on the chart", name, n)
+		}
 	}
 	if dir := os.Getenv("BENCH_CHART_OUT"); dir != "" {
 		_ = os.WriteFile(dir, b, 0o644)
