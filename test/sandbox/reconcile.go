@@ -157,6 +157,9 @@ func (s *Sandbox) syncInstances(ctx context.Context, obs *observed) error {
 			if err != nil {
 				return err
 			}
+			if in.guest, err = s.newGuest(ctx, in, lt, userData); err != nil {
+				return fmt.Errorf("instance %s: %w", id, err)
+			}
 			s.mu.Lock()
 			down := s.zonesDown[az]
 			s.instances[id] = in
