@@ -306,7 +306,9 @@ func (g *guest) shutdown(grace time.Duration, frozen bool) {
 			signalGroup(script, done, frozen, grace)
 		}
 	}
-	_ = g.md.Close()
+	if g.md != nil {
+		_ = g.md.Close()
+	}
 }
 
 // pid is the instance's main service process, and when its software (the

@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -69,6 +70,7 @@ func TestExampleUserDataBoots(t *testing.T) {
 			if err != nil || st != 200 || served != id {
 				t.Fatalf("through the load balancer: status %d from %q (%v), want 200 from %s (its IMDS identity)", st, served, err, id)
 			}
+			assertServiceUser(t, sb, id)
 			console, err := sb.Client().Console(context.Background(), id)
 			if err != nil {
 				t.Fatal(err)
@@ -110,5 +112,32 @@ func TestBootFailureLeavesInstanceUnhealthy(t *testing.T) {
 	}
 	if !strings.Contains(console, "systemclt: command not found") {
 		t.Errorf("console of %s lacks the failure:\n%s", id, console)
+	}
+}
+
+// assertServiceUser: when the sandbox can switch users (it runs as root),
+// the service runs as its unit's User= (the examples' hawebapp system
+// user), not as root.
+func assertServiceUser(t *testing.T, sb *sandbox.Sandbox, id string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return
+	}
+	st, err := sb.Client().State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range st.Instances {
+		if in.ID != id {
+			continue
+		}
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", in.PID))
+		if err != nil {
+			t.Fatalf("the service of %s: %v", id, err)
+		}
+		m := regexp.MustCompile(`(?m)^Uid:\s+(\d+)`).FindSubmatch(status)
+		if m == nil || string(m[1]) == "0" {
+			t.Errorf("the service of %s runs as uid %s, want its unit's User=", id, m)
+		}
 	}
 }
