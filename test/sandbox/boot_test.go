@@ -141,3 +141,60 @@ func assertServiceUser(t *testing.T, sb *sandbox.Sandbox, id string) {
 		}
 	}
 }
+
+// TestBootedServiceFailures: failure injection reaches the services a real
+// boot started: a killed instance's service stays down (Restart=always
+// notwithstanding) until recovered, and a zone's power loss stops it
+// without a restart (the same process answers once power is back).
+func TestBootedServiceFailures(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	ud := exampleUserData(t, "../../examples/minimal")
+	s := newStack(t, sb, stackSpec{name: "bootfail", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, userData: ud})
+	s.waitHealthy(2)
+	ctx := context.Background()
+	victim := s.instances("us-east-1a")[0]
+	pidOf := func() int {
+		st, err := sb.Client().State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range st.Instances {
+			if in.ID == victim {
+				return in.PID
+			}
+		}
+		return 0
+	}
+	unhealthy := func(why string) {
+		env.Until(t, victim+" unhealthy after "+why, 60*time.Second, func() (bool, string) {
+			h := s.health()
+			return h[victim].State == elbtypes.TargetHealthStateEnumUnhealthy, describeHealth(h)
+		})
+	}
+
+	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: victim}); err != nil {
+		t.Fatal(err)
+	}
+	unhealthy("the kill")
+	if pid := pidOf(); pid != 0 {
+		t.Errorf("a killed instance's service came back as pid %d without a recover", pid)
+	}
+	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: victim, Recover: true}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitHealthy(2)
+
+	before := pidOf()
+	for _, down := range []bool{true, false} {
+		if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1a", Down: down}); err != nil {
+			t.Fatal(err)
+		}
+		if down {
+			unhealthy("the power loss")
+		}
+	}
+	s.waitHealthy(2)
+	if after := pidOf(); after != before || before == 0 {
+		t.Errorf("after the power came back the service is pid %d, want the same process %d", after, before)
+	}
+}
