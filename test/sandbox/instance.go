@@ -178,7 +178,9 @@ func (in *instance) recover() error {
 	if in.state != "stopped" {
 		return nil
 	}
-	if in.guest != nil && in.guest.sd.restartKilled() {
+	// A booted instance's services come back; the baked-in app only on an
+	// instance that ran it (a failed boot has nothing to restart).
+	if in.guest != nil && (in.guest.sd.restartKilled() || in.cmd == nil) {
 		in.state = "running"
 		return nil
 	}
