@@ -35,7 +35,7 @@ type ZonalShiftProps struct {
 	// processes (if it exists) just before it starts, without depending on
 	// the group's part, which a zone that is down could hold up.
 	GroupName string
-	Zone                string
+	Zone      string
 	// Away: the shift must be active (the zone is evacuated). False: the
 	// zone returns: no shift of the stack's may be active, and its targets
 	// must be healthy before the surviving groups shrink.
