@@ -61,13 +61,6 @@ func (c autoScalingGroups) syncEvacuation(ctx context.Context, name string, evac
 	return nil
 }
 
-// Observation attributes of a group's instances' health, which an
-// evacuation decides its shift's timing from (blueprint.ZoneReading).
-const (
-	attrInService = "in_service_healthy"
-	attrUnhealthy = "unhealthy"
-)
-
 // instanceHealth counts the group's instances in service and healthy, and
 // those Auto Scaling reports unhealthy (HealthStatus "Unhealthy": with ELB
 // health checks, failing the target group's; DescribeAutoScalingGroups,

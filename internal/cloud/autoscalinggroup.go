@@ -368,7 +368,7 @@ func groupObservation(p blueprint.Part, g *astypes.AutoScalingGroup, refs engine
 	o.Attrs["desired"] = strconv.Itoa(int(aws.ToInt32(g.DesiredCapacity)))
 	o.Attrs["lt_version"] = pinnedVersion(g)
 	healthy, unhealthy := instanceHealth(g)
-	o.Attrs[attrInService], o.Attrs[attrUnhealthy] = strconv.Itoa(healthy), strconv.Itoa(unhealthy)
+	o.Attrs[engine.AttrInServiceHealthy], o.Attrs[engine.AttrUnhealthy] = strconv.Itoa(healthy), strconv.Itoa(unhealthy)
 
 	if len(g.AvailabilityZones) > 0 {
 		o.Attrs["zone"] = g.AvailabilityZones[0]

@@ -66,6 +66,9 @@ func setDatabaseComputed(m *stackModelV0, spec blueprint.Spec, obs map[string]en
 func keepUnchangedComputed(ctx context.Context, plan *stackModelV0, state stackModelV0) {
 	plan.ID = state.ID
 	plan.Drift = types.ListValueMust(types.StringType, []attr.Value{})
+	if evacuate, known := stringsOf(ctx, plan.EvacuateZones); known && len(evacuate) == 0 {
+		plan.EvacuationExpiresAt = types.StringNull()
+	}
 	if len(state.Drift.Elements()) > 0 {
 		return // the apply repairs children: their identifiers may change
 	}
@@ -82,6 +85,9 @@ func keepUnchangedComputed(ctx context.Context, plan *stackModelV0, state stackM
 	if plan.CapacityAfterZoneLoss.IsUnknown() && plan.Capacity.Equal(state.Capacity) && plan.AppSubnetIDs.Equal(state.AppSubnetIDs) &&
 		plan.EvacuateZones.Equal(state.EvacuateZones) {
 		plan.CapacityAfterZoneLoss, plan.CapacityServing, plan.EvacuationShortfall = state.CapacityAfterZoneLoss, state.CapacityServing, state.EvacuationShortfall
+	}
+	if plan.EvacuateZones.Equal(state.EvacuateZones) {
+		plan.EvacuationExpiresAt = state.EvacuationExpiresAt // an up-to-date shift is neither started nor renewed
 	}
 
 	var pi, si *instancesModel
