@@ -66,8 +66,15 @@ func setDatabaseComputed(m *stackModelV0, spec blueprint.Spec, obs map[string]en
 func keepUnchangedComputed(ctx context.Context, plan *stackModelV0, state stackModelV0) {
 	plan.ID = state.ID
 	plan.Drift = types.ListValueMust(types.StringType, []attr.Value{})
-	if evacuate, known := stringsOf(ctx, plan.EvacuateZones); known && len(evacuate) == 0 {
+	// The shift's expiry stays as it is unless the apply starts, renews or
+	// cancels a shift (an evacuation changed, or a shift drifted).
+	switch evacuate, known := stringsOf(ctx, plan.EvacuateZones); {
+	case known && len(evacuate) == 0:
 		plan.EvacuationExpiresAt = types.StringNull()
+	case !plan.EvacuateZones.Equal(state.EvacuateZones) || len(state.Drift.Elements()) > 0:
+		plan.EvacuationExpiresAt = types.StringUnknown()
+	default:
+		plan.EvacuationExpiresAt = state.EvacuationExpiresAt
 	}
 	if len(state.Drift.Elements()) > 0 {
 		return // the apply repairs children: their identifiers may change
@@ -85,9 +92,6 @@ func keepUnchangedComputed(ctx context.Context, plan *stackModelV0, state stackM
 	if plan.CapacityAfterZoneLoss.IsUnknown() && plan.Capacity.Equal(state.Capacity) && plan.AppSubnetIDs.Equal(state.AppSubnetIDs) &&
 		plan.EvacuateZones.Equal(state.EvacuateZones) {
 		plan.CapacityAfterZoneLoss, plan.CapacityServing, plan.EvacuationShortfall = state.CapacityAfterZoneLoss, state.CapacityServing, state.EvacuationShortfall
-	}
-	if plan.EvacuateZones.Equal(state.EvacuateZones) {
-		plan.EvacuationExpiresAt = state.EvacuationExpiresAt // an up-to-date shift is neither started nor renewed
 	}
 
 	var pi, si *instancesModel
