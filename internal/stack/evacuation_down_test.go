@@ -3,6 +3,7 @@ package stack_test
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"context"
 	"fmt"
 	"io"
@@ -170,9 +171,10 @@ func (l *callLog) hold(group string) {
 func (l *callLog) check(down string, surviving []string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.overlap != nil {
-		return l.overlap
-	}
+	return errors.Join(l.overlap, l.order(down, surviving))
+}
+
+func (l *callLog) order(down string, surviving []string) error {
 	read := func(a string) bool {
 		return strings.HasPrefix(a, "Describe") || strings.HasPrefix(a, "List") || strings.HasPrefix(a, "Get")
 	}
@@ -227,7 +229,9 @@ func formValue(r *http.Request, key string) string {
 // EC2 instance launch failures", "We currently do not have sufficient
 // <instance type> capacity in the Availability Zone you requested").
 func writeRefusedLaunch(w http.ResponseWriter, group string) {
-	now := time.Now().UTC().Format(time.RFC3339)
+	// Milliseconds, as AWS gives them: the activity starts after the wait
+	// that reads it did.
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
 	w.Header().Set("Content-Type", "text/xml")
 	fmt.Fprintf(w, `<DescribeScalingActivitiesResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><DescribeScalingActivitiesResult><Activities><member>
 <ActivityId>00000000-0000-0000-0000-000000000001</ActivityId><AutoScalingGroupName>%s</AutoScalingGroupName>
