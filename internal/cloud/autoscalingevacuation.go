@@ -46,7 +46,9 @@ var evacuationSuspension = markedSuspension{tag: tagEvacuated, processes: evacua
 
 // syncEvacuation suspends evacuationSuspends on an evacuated zone's group,
 // and resumes them on a group that carries the mark but is not evacuated.
-// A rollout in between resumes AlarmNotification: this runs after it.
+// An evacuated group never rolls out, so no rollout's resume of
+// AlarmNotification undoes the suspension; a returning group resumes before
+// its rollout.
 func (c autoScalingGroups) syncEvacuation(ctx context.Context, name string, evacuated bool) error {
 	g, err := c.findGroupByName(ctx, name)
 	if err != nil {

@@ -129,10 +129,12 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 	if err != nil {
 		return engine.Observation{}, err
 	}
-	if props.Evacuated {
-		// Suspended before anything else (the zonal shift did it already
-		// unless the mark was lost), and never waited on below.
-		if err := c.syncEvacuation(ctx, p.Name, true); err != nil {
+	if props.Evacuated || hasTag(g, tagEvacuated) {
+		// An evacuated group is suspended before anything else (the zonal
+		// shift did it already unless the mark was lost) and never waited on
+		// below. A returning one resumes first, so its rollout and its wait
+		// for min in service can launch (Launch was suspended).
+		if err := c.syncEvacuation(ctx, p.Name, props.Evacuated); err != nil {
 			return engine.Observation{}, err
 		}
 	}
@@ -193,9 +195,6 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 		return c.observe(ctx, p, refs)
 	}
 	if err := c.waitReady(ctx, p.Name, props, tg.ARN, started); err != nil {
-		return engine.Observation{}, err
-	}
-	if err := c.syncEvacuation(ctx, p.Name, false); err != nil {
 		return engine.Observation{}, err
 	}
 	return c.observe(ctx, p, refs)

@@ -107,6 +107,12 @@ func (c zonalShifts) create(ctx context.Context, p blueprint.Part, refs engine.R
 		}
 	}
 	if cur, err := c.findStackShift(ctx, lb.ARN, props.Comment); err == nil {
+		// Only a shift within the renewal margin is renewed: an apply that
+		// reaches the shift because the groups it follows changed leaves
+		// its expiry, which the plan showed, as it is.
+		if expiry := aws.ToTime(cur.ExpiryTime); time.Until(expiry) >= props.RenewWithin {
+			return shiftObservation(p, props, lb.ARN, aws.ToString(cur.ZonalShiftId), expiry, time.Now()), nil
+		}
 		return c.renew(ctx, p, props, lb.ARN, aws.ToString(cur.ZonalShiftId))
 	} else if !errors.Is(err, ErrNotFound) {
 		return engine.Observation{}, err
