@@ -3,8 +3,8 @@ package stack_test
 import (
 	"bytes"
 	"cmp"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
