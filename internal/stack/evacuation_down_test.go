@@ -66,7 +66,11 @@ func TestAccStack_evacuateZoneThatIsDown(t *testing.T) {
 				},
 				Config: evac.config(),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					func(*terraform.State) error { accRecorder.Before = nil; return log.check(down, surviving) },
+					func(*terraform.State) error {
+						accRecorder.Before = nil
+						log.timings(t)
+						return log.check(down, surviving)
+					},
 					checkShift(c, arc, args.name, evacuated, 72*time.Hour),
 					checkSuspended(c, down, []string{"AlarmNotification", "Launch", "ReplaceUnhealthy"}),
 					checkZoneGroup(c, args.name, "us-east-1a", 2, 2, 2),
@@ -114,6 +118,7 @@ func (l loggedCall) String() string { return l.action + "(" + l.group + ")" }
 type callLog struct {
 	mu      sync.Mutex
 	calls   []loggedCall
+	times   []time.Time
 	arrived map[string]chan struct{}
 	once    sync.Once
 	overlap error
@@ -128,6 +133,7 @@ func (l *callLog) hook(down string, surviving []string) func(recorder.Call, http
 		group := cmp.Or(formValue(r, "AutoScalingGroupName"), formValue(r, "Tags.member.1.ResourceId"))
 		l.mu.Lock()
 		l.calls = append(l.calls, loggedCall{call.Action, group})
+		l.times = append(l.times, time.Now())
 		l.mu.Unlock()
 		switch {
 		case call.Action == "DescribeScalingActivities" && group == down:
@@ -172,6 +178,19 @@ func (l *callLog) check(down string, surviving []string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return errors.Join(l.overlap, l.order(down, surviving))
+}
+
+// timings reports (never asserts) the time from the apply's first call to
+// StartZonalShift and to its last call.
+func (l *callLog) timings(t *testing.T) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	shift := slices.IndexFunc(l.calls, func(c loggedCall) bool { return c.action == "StartZonalShift" })
+	if shift < 0 || len(l.times) == 0 {
+		return
+	}
+	t.Logf("zone down: %d calls; apply start to StartZonalShift %s (call %d); apply %s",
+		len(l.calls), l.times[shift].Sub(l.times[0]).Round(time.Millisecond), shift+1, l.times[len(l.times)-1].Sub(l.times[0]).Round(time.Millisecond))
 }
 
 func (l *callLog) order(down string, surviving []string) error {
