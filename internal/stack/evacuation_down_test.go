@@ -180,8 +180,9 @@ func (l *callLog) check(down string, surviving []string) error {
 	return errors.Join(l.overlap, l.order(down, surviving))
 }
 
-// timings reports (never asserts) the time from the apply's first call to
-// StartZonalShift and to its last call.
+// timings reports (never asserts) the time from the step's first call (the
+// plan's refresh, then the apply's observe) to StartZonalShift and to its
+// last call.
 func (l *callLog) timings(t *testing.T) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -189,7 +190,7 @@ func (l *callLog) timings(t *testing.T) {
 	if shift < 0 || len(l.times) == 0 {
 		return
 	}
-	t.Logf("zone down: %d calls; apply start to StartZonalShift %s (call %d); apply %s",
+	t.Logf("zone down: %d calls; step start (plan refresh) to StartZonalShift %s (call %d); to the last call %s",
 		len(l.calls), l.times[shift].Sub(l.times[0]).Round(time.Millisecond), shift+1, l.times[len(l.times)-1].Sub(l.times[0]).Round(time.Millisecond))
 }
 
