@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -198,41 +197,6 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 		return engine.Observation{}, err
 	}
 	return c.observe(ctx, p, refs)
-}
-
-func (c autoScalingGroups) syncTargetGroups(ctx context.Context, name string, have []string, want string) error {
-	if !slices.Contains(have, want) {
-		err := retryBusy(ctx, "Auto Scaling group "+name+" to attach its target group", func(ctx context.Context) error {
-			_, err := c.asg.AttachLoadBalancerTargetGroups(ctx, &autoscaling.AttachLoadBalancerTargetGroupsInput{
-				AutoScalingGroupName: aws.String(name), TargetGroupARNs: []string{want},
-			})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("attaching target group to Auto Scaling group (%s): %w", name, err)
-		}
-		if err := c.waitTargetGroupsAdded(ctx, name); err != nil {
-			return err
-		}
-	}
-	var extra []string
-	for _, arn := range have {
-		if arn != want {
-			extra = append(extra, arn)
-		}
-	}
-	if len(extra) > 0 {
-		err := retryBusy(ctx, "Auto Scaling group "+name+" to detach target groups", func(ctx context.Context) error {
-			_, err := c.asg.DetachLoadBalancerTargetGroups(ctx, &autoscaling.DetachLoadBalancerTargetGroupsInput{
-				AutoScalingGroupName: aws.String(name), TargetGroupARNs: extra,
-			})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("detaching target groups from Auto Scaling group (%s): %w", name, err)
-		}
-	}
-	return nil
 }
 
 // delete drains the group to zero, waits for its instances to go, deletes it
