@@ -188,8 +188,10 @@ func nullModel(ctx context.Context, sch resource.SchemaResponse) stackModelV0 {
 		Scaling: obj("scaling"), Database: obj("database"), InstanceMaintenance: obj("instance_maintenance"), Tags: smap, SecurityGroupIDs: smap, AutoScalingGroupNames: smap,
 		Timeouts: timeouts.Value{Object: obj("timeouts")},
 		Internal: types.BoolValue(false), WaitForHealthyTargets: types.BoolValue(true), GroupMetrics: types.BoolValue(true),
-		EnableZonalShift:    types.BoolValue(true),
-		DeregistrationDelay: types.Int64Value(defaultDeregistrationDelay),
+		EnableZonalShift:      types.BoolValue(true),
+		EvacuationShiftTiming: types.StringValue(blueprint.ShiftTimingAuto),
+		EvacuationExpiresAt:   types.StringNull(),
+		DeregistrationDelay:   types.Int64Value(defaultDeregistrationDelay),
 	}
 }
 

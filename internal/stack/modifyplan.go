@@ -83,6 +83,7 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		}
 	}
 	if state != nil {
+		expiredShiftWarning(ctx, *state, &resp.Diagnostics)
 		keepUnchangedComputed(ctx, &plan, *state)
 	} else {
 		plan.Drift = types.ListValueMust(types.StringType, []attr.Value{})

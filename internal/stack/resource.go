@@ -233,7 +233,19 @@ func (r *stackResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	spec.ReturningZones = returningZones(ctx, prior, plan)
 	bp := blueprint.Build(spec)
 	bp.Known = knownChildren(prior)
-	res, err := r.engine(ctx).Apply(ctx, bp, engine.Options{})
+	opts := engine.Options{}
+	if len(spec.EvacuateZones) > 0 {
+		// When the shift starts depends on the zones as they are now.
+		opts.Reshape = func(observed map[string]engine.Observation) blueprint.Blueprint {
+			spec.ZoneReadings = zoneReadings(spec, observed)
+			d := blueprint.DecideShiftTiming(spec)
+			tflog.Info(ctx, "evacuation: "+d.Reason)
+			reshaped := blueprint.Build(spec)
+			reshaped.Known = bp.Known
+			return reshaped
+		}
+	}
+	res, err := r.engine(ctx).Apply(ctx, bp, opts)
 	if err != nil {
 		resp.Diagnostics.Append(applyError("update", spec.Name, err, false))
 		// Never persist the planned values after a failed update: keep the
