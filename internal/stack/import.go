@@ -191,6 +191,7 @@ func nullModel(ctx context.Context, sch resource.SchemaResponse) stackModelV0 {
 		Internal: types.BoolValue(false), WaitForHealthyTargets: types.BoolValue(true), GroupMetrics: types.BoolValue(true),
 		EnableZonalShift:    types.BoolValue(true),
 		DeregistrationDelay: types.Int64Value(defaultDeregistrationDelay),
+		wiringModel:         nullWiring(),
 	}
 }
 

@@ -57,6 +57,7 @@ type stackModelV0 struct {
 	CapacityServing       types.Int64  `tfsdk:"capacity_serving"`
 	EvacuationShortfall   types.Int64  `tfsdk:"evacuation_shortfall"`
 	Drift                 types.List   `tfsdk:"drift"`
+	wiringModel                        // schema_wiring.go
 }
 
 type listenerModel struct {

@@ -88,6 +88,7 @@ func setComputed(ctx context.Context, m *stackModelV0, spec blueprint.Spec, bp b
 	}
 
 	setCapacityComputed(m, blueprint.PlanCapacity(spec))
+	setWiringComputed(m, spec, obs)
 	drift, d := types.ListValueFrom(ctx, types.StringType, nonNil(engine.Differences(bp, obs)))
 	diags.Append(d...)
 	m.Drift = drift
