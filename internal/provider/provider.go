@@ -113,5 +113,5 @@ func (p *hawebappProvider) Resources(_ context.Context) []func() resource.Resour
 }
 
 func (p *hawebappProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{stack.NewDataSource}
 }
