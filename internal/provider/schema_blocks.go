@@ -34,7 +34,7 @@ func assumeRoleBlock() schema.ListNestedBlock {
 			"session_name": schema.StringAttribute{Optional: true, MarkdownDescription: "Session name; defaults to `hawebapp`."},
 			"external_id":  schema.StringAttribute{Optional: true, MarkdownDescription: "External ID the role's trust policy requires."},
 			"duration": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Session length, between 15 minutes and 12 hours, as a duration such as `1h` or `45m`. Defaults to STS's (1 hour)."},
+				MarkdownDescription: "Session length, between 15 minutes and 12 hours, as a duration such as `1h` or `45m`. Defaults to 15 minutes (the AWS SDK's); the credentials are renewed before they expire."},
 			"policy": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "IAM policy JSON that further restricts the session's permissions."},
 			"policy_arns": schema.SetAttribute{Optional: true, ElementType: types.StringType,
@@ -61,8 +61,8 @@ func defaultTagsBlock() schema.ListNestedBlock {
 func ignoreTagsBlock() schema.ListNestedBlock {
 	return schema.ListNestedBlock{
 		MarkdownDescription: "Tags another system manages, as hashicorp/aws's `ignore_tags` block. At most one. " +
-			"A stack's tag whose key matches is written when the child is created, then never compared (it is no drift) " +
-			"nor written again, and an import does not read it into `tags`.",
+			"A stack's tag whose key matches is written when the stack is created, then never compared (it is no drift) " +
+			"nor written again (a child an update adds, such as a new zone's group, does not get it), and an import does not read it into `tags`.",
 		Validators: atMostOne(),
 		NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
 			"keys": schema.SetAttribute{Optional: true, ElementType: types.StringType,
