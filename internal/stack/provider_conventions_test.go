@@ -203,3 +203,23 @@ func retagLoadBalancer(t *testing.T, c clients, arn, key, value string) {
 		t.Fatal(err)
 	}
 }
+
+// TestAccProvider_v010SyntaxRefused: a provider block written for 0.1.0
+// (assume_role as an attribute) stops before anything is read, with the
+// client's error pointing at the block form the upgrading guide gives.
+func TestAccProvider_v010SyntaxRefused(t *testing.T) {
+	newClients(t)
+	args := defaultArgs(stackName(), env.Net{VPCID: "vpc-0123456789abcdef0",
+		App: []string{"subnet-0123456789abcdef0", "subnet-0123456789abcdef1"}, LB: []string{"subnet-0123456789abcdef2", "subnet-0123456789abcdef3"}})
+	args.provider = `provider "hawebapp" {
+  assume_role = {
+    role_arn = "arn:aws:iam::123456789012:role/deployer"
+  }
+}`
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{Config: args.config(), PlanOnly: true,
+			ExpectError: regexp.MustCompile(`(?s)assume_role.*block`)}},
+	})
+}
