@@ -220,6 +220,6 @@ func TestAccProvider_v010SyntaxRefused(t *testing.T) {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{Config: args.config(), PlanOnly: true,
-			ExpectError: regexp.MustCompile(`(?s)assume_role.*block`)}},
+			ExpectError: regexp.MustCompile(`(?s)Unsupported argument.*Did\s+you\s+mean\s+to\s+define\s+a\s+block\s+of\s+type\s+"assume_role"`)}},
 	})
 }
