@@ -59,6 +59,7 @@ type stackModelV0 struct {
 	EvacuationShortfall   types.Int64  `tfsdk:"evacuation_shortfall"`
 	EvacuationExpiresAt   types.String `tfsdk:"evacuation_expires_at"`
 	Drift                 types.List   `tfsdk:"drift"`
+	wiringModel                        // schema_wiring.go
 }
 
 type listenerModel struct {

@@ -89,6 +89,7 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		plan.Drift = types.ListValueMust(types.StringType, []attr.Value{})
 		plan.ID = plan.Name
 	}
+	planWiring(&plan, state)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 

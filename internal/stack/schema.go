@@ -33,7 +33,7 @@ func (r *stackResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"with its listeners and target group, a launch template, **one Auto Scaling group per availability zone** with " +
 			"target-tracking scaling, an instance role that can read exactly the database secret, and an optional multi-AZ " +
 			"PostgreSQL or MySQL database whose password AWS keeps in Secrets Manager.",
-		Attributes: mergeAttrs(inputAttributes(), computedAttributes(), map[string]schema.Attribute{
+		Attributes: mergeAttrs(inputAttributes(), computedAttributes(), wiringAttributes(), map[string]schema.Attribute{
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
 				CreateDescription: timeoutDescription(defaultCreateTimeout, "the whole create: every child, the database's creation and first backup, and (with `wait_for_healthy_targets`) "+
 					"every zone's instances healthy. A failed create's clean-up has its own budget, the `delete` timeout."),

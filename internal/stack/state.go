@@ -88,6 +88,7 @@ func setComputed(ctx context.Context, m *stackModelV0, spec blueprint.Spec, bp b
 	}
 
 	setCapacityComputed(m, blueprint.PlanCapacity(spec))
+	setWiringComputed(m, spec, obs)
 	m.EvacuationExpiresAt = types.StringNull()
 	differences := engine.Differences(bp, obs)
 	for _, z := range spec.EvacuateZones {
