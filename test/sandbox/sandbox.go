@@ -96,6 +96,7 @@ type Sandbox struct {
 	tracking      map[string]*trackingState
 	ltCache       map[string]string // launch template id/version -> user data
 	replacing     map[string]string // unhealthy instance -> the replacement launched first (reconcile loop only)
+	faults        zoneFaults        // zone impairments and gray failures (impair.go, gray.go)
 
 	evMu   sync.Mutex // guards events (taken without, or after, mu)
 	events []Event

@@ -1,0 +1,402 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+)
+
+// A zone impairment is the sandbox's rendering of the AWS Fault Injection
+// Service scenario "AZ Availability: Power Interruption" (FIS User Guide,
+// scenario library): in one zone the instances lose power, Auto Scaling
+// cannot launch there (the scenario's aws:ec2:asg-insufficient-instance-
+// capacity-error action: launches fail with InsufficientInstanceCapacity),
+// and an RDS Multi-AZ instance whose primary runs there fails over to its
+// standby. A Single-AZ instance there has no standby: it is unreachable
+// until the power returns. Recovery ends all of it at once.
+
+// zoneFaults is the state of the zone-wide faults: impairments and gray
+// failures (gray.go). Its own lock: taken without s.mu, or after it.
+type zoneFaults struct {
+	mu       sync.Mutex
+	impaired map[string]*impairment // zone ->
+	gray     map[string]*grayFault  // zone ->
+	// primary is the zone a database's primary runs in once the sandbox
+	// failed it over (moto knows only the zone it was created in).
+	primary map[string]string
+	// held are Single-AZ databases cut by their zone's power loss: id -> zone.
+	held map[string]string
+	// retry is each group's launch retry backoff in an impaired zone;
+	// placeholders are launches moto made that wait for their retry.
+	retry        map[string]*launchRetry // group + "/" + zone ->
+	placeholders map[string]bool
+}
+
+type impairment struct {
+	types []string // instance types refused; empty: every type
+}
+
+type launchRetry struct {
+	failures int
+	next     time.Time
+}
+
+// refuses says whether the impairment refuses a launch of instanceType.
+func (im *impairment) refuses(instanceType string) bool {
+	return len(im.types) == 0 || slices.Contains(im.types, instanceType)
+}
+
+func (f *zoneFaults) init() {
+	if f.impaired == nil {
+		f.impaired, f.gray, f.primary, f.held = map[string]*impairment{}, map[string]*grayFault{}, map[string]string{}, map[string]string{}
+		f.retry, f.placeholders = map[string]*launchRetry{}, map[string]bool{}
+	}
+}
+
+// Launch retries in an impaired zone back off: Auto Scaling keeps retrying
+// a failed launch, less often as failures repeat (its interval is not
+// documented; these are the sandbox's, in emulated time).
+const (
+	launchRetryFirst = 10 * time.Second
+	launchRetryMax   = 5 * time.Minute
+)
+
+// impairZone starts a zone impairment: launches are refused from now on,
+// then the power goes, then the databases whose primary is there fail over.
+// The event log gets EventZoneImpaired once the instances lost power, then
+// one EventDatabaseFailover (or EventDatabaseDown) per database hit.
+func (s *Sandbox) impairZone(ctx context.Context, zone string, types []string) error {
+	if zone == "" {
+		return fmt.Errorf("an impairment needs a zone")
+	}
+	s.faults.mu.Lock()
+	s.faults.init()
+	s.faults.impaired[zone] = &impairment{types: slices.Clone(types)}
+	s.faults.mu.Unlock()
+	ids := s.zonePower(zone, false)
+	what := "every instance type"
+	if len(types) > 0 {
+		what = strings.Join(types, ", ")
+	}
+	s.record(Event{Kind: EventZoneImpaired, Zone: zone, IDs: ids,
+		Reason: "FIS AZ Availability: Power Interruption: instances without power; launches of " + what + " fail with InsufficientInstanceCapacity"})
+	s.logf("zone %s impaired (power lost, launches of %s refused)", zone, what)
+	return s.failoverZone(ctx, zone)
+}
+
+// recoverZone ends a zone's impairment: power returns (instances carry on,
+// their open connections reset), launches succeed again, and a Single-AZ
+// database held by the outage serves again. A database that failed over
+// stays on its former standby, as RDS does not fail back by itself.
+func (s *Sandbox) recoverZone(ctx context.Context, zone string) error {
+	s.faults.mu.Lock()
+	s.faults.init()
+	if s.faults.impaired[zone] == nil {
+		s.faults.mu.Unlock()
+		return fmt.Errorf("zone %q is not impaired", zone)
+	}
+	delete(s.faults.impaired, zone)
+	for key := range s.faults.retry {
+		if strings.HasSuffix(key, "/"+zone) {
+			delete(s.faults.retry, key)
+		}
+	}
+	var held []string
+	for id, z := range s.faults.held {
+		if z == zone {
+			held = append(held, id)
+			delete(s.faults.held, id)
+		}
+	}
+	s.faults.mu.Unlock()
+	ids := s.zonePower(zone, true)
+	s.record(Event{Kind: EventZoneRecovered, Zone: zone, IDs: ids, Reason: "power back; launches succeed again"})
+	s.logf("zone %s recovered", zone)
+	var errs []string
+	for _, id := range held {
+		s.mu.Lock()
+		db := s.dbs[id]
+		s.mu.Unlock()
+		if db == nil {
+			continue
+		}
+		db.mu.Lock()
+		err := db.srv.Resume(ctx)
+		db.mu.Unlock()
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("database %s: %v", id, err))
+			continue
+		}
+		s.record(Event{Kind: EventDatabaseBack, Zone: zone, IDs: []string{id}})
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("zone %s recovered, but: %s", zone, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// zonePower switches the power of every instance in the zone, and of those
+// launched there later (syncInstances reads zonesDown), and returns their IDs.
+func (s *Sandbox) zonePower(zone string, on bool) []string {
+	s.mu.Lock()
+	s.zonesDown[zone] = !on
+	var insts []*instance
+	for _, in := range s.instances {
+		if in.az == zone {
+			insts = append(insts, in)
+		}
+	}
+	s.mu.Unlock()
+	ids := make([]string, 0, len(insts))
+	for _, in := range insts {
+		if on {
+			in.powerOn()
+		} else {
+			in.powerOff()
+		}
+		ids = append(ids, in.id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// failoverZone fails over each database whose primary runs in the zone: a
+// Multi-AZ one to its standby (FIS scenario: "RDS failover"), a Single-AZ
+// one is cut until the zone recovers.
+func (s *Sandbox) failoverZone(ctx context.Context, zone string) error {
+	out, err := s.aws.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
+	if err != nil {
+		return fmt.Errorf("zone %s lost power, but its databases could not be listed: %w", zone, err)
+	}
+	for _, d := range out.DBInstances {
+		id := aws.ToString(d.DBInstanceIdentifier)
+		s.mu.Lock()
+		db := s.dbs[id]
+		s.mu.Unlock()
+		s.faults.mu.Lock()
+		primary := s.faults.primary[id]
+		if primary == "" {
+			primary = aws.ToString(d.AvailabilityZone)
+		}
+		s.faults.mu.Unlock()
+		if db == nil || primary != zone {
+			continue
+		}
+		if !aws.ToBool(d.MultiAZ) {
+			db.mu.Lock()
+			if db.srv != nil {
+				db.srv.Cut()
+			}
+			db.mu.Unlock()
+			s.faults.mu.Lock()
+			s.faults.held[id] = zone
+			s.faults.mu.Unlock()
+			s.record(Event{Kind: EventDatabaseDown, Zone: zone, IDs: []string{id}, Reason: "Single-AZ: no standby; back when the zone recovers"})
+			continue
+		}
+		standby := s.standbyZone(d, zone)
+		if err := s.failoverFor(db, Event{Zone: zone,
+			Reason: fmt.Sprintf("primary in impaired %s; the standby in %s takes over", zone, cmpOr(standby, "another zone"))}); err != nil {
+			return fmt.Errorf("database %s: %w", id, err)
+		}
+		s.faults.mu.Lock()
+		s.faults.primary[id] = standby
+		s.faults.mu.Unlock()
+	}
+	return nil
+}
+
+// standbyZone picks the zone a Multi-AZ instance's standby runs in (moto
+// does not say): the first other zone of its subnet group that is not
+// impaired, else the first other zone.
+func (s *Sandbox) standbyZone(d rdstypes.DBInstance, primary string) string {
+	var zones []string
+	if d.DBSubnetGroup != nil {
+		for _, sn := range d.DBSubnetGroup.Subnets {
+			if sn.SubnetAvailabilityZone != nil {
+				zones = append(zones, aws.ToString(sn.SubnetAvailabilityZone.Name))
+			}
+		}
+	}
+	sort.Strings(zones)
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	fallback := ""
+	for _, z := range zones {
+		if z == primary || z == "" {
+			continue
+		}
+		if s.faults.impaired[z] == nil {
+			return z
+		}
+		fallback = cmpOr(fallback, z)
+	}
+	return fallback
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// refuseLaunches runs before syncInstances: every instance moto launched
+// into an impaired zone, of a refused type, is a failed launch. Moto has no
+// notion of one (it runs the instance at once, and relaunches as soon as
+// one leaves the group), so the sandbox holds the instance as a placeholder
+// for the group's next attempt, out of the data plane (no process, not a
+// target). At each attempt, on the group's backoff, it records the failed
+// scaling activity and terminates the placeholder; moto launches the next
+// one. When the zone recovers, the placeholder waiting is the launch that
+// succeeds. Marked not live in obs, the placeholders are invisible to the
+// rest of the tick.
+func (s *Sandbox) refuseLaunches(ctx context.Context, obs *observed) {
+	s.faults.mu.Lock()
+	s.faults.init()
+	impaired := len(s.faults.impaired) > 0
+	if !impaired {
+		clear(s.faults.placeholders)
+	}
+	s.faults.mu.Unlock()
+	if !impaired {
+		return
+	}
+	zones := map[string]bool{}
+	for _, g := range obs.groups {
+		for _, z := range g.AvailabilityZones {
+			zones[z] = true
+		}
+	}
+	seen := map[string]bool{}
+	for gi := range obs.groups {
+		g := &obs.groups[gi]
+		for ii := range g.Instances {
+			i := &g.Instances[ii]
+			id, zone, typ := aws.ToString(i.InstanceId), aws.ToString(i.AvailabilityZone), aws.ToString(i.InstanceType)
+			s.mu.Lock()
+			_, known := s.instances[id]
+			s.mu.Unlock()
+			if known || !live(*i) {
+				continue
+			}
+			s.faults.mu.Lock()
+			im := s.faults.impaired[zone]
+			refused := im != nil && im.refuses(typ)
+			var attempt bool
+			var first bool
+			if refused {
+				seen[id] = true
+				first = !s.faults.placeholders[id]
+				s.faults.placeholders[id] = true
+				key := aws.ToString(g.AutoScalingGroupName) + "/" + zone
+				r := s.faults.retry[key]
+				if r == nil {
+					r = &launchRetry{}
+					s.faults.retry[key] = r
+				}
+				if now := time.Now(); !now.Before(r.next) {
+					attempt = true
+					r.failures++
+					r.next = now.Add(s.emu(min(launchRetryFirst<<min(r.failures-1, 10), launchRetryMax)))
+				}
+			}
+			s.faults.mu.Unlock()
+			if !refused {
+				continue
+			}
+			i.LifecycleState = astypes.LifecycleStateTerminated // out of this tick's data plane
+			if first {
+				s.untarget(ctx, g.TargetGroupARNs, id)
+			}
+			if attempt {
+				s.refuse(ctx, g, id, zone, typ, zones)
+			}
+		}
+	}
+	s.faults.mu.Lock()
+	for id := range s.faults.placeholders {
+		if !seen[id] {
+			delete(s.faults.placeholders, id)
+		}
+	}
+	s.faults.mu.Unlock()
+}
+
+// refuse records one failed launch the way Auto Scaling shows it and ends
+// the placeholder (moto launches the group's next attempt at once).
+func (s *Sandbox) refuse(ctx context.Context, g *astypes.AutoScalingGroup, id, zone, typ string, zones map[string]bool) {
+	var others []string
+	s.faults.mu.Lock()
+	for z := range zones {
+		if im := s.faults.impaired[z]; z != zone && (im == nil || !im.refuses(typ)) {
+			others = append(others, z)
+		}
+	}
+	s.faults.mu.Unlock()
+	sort.Strings(others)
+	name := aws.ToString(g.AutoScalingGroupName)
+	running := 0
+	for _, i := range g.Instances {
+		if live(i) {
+			running++
+		}
+	}
+	msg := insufficientCapacityMessage(typ, zone, others)
+	now := time.Now().UTC()
+	s.mu.Lock()
+	s.activities[name] = append(s.activities[name], activity{id: requestID(), asg: name,
+		description: "Launching a new EC2 instance.  Status Reason: " + msg,
+		cause: fmt.Sprintf("At %s an instance was started in response to a difference between desired and actual capacity, increasing the capacity from %d to %d.",
+			now.Format(time.RFC3339), running, running+1),
+		details: fmt.Sprintf(`{"Subnet ID":%q,"Availability Zone":%q}`, aws.ToString(g.VPCZoneIdentifier), zone),
+		start:   now, end: now, status: string(astypes.ScalingActivityStatusCodeFailed), statusMessage: msg})
+	s.mu.Unlock()
+	s.record(Event{Kind: EventLaunchRefused, Zone: zone, IDs: []string{id}, Reason: "InsufficientInstanceCapacity: " + typ + " in " + name})
+	if _, err := s.aws.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{
+		InstanceId: aws.String(id), ShouldDecrementDesiredCapacity: aws.Bool(false)}); err != nil {
+		s.logf("ending refused launch %s: %v", id, err)
+	}
+}
+
+// insufficientCapacityMessage is the StatusMessage of a scaling activity
+// whose launch failed for want of capacity: Auto Scaling's "Could not
+// launch On-Demand Instances." around EC2's InsufficientInstanceCapacity
+// message (wording as reported from real accounts: see README).
+func insufficientCapacityMessage(typ, zone string, others []string) string {
+	msg := fmt.Sprintf("Could not launch On-Demand Instances. InsufficientInstanceCapacity - We currently do not have sufficient %s capacity in the Availability Zone you requested (%s). Our system will be working on provisioning additional capacity.", typ, zone)
+	if len(others) > 0 {
+		msg += fmt.Sprintf(" You can currently get %s capacity by not specifying an Availability Zone in your request or choosing %s.", typ, strings.Join(others, ", "))
+	}
+	return msg + " Launching EC2 instance failed."
+}
+
+// untarget takes a placeholder out of its target groups (moto registered
+// it at launch): a launch that failed was never a target.
+func (s *Sandbox) untarget(ctx context.Context, tgARNs []string, id string) {
+	for _, arn := range tgARNs {
+		if _, err := s.aws.elb.DeregisterTargets(ctx, &elb.DeregisterTargetsInput{TargetGroupArn: aws.String(arn),
+			Targets: []elbtypes.TargetDescription{{Id: aws.String(id)}}}); err != nil {
+			s.logf("deregistering refused launch %s: %v", id, err)
+		}
+	}
+}
+
+func optional(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
+}
