@@ -22,9 +22,9 @@ type grayFault struct {
 	zone, description string
 }
 
-// drops applies the fault to one new connection: a share is reset (as a
-// lost SYN-ACK retried to exhaustion looks to a client that gives up, but
-// without the wait), a share is delayed. True when the connection is gone.
+// drops applies the fault to one new connection: a share is reset at once
+// (the client's connection fails; a slow loss is what the delay models), a
+// share is delayed. True when the connection is gone.
 func (g *grayFault) drops(c net.Conn) bool {
 	if g == nil {
 		return false
