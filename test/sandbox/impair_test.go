@@ -24,8 +24,9 @@ import (
 // scaling activities show each refusal as AWS does (StatusCode Failed,
 // InsufficientInstanceCapacity naming the type, the zone and the zones that
 // have capacity), one per attempt the event log records, all of them
-// between the impairment and the recovery; after the recovery the group
-// reaches its capacity in the zone.
+// between the impairment and the recovery; DescribeAutoScalingGroups lists
+// no instance for them; after the recovery the group reaches its capacity
+// in the zone.
 func TestZoneImpairmentRefusesLaunches(t *testing.T) {
 	ctx := context.Background()
 	sb := startSandbox(t, sandbox.Options{})
@@ -76,6 +77,11 @@ func TestZoneImpairmentRefusesLaunches(t *testing.T) {
 			!strings.HasSuffix(aws.ToString(a.Cause), "an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 2 to 3.") {
 			t.Errorf("refused launch shown as %+v\nwant status message %q", a, want)
 		}
+	}
+	// A failed launch never made an instance: the group lists the two it
+	// had, short of its desired three.
+	if ids := s.instances("us-east-1b"); len(ids) != 2 {
+		t.Errorf("the impaired group lists instances %v, want the 2 launched before", ids)
 	}
 	if err := c.Fail(ctx, sandbox.Failure{Kind: "impair", Zone: "us-east-1b", Recover: true}); err != nil {
 		t.Fatal(err)
