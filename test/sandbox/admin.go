@@ -29,6 +29,8 @@ type LoadBalancerState struct {
 	ARN     string `json:"arn"`
 	DNSName string `json:"dns_name"`
 	URL     string `json:"url"`
+	// Nodes are its zones' nodes, which its DNS name resolves to (lbnodes.go).
+	Nodes []LBNode `json:"nodes,omitempty"`
 }
 
 type InstanceState struct {
@@ -94,6 +96,11 @@ func (s *Sandbox) state() State {
 		}
 		st.LoadBalancers = append(st.LoadBalancers, ls)
 	}
+	s.mu.Unlock()
+	for i := range st.LoadBalancers {
+		st.LoadBalancers[i].Nodes = s.lbNodeStates(st.LoadBalancers[i].ARN)
+	}
+	s.mu.Lock()
 	insts := make([]*instance, 0, len(s.instances))
 	gone := map[string]bool{} // read under s.mu, which guards goneSince
 	for _, in := range s.instances {
@@ -150,6 +157,8 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(s.state())
 	case "GET /_sandbox/events":
 		s.serveEvents(w)
+	case "GET /_sandbox/resolve":
+		s.serveResolve(w, r)
 	case "POST /_sandbox/fail":
 		var f Failure
 		if err := json.NewDecoder(r.Body).Decode(&f); err != nil {
@@ -162,7 +171,7 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
-		http.Error(w, "unknown admin call: GET /_sandbox/state, GET /_sandbox/events, POST /_sandbox/fail", http.StatusNotFound)
+		http.Error(w, "unknown admin call: GET /_sandbox/state, GET /_sandbox/events, GET /_sandbox/resolve?name=, POST /_sandbox/fail", http.StatusNotFound)
 	}
 }
 

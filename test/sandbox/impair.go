@@ -155,6 +155,7 @@ func (s *Sandbox) zonePower(zone string, on bool) []string {
 		}
 	}
 	s.mu.Unlock()
+	s.powerLBNodes(zone, on)
 	ids := make([]string, 0, len(insts))
 	for _, in := range insts {
 		if on {

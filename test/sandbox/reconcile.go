@@ -62,6 +62,7 @@ func (s *Sandbox) reconcile(ctx context.Context) error {
 	if err := s.syncHAProxy(ctx, obs); err != nil {
 		return err
 	}
+	s.syncLBNodes(obs)
 	s.replaceUnhealthy(ctx, obs)
 	s.advanceRefreshes(ctx, obs)
 	return nil

@@ -97,6 +97,7 @@ type Sandbox struct {
 	ltCache       map[string]string // launch template id/version -> user data
 	replacing     map[string]string // unhealthy instance -> the replacement launched first (reconcile loop only)
 	faults        zoneFaults        // zone impairments and gray failures (impair.go, gray.go)
+	lbNodes       lbNodes           // a node per zone of each load balancer (lbnodes.go)
 
 	evMu   sync.Mutex // guards events (taken without, or after, mu)
 	events []Event
@@ -223,6 +224,7 @@ func (s *Sandbox) Stop() {
 			go func() { defer wg.Done(); db.stop() }()
 		}
 		wg.Wait()
+		s.closeLBNodes()
 		s.hap.stop()
 		s.moto.Stop()
 		_ = os.RemoveAll(s.dir)
