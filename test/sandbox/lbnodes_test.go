@@ -116,7 +116,9 @@ func TestLoadBalancerNodePerZone(t *testing.T) {
 		if impaired < 0 {
 			return false, "no impairment in the event log"
 		}
-		out := slices.ContainsFunc(evs[impaired:], func(e sandbox.Event) bool { return e.Kind == sandbox.EventTarget && e.Target == dead && e.State == "unhealthy" })
+		out := slices.ContainsFunc(evs[impaired:], func(e sandbox.Event) bool {
+			return e.Kind == sandbox.EventTarget && e.Target == dead && e.State == "unhealthy"
+		})
 		return out, fmt.Sprintf("targets %v", ids)
 	})
 	short := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
