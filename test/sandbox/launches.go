@@ -72,7 +72,9 @@ func (s *Sandbox) refuseLaunches(ctx context.Context, obs *observed) {
 					r = &launchRetry{}
 					s.faults.retry[key] = r
 				}
-				if now := time.Now(); !now.Before(r.next) {
+				// A group whose Launch process is suspended makes no
+				// attempt (moto launches regardless): nothing fails.
+				if now := time.Now(); !now.Before(r.next) && !suspended(g, "Launch") {
 					attempt = true
 					r.failures++
 					r.next = now.Add(s.emu(min(launchRetryFirst<<min(r.failures-1, 10), launchRetryMax)))
@@ -98,6 +100,15 @@ func (s *Sandbox) refuseLaunches(ctx context.Context, obs *observed) {
 		}
 	}
 	s.faults.mu.Unlock()
+}
+
+func suspended(g *astypes.AutoScalingGroup, process string) bool {
+	for _, p := range g.SuspendedProcesses {
+		if aws.ToString(p.ProcessName) == process {
+			return true
+		}
+	}
+	return false
 }
 
 // refuse records one failed launch the way Auto Scaling shows it and ends
