@@ -98,7 +98,7 @@ func (s *Sandbox) grayZone(f Failure) error {
 		s.logf("zone %s: gray failure ended", f.Zone)
 		return nil
 	}
-	s.record(Event{Kind: EventGrayFailure, Zone: f.Zone, IDs: ids, Reason: g.description})
+	s.record(Event{Kind: EventGrayFailure, Zone: f.Zone, IDs: ids, Reason: g.description + " (as FIS's AWSFIS-Run-Network-Latency / -Packet-Loss)"})
 	s.logf("zone %s: gray failure (%s)", f.Zone, g.description)
 	return nil
 }

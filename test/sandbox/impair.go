@@ -200,12 +200,12 @@ func (s *Sandbox) failoverZone(ctx context.Context, zone string) error {
 			s.faults.mu.Lock()
 			s.faults.held[id] = zone
 			s.faults.mu.Unlock()
-			s.record(Event{Kind: EventDatabaseDown, Zone: zone, IDs: []string{id}, Reason: "Single-AZ: no standby; back when the zone recovers"})
+			s.record(Event{Kind: EventDatabaseDown, Zone: zone, IDs: []string{id}, Reason: "Single-AZ: no standby; back when the zone recovers (FIS AZ Availability: Power Interruption)"})
 			continue
 		}
 		standby := s.standbyZone(d, zone)
 		if err := s.failoverFor(db, Event{Zone: zone,
-			Reason: fmt.Sprintf("primary in impaired %s; the standby in %s takes over", zone, cmpOr(standby, "another zone"))}); err != nil {
+			Reason: fmt.Sprintf("primary in impaired %s; the standby in %s takes over (FIS AZ Availability: Power Interruption, RDS failover)", zone, cmpOr(standby, "another zone"))}); err != nil {
 			return fmt.Errorf("database %s: %w", id, err)
 		}
 		s.faults.mu.Lock()

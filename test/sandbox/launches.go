@@ -140,7 +140,7 @@ func (s *Sandbox) refuse(ctx context.Context, g *astypes.AutoScalingGroup, id, z
 		details: fmt.Sprintf(`{"Subnet ID":%q,"Availability Zone":%q}`, aws.ToString(g.VPCZoneIdentifier), zone),
 		start:   now, end: now, status: string(astypes.ScalingActivityStatusCodeFailed), statusMessage: msg})
 	s.mu.Unlock()
-	s.record(Event{Kind: EventLaunchRefused, Zone: zone, IDs: []string{id}, Reason: "InsufficientInstanceCapacity: " + typ + " in " + name})
+	s.record(Event{Kind: EventLaunchRefused, Zone: zone, IDs: []string{id}, Reason: "InsufficientInstanceCapacity: " + typ + " in " + name + " (FIS aws:ec2:asg-insufficient-instance-capacity-error)"})
 	s.logf("launch of a %s into %s refused (%s): InsufficientInstanceCapacity", typ, zone, name)
 	if _, err := s.aws.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{
 		InstanceId: aws.String(id), ShouldDecrementDesiredCapacity: aws.Bool(false)}); err != nil {
