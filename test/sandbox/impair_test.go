@@ -3,7 +3,9 @@ package sandbox_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -119,18 +121,18 @@ func TestZoneImpairmentRefusesLaunches(t *testing.T) {
 }
 
 // TestZoneImpairmentFailsOverDatabase: a Multi-AZ database fails over when
-// its primary's zone is impaired, not when another zone is, and the event
-// log says so in order.
+// its primary's zone is impaired, not when another zone is; a Single-AZ one
+// is down with its zone until the recovery; the event log says so in order.
 func TestZoneImpairmentFailsOverDatabase(t *testing.T) {
 	prereq.Require(t, postgres.Available())
 	ctx := context.Background()
 	sb := startSandbox(t, sandbox.Options{})
 	c := sb.Client()
 	cfg := env.AWSConfig(sb.Endpoint)
-	net := env.Network(t, cfg, "us-east-1a", "us-east-1b")
+	network := env.Network(t, cfg, "us-east-1a", "us-east-1b")
 	rc := rds.NewFromConfig(cfg)
 	if _, err := rc.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{DBSubnetGroupName: aws.String("impair"),
-		DBSubnetGroupDescription: aws.String("impair"), SubnetIds: net.App}); err != nil {
+		DBSubnetGroupDescription: aws.String("impair"), SubnetIds: network.App}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rc.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("impairdb"), Engine: aws.String("postgres"),
@@ -147,33 +149,67 @@ func TestZoneImpairmentFailsOverDatabase(t *testing.T) {
 	if other == "" {
 		t.Fatalf("the database's primary is in %q, want one of the network's zones", primary)
 	}
-	env.Until(t, "the database to run", 60*time.Second, func() (bool, string) {
+	// A Single-AZ one in the other zone: it has no standby to fail over to.
+	if _, err := rc.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("solodb"), Engine: aws.String("postgres"),
+		DBInstanceClass: aws.String("db.t3.micro"), AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("admin1"),
+		MasterUserPassword: aws.String("secret-password"), AvailabilityZone: aws.String(other), DBSubnetGroupName: aws.String("impair")}); err != nil {
+		t.Fatal(err)
+	}
+	env.Until(t, "the databases to run", 60*time.Second, func() (bool, string) {
 		st, err := c.State(ctx)
 		if err != nil {
 			return false, err.Error()
 		}
-		return len(st.Databases) == 1 && st.Databases[0].PID != 0, fmt.Sprintf("%+v", st.Databases)
+		return len(st.Databases) == 2 && st.Databases[0].PID != 0 && st.Databases[1].PID != 0, fmt.Sprintf("%+v", st.Databases)
 	})
-	// Each call returns once the database, if hit, has failed over.
-	for _, f := range []sandbox.Failure{{Kind: "impair", Zone: other}, {Kind: "impair", Zone: other, Recover: true},
-		{Kind: "impair", Zone: primary}, {Kind: "impair", Zone: primary, Recover: true}} {
+	st, err := c.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var solo string
+	for _, d := range st.Databases {
+		if d.ID == "solodb" {
+			solo = net.JoinHostPort(d.Endpoint, strconv.Itoa(d.Port))
+		}
+	}
+	reachable := func() bool {
+		conn, err := net.DialTimeout("tcp", solo, 2*time.Second)
+		if err == nil {
+			conn.Close()
+		}
+		return err == nil
+	}
+	// Each call returns once the databases it hits are cut (or back).
+	fail := func(f sandbox.Failure) {
+		t.Helper()
 		if err := c.Fail(ctx, f); err != nil {
 			t.Fatal(err)
 		}
 	}
+	fail(sandbox.Failure{Kind: "impair", Zone: other})
+	if reachable() {
+		t.Errorf("the Single-AZ database in the impaired %s accepts connections", other)
+	}
+	fail(sandbox.Failure{Kind: "impair", Zone: other, Recover: true})
+	if !reachable() {
+		t.Errorf("the Single-AZ database refuses connections after %s recovered", other)
+	}
+	fail(sandbox.Failure{Kind: "impair", Zone: primary})
+	fail(sandbox.Failure{Kind: "impair", Zone: primary, Recover: true})
 	evs, err := c.Events(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, e := range evs {
-		switch e.Kind {
-		case sandbox.EventZoneImpaired, sandbox.EventZoneRecovered, sandbox.EventDatabaseFailover:
-			got = append(got, e.Kind+" "+e.Zone)
+		switch {
+		case e.Kind == sandbox.EventZoneImpaired, e.Kind == sandbox.EventZoneRecovered, e.Kind == sandbox.EventDatabaseFailover,
+			e.Kind == sandbox.EventDatabaseDown, e.Kind == sandbox.EventDatabaseBack && e.Zone != "": // a failover's end has no zone, and no fixed place
+			got = append(got, fmt.Sprintf("%s %s %v", e.Kind, e.Zone, e.IDs))
 		}
 	}
-	want := []string{"zone impaired " + other, "zone recovered " + other,
-		"zone impaired " + primary, "database failover " + primary, "zone recovered " + primary}
+	want := []string{"zone impaired " + other + " []", "database down " + other + " [solodb]", "zone recovered " + other + " []", "database back " + other + " [solodb]",
+		"zone impaired " + primary + " []", "database failover " + primary + " [impairdb]", "zone recovered " + primary + " []"}
 	if !slices.Equal(got, want) {
 		t.Errorf("events %q, want %q", got, want)
 	}
