@@ -39,7 +39,7 @@ func TestZoneImpairmentRefusesLaunches(t *testing.T) {
 
 	// Short of another type only: the zone's t3.small launches go ahead
 	// (into a zone without power: launched, never healthy).
-	if err := c.Fail(ctx, sandbox.Failure{Kind: "impair", Zone: "us-east-1b", InstanceTypes: []string{"m5.large"}}); err != nil {
+	if err := c.ImpairZone(ctx, "us-east-1b", "m5.large"); err != nil {
 		t.Fatal(err)
 	}
 	s.setDesired(group, 2)
@@ -56,7 +56,7 @@ func TestZoneImpairmentRefusesLaunches(t *testing.T) {
 		}
 		return n == 2, fmt.Sprintf("%+v", st.Instances)
 	})
-	if err := c.Fail(ctx, sandbox.Failure{Kind: "impair", Zone: "us-east-1b", Recover: true}); err != nil {
+	if err := c.RecoverZone(ctx, "us-east-1b"); err != nil {
 		t.Fatal(err)
 	}
 	s.waitHealthy(3)
@@ -114,6 +114,9 @@ func TestZoneImpairmentRefusesLaunches(t *testing.T) {
 		if i < impaired || i > recovered || e.Zone != "us-east-1b" || !strings.Contains(e.Reason, group) {
 			t.Errorf("refusal %+v at %d, outside the t3.small impairment (events %d to %d)", e, i, impaired, recovered)
 		}
+	}
+	if n := len(sandbox.EventsOf(evs, sandbox.EventLaunchRefused, nil)); n != refused {
+		t.Errorf("EventsOf finds %d refusals, the log %d", n, refused)
 	}
 	if got := len(s.failedLaunches(group)); impaired < 0 || refused != got {
 		t.Errorf("the event log records %d refused launches, the scaling activities %d failed ones", refused, got)

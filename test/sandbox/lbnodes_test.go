@@ -100,7 +100,7 @@ func TestLoadBalancerNodePerZone(t *testing.T) {
 	}
 
 	// Power loss: the node stays in the answers, dead.
-	if err := c.Fail(ctx, sandbox.Failure{Kind: "impair", Zone: "us-east-1b"}); err != nil {
+	if err := c.ImpairZone(ctx, "us-east-1b"); err != nil {
 		t.Fatal(err)
 	}
 	if got := resolve(); len(got) != 2 {
@@ -128,7 +128,7 @@ func TestLoadBalancerNodePerZone(t *testing.T) {
 	if code := status(short, "http://"+nodes["us-east-1b"]+"/health"); code != 0 {
 		t.Errorf("through the powerless us-east-1b's node: %d, want no answer", code)
 	}
-	if err := c.Fail(ctx, sandbox.Failure{Kind: "impair", Zone: "us-east-1b", Recover: true}); err != nil {
+	if err := c.RecoverZone(ctx, "us-east-1b"); err != nil {
 		t.Fatal(err)
 	}
 	if code := status(short, "http://"+nodes["us-east-1b"]+"/health"); code != 200 {
