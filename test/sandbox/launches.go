@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -100,6 +101,12 @@ func (s *Sandbox) refuseLaunches(ctx context.Context, obs *observed) {
 		}
 	}
 	s.faults.mu.Unlock()
+	// Nor a target: moto registered it, this tick's membership still says so.
+	for arn, members := range obs.members {
+		obs.members[arn] = slices.DeleteFunc(members, func(m elbtypes.TargetHealthDescription) bool {
+			return m.Target != nil && seen[aws.ToString(m.Target.Id)]
+		})
+	}
 }
 
 func suspended(g *astypes.AutoScalingGroup, process string) bool {
@@ -124,12 +131,14 @@ func (s *Sandbox) refuse(ctx context.Context, g *astypes.AutoScalingGroup, id, z
 	s.faults.mu.Unlock()
 	sort.Strings(others)
 	name := aws.ToString(g.AutoScalingGroupName)
-	running := 0
+	running := 0 // the group's instances, placeholders not counted
+	s.mu.Lock()
 	for _, i := range g.Instances {
-		if live(i) {
+		if _, started := s.instances[aws.ToString(i.InstanceId)]; started && live(i) {
 			running++
 		}
 	}
+	s.mu.Unlock()
 	msg := insufficientCapacityMessage(typ, zone, others)
 	now := time.Now().UTC()
 	s.mu.Lock()
