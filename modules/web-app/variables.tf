@@ -432,3 +432,20 @@ variable "create_dashboard" {
   type        = bool
   default     = true
 }
+
+variable "evacuate_zones" {
+  description = "Zones to take out of service while they are impaired (`hawebapp_stack.evacuate_zones`): an ARC zonal shift away from the zone, its group suspended, the other zones raised. At most one zone. Empty or null: every zone serves. See the guide *Evacuating a zone*."
+  type        = list(string)
+  default     = null
+}
+
+variable "evacuation_shift_timing" {
+  description = "When the zonal shift of `evacuate_zones` starts (`hawebapp_stack.evacuation_shift_timing`): `auto`, `immediate` or `after_capacity`. Null: the provider's default (`auto`). A zone that is down is shifted away at once whatever the value."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.evacuation_shift_timing == null || contains(["auto", "immediate", "after_capacity"], coalesce(var.evacuation_shift_timing, "auto"))
+    error_message = "evacuation_shift_timing must be auto, immediate or after_capacity."
+  }
+}
