@@ -34,6 +34,7 @@ var suites = []suite{
 	{"steady_state", steadyState},
 	{"instance_loss", instanceLoss},
 	{"zone_loss", zoneLoss},
+	{"zone_impairment", zoneImpairment},
 	{"db_failover", dbFailover},
 	{"scale_out_in", scaleOutIn},
 	{"rolling_deploy", rollingDeploy},

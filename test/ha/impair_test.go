@@ -27,7 +27,7 @@ import (
 // drain, which a healthy request never comes near.
 const clientTimeout = drain
 
-// zoneImpairment (suite 7): under load, a zone loses power as in AWS FIS's
+// zoneImpairment (suite 8): under load, a zone loses power as in AWS FIS's
 // "AZ Availability: Power Interruption" (test/sandbox: instances off, the
 // zone's load balancer node dead but still in DNS, launches there refused
 // with InsufficientInstanceCapacity, the database failing over if its
@@ -316,7 +316,7 @@ func processNames(ps []astypes.SuspendedProcess) []string {
 // `make test`) until it has passed two full TestHA runs in a row.
 const impairEnv = "HAWEBAPP_HA_IMPAIR"
 
-// TestZoneImpairment runs suite 7 on a stack of its own (sandbox only; see
+// TestZoneImpairment runs suite 8 on a stack of its own (sandbox only; see
 // zoneImpairment). HAWEBAPP_HA_IMPAIR=1 turns it on.
 func TestZoneImpairment(t *testing.T) {
 	if testing.Short() || os.Getenv(impairEnv) == "" {
