@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"slices"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/gruntwork-io/terratest/modules/terraform"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
@@ -27,26 +25,84 @@ import (
 // drain, which a healthy request never comes near.
 const clientTimeout = drain
 
-// zoneImpairment (suite 8): under load, a zone loses power as in AWS FIS's
-// "AZ Availability: Power Interruption" (test/sandbox: instances off, the
+// zoneFault is a zone-wide fault the evacuation scenario injects and ends.
+type zoneFault struct {
+	name string
+	// down: the zone is down (power lost), so the zonal shift must be the
+	// evacuation apply's first change, before any wait.
+	down bool
+	// started is the event the sandbox records once the fault took effect.
+	started string
+	inject  func(ctx context.Context, sb *sandbox.Client, zone string) error
+	end     func(ctx context.Context, sb *sandbox.Client, zone string) error
+	// tried waits until Auto Scaling has tried to replace in the zone since
+	// the fault took effect, and says what it did.
+	tried func(t *testing.T, s *stack, zone string, since time.Time) string
+}
+
+// zoneImpairment (suite 8): a zone loses power as in AWS FIS's "AZ
+// Availability: Power Interruption" (test/sandbox: instances off, the
 // zone's load balancer node dead but still in DNS, launches there refused
 // with InsufficientInstanceCapacity, the database failing over if its
-// primary was there). Once Auto Scaling has tried and failed to replace
-// there, the stack evacuates the zone (evacuate_zones = [zone]); power
-// returns and the stack takes the zone back (evacuate_zones = []).
-// Asserted from the event log and the order of calls: no request sent
-// after the shift took the zone's node out of DNS fails, no instance is
-// launched into the zone while it is evacuated, and the return leaves
-// every group with every process resumed. Measured: the time from the
-// apply's start to the shift, the apply's duration while the zone is
-// down, the requests failed before the shift, the launches refused.
-//
-// Sandbox only: on AWS the outage needs FIS (the breaker's ZoneDown stops
-// instances, but launches there succeed, so "Auto Scaling has tried and
-// failed" never happens and the case the suite exists for does not arise).
+// primary was there); once Auto Scaling has been refused a launch there,
+// the stack evacuates it. Sandbox only: on AWS the outage needs FIS (the
+// breaker's ZoneDown stops instances, but launches there succeed, so
+// "Auto Scaling has tried and failed" never happens).
 func zoneImpairment(t *testing.T, s *stack) figures {
+	return evacuationScenario(t, s, zoneFault{name: "zone impairment", down: true, started: sandbox.EventZoneImpaired,
+		inject: func(ctx context.Context, sb *sandbox.Client, zone string) error { return sb.ImpairZone(ctx, zone) },
+		end:    func(ctx context.Context, sb *sandbox.Client, zone string) error { return sb.RecoverZone(ctx, zone) },
+		tried: func(t *testing.T, s *stack, zone string, since time.Time) string {
+			at := s.event(t, sandbox.EventLaunchRefused, zone, since, s.size.Recover)
+			return fmt.Sprintf("a launch refused +%s after the impairment", at.Sub(since).Round(100*time.Millisecond))
+		},
+	})
+}
+
+// grayDropPercent is the share of the gray zone's new connections reset:
+// enough that its targets' health checks flap and Auto Scaling replaces
+// some, as a zone neither up nor down does.
+const grayDropPercent = 50
+
+// zoneGray (suite 9): a gray failure (the sandbox resets half of a zone's
+// new connections, as FIS's AWSFIS-Run-Network-Packet-Loss does); once
+// Auto Scaling has replaced an instance there (a flapping target), the
+// stack evacuates the zone, the fault ends, the zone returns.
+func zoneGray(t *testing.T, s *stack) figures {
+	return evacuationScenario(t, s, zoneFault{name: "gray failure", started: sandbox.EventGrayFailure,
+		inject: func(ctx context.Context, sb *sandbox.Client, zone string) error {
+			return sb.GrayZone(ctx, zone, 0, 0, grayDropPercent)
+		},
+		end: func(ctx context.Context, sb *sandbox.Client, zone string) error { return sb.EndGray(ctx, zone) },
+		tried: func(t *testing.T, s *stack, zone string, since time.Time) string {
+			var what string
+			env.Until(t, "Auto Scaling replacing an instance in "+zone, s.size.Recover, func() (bool, string) {
+				acts := s.zoneActivitiesSince(t, zone, since)
+				if len(acts) == 0 {
+					return false, "no scaling activity in " + zone + " yet"
+				}
+				what = acts[0]
+				return true, ""
+			})
+			return what
+		},
+	})
+}
+
+// evacuationScenario: under load through the load balancer's per-zone
+// nodes, f hits a zone; once Auto Scaling has tried to replace there, the
+// stack evacuates it (evacuate_zones = [zone]); f ends; the stack takes
+// the zone back (evacuate_zones = []). Asserted from the order of calls
+// and the sandbox's event log: for a zone that is down, the shift and the
+// group's suspension are the apply's first changes; no request sent once
+// the shift is in effect fails or reaches the zone; the surviving zones
+// carry the stack's capacity; no instance is launched into the zone while
+// it is evacuated; the return leaves every process resumed. Measured: the
+// time to the shift, the applies, the failures before it, the launches
+// refused.
+func evacuationScenario(t *testing.T, s *stack, f zoneFault) figures {
 	if s.tg.Sandbox == nil {
-		t.Skip("zone impairment: needs AWS FIS (scenario \"AZ Availability: Power Interruption\") for launches refused with InsufficientInstanceCapacity; " +
+		t.Skip(f.name + ": needs AWS FIS (scenario \"AZ Availability: Power Interruption\", AWSFIS-Run-Network-Packet-Loss); " +
 			"the breaker's ZoneDown stops instances but launches there succeed; runs in the sandbox")
 		return figures{}
 	}
@@ -57,12 +113,12 @@ func zoneImpairment(t *testing.T, s *stack) figures {
 	zone := s.zones[len(s.zones)/2]
 	dns, node := s.lbNode(t, zone)
 	rate := s.baseRate(before.total())
-	t.Logf("budget for the impairment of zone %s, computed before the load: 0 failed requests among those sent once the zonal shift "+
-		"has taken the zone's node %s out of %s's DNS answers (and once the database is back, if it failed over); "+
-		"those sent before are measured, not budgeted: 1 in %d connections resolves to the dead node until the shift; "+
-		"a client gives up on a request after %s", zone, node, dns, len(s.zones), clientTimeout)
+	t.Logf("budget for the %s of zone %s, computed before the load: 0 failed requests among those sent once the zonal shift "+
+		"has taken the zone's node %s out of %s's DNS answers and its instances out of service (and once the database is back, if it failed over); "+
+		"those sent before are measured, not budgeted: 1 in %d connections resolves to the zone's node until the shift; "+
+		"a client gives up on a request after %s; the surviving zones carry %d instances", f.name, zone, node, dns, len(s.zones), clientTimeout, before.total())
 
-	p, err := soak.Start(ctx, soak.Options{Name: "zone impairment", URL: "http://" + net.JoinHostPort(dns, portOf(t, s.url)) + "/fruits",
+	p, err := soak.Start(ctx, soak.Options{Name: f.name, URL: "http://" + net.JoinHostPort(dns, portOf(t, s.url)) + "/fruits",
 		Resolve: sb.Resolve, Timeout: clientTimeout, Concurrency: concurrency, Rate: rate, Drain: drain})
 	if err != nil {
 		t.Fatal(err)
@@ -77,25 +133,24 @@ func zoneImpairment(t *testing.T, s *stack) figures {
 	until(t, p.Started().Add(s.size.Settle))
 
 	asked := time.Now()
-	if err := sb.ImpairZone(ctx, zone); err != nil {
+	if err := f.inject(ctx, sb, zone); err != nil {
 		t.Fatal(err)
 	}
-	recovered := false
+	ended := false
 	defer func() {
-		if !recovered {
-			if err := sb.RecoverZone(e2e.Background(), zone); err != nil {
+		if !ended {
+			if err := f.end(e2e.Background(), sb, zone); err != nil {
 				t.Error(err)
 			}
 		}
 	}()
-	impaired := s.event(t, sandbox.EventZoneImpaired, zone, asked, s.size.Recover)
-	logf(t, "zone %s impaired", zone)
-	refused := s.event(t, sandbox.EventLaunchRefused, zone, impaired, s.size.Recover)
-	logf(t, "Auto Scaling tried to replace in %s and was refused (+%s after the impairment)", zone, refused.Sub(impaired).Round(100*time.Millisecond))
+	hit := s.event(t, f.started, zone, asked, s.size.Recover)
+	logf(t, "%s in zone %s", f.name, zone)
+	logf(t, "Auto Scaling tried to replace in %s: %s", zone, f.tried(t, s, zone, hit))
 
-	shifted, applied := s.evacuate(t, sb, dns, node, zone)
-	logf(t, "evacuation apply took %s; the shift took %s out of DNS %s after the apply's start", applied.Sub(shifted.start).Round(100*time.Millisecond),
-		node, shifted.at.Sub(shifted.start).Round(100*time.Millisecond))
+	shifted, applied := s.evacuate(t, sb, dns, node, zone, f.down)
+	logf(t, "evacuation apply took %s; the shift was called %s and in effect %s after the apply's start", applied.Sub(shifted.start).Round(100*time.Millisecond),
+		shifted.call.Sub(shifted.start).Round(100*time.Millisecond), shifted.at.Sub(shifted.start).Round(100*time.Millisecond))
 	evacuated := s.groups(ctx, t)[zone]
 	stillIn := instanceIDs(evacuated)
 	for _, want := range []string{"Launch", "ReplaceUnhealthy", "AlarmNotification"} {
@@ -103,26 +158,27 @@ func zoneImpairment(t *testing.T, s *stack) figures {
 			t.Errorf("%s (%s) after the evacuation: %s not suspended (%v)", aws.ToString(evacuated.AutoScalingGroupName), zone, want, processNames(evacuated.SuspendedProcesses))
 		}
 	}
-	until(t, time.Now().Add(s.size.Tail)) // load on the surviving zones while the zone is down
+	carried := s.waitSurviving(t, zone, before.total())
+	logf(t, "the surviving zones carry %d healthy instances, %s after the apply", before.total(), carried.Sub(applied).Round(100*time.Millisecond))
+	until(t, time.Now().Add(s.size.Tail))
 
-	// No launch into the zone while it is both down and evacuated: the
-	// group's instances are those it had when the apply ended.
+	// No launch into the zone while it is evacuated: the group's instances
+	// are those it had when the apply ended.
 	for _, id := range instanceIDs(s.groups(ctx, t)[zone]) {
 		if !slices.Contains(stillIn, id) {
-			t.Errorf("instance %s launched into %s while it was down and evacuated", id, zone)
+			t.Errorf("instance %s launched into %s while it was evacuated", id, zone)
 		}
 	}
-	// Power back; the zone stays evacuated until the return apply.
-	if err := sb.RecoverZone(ctx, zone); err != nil {
+	if err := f.end(ctx, sb, zone); err != nil {
 		t.Fatal(err)
 	}
-	recovered = true
-	back := s.event(t, sandbox.EventZoneRecovered, zone, impaired, s.size.Recover)
+	ended = true
+	back := time.Now()
 	evs, err := sb.Events(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inZone := func(e sandbox.Event) bool { return e.Zone == zone && !e.At.Before(impaired) && e.At.Before(back) }
+	inZone := func(e sandbox.Event) bool { return e.Zone == zone && !e.At.Before(hit) && e.At.Before(back) }
 	refusals := sandbox.EventsOf(evs, sandbox.EventLaunchRefused, inZone)
 	for _, e := range refusals {
 		if e.At.After(applied) {
@@ -130,11 +186,12 @@ func zoneImpairment(t *testing.T, s *stack) figures {
 		}
 	}
 	clean := shifted.at
-	if e, ok := sandbox.LastEvent(evs, sandbox.EventDatabaseBack, func(e sandbox.Event) bool { return !e.At.Before(impaired) }); ok && e.At.After(clean) {
+	if e, ok := sandbox.LastEvent(evs, sandbox.EventDatabaseBack, func(e sandbox.Event) bool { return !e.At.Before(hit) }); ok && e.At.After(clean) {
 		clean = e.At
 		logf(t, "the database failed over with the zone: requests are held to 0 failures from its return, +%s after the shift", clean.Sub(shifted.at).Round(100*time.Millisecond))
 	}
 
+	returning := time.Now()
 	returned := s.returnZone(t, sb, dns, node, zone)
 	until(t, time.Now().Add(s.size.Tail))
 	res := stop(t, p)
@@ -150,6 +207,9 @@ func zoneImpairment(t *testing.T, s *stack) figures {
 				failedAfter++
 				t.Errorf("request %d sent +%s after the shift (node %s) failed: %s", q.Seq, q.Sent.Sub(shifted.at).Round(100*time.Millisecond), q.Node, q.Reason)
 			}
+			if q.Zone == zone && q.Sent.Before(returning) {
+				t.Errorf("request %d sent +%s after the shift was served in the evacuated zone %s (%s)", q.Seq, q.Sent.Sub(shifted.at).Round(100*time.Millisecond), zone, q.Instance)
+			}
 		}
 	}
 	if after == 0 {
@@ -158,171 +218,38 @@ func zoneImpairment(t *testing.T, s *stack) figures {
 	if got := zonesServing(res.Requests, returned); !slices.Contains(got, zone) {
 		t.Errorf("zone %s serves nothing after its return (zones serving %v)", zone, got)
 	}
-	t.Logf("zone impairment figures: apply start to shift %s; evacuation apply (zone down) %s; return apply %s; "+
+	t.Logf("%s figures: apply start to StartZonalShift %s, to the shift in effect %s; evacuation apply %s; return apply %s; "+
 		"requests failed before the shift %d, after %d (of %d sent after); launches refused in %s %d",
-		shifted.at.Sub(shifted.start).Round(100*time.Millisecond), applied.Sub(shifted.start).Round(100*time.Millisecond),
-		returned.Sub(back).Round(100*time.Millisecond), failedBefore, failedAfter, after, zone, len(refusals))
-	return figures{Suite: "zone impairment", Requests: res.Sent, Failed: res.Failed, Budget: -1,
-		Note: fmt.Sprintf("zone %s: shift %s into the apply, apply %s; failed %d before the shift, %d after; %d launches refused",
-			zone, shifted.at.Sub(shifted.start).Round(100*time.Millisecond), applied.Sub(shifted.start).Round(time.Second),
+		f.name, shifted.call.Sub(shifted.start).Round(100*time.Millisecond), shifted.at.Sub(shifted.start).Round(100*time.Millisecond),
+		applied.Sub(shifted.start).Round(100*time.Millisecond), returned.Sub(returning).Round(100*time.Millisecond),
+		failedBefore, failedAfter, after, zone, len(refusals))
+	return figures{Suite: f.name, Requests: res.Sent, Failed: res.Failed, Budget: -1,
+		Note: fmt.Sprintf("zone %s: shift called %s into the apply, in effect %s, apply %s, return %s; failed %d before the shift, %d after; %d launches refused",
+			zone, shifted.call.Sub(shifted.start).Round(100*time.Millisecond), shifted.at.Sub(shifted.start).Round(100*time.Millisecond),
+			applied.Sub(shifted.start).Round(100*time.Millisecond), returned.Sub(returning).Round(100*time.Millisecond),
 			failedBefore, failedAfter, len(refusals))}
 }
 
-// shiftSeen is when an apply started and when its zonal shift was first
-// seen in effect: the sandbox's DNS no longer answered the zone's node.
-// Every connection made later resolves without it.
-type shiftSeen struct{ start, at time.Time }
-
-// evacuate applies evacuate_zones = [zone] while watching the DNS answers,
-// and returns when the shift was seen and when the apply ended.
-func (s *stack) evacuate(t *testing.T, sb *sandbox.Client, dns, node, zone string) (shiftSeen, time.Time) {
-	t.Helper()
-	ctx := t.Context()
-	watch, cancel := context.WithCancel(ctx)
-	defer cancel()
-	seen := make(chan error, 1)
-	var at time.Time
-	go func() {
-		seen <- env.UntilE(watch, "the zonal shift away from "+zone, s.size.Recover, func() (bool, string) {
-			ips, err := sb.Resolve(watch, dns)
-			if err != nil {
-				return false, err.Error()
-			}
-			if slices.Contains(ips, hostOf(node)) {
-				return false, fmt.Sprintf("%s answers %v", dns, ips)
-			}
-			at = time.Now()
-			return true, ""
-		})
-	}()
-	s.opts.Vars["evacuate_zones"] = []string{zone}
-	start := time.Now()
-	terraform.ApplyContext(t, ctx, s.opts)
-	applied := time.Now()
-	if err := <-seen; err != nil {
-		t.Fatal(err)
-	}
-	if at.After(applied) {
-		t.Errorf("the shift was first seen %s after the evacuation apply ended", at.Sub(applied))
-	}
-	return shiftSeen{start: start, at: at}, applied
-}
-
-// returnZone applies evacuate_zones = [] and checks the zone is back: its
-// node in DNS, every group with every process resumed, nothing to plan.
-// It returns when the apply ended.
-func (s *stack) returnZone(t *testing.T, sb *sandbox.Client, dns, node, zone string) time.Time {
-	t.Helper()
-	ctx := t.Context()
-	s.opts.Vars["evacuate_zones"] = []string{}
-	start := time.Now()
-	terraform.ApplyContext(t, ctx, s.opts)
-	done := time.Now()
-	logf(t, "return apply took %s", done.Sub(start).Round(100*time.Millisecond))
-	for z, g := range s.groups(ctx, t) {
-		if len(g.SuspendedProcesses) > 0 {
-			t.Errorf("%s (%s) after the return: still suspended %v", aws.ToString(g.AutoScalingGroupName), z, processNames(g.SuspendedProcesses))
-		}
-	}
-	ips, err := sb.Resolve(ctx, dns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(ips, hostOf(node)) {
-		t.Errorf("after the return %s answers %v, not %s's node %s", dns, ips, zone, node)
-	}
-	s.waitSteady(t, s.size.Recover)
-	if code := terraform.PlanExitCodeContext(t, ctx, s.opts); code != 0 {
-		t.Errorf("plan after the return exited %d, want 0 (no changes)", code)
-	}
-	return done
-}
-
-// event waits for the sandbox to record an event of kind in zone at or
-// after since, and returns when it took effect.
-func (s *stack) event(t *testing.T, kind, zone string, since time.Time, within time.Duration) time.Time {
-	t.Helper()
-	ctx := t.Context()
-	var at time.Time
-	env.Until(t, fmt.Sprintf("a %q event in %s", kind, zone), within, func() (bool, string) {
-		evs, err := s.tg.Sandbox.Client().Events(ctx)
-		if err != nil {
-			return false, err.Error()
-		}
-		e, ok := sandbox.LastEvent(evs, kind, func(e sandbox.Event) bool { return e.Zone == zone && !e.At.Before(since) })
-		at = e.At
-		return ok, fmt.Sprintf("%d events, none yet", len(evs))
-	})
-	return at
-}
-
-// lbNode is the stack's load balancer DNS name and its node in zone
-// (ip:port), from the sandbox's state.
-func (s *stack) lbNode(t *testing.T, zone string) (dns, node string) {
-	t.Helper()
-	st, err := s.tg.Sandbox.Client().State(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, lb := range st.LoadBalancers {
-		if lb.ARN != s.st.LoadBalancerARN {
-			continue
-		}
-		for _, n := range lb.Nodes {
-			if n.Zone == zone && n.InDNS {
-				return lb.DNSName, n.Address
-			}
-		}
-		t.Fatalf("load balancer %s has no node in %s in DNS: %+v", lb.DNSName, zone, lb.Nodes)
-	}
-	t.Fatalf("the sandbox serves no load balancer %s", s.st.LoadBalancerARN)
-	return "", ""
-}
-
-func hostOf(addr string) string {
-	h, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return h
-}
-
-func portOf(t *testing.T, raw string) string {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil || u.Port() == "" {
-		t.Fatalf("no port in the load balancer's URL %q", raw)
-	}
-	return u.Port()
-}
-
-func instanceIDs(g astypes.AutoScalingGroup) []string {
-	var out []string
-	for _, in := range g.Instances {
-		out = append(out, aws.ToString(in.InstanceId))
-	}
-	return out
-}
-
-func processNames(ps []astypes.SuspendedProcess) []string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, aws.ToString(p.ProcessName))
-	}
-	return out
-}
-
-// impairEnv runs TestZoneImpairment. The suite is not in `suites` (TestHA,
-// `make test`) until it has passed two full TestHA runs in a row.
+// impairEnv runs the zone fault suites: TestZoneImpairment, and in
+// TestHA's shared stack. They are not in `make test`'s path until they
+// have passed two TestHA runs in a row.
 const impairEnv = "HAWEBAPP_HA_IMPAIR"
 
-// TestZoneImpairment runs suite 8 on a stack of its own (sandbox only; see
-// zoneImpairment). HAWEBAPP_HA_IMPAIR=1 turns it on.
+// zoneFaultSuites are suites 8 and 9, for TestHA when impairEnv is set.
+func zoneFaultSuites() []suite {
+	if os.Getenv(impairEnv) == "" {
+		return nil
+	}
+	return []suite{{"zone_impairment", zoneImpairment}, {"zone_gray", zoneGray}}
+}
+
+// TestZoneImpairment runs suites 8 and 9 on a stack of their own (sandbox
+// only). HAWEBAPP_HA_IMPAIR=1 turns it on.
 func TestZoneImpairment(t *testing.T) {
 	if testing.Short() || os.Getenv(impairEnv) == "" {
-		t.Skipf("zone impairment suite: set %s=1 (not yet in make test)", impairEnv)
+		t.Skipf("zone impairment suites: set %s=1 (not yet in make test)", impairEnv)
 	}
 	sz := sizeFromEnv(t, e2e.RealAWS())
-	all := runStack(t, "impair", sz, []suite{{"zone_impairment", zoneImpairment}})
+	all := runStack(t, "impair", sz, zoneFaultSuites())
 	report(t, sz, all)
 }
