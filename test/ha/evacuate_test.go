@@ -65,9 +65,8 @@ func (s *stack) evacuate(t *testing.T, sb *sandbox.Client, dns, node, zone strin
 	if err := <-seen; err != nil {
 		t.Fatal(err)
 	}
-	if at.After(applied) {
-		t.Errorf("the shift was first seen %s after the evacuation apply ended", at.Sub(applied))
-	}
+	// The apply called the shift; when it is seen in effect is a poll's
+	// observation (a later "at" only makes the clean period start later).
 	call, i, ok := calls.shiftCall()
 	if !ok {
 		t.Fatalf("the evacuation apply made no StartZonalShift call")
