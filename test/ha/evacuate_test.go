@@ -3,6 +3,7 @@ package ha
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"slices"
@@ -185,12 +186,23 @@ func processNames(ps []astypes.SuspendedProcess) []string {
 	return out
 }
 
-// waitSurviving waits until the zones other than zone have n healthy
-// instances in service (the evacuation moves the stack's capacity to
-// them) and returns when.
-func (s *stack) waitSurviving(t *testing.T, zone string, n int) time.Time {
+// waitSurviving checks that the evacuation moved the stack's capacity to
+// the zones other than zone, enough for the load (rate) at the scaling
+// target, and waits until they have that many healthy instances in
+// service; it returns how many and when.
+func (s *stack) waitSurviving(t *testing.T, zone string, rate float64) (int, time.Time) {
 	t.Helper()
-	env.Until(t, fmt.Sprintf("the zones other than %s carrying %d healthy instances", zone, n), s.size.Recover, func() (bool, string) {
+	want := 0
+	for z, g := range s.groups(t.Context(), t) {
+		if z != zone {
+			want += int(aws.ToInt32(g.MinSize))
+		}
+	}
+	needed := int(math.Ceil(rate * s.tg.MinuteSeconds / s.scalingTarget))
+	if want < needed {
+		t.Errorf("the surviving groups' minimum sizes add up to %d after the evacuation: the load (%.1f/s) needs %d at the scaling target", want, rate, needed)
+	}
+	env.Until(t, fmt.Sprintf("the zones other than %s carrying %d healthy instances", zone, want), s.size.Recover, func() (bool, string) {
 		h := s.health(t.Context(), t)
 		got := 0
 		for z, ids := range s.inService(t.Context(), t) {
@@ -200,9 +212,9 @@ func (s *stack) waitSurviving(t *testing.T, zone string, n int) time.Time {
 				}
 			}
 		}
-		return got >= n, fmt.Sprintf("%d healthy in service", got)
+		return got >= want, fmt.Sprintf("%d healthy in service", got)
 	})
-	return time.Now()
+	return want, time.Now()
 }
 
 // zoneActivitiesSince are the scaling activities of zone's group that

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/gruntwork-io/terratest/modules/terraform"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
@@ -148,6 +149,17 @@ func evacuationScenario(t *testing.T, s *stack, f zoneFault) figures {
 	logf(t, "%s in zone %s", f.name, zone)
 	logf(t, "Auto Scaling tried to replace in %s: %s", zone, f.tried(t, s, zone, hit))
 
+	returnedZone := false
+	defer func() {
+		// A failed run must not leave the shared stack (TestHA) evacuated
+		// for the suites after it.
+		if !returnedZone {
+			s.opts.Vars["evacuate_zones"] = []string{}
+			if _, err := terraform.ApplyContextE(t, e2e.Background(), s.opts); err != nil {
+				t.Errorf("returning %s after a failed run: %v", zone, err)
+			}
+		}
+	}()
 	shifted, applied := s.evacuate(t, sb, dns, node, zone, f.down)
 	logf(t, "evacuation apply took %s; the shift was called %s and in effect %s after the apply's start", applied.Sub(shifted.start).Round(100*time.Millisecond),
 		shifted.call.Sub(shifted.start).Round(100*time.Millisecond), shifted.at.Sub(shifted.start).Round(100*time.Millisecond))
@@ -158,8 +170,8 @@ func evacuationScenario(t *testing.T, s *stack, f zoneFault) figures {
 			t.Errorf("%s (%s) after the evacuation: %s not suspended (%v)", aws.ToString(evacuated.AutoScalingGroupName), zone, want, processNames(evacuated.SuspendedProcesses))
 		}
 	}
-	carried := s.waitSurviving(t, zone, before.total())
-	logf(t, "the surviving zones carry %d healthy instances, %s after the apply", before.total(), carried.Sub(applied).Round(100*time.Millisecond))
+	n, carried := s.waitSurviving(t, zone, rate)
+	logf(t, "the surviving zones carry %d healthy instances, %s after the apply", n, carried.Sub(applied).Round(100*time.Millisecond))
 	until(t, time.Now().Add(s.size.Tail))
 
 	// No launch into the zone while it is evacuated: the group's instances
@@ -193,6 +205,7 @@ func evacuationScenario(t *testing.T, s *stack, f zoneFault) figures {
 
 	returning := time.Now()
 	returned := s.returnZone(t, sb, dns, node, zone)
+	returnedZone = true
 	until(t, time.Now().Add(s.size.Tail))
 	res := stop(t, p)
 	stopped = true
