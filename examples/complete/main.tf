@@ -46,7 +46,7 @@ module "web_app" {
   capacity       = var.capacity
   evacuate_zones = var.evacuate_zones
   scaling        = { metric = "request_count_per_target", target = var.scaling_target }
-  health_check = { path = "/health" }
+  health_check   = { path = "/health" }
 
   database = {
     engine         = "postgres"
