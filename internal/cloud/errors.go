@@ -55,6 +55,8 @@ const (
 
 	// RDS.
 	errCodeDBInstanceNotFound        = "DBInstanceNotFound"
+	// Secrets Manager.
+	errCodeSMResourceNotFound = "ResourceNotFoundException"
 	errCodeDBSubnetGroupNotFound     = "DBSubnetGroupNotFoundFault"
 	errCodeInvalidDBInstanceState    = "InvalidDBInstanceState"
 	errCodeInvalidDBSubnetGroupState = "InvalidDBSubnetGroupStateFault"
