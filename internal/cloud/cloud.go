@@ -39,7 +39,7 @@ type Cloud struct {
 	iam    *iam.Client
 	rds    *rds.Client
 	sm     *secretsmanager.Client // the database secret's rotation schedule
-	sts    *sts.Client // the caller's account (account.go)
+	sts    *sts.Client            // the caller's account (account.go)
 	region string
 
 	// CapacityWait bounds how long a group's wait tolerates launches

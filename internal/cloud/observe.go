@@ -112,11 +112,11 @@ type found struct {
 	db               *rdstypes.DBInstance
 	// secret is the database secret's rotation, read only when the
 	// blueprint sets its schedule (database.secret_rotation).
-	secret *secretsmanager.DescribeSecretOutput
-	subnetGroup      *rdstypes.DBSubnetGroup
-	template         *ec2types.LaunchTemplateVersion
-	groups           []astypes.AutoScalingGroup
-	policies         []astypes.ScalingPolicy
+	secret      *secretsmanager.DescribeSecretOutput
+	subnetGroup *rdstypes.DBSubnetGroup
+	template    *ec2types.LaunchTemplateVersion
+	groups      []astypes.AutoScalingGroup
+	policies    []astypes.ScalingPolicy
 
 	// The attributes of the stack's target groups, by ARN, and of its load
 	// balancer (both on every refresh: each holds settings whose change is

@@ -74,7 +74,9 @@ func (c secretRotations) update(ctx context.Context, p blueprint.Part, _ engine.
 
 // delete leaves the schedule as it is: the secret is RDS's, and goes with
 // the database. Removing database.secret_rotation stops managing it.
-func (c secretRotations) delete(context.Context, blueprint.Part, engine.Observation) error { return nil }
+func (c secretRotations) delete(context.Context, blueprint.Part, engine.Observation) error {
+	return nil
+}
 
 func rotationRules(r blueprint.SecretRotationSpec) *smtypes.RotationRulesType {
 	out := &smtypes.RotationRulesType{}

@@ -76,7 +76,9 @@ var (
 func (bucketNameValidator) Description(context.Context) string {
 	return "must be an S3 bucket name"
 }
-func (v bucketNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v bucketNameValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (bucketNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -122,7 +124,9 @@ type logPrefixValidator struct{}
 func (logPrefixValidator) Description(context.Context) string {
 	return "must not contain AWSLogs nor start or end with /"
 }
-func (v logPrefixValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v logPrefixValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (logPrefixValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
