@@ -6,10 +6,10 @@ import (
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/objectvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -41,14 +41,11 @@ var (
 )
 
 func secretRotationAttribute() schema.Attribute {
-	one := path.MatchRelative().AtParent()
 	return schema.SingleNestedAttribute{Optional: true,
 		MarkdownDescription: "Rotation schedule of the master user secret (`db_secret_arn`), which RDS rotates every 7 days unless told otherwise. " +
 			"Set exactly one of `automatically_after_days` and `schedule_expression`, as in hashicorp/aws's `aws_secretsmanager_secret_rotation` `rotation_rules`. " +
 			"The stack sets it with Secrets Manager's RotateSecret without rotating at once (the password changes at the next scheduled rotation, not at apply). " +
 			"A refresh reads it back (one more Secrets Manager call, only when this is set); removing it leaves the secret's schedule as it is.",
-		Validators: []validator.Object{objectvalidator.AtLeastOneOf(
-			one.AtName("automatically_after_days"), one.AtName("schedule_expression"))},
 		Attributes: map[string]schema.Attribute{
 			"automatically_after_days": schema.Int64Attribute{Optional: true,
 				MarkdownDescription: "Days between rotations, 1 to 1000. Conflicts with `schedule_expression`.",
@@ -88,4 +85,17 @@ func secretRotationObject(r *blueprint.SecretRotationSpec) types.Object {
 	}
 	return types.ObjectValueMust(secretRotationTypes, map[string]attr.Value{
 		"automatically_after_days": days, "schedule_expression": expr, "duration": optString(r.Duration)})
+}
+
+// validateSecretRotation refuses a schedule with neither days nor an
+// expression: RotateSecret would have no schedule to set.
+func validateSecretRotation(ctx context.Context, o types.Object, resp *resource.ValidateConfigResponse) {
+	var m *secretRotationModel
+	if unpackObject(ctx, o, &m).HasError() || m == nil {
+		return
+	}
+	if m.AutomaticallyAfterDays.IsNull() && m.ScheduleExpression.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("database").AtName("secret_rotation"), "Secret rotation without a schedule",
+			"database.secret_rotation sets no schedule. Set automatically_after_days (such as 30) or schedule_expression (such as \"rate(30 days)\"), or remove secret_rotation to keep RDS's 7 days.")
+	}
 }
