@@ -3,17 +3,21 @@ package stack_test
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
 
 // logsArgs renders a stack with access_logs and a database whose managed
@@ -45,6 +49,8 @@ func TestAccStack_accessLogsAndSecretRotation(t *testing.T) {
 	second := logsArgs(base, fmt.Sprintf(`{ bucket = %q, prefix = "lb/b" }`, bucket), `{ schedule_expression = "rate(10 days)", duration = "3h" }`)
 	off := logsArgs(base, "", `{ schedule_expression = "rate(10 days)", duration = "3h" }`)
 	ctx := context.Background()
+	logsBucket(t, c, bucket, "lb/a", "lb/b")
+	denied := logsArgs(base, fmt.Sprintf(`{ bucket = %q, prefix = "elsewhere" }`, bucket), `{ automatically_after_days = 14 }`)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -55,6 +61,13 @@ func TestAccStack_accessLogsAndSecretRotation(t *testing.T) {
 				checkRotation(sm, 14, "", ""),
 				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
 			)},
+			{
+				// A prefix the bucket policy does not cover: AWS refuses it
+				// (the strict layer's access-logs-bucket rule), and the
+				// error says what the bucket needs.
+				Config:      denied.config(),
+				ExpectError: regexp.MustCompile(`Access Denied for bucket: ` + bucket + `[\s\S]*access_logs:\s+the\s+bucket[\s\S]*policy\s+must\s+let[\s\S]*elsewhere/AWSLogs/<account>/`),
+			},
 			{Config: second.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				checkAccessLogs(c.elb, "true", bucket, "lb/b"),
 				checkRotation(sm, 10, "rate(10 days)", "3h"),
@@ -94,6 +107,28 @@ func TestAccStack_accessLogsAndSecretRotation(t *testing.T) {
 			{Config: off.config(), PlanOnly: true},
 		},
 	})
+}
+
+// logsBucket makes an S3 bucket whose policy lets the region's log
+// delivery service write the given prefixes' logs, as the web-app module's
+// bucket does; deleted when t ends.
+func logsBucket(t *testing.T, c clients, name string, prefixes ...string) {
+	t.Helper()
+	ctx := context.Background()
+	s3c := s3.NewFromConfig(c.cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = s3c.DeleteBucket(context.Background(), &s3.DeleteBucketInput{Bucket: aws.String(name)}) })
+	var resources []string
+	for _, p := range prefixes {
+		resources = append(resources, fmt.Sprintf("%q", "arn:aws:s3:::"+name+"/"+p+"/AWSLogs/*"))
+	}
+	policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":%q},"Action":"s3:PutObject","Resource":[%s]}]}`,
+		strict.ELBLogDeliveryService, strings.Join(resources, ","))
+	if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(name), Policy: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // lastState is the state the last check saw, for PreConfig functions.
