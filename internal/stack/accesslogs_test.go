@@ -99,6 +99,16 @@ func TestAccStack_accessLogsAndSecretRotation(t *testing.T) {
 				ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets",
 					// "rate(10 days)" reads back as its days (see secretRotationObject).
 					"database.secret_rotation.automatically_after_days", "database.secret_rotation.schedule_expression"},
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					a := states[0].Attributes
+					for k, want := range map[string]string{"access_logs.bucket": bucket, "access_logs.prefix": "lb/b",
+						"database.secret_rotation.automatically_after_days": "10", "database.secret_rotation.duration": "3h"} {
+						if a[k] != want {
+							return fmt.Errorf("imported %s = %q, want %q", k, a[k], want)
+						}
+					}
+					return nil
+				},
 			},
 			{Config: off.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				checkAccessLogs(c.elb, "false", "", ""),
