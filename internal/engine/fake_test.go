@@ -44,6 +44,9 @@ type fakeCloud struct {
 	// the call's number, from 1.
 	onObserve func(n int)
 	observes  int
+	// dropped keys' creates and updates succeed but the child reports the
+	// drift given (a setting the service accepted and did not take).
+	dropped map[string]string
 }
 
 func newFakeCloud() *fakeCloud {
@@ -99,6 +102,9 @@ func (f *fakeCloud) Create(ctx context.Context, p blueprint.Part, refs Refs) (Ob
 		deps = append(deps, childID(r.Key, r.Name))
 	}
 	o := Observation{Kind: p.Kind, Key: p.Key, Name: p.Name, ID: "id-" + p.Name, Tags: maps.Clone(p.Tags), Attrs: map[string]string{"version": "1"}}
+	if d, ok := f.dropped[p.Key]; ok {
+		o.Drift = []string{d}
+	}
 	id := childID(p.Key, p.Name)
 	f.children[id] = o
 	f.deps[id] = deps
@@ -126,6 +132,9 @@ func (f *fakeCloud) Update(_ context.Context, p blueprint.Part, cur Observation,
 		return Observation{}, fmt.Errorf("injected failure")
 	}
 	cur.Drift = nil
+	if d, ok := f.dropped[p.Key]; ok {
+		cur.Drift = []string{d}
+	}
 	f.children[childID(cur.Key, cur.Name)] = cur
 	var deps []string // an updated child uses what it now references
 	for _, r := range refs {
