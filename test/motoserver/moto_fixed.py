@@ -1,8 +1,8 @@
 """Run moto_server with the fixes hawebapp's tests rely on.
 
 Fixes: UserData of CreateLaunchTemplateVersion, the launch template version of
-Auto Scaling instances, and the instance maintenance policy of Auto Scaling
-groups (each explained where it is made).
+Auto Scaling instances, and the instance maintenance policy and a zero health
+check grace period of Auto Scaling groups (each explained where it is made).
 
 moto 5.2.1 stores the UserData of CreateLaunchTemplateVersion unparsed, so any
 Auto Scaling launch from such a version fails with HTTP 500. CreateLaunchTemplate
@@ -100,6 +100,28 @@ def _keep_maintenance_policy(original):
 for _name in ("create_auto_scaling_group", "update_auto_scaling_group"):
     setattr(autoscaling_responses.AutoScalingResponse, _name,
             _keep_maintenance_policy(getattr(autoscaling_responses.AutoScalingResponse, _name)))
+
+
+# moto 5.2.1 turns HealthCheckGracePeriod=0 on CreateAutoScalingGroup into 300
+# (its "or 300" default). AWS keeps 0, which is also its default (API
+# reference, CreateAutoScalingGroup: HealthCheckGracePeriod, "Default: 0
+# seconds"); the provider's apply fails when a group reports another value
+# than the one asked. Keep the value the call gave; an omitted one stays
+# moto's.
+def _keep_zero_grace_period(original):
+    def call(self):
+        result = original(self)
+        period = self._get_int_param("HealthCheckGracePeriod")
+        if period is not None:
+            group = self.autoscaling_backend.autoscaling_groups[self._get_param("AutoScalingGroupName")]
+            group.health_check_grace_period = period
+        return result
+
+    return call
+
+
+autoscaling_responses.AutoScalingResponse.create_auto_scaling_group = _keep_zero_grace_period(
+    autoscaling_responses.AutoScalingResponse.create_auto_scaling_group)
 
 if __name__ == "__main__":
     main(sys.argv[1:])
