@@ -13,11 +13,13 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
@@ -82,8 +84,8 @@ func TestProcessLooksUpDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(rec.Stop)
-	env := motoserver.ClientEnv(rec.URL)
-	secretARN := storeDBSecret(ctx, t, moto.URL, env["AWS_REGION"], pgsrv, "rds-db")
+	appEnv := motoserver.ClientEnv(rec.URL)
+	secretARN := storeDBSecret(ctx, t, moto.URL, appEnv["AWS_REGION"], pgsrv, "rds-db")
 	// The database as RDS describes it: creating without an endpoint until
 	// the test says it is up.
 	var mu sync.Mutex
@@ -114,7 +116,7 @@ func TestProcessLooksUpDatabase(t *testing.T) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "HAWEBAPP_PORT="+strconv.Itoa(port), "HAWEBAPP_LISTEN_HOST=127.0.0.1",
 		"HAWEBAPP_DB_INSTANCE=fruitdb", "HAWEBAPP_REGION=us-east-1", "HAWEBAPP_DB_SSLMODE=disable", "INSTANCE_ID=i-lookup", "AVAILABILITY_ZONE=us-east-1a")
-	for k, v := range env {
+	for k, v := range appEnv {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	var logs strings.Builder
@@ -132,10 +134,10 @@ func TestProcessLooksUpDatabase(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	waitFor(t, "the app to serve and ask RDS twice", func() bool {
+	env.Until(t, "the app to serve and ask RDS twice", 30*time.Second, func() (bool, string) {
 		mu.Lock()
 		defer mu.Unlock()
-		return describes >= 2
+		return describes >= 2, fmt.Sprintf("%d DescribeDBInstances calls", describes)
 	})
 	want := map[string]int{"/health": http.StatusOK, "/health/db": http.StatusServiceUnavailable, "/fruits": http.StatusServiceUnavailable}
 	for path, st := range want {
@@ -146,7 +148,10 @@ func TestProcessLooksUpDatabase(t *testing.T) {
 	mu.Lock()
 	up = true
 	mu.Unlock()
-	waitFor(t, "the app to find the database (/health/db 200)", func() bool { return get("/health/db") == http.StatusOK })
+	env.Until(t, "the app to find the database (/health/db 200)", 30*time.Second, func() (bool, string) {
+		st := get("/health/db")
+		return st == http.StatusOK, fmt.Sprint("status ", st)
+	})
 	if got := get("/fruits"); got != http.StatusOK {
 		t.Fatalf("/fruits once the database answers: %d, want 200\n%s", got, logs.String())
 	}

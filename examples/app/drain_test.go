@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/jackc/pgx/v5"
 
@@ -42,8 +43,8 @@ func TestProcessSecretAndDrain(t *testing.T) {
 		t.Fatalf("moto is installed but did not start: %v", err)
 	}
 	t.Cleanup(moto.Stop)
-	env := moto.Env()
-	secretARN := storeDBSecret(ctx, t, moto.URL, env["AWS_REGION"], pgsrv, "db")
+	appEnv := moto.Env()
+	secretARN := storeDBSecret(ctx, t, moto.URL, appEnv["AWS_REGION"], pgsrv, "db")
 
 	bin := filepath.Join(t.TempDir(), "app")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -54,7 +55,7 @@ func TestProcessSecretAndDrain(t *testing.T) {
 	cmd.Env = append(os.Environ(), "HAWEBAPP_PORT="+strconv.Itoa(port), "HAWEBAPP_LISTEN_HOST=127.0.0.1",
 		"HAWEBAPP_DB_ENDPOINT=127.0.0.1", "HAWEBAPP_DB_PORT="+strconv.Itoa(pgsrv.Port), "HAWEBAPP_DB_NAME="+pgsrv.Database,
 		"HAWEBAPP_DB_SECRET_ARN="+secretARN, "HAWEBAPP_DB_SSLMODE=disable", "INSTANCE_ID=i-drain", "AVAILABILITY_ZONE=us-east-1a")
-	for k, v := range env {
+	for k, v := range appEnv {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	var logs strings.Builder
@@ -68,13 +69,13 @@ func TestProcessSecretAndDrain(t *testing.T) {
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 
 	c := client{t: t, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	waitFor(t, "the app to reach its database", func() bool {
+	env.Until(t, "the app to reach its database", 30*time.Second, func() (bool, string) {
 		resp, err := http.Get(c.url + "/health/db")
 		if err != nil {
-			return false
+			return false, err.Error()
 		}
 		resp.Body.Close()
-		return resp.StatusCode == 200
+		return resp.StatusCode == 200, resp.Status
 	})
 	if st, body, _ := c.do("POST", "/fruits", map[string]any{"name": "fig"}); st != 201 {
 		t.Fatalf("create: %d %v\n%s", st, body, logs.String())
@@ -95,17 +96,17 @@ func TestProcessSecretAndDrain(t *testing.T) {
 	}
 	result := make(chan int, 1)
 	go func() { st, _, _ := c.do("PUT", "/fruits/1", map[string]any{"quantity_delta": 5}); result <- st }()
-	waitFor(t, "the PUT to wait on the row lock", func() bool {
+	env.Until(t, "the PUT to wait on the row lock", 30*time.Second, func() (bool, string) {
 		var n int
 		_ = pgsrvQuery(ctx, pgsrv, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'`, &n)
-		return n > 0
+		return n > 0, fmt.Sprintf("%d waiting on a lock", n)
 	})
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the app to stop accepting", func() bool {
+	env.Until(t, "the app to stop accepting", 30*time.Second, func() (bool, string) {
 		_, err := http.Get(c.url + "/health")
-		return err != nil
+		return err != nil, "still accepting"
 	})
 	_ = tx.Rollback(ctx)
 	if st := <-result; st != 200 {
@@ -125,29 +126,12 @@ func pgsrvQuery(ctx context.Context, s interface{ ConnString() string }, sql str
 	return conn.QueryRow(ctx, sql).Scan(dst)
 }
 
-// waitFor polls cond with backoff until it holds or a deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for delay := 10 * time.Millisecond; !cond(); delay = min(delay*2, 500*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(delay)
-	}
-}
-
 // storeDBSecret keeps the test database's credentials in a Secrets Manager
 // secret in moto, as RDS keeps a managed master secret, and returns its ARN.
 func storeDBSecret(ctx context.Context, t *testing.T, motoURL, region string, pgsrv *postgres.Server, name string) string {
 	t.Helper()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region), awsconfig.WithBaseEndpoint(motoURL),
-		awsconfig.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
-		})))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := env.AWSConfig(motoURL)
+	cfg.Region = region
 	secret, _ := json.Marshal(map[string]string{"username": pgsrv.User, "password": pgsrv.Password})
 	sec, err := secretsmanager.NewFromConfig(cfg).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(string(secret))})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -246,11 +247,32 @@ func TestScalingActivityFailures(t *testing.T) {
 		t.Errorf("injected answers never asked for: %v", left)
 	}
 
+	// Launches refused for want of capacity: Auto Scaling retries them, so
+	// the update waits; once they outlast CapacityWait it fails naming them.
+	capacity := "We currently do not have sufficient t3.micro capacity in the Availability Zone you requested (us-east-1b). " +
+		"Our system will be working on provisioning additional capacity. Launching EC2 instance failed."
+	env.inject("DescribeScalingActivities", 1, fault{respondWith: failedActivityAnswer("activity", capacity)})
+	spec.Capacity.Max = 7
+	if _, err := applyE(t, c, blueprint.Build(spec)); err != nil {
+		t.Fatalf("update with launches short of capacity for a while: %v", err)
+	}
+	if left := env.left(); len(left) > 0 {
+		t.Errorf("injected answers never asked for: %v", left)
+	}
+	c.CapacityWait = time.Nanosecond // every capacity failure has now outlasted it
+	env.inject("DescribeScalingActivities", 1, fault{respondWith: failedActivityAnswer("activity", capacity)})
+	spec.Capacity.Max = 8
+	_, err := applyE(t, c, blueprint.Build(spec))
+	if err == nil || !strings.Contains(err.Error(), "refused for want of capacity") || !strings.Contains(err.Error(), capacity) {
+		t.Errorf("update: %v, want the capacity failure named once it outlasted CapacityWait", err)
+	}
+	c.CapacityWait = 0
+
 	// A launch AWS will not retry ends the wait with AWS's reason.
 	final := "The image id '[ami-00000000]' does not exist. Launching EC2 instance failed."
 	env.inject("DescribeScalingActivities", 1, fault{respondWith: failedActivityAnswer("activity", final)})
 	spec.Capacity.Max = 9
-	_, err := applyE(t, c, blueprint.Build(spec))
+	_, err = applyE(t, c, blueprint.Build(spec))
 	if err == nil || !strings.Contains(err.Error(), final) {
 		t.Errorf("update: %v, want AWS's reason %q", err, final)
 	}

@@ -153,10 +153,23 @@ const scalingActivitiesPage = 20
 // at its deadline, quoting it.
 var retriedLaunchFailures = []string{"Invalid IAM Instance Profile"}
 
+// capacityFailures are failed-activity messages of launches refused for
+// want of capacity: EC2's InsufficientInstanceCapacity ("We currently do
+// not have sufficient <type> capacity in the Availability Zone you
+// requested", as the scaling activity quotes it) and Spot's "There is no
+// Spot capacity available". Auto Scaling keeps launching toward desired
+// capacity after them (EC2 Auto Scaling user guide, "Troubleshoot Amazon EC2
+// Auto Scaling: EC2 instance launch failures", which says to wait, or to
+// use other types or zones), so they are waited on, for CapacityWait.
+// hashicorp/aws fails aws_autoscaling_group's capacity wait on none of them
+// either: it waits out wait_for_capacity_timeout (10 minutes by default).
+var capacityFailures = []string{"InsufficientInstanceCapacity", "do not have sufficient", "no Spot capacity available"}
+
 // failedActivity reads the group's scaling activities started since the
 // operation began. A finished, failed activity that AWS will not retry ends
 // the wait with AWS's own reason (err); one it retries is only reported
-// (retried, for the wait's state).
+// (retried, for the wait's state), and a capacity failure ends the wait only
+// once the operation has waited CapacityWait.
 func (c autoScalingGroups) failedActivity(ctx context.Context, name string, since time.Time) (retried string, err error) {
 	out, err := c.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(name), MaxRecords: aws.Int32(scalingActivitiesPage)})
 	if err != nil {
@@ -168,7 +181,17 @@ func (c autoScalingGroups) failedActivity(ctx context.Context, name string, sinc
 			continue
 		}
 		msg := aws.ToString(a.StatusMessage)
-		if slices.ContainsFunc(retriedLaunchFailures, func(s string) bool { return strings.Contains(msg, s) }) {
+		if containsAny(msg, capacityFailures) {
+			if waited := time.Since(since); waited >= c.capacityWait() {
+				return "", fmt.Errorf("launches of Auto Scaling group (%s) refused for want of capacity for %s (Auto Scaling retries them by itself; "+
+					"the wait gives them %s): %s; choose an instance type with capacity in the group's zone, or apply again later", name, waited.Round(time.Second), c.capacityWait(), msg)
+			}
+			if retried == "" {
+				retried = "no capacity yet, Auto Scaling retries it: " + msg
+			}
+			continue
+		}
+		if containsAny(msg, retriedLaunchFailures) {
 			if retried == "" {
 				retried = "launch failed, Auto Scaling retries it: " + msg
 			}
@@ -177,6 +200,10 @@ func (c autoScalingGroups) failedActivity(ctx context.Context, name string, sinc
 		return "", fmt.Errorf("scaling activity of Auto Scaling group (%s) failed: %s", name, msg)
 	}
 	return retried, nil
+}
+
+func containsAny(s string, subs []string) bool {
+	return slices.ContainsFunc(subs, func(sub string) bool { return strings.Contains(s, sub) })
 }
 
 // withRetried appends a retried launch failure to a wait's state.

@@ -12,6 +12,7 @@ package cloud
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
@@ -36,6 +37,25 @@ type Cloud struct {
 	iam    *iam.Client
 	rds    *rds.Client
 	region string
+
+	// CapacityWait bounds how long a group's wait tolerates launches
+	// refused for want of capacity, which Auto Scaling retries by itself;
+	// 0 means DefaultCapacityWait.
+	CapacityWait time.Duration
+}
+
+// DefaultCapacityWait is how long a create or update waits on launches
+// AWS refuses for want of capacity (InsufficientInstanceCapacity and its
+// kin) before it fails naming them: long enough for Auto Scaling's own
+// retries to find capacity that frees up, short enough that a zone without
+// any fails the apply well inside its timeout.
+const DefaultCapacityWait = 10 * time.Minute
+
+func (c *Cloud) capacityWait() time.Duration {
+	if c.CapacityWait > 0 {
+		return c.CapacityWait
+	}
+	return DefaultCapacityWait
 }
 
 var _ engine.Cloud = (*Cloud)(nil)

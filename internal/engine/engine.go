@@ -91,7 +91,7 @@ func (e *Engine) Apply(ctx context.Context, bp blueprint.Blueprint, opts Options
 		return err
 	})
 	if err == nil {
-		_, err = e.deleteAll(ctx, run, remove, "delete", finishRunning)
+		_, err = e.deleteAll(ctx, run, remove, "delete", finishRunning, nil)
 	}
 	if err == nil {
 		err = notTaken(bp, run.snapshot())
@@ -130,7 +130,7 @@ func (e *Engine) Destroy(ctx context.Context, bp blueprint.Blueprint) (Result, e
 		remove = append(remove, Action{Op: OpDelete, Part: p, Current: &cur})
 	}
 	run := &run{engine: e, refs: Refs{}}
-	_, err = e.deleteAll(ctx, run, remove, "delete", finishRunning)
+	_, err = e.deleteAll(ctx, run, remove, "delete", finishRunning, nil)
 	return Result{Actions: run.actions}, err
 }
 
@@ -139,7 +139,11 @@ func (e *Engine) Destroy(ctx context.Context, bp blueprint.Blueprint) (Result, e
 // otherwise), independent ones in parallel. It records each deletion as
 // "<label> <key>" and returns the node IDs (deleteID) of the children gone,
 // with the error of each one that failed.
-func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action, label string, policy onFailure) (deleteOutcome, error) {
+//
+// A node in keep is not deleted: it ends with its keep error, as a failed
+// delete does, so what it needs is skipped too (rollback keeps an available
+// database this way).
+func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action, label string, policy onFailure, keep map[string]error) (deleteOutcome, error) {
 	out := deleteOutcome{deleted: map[string]bool{}, failed: map[string]error{}}
 	if len(remove) == 0 {
 		return out, nil
@@ -163,9 +167,16 @@ func (e *Engine) deleteAll(ctx context.Context, r *run, remove []Action, label s
 	var mu sync.Mutex
 	err := runGraph(ctx, nodes, deps, e.parallelism(), policy, func(ctx context.Context, id string) error {
 		a := byKey[id]
-		err := e.Cloud.Delete(ctx, a.Part, *a.Current)
+		err, kept := keep[id]
+		if !kept {
+			err = e.Cloud.Delete(ctx, a.Part, *a.Current)
+		}
 		mu.Lock()
 		defer mu.Unlock()
+		if kept {
+			out.failed[id] = err
+			return err
+		}
 		if err != nil {
 			err = fmt.Errorf("deleting %s (%s): %w", a.Part.Key, a.Current.Name, err)
 			out.failed[id] = err
@@ -235,6 +246,9 @@ type run struct {
 type createdPart struct {
 	part blueprint.Part
 	obs  Observation
+	// complete: the create returned without error, so the child is whole
+	// (a database is available).
+	complete bool
 }
 
 // completeObservation fills what a partial observation of a just-made child
@@ -264,7 +278,7 @@ func (r *run) do(ctx context.Context, a Action) error {
 		if err == nil || obs.identifies() {
 			obs = completeObservation(a.Part, obs)
 			r.mu.Lock()
-			r.journal = append(r.journal, createdPart{part: a.Part, obs: obs})
+			r.journal = append(r.journal, createdPart{part: a.Part, obs: obs, complete: err == nil})
 			r.mu.Unlock()
 		}
 	case OpUpdate:

@@ -29,6 +29,9 @@ type LeftChild struct {
 	Child
 	// Protected: AWS refuses to delete it while its deletion protection is on.
 	Protected bool
+	// Kept: whole and slow to make again (an available database), so the
+	// rollback did not delete it; the next apply adopts it.
+	Kept bool
 	// NeededBy lists the keys of left children that still use it: AWS
 	// refuses to delete it before them, so its delete was never tried.
 	NeededBy []string
@@ -40,6 +43,8 @@ func (l LeftChild) why() string {
 	switch {
 	case l.Protected:
 		return "deletion protection is on"
+	case l.Kept:
+		return "kept: it had become available, and the next apply adopts it instead of making a new one"
 	case l.Err != nil:
 		return l.Err.Error()
 	default:
@@ -151,8 +156,14 @@ func (e *Engine) rollback(ctx context.Context, r *run, timeout time.Duration, bp
 		created = append(created, unreported(bp, before, after, created)...)
 	}
 	remove := actionsFor(created)
-	e.logf("rollback: deleting the %d children this apply created (budget %s)", len(remove), timeout)
-	out, _ := e.deleteAll(ctx, r, remove, "rollback", skipDependents)
+	keep := map[string]error{}
+	for i, c := range created {
+		if c.complete && keptOnRollback(c.part.Kind) {
+			keep[deleteID(remove[i])] = errKept
+		}
+	}
+	e.logf("rollback: deleting the %d children this apply created, keeping %d (budget %s)", len(remove)-len(keep), len(keep), timeout)
+	out, _ := e.deleteAll(ctx, r, remove, "rollback", skipDependents, keep)
 
 	for _, a := range remove {
 		c := childOf(*a.Current)
@@ -163,10 +174,13 @@ func (e *Engine) rollback(ctx context.Context, r *run, timeout time.Duration, bp
 			continue
 		}
 		left := LeftChild{Child: c, Err: out.failed[id]}
-		if errors.Is(left.Err, ErrDeletionProtected) {
+		switch {
+		case errors.Is(left.Err, ErrDeletionProtected):
 			left.Protected, left.Err = true, nil
+		case errors.Is(left.Err, errKept):
+			left.Kept, left.Err = true, nil
 		}
-		if left.Err == nil && !left.Protected {
+		if left.Err == nil && !left.Protected && !left.Kept {
 			for _, b := range remove {
 				if !out.deleted[deleteID(b)] && mustDeleteFirst(b, a) {
 					left.NeededBy = append(left.NeededBy, b.Part.Key)
@@ -177,6 +191,18 @@ func (e *Engine) rollback(ctx context.Context, r *run, timeout time.Duration, bp
 	}
 	return report
 }
+
+// keptOnRollback: kinds a failed create keeps once they are whole, because
+// making them again costs far more than the rest of the stack. A multi-AZ
+// database takes 15 to 30 minutes to become available; deleting it because
+// a zone was short of instances (a failure the next apply may not meet)
+// makes every retry pay that again. It is tagged with the stack, so the
+// next apply adopts it as it adopts any child an interrupted apply left.
+func keptOnRollback(k blueprint.Kind) bool { return k == blueprint.KindDBInstance }
+
+// errKept ends a kept child's node in the rollback's delete graph, as a
+// failed delete would, so that what it needs is kept with it.
+var errKept = errors.New("kept by the rollback")
 
 func actionsFor(created []createdPart) []Action {
 	remove := make([]Action, len(created))

@@ -128,16 +128,17 @@ func TestRollbackWaitsForInterruptedCreatesToSettle(t *testing.T) {
 	}
 }
 
-// Rollback deletes independent children at once: once the role's policy is
-// gone, the database and the role need nothing of each other, and each one's
+// Rollback deletes independent children at once: the database and the role
+// need nothing of each other, and each one's
 // delete goes on only while the other's is under way, which deadlocks (and
 // times out) if rollback deleted one child at a time. The fake checks that
 // nothing goes while something still uses it.
 func TestRollbackDeletesInParallelWhereTheGraphAllows(t *testing.T) {
 	f := newFakeCloud()
-	// The role's policy needs both the role and the database, so both exist
-	// when its create fails (the fleet no longer waits for the database).
-	f.failOn = "create " + blueprint.KeyRolePolicy
+	// The database is made but never becomes available (so the rollback
+	// deletes it), while the role already exists (the fleet no longer waits
+	// for the database).
+	f.onCreate = madeButFailed(blueprint.KeyDBInstance)
 	dbStarted, roleStarted := make(chan struct{}), make(chan struct{})
 	meet := func(mine, other chan struct{}, what string) error {
 		close(mine)
@@ -209,8 +210,8 @@ func TestFailedCreateCancelsSiblingsAndRollsBackWhatTheyMade(t *testing.T) {
 // while it exists), deletes everything else, and says what is left and why.
 func TestRollbackLeavesDeletionProtectedDatabaseAndWhatItNeeds(t *testing.T) {
 	f := newFakeCloud()
-	// The role's policy names the database, so the database exists when it fails.
-	f.failOn = "create " + blueprint.KeyRolePolicy
+	// Made, but never available: the rollback tries to delete it.
+	f.onCreate = madeButFailed(blueprint.KeyDBInstance)
 	f.onDelete = func(_ context.Context, key string) error {
 		if key == blueprint.KeyDBInstance {
 			return fmt.Errorf("deleting DB instance (shop): %w", ErrDeletionProtected)
@@ -218,12 +219,7 @@ func TestRollbackLeavesDeletionProtectedDatabaseAndWhatItNeeds(t *testing.T) {
 		return nil
 	}
 	rb := rollbackOf(t, context.Background(), f, Options{})
-	want := []string{
-		blueprint.KeyALBSecurityGroup, // the app group's rule references it
-		blueprint.KeyAppSecurityGroup, // the database group's rule references it
-		blueprint.KeyDBSecurityGroup, blueprint.KeyDBInstance, blueprint.KeyDBSubnetGroup,
-	}
-	slices.Sort(want)
+	want := databaseAndWhatItNeeds()
 	if diff := cmp.Diff(want, keysOf(rb.Report.Left, func(l LeftChild) string { return l.Key })); diff != "" {
 		t.Errorf("left (-want +got):\n%s", diff)
 	}
@@ -303,7 +299,73 @@ func TestRollbackHasItsOwnDeadlineAfterTheApplyExpired(t *testing.T) {
 	if min := start.Add(59 * time.Minute); earliest.Before(min) {
 		t.Errorf("rollback deadline %s after start, want about an hour", earliest.Sub(start))
 	}
-	if left := f.childKeys(); len(left) != 0 {
-		t.Errorf("left behind after rollback: %v", left)
+	// The database became available before the apply expired: kept.
+	if diff := cmp.Diff(databaseAndWhatItNeeds(), f.childKeys()); diff != "" {
+		t.Errorf("left behind after rollback (-want +got):\n%s", diff)
+	}
+}
+
+// databaseAndWhatItNeeds are the children a rollback that cannot or must
+// not delete the database leaves: AWS refuses to delete the others while
+// it exists.
+func databaseAndWhatItNeeds() []string {
+	want := []string{
+		blueprint.KeyALBSecurityGroup, // the app group's rule references it
+		blueprint.KeyAppSecurityGroup, // the database group's rule references it
+		blueprint.KeyDBSecurityGroup, blueprint.KeyDBInstance, blueprint.KeyDBSubnetGroup,
+	}
+	slices.Sort(want)
+	return want
+}
+
+// madeButFailed makes the fake's create of key fail after AWS made the
+// child, as a database that never becomes available does.
+func madeButFailed(key string) func(context.Context, string) (bool, error) {
+	return func(_ context.Context, k string) (bool, error) {
+		if k == key {
+			return true, errors.New(key + ": the instance went to status failed")
+		}
+		return false, nil
+	}
+}
+
+// A failed create keeps a database that had become available (making it
+// again costs 15 to 30 minutes): its delete is never tried, it stays with
+// what it needs, everything else goes, the error says so, and the next
+// apply adopts it instead of making another.
+func TestRollbackKeepsAnAvailableDatabase(t *testing.T) {
+	f := newFakeCloud()
+	// A zone short of capacity fails its group after the database is up.
+	f.failOn = "create " + blueprint.KeyFor(blueprint.KindAutoScalingGroup, "us-east-1b")
+	rb := rollbackOf(t, context.Background(), f, Options{})
+	want := databaseAndWhatItNeeds()
+	if diff := cmp.Diff(want, f.childKeys()); diff != "" {
+		t.Errorf("children in the cloud after rollback (-want +got):\n%s", diff)
+	}
+	if got := f.callsWith("delete " + blueprint.KeyDBInstance); len(got) != 0 {
+		t.Errorf("the available database's delete was tried: %v", got)
+	}
+	for _, l := range rb.Report.Left {
+		if (l.Key == blueprint.KeyDBInstance) != l.Kept || l.Err != nil || l.Protected {
+			t.Errorf("%s: kept %t, protected %t, err %v", l.Key, l.Kept, l.Protected, l.Err)
+		}
+	}
+	if msg := rb.Error(); !strings.Contains(msg, "db_instance (shop, id-shop): kept: it had become available, and the next apply adopts it") {
+		t.Errorf("the error does not say the database was kept:\n%s", msg)
+	}
+
+	f.failOn = ""
+	f.resetCalls()
+	if _, err := (&Engine{Cloud: f}).Apply(context.Background(), blueprint.Build(testSpec()), Options{RollbackOnFailure: true}); err != nil {
+		t.Fatalf("the next apply: %v", err)
+	}
+	if got := f.callsWith("create " + blueprint.KeyDBInstance); len(got) != 0 {
+		t.Errorf("the next apply made the database again: %v", got)
+	}
+	if got := f.callsWith("create " + blueprint.KeyFor(blueprint.KindAutoScalingGroup, "us-east-1b")); len(got) != 1 {
+		t.Errorf("the next apply did not create the failed group: %v", got)
+	}
+	if len(f.errs) > 0 {
+		t.Errorf("ordering violations: %v", f.errs)
 	}
 }

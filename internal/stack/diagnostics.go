@@ -52,7 +52,7 @@ func rollbackSummary(stack string, r engine.RollbackReport) string {
 	}
 	if len(r.Left) > 0 {
 		fmt.Fprintf(&b, "Left in AWS, tagged hawebapp:stack=%s: ", stack)
-		protected := ""
+		protected, kept := "", ""
 		for i, l := range r.Left {
 			if i > 0 {
 				b.WriteString("; ")
@@ -62,6 +62,10 @@ func rollbackSummary(stack string, r engine.RollbackReport) string {
 			case l.Protected:
 				b.WriteString("its deletion protection is on")
 				protected = l.Name
+			case l.Kept:
+				b.WriteString("kept because it had become available: a failed create never deletes a database " +
+					"that took this long to make (a multi-AZ one takes 15 to 30 minutes)")
+				kept = l.Name
 			case l.Err != nil:
 				b.WriteString("its delete failed: " + l.Err.Error())
 			default:
@@ -69,6 +73,10 @@ func rollbackSummary(stack string, r engine.RollbackReport) string {
 			}
 		}
 		b.WriteString(". The next terraform apply adopts them by that tag instead of creating them again. ")
+		if kept != "" {
+			b.WriteString("Fix the cause above and apply again: the stack is completed around database " + kept +
+				". To remove what is left instead, run terraform apply (it adopts them), then terraform destroy. ")
+		}
 		if protected != "" {
 			b.WriteString("To remove them instead, set database.deletion_protection = false and run terraform apply " +
 				"(it adopts the database and turns its protection off), then terraform destroy; or run " +

@@ -8,9 +8,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -54,13 +57,16 @@ func TestAccStack_refreshCallBudget(t *testing.T) {
 
 // TestAccStack_failedCreateRollsBack makes the second zonal group's creation
 // fail: the apply fails, says what it deleted again, and nothing of the stack
-// is left in AWS.
+// is left in AWS. Without a database: one that became available is kept
+// (TestAccStack_failedCreateKeepsAvailableDatabase), and whether it is by the
+// time the group fails is a race this test must not depend on.
 func TestAccStack_failedCreateRollsBack(t *testing.T) {
 	if accRecorder == nil {
 		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
 	c := newClients(t)
 	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
+	args.withDB = false
 	failSecondGroupCreate(t)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -78,33 +84,34 @@ func TestAccStack_failedCreateRollsBack(t *testing.T) {
 	})
 }
 
-// TestAccStack_failedCreateLeavesProtectedDatabase: a database with deletion
-// protection on cannot be rolled back. The failed create leaves it and
-// exactly what AWS will not delete while it exists (its subnet group, its
-// security group, and the groups that one's rules reference), says so, and
-// the next apply adopts them by their tags.
-func TestAccStack_failedCreateLeavesProtectedDatabase(t *testing.T) {
+// TestAccStack_failedCreateKeepsAvailableDatabase: a failed create never
+// deletes a database that had become available, deletion protection on or
+// off (making it again costs 15 to 30 minutes). The failed create leaves it
+// and exactly what AWS will not delete while it exists (its subnet group,
+// its security group, and the groups that one's rules reference), says so,
+// and the next apply adopts them by their tags: the same database (same
+// creation time), not a new one.
+func TestAccStack_failedCreateKeepsAvailableDatabase(t *testing.T) {
 	if accRecorder == nil {
 		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
 	c := newClients(t)
 	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
 	args.withDB = false
-	protected, unprotected := args, args
-	protected.extra = `database = { deletion_protection = true, skip_final_snapshot = true }`
-	unprotected.extra = `database = { deletion_protection = false, skip_final_snapshot = true }`
+	args.extra = `database = { deletion_protection = false, skip_final_snapshot = true }`
 	n := args.name
 	// The role's policy names the database, so its create runs once the
-	// database exists (the fleet does not wait for it).
+	// database is available (the fleet does not wait for it).
 	failNthCall(t, "PutRolePolicy", 1)
+	var created time.Time
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		CheckDestroy:             checkNothingTagged(c, n),
 		Steps: []resource.TestStep{
 			{
-				Config: protected.config(),
-				ExpectError: regexp.MustCompile(`(?s)db_instance\s+\(` + n + `.*deletion\s+protection\s+is\s+on` +
+				Config: args.config(),
+				ExpectError: regexp.MustCompile(`(?s)db_instance\s+\(` + n + `.*kept\s+because\s+it\s+had\s+become\s+available` +
 					`.*next\s+terraform\s+apply\s+adopts\s+them.*injected\s+by\s+the\s+test`),
 			},
 			{
@@ -128,10 +135,17 @@ func TestAccStack_failedCreateLeavesProtectedDatabase(t *testing.T) {
 					if strings.Join(left, ", ") != strings.Join(want, ", ") {
 						t.Errorf("left after the failed create: %v, want %v", left, want)
 					}
+					created = dbCreated(t, c, n)
 				},
-				// The next apply adopts what was left, turns protection off, and completes.
-				Config: unprotected.config(),
-				Check:  checkStackInAWS(c, n, 3, "1"),
+				// The next apply adopts what was left and completes, around
+				// the same database.
+				Config: args.config(),
+				Check: resource.ComposeTestCheckFunc(checkStackInAWS(c, n, 3, "1"), func(*terraform.State) error {
+					if now := dbCreated(t, c, n); !now.Equal(created) {
+						return fmt.Errorf("database %s created at %s, the kept one at %s: the apply made a new one", n, now, created)
+					}
+					return nil
+				}),
 			},
 		},
 	})
@@ -223,4 +237,14 @@ func createFirstParts(t *testing.T, a stackArgs, until string) {
 	if err != nil || len(lbs.LoadBalancers) != 1 || !strings.HasPrefix(*lbs.LoadBalancers[0].LoadBalancerName, a.name) {
 		t.Fatalf("the killed apply should have left the load balancer: %v", err)
 	}
+}
+
+// dbCreated is when RDS made the database: the same instance keeps it.
+func dbCreated(t *testing.T, c clients, id string) time.Time {
+	t.Helper()
+	out, err := c.rds.DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)})
+	if err != nil || len(out.DBInstances) != 1 {
+		t.Fatalf("describing database %s: %v", id, err)
+	}
+	return aws.ToTime(out.DBInstances[0].InstanceCreateTime)
 }

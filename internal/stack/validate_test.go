@@ -2,7 +2,10 @@ package stack_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,8 +72,29 @@ func TestAccStack_planTimeValidation(t *testing.T) {
 			}
 		})
 	}
-	// The figures docs/guides/reliability.md quotes.
+	// The figures docs/guides/reliability.md quotes; the count is checked
+	// against it, so adding a case fails here until the guide says so.
 	t.Logf("%d of %d invalid configurations refused at plan; mutating AWS calls made by refused plans: %d", refused, len(all), mutating)
+	if quoted := guideFigure(t, "reliability.md", `\| refused at plan \| (\d+) \+`); quoted != len(all) {
+		t.Errorf("the reliability guide quotes %d invalid configurations refused at plan, the test has %d: update the guide's table", quoted, len(all))
+	}
+}
+
+// guideFigure is the number a guide quotes where pattern's group matches,
+// read from the guide's template (docs/ is generated from it and checked).
+func guideFigure(t *testing.T, guide, pattern string) int {
+	t.Helper()
+	path := filepath.Join("..", "..", "examples", "templates", "guides", guide+".tmpl")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(pattern).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("%s no longer quotes the figure (%q): keep it, or update this check with the sentence", path, pattern)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }
 
 // invalidCase is a configuration the plan must refuse: mutate turns the

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/tfcli"
 )
 
 // Machine describes where the benchmark ran.
@@ -66,7 +68,9 @@ func DescribeMachine() Machine {
 // read from the lock file of an initialised root under workDir.
 func DescribeVersions(ctx context.Context, repoRoot, workDir string) Versions {
 	v := Versions{Go: runtime.Version()}
-	if out, err := exec.CommandContext(ctx, "terraform", "version", "-json").Output(); err == nil {
+	if cmd, err := tfcli.Command(ctx, "", os.Environ(), "version", "-json"); err != nil {
+		v.Terraform = err.Error()
+	} else if out, err := cmd.Output(); err == nil {
 		var tv struct {
 			Version string `json:"terraform_version"`
 		}

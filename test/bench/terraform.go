@@ -10,8 +10,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/tfcli"
 )
 
 // Steps measured.
@@ -133,12 +134,10 @@ func (r *Root) terraform(ctx context.Context, args ...string) (string, error) {
 // terraformWith runs terraform in the root, appending its output to the
 // log; started, when set, gets terraform's PID as soon as it runs.
 func (r *Root) terraformWith(ctx context.Context, started func(pid int), args ...string) (string, error) {
-	full := append([]string{"-chdir=" + r.Dir, args[0], "-no-color"}, args[1:]...)
-	cmd := exec.CommandContext(ctx, "terraform", full...)
-	cmd.Env = r.env.Environ()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 2 * time.Minute
+	cmd, err := tfcli.Command(ctx, r.Dir, r.env.Environ(), append([]string{args[0], "-no-color"}, args[1:]...)...)
+	if err != nil {
+		return "", err
+	}
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -147,7 +146,7 @@ func (r *Root) terraformWith(ctx context.Context, started func(pid int), args ..
 	if started != nil {
 		started(cmd.Process.Pid)
 	}
-	err := cmd.Wait()
+	err = cmd.Wait()
 	if f, ferr := os.OpenFile(r.env.LogPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); ferr == nil {
 		fmt.Fprintf(f, "\n$ (%s) terraform %s\n%s", filepath.Base(r.Dir), strings.Join(args, " "), out.String())
 		f.Close()

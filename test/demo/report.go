@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 
-	"github.com/hawebapp/terraform-provider-hawebapp/test/plot"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
@@ -204,70 +202,6 @@ func (r *SoakResult) WriteReport(w io.Writer) {
 	if r.Chart != "" {
 		fmt.Fprintf(w, "    chart       %s\n", r.Chart)
 	}
-}
-
-// ChartPNG draws capacity per zone and latency over the soak.
-func (r *SoakResult) ChartPNG() ([]byte, error) {
-	c := plot.New(1200, 800)
-	title := "hawebapp soak in the sandbox: capacity and latency under ab load"
-	c.Text((1200-plot.TextWidth(title, 2))/2, 12, title, 2, plot.Black)
-	xmax := r.Duration.Seconds()
-	var bands []plot.Band
-	if down, up := eventAt(r.Events, "down"), eventAt(r.Events, "back"); down > 0 {
-		if up <= down {
-			up = r.Duration
-		}
-		bands = append(bands, plot.Band{From: down.Seconds(), To: up.Seconds(), Color: plot.Pink, Label: r.Zone + " down"})
-	}
-	if stop := eventAt(r.Events, "load stops"); stop > 0 {
-		bands = append(bands, plot.Band{From: stop.Seconds(), To: xmax, Color: plot.Grey, Label: "load stopped"})
-	}
-	var marks []float64
-	for _, a := range r.Activities {
-		if k := a.Kind(); k == "scale-out" || k == "scale-in" {
-			marks = append(marks, a.At.Seconds())
-		}
-	}
-
-	// Stacked: each line adds a zone's healthy instances to the ones below.
-	var capacity []plot.Series
-	for i, z := range r.Zones {
-		label := "healthy " + z
-		if i > 0 {
-			label = "+ healthy " + z
-		}
-		s := plot.Series{Label: label, Color: plot.Palette[i%len(plot.Palette)], Step: true}
-		for _, sm := range r.Samples {
-			n := 0
-			for _, below := range r.Zones[:i+1] {
-				n += sm.Zones[below].Healthy
-			}
-			s.Points = append(s.Points, plot.Point{X: sm.At.Seconds(), Y: float64(n)})
-		}
-		capacity = append(capacity, s)
-	}
-	desired := plot.Series{Label: "desired (all zones)", Color: plot.Black, Dashed: true, Step: true}
-	for i, sm := range r.Samples {
-		desired.Points = append(desired.Points, plot.Point{X: sm.At.Seconds(), Y: float64(total(r.Samples, i))})
-	}
-	capacity = append(capacity, desired)
-	c.Draw(plot.Panel{Rect: image.Rect(110, 80, 1160, 340), Title: "healthy instances, stacked by zone (thin dashes: scale-out and scale-in)",
-		YLabel: "instances", XMax: xmax, Series: capacity, Bands: bands, Marks: marks})
-
-	p50 := plot.Series{Label: "p50 latency", Color: plot.Purple}
-	p99 := plot.Series{Label: "p99 latency", Color: plot.Red}
-	for _, s := range r.Slices {
-		if s.Requests == 0 {
-			continue
-		}
-		mid := ((s.From + s.To) / 2).Seconds()
-		p50.Points = append(p50.Points, plot.Point{X: mid, Y: max(s.P50, 1)})
-		p99.Points = append(p99.Points, plot.Point{X: mid, Y: max(s.P99, 1)})
-	}
-	c.Draw(plot.Panel{Rect: image.Rect(110, 420, 1160, 660), Title: "latency per slice (ms, log scale)",
-		YLabel: "ms", XLabel: "seconds into the soak", XMax: xmax, LogY: true, Series: []plot.Series{p50, p99}, Bands: bands})
-	c.Legend(110, 720, 350, 3, append(capacity, p50, p99))
-	return c.PNG()
 }
 
 // total is the desired capacity of all zones at sample i (0 without samples).

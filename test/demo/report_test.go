@@ -2,12 +2,14 @@ package demo
 
 import (
 	"bytes"
+	"image/color"
 	"image/png"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/plot"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
@@ -175,8 +177,15 @@ func TestReportAndChart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chart is not a PNG: %v", err)
 	}
-	if sz := img.Bounds().Size(); sz.X != 1200 || sz.Y != 800 {
+	if sz := img.Bounds().Size(); sz.X != 1200 || sz.Y != 1000 {
 		t.Errorf("chart size %v", sz)
+	}
+	// The budget the run is judged by is on the picture: its window after
+	// the failure shaded, its limit drawn.
+	for name, c := range map[string]color.Color{"budget window": plot.Amber, "budget limit": plot.Orange, "outage": plot.Pink} {
+		if n := plot.PixelsOf(img, c); n < 100 {
+			t.Errorf("%s: %d pixels of its colour on the chart", name, n)
+		}
 	}
 	// An empty soak (interrupted at once) still draws.
 	if _, err := (&SoakResult{}).ChartPNG(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/breaker"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
@@ -279,7 +280,12 @@ func (s *Soak) Run(ctx context.Context, r *Run) error {
 // detection starts once the targets are dead, and a request sent between
 // the ask and the power loss was simply in flight at the failure).
 func (s *Soak) zone(ctx context.Context, r *Run, down bool) error {
-	if err := s.sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: s.Opts.Zone, Down: down}); err != nil {
+	brk := breaker.NewSandbox(s.sb.Client())
+	change := brk.ZoneUp
+	if down {
+		change = brk.ZoneDown
+	}
+	if err := change(ctx, s.Opts.Zone); err != nil {
 		return err
 	}
 	res := &s.Result

@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/tfcli"
@@ -55,8 +53,8 @@ func CheckPrereqs(_ context.Context, r *Run) error {
 	if _, err := exec.LookPath("go"); err != nil {
 		missing = append(missing, "go: install Go 1.26 or later")
 	}
-	if _, err := exec.LookPath("terraform"); err != nil {
-		missing = append(missing, "terraform: install Terraform CLI 1.11 or later and put it on PATH")
+	if _, err := tfcli.Binary(); err != nil {
+		missing = append(missing, "terraform: install Terraform CLI 1.11 or later and put it on PATH ("+err.Error()+")")
 	}
 	if err := motoserver.Check("python3"); err != nil {
 		missing = append(missing, err.Error())
@@ -200,17 +198,14 @@ func PlanEmpty(ctx context.Context, r *Run) error {
 // terraform gets one SIGINT (its own graceful stop) and, if still running
 // after a grace period, SIGKILL.
 func (r *Run) terraform(ctx context.Context, capture bool, args ...string) (string, error) {
-	full := append([]string{"-chdir=" + r.TerraformDir}, args...)
+	full := args
 	if !isTerminal(os.Stdout) {
-		full = append(full[:2], append([]string{"-no-color"}, full[2:]...)...)
+		full = append([]string{args[0], "-no-color"}, args[1:]...)
 	}
-	cmd := exec.CommandContext(ctx, "terraform", full...)
-	cmd.Env = r.environ()
-	// Own process group: a terminal's Ctrl-C reaches only us, and we pass
-	// on a single interrupt.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 2 * time.Minute
+	cmd, err := tfcli.Command(ctx, r.TerraformDir, r.environ(), full...)
+	if err != nil {
+		return "", err
+	}
 
 	logFile, err := os.OpenFile(filepath.Join(r.WorkDir, "terraform.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {

@@ -2,6 +2,7 @@ package ha
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -147,7 +148,7 @@ func instanceLoss(t *testing.T, s *stack) figures {
 			if id == victim {
 				return false, victim + " is still in service"
 			}
-			if !contains(before[zone], id) && h[id] == "healthy" {
+			if !slices.Contains(before[zone], id) && h[id] == "healthy" {
 				replacement = id
 			}
 		}
@@ -198,7 +199,7 @@ func zoneLoss(t *testing.T, s *stack) figures {
 	logf(t, "zone %s down (%d of %d targets)", zone, len(before[zone]), before.total())
 	carried := at.Add(budget.Window)
 	until(t, carried.Add(s.size.Tail))
-	if got := zonesServing(p.Since(carried), carried); len(got) != len(s.zones)-1 || contains(got, zone) {
+	if got := zonesServing(p.Since(carried), carried); len(got) != len(s.zones)-1 || slices.Contains(got, zone) {
 		t.Errorf("after the budget's window, zones serving %v: want the %d others than %s", got, len(s.zones)-1, zone)
 	}
 	if err := s.brk.ZoneUp(ctx, zone); err != nil {
@@ -212,7 +213,7 @@ func zoneLoss(t *testing.T, s *stack) figures {
 	logf(t, "stack steady again %s after the zone's return", recovered.Sub(back).Round(100*time.Millisecond))
 	until(t, recovered.Add(s.size.Tail))
 	res := stop(t, p)
-	if got := zonesServing(res.Requests, recovered); !contains(got, zone) {
+	if got := zonesServing(res.Requests, recovered); !slices.Contains(got, zone) {
 		t.Errorf("zone %s serves nothing after it came back (zones serving %v)", zone, got)
 	}
 	if err := budget.Check(res, at); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/gruntwork-io/terratest/modules/terraform"
 	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/breaker"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
@@ -41,7 +42,7 @@ type stack struct {
 	// scalingTarget is the target-tracking target: requests per target and
 	// AWS minute.
 	scalingTarget float64
-	brk           breaker
+	brk           breaker.Breaker
 	size          size
 }
 
@@ -150,10 +151,10 @@ func openStack(t *testing.T, tg *e2e.Target, dir string, sz size) *stack {
 		s.settings.Floors = soak.Floors{HealthCheckInterval: tm.HealthCheckInterval, HealthCheckTimeout: tm.HealthCheckTimeout,
 			ConnectTimeout: tm.ConnectTimeout, IdleTimeout: tm.IdleTimeout}
 		s.url = sandboxURL(t, tg, s.st.LoadBalancerARN)
-		s.brk = sandboxBreaker{c: tg.Sandbox.Client()}
+		s.brk = breaker.NewSandbox(tg.Sandbox.Client())
 	} else {
 		s.url = terraform.OutputContext(t, ctx, opts, "url")
-		s.brk = &awsBreaker{cfg: tg.AWS, vpcID: terraform.OutputContext(t, ctx, opts, "vpc_id"), appSubnets: appSubnets(t, s)}
+		s.brk = breaker.NewAWS(tg.AWS, terraform.OutputContext(t, ctx, opts, "vpc_id"), appSubnets(t, s))
 	}
 	return s
 }

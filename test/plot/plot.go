@@ -1,7 +1,9 @@
-// Package plot draws simple line charts into a PNG with the standard
-// library only: panels with a linear or logarithmic y axis, line and step
-// series, shaded bands and vertical marks, a legend, and a built-in bitmap
-// font. It is enough for the demo's soak chart and has no dependency.
+// Package plot is the test kit's one chart drawer: the demo's soak chart,
+// the HA suites' reports and the benchmark's scale chart are all a column
+// of panels drawn with gonum.org/v1/plot into a PNG. It adds only what
+// those charts share (stepped and dashed series, shaded windows, vertical
+// marks, horizontal limits, log axes) so that each caller describes its
+// data, not pixels.
 package plot
 
 import (
@@ -9,15 +11,17 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
-	"image/png"
 	"math"
-	"strconv"
+
+	gonum "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// Colours for series; any color.RGBA works.
+// Colours for series; any color.Color works.
 var (
-	White  = color.RGBA{255, 255, 255, 255}
 	Black  = color.RGBA{30, 30, 30, 255}
 	Grey   = color.RGBA{225, 225, 225, 255}
 	Dark   = color.RGBA{110, 110, 110, 255}
@@ -27,6 +31,7 @@ var (
 	Red    = color.RGBA{214, 39, 40, 255}
 	Purple = color.RGBA{148, 103, 189, 255}
 	Pink   = color.RGBA{255, 205, 205, 255}
+	Amber  = color.RGBA{255, 236, 179, 255}
 )
 
 // Palette is a sequence of distinct series colours.
@@ -38,213 +43,222 @@ type Point struct{ X, Y float64 }
 // Series is one line.
 type Series struct {
 	Label  string
-	Color  color.RGBA
+	Color  color.Color
 	Dashed bool
 	// Step draws a staircase (the value holds until the next point), as for
 	// counts sampled over time.
-	Step   bool
+	Step bool
+	// Dots marks each point, as for measurements too sparse for a line alone.
+	Dots   bool
 	Points []Point
 }
 
-// Band shades the x range [From, To] of a panel.
+// Band shades the x range [From, To] of a panel, e.g. an outage or the
+// window a failure budget allows.
 type Band struct {
 	From, To float64
-	Color    color.RGBA
+	Color    color.Color
 	Label    string
 }
 
-// Panel is one chart area with its axes.
+// Limit is a horizontal line, e.g. a budget's most failed requests.
+type Limit struct {
+	Y     float64
+	Color color.Color
+	Label string
+}
+
+// Panel is one chart in the column.
 type Panel struct {
-	Rect           image.Rectangle // plotting area; labels go outside it
 	Title          string
 	XLabel, YLabel string
-	XMax           float64 // 0: the largest x of the series
-	YMax           float64 // 0: from the series
-	LogY           bool    // decades on the y axis (values <= 0 are skipped)
+	XMax           float64 // 0: from the data
+	LogX, LogY     bool    // points with a coordinate <= 0 are left out of a log axis
 	Series         []Series
 	Bands          []Band
-	Marks          []float64 // x positions of thin vertical lines
+	Limits         []Limit
+	Marks          []float64 // x positions of thin dashed vertical lines
+	LegendLeft     bool      // the legend in the top-left corner (default: top-right)
 }
 
-// Canvas is an image being drawn.
-type Canvas struct{ Img *image.RGBA }
+// PNG draws the panels one above the other on a w x h pixel image, under
+// title.
+func PNG(title string, w, h int, panels ...Panel) ([]byte, error) {
+	if len(panels) == 0 {
+		return nil, fmt.Errorf("a chart needs at least one panel")
+	}
+	const dpi = 96
+	img := vgimg.NewWith(vgimg.UseWH(vg.Length(w)*vg.Inch/dpi, vg.Length(h)*vg.Inch/dpi), vgimg.UseDPI(dpi))
+	dc := draw.New(img)
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
 
-// New returns a white canvas of w x h pixels.
-func New(w, h int) *Canvas {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Bounds(), &image.Uniform{White}, image.Point{}, draw.Src)
-	return &Canvas{Img: img}
-}
+	head := vg.Points(28)
+	sty := gonum.DefaultFont
+	sty.Size = vg.Points(14)
+	font := draw.TextStyle{Color: Black, Font: sty, XAlign: draw.XCenter, Handler: gonum.DefaultTextHandler}
+	dc.FillText(font, vg.Point{X: dc.Center().X, Y: dc.Max.Y - head/2 - sty.Size/2}, title)
+	body := draw.Crop(dc, 0, 0, 0, -head)
 
-// PNG encodes the canvas.
-func (c *Canvas) PNG() ([]byte, error) {
+	plots := make([][]*gonum.Plot, len(panels))
+	for i, p := range panels {
+		pl, err := p.plot()
+		if err != nil {
+			return nil, fmt.Errorf("panel %q: %w", p.Title, err)
+		}
+		plots[i] = []*gonum.Plot{pl}
+	}
+	tiles := draw.Tiles{Rows: len(panels), Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(8), PadRight: vg.Points(12), PadY: vg.Points(14)}
+	for i, row := range gonum.Align(plots, tiles, body) {
+		plots[i][0].Draw(row[0])
+	}
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, c.Img); err != nil {
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("encoding the chart: %w", err)
 	}
 	return buf.Bytes(), nil
 }
 
-// Text draws s with its top-left corner at (x, y).
-func (c *Canvas) Text(x, y int, s string, scale int, col color.Color) {
-	eachPixel(s, scale, func(dx, dy int) { c.Img.Set(x+dx, y+dy, col) })
-}
+// plot turns the panel into a gonum plot: bands first (behind), then the
+// limits and marks, then the series.
+func (p Panel) plot() (*gonum.Plot, error) {
+	pl := gonum.New()
+	pl.Title.Text, pl.X.Label.Text, pl.Y.Label.Text = p.Title, p.XLabel, p.YLabel
+	pl.Legend.Top, pl.Legend.Left = true, p.LegendLeft
+	pl.Add(plotter.NewGrid())
+	if p.LogX {
+		pl.X.Scale, pl.X.Tick.Marker = gonum.LogScale{}, gonum.LogTicks{Prec: -1}
+	}
+	if p.LogY {
+		pl.Y.Scale, pl.Y.Tick.Marker = gonum.LogScale{}, gonum.LogTicks{Prec: -1}
+	}
+	xmin, xmax, ymin, ymax := p.extent()
+	pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = xmin, xmax, ymin, ymax
 
-// TextUp draws s reading upwards, with its bottom-left corner at (x, y).
-func (c *Canvas) TextUp(x, y int, s string, scale int, col color.Color) {
-	eachPixel(s, scale, func(dx, dy int) { c.Img.Set(x+dy, y-dx, col) })
-}
-
-// Line draws a line of the given width (1 or more), dashed on request.
-func (c *Canvas) Line(x0, y0, x1, y1 int, col color.RGBA, width int, dashed bool) {
-	steps := max(abs(x1-x0), abs(y1-y0), 1)
-	r := (width - 1) / 2
-	for i := 0; i <= steps; i++ {
-		if dashed && (i/8)%2 == 1 {
+	for _, b := range p.Bands {
+		poly, err := plotter.NewPolygon(plotter.XYs{{X: b.From, Y: ymin}, {X: min(b.To, xmax), Y: ymin}, {X: min(b.To, xmax), Y: ymax}, {X: b.From, Y: ymax}})
+		if err != nil {
+			return nil, err
+		}
+		poly.Color, poly.LineStyle.Width = b.Color, 0
+		pl.Add(poly)
+		if b.Label != "" {
+			pl.Legend.Add(b.Label, poly)
+		}
+	}
+	for _, m := range p.Marks {
+		l, err := plotter.NewLine(plotter.XYs{{X: m, Y: ymin}, {X: m, Y: ymax}})
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Dashes, l.Width = Dark, []vg.Length{vg.Points(2), vg.Points(3)}, vg.Points(0.5)
+		pl.Add(l)
+	}
+	for _, lim := range p.Limits {
+		l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: lim.Y}, {X: xmax, Y: lim.Y}})
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Width, l.Dashes = lim.Color, vg.Points(1.5), []vg.Length{vg.Points(6), vg.Points(3)}
+		pl.Add(l)
+		pl.Legend.Add(lim.Label, l)
+	}
+	for _, s := range p.Series {
+		xys := p.kept(s.Points)
+		if len(xys) == 0 {
 			continue
 		}
-		x, y := x0+(x1-x0)*i/steps, y0+(y1-y0)*i/steps
-		c.Fill(image.Rect(x-r, y-r, x-r+width, y-r+width), col)
+		l, pts, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Width = s.Color, vg.Points(1.8)
+		if s.Dashed {
+			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
+		if s.Step {
+			l.StepStyle = plotter.PostStep
+		}
+		pl.Add(l)
+		if s.Dots {
+			pts.Color, pts.Shape, pts.Radius = s.Color, draw.CircleGlyph{}, vg.Points(2.5)
+			pl.Add(pts)
+			pl.Legend.Add(s.Label, l, pts)
+		} else {
+			pl.Legend.Add(s.Label, l)
+		}
 	}
+	return pl, nil
 }
 
-// Fill paints a rectangle.
-func (c *Canvas) Fill(r image.Rectangle, col color.Color) {
-	draw.Draw(c.Img, r.Intersect(c.Img.Bounds()), &image.Uniform{col}, image.Point{}, draw.Src)
-}
-
-// Legend draws one row per series from (x, y), in columns of width colW.
-func (c *Canvas) Legend(x, y, colW, perRow int, ss []Series) {
-	for i, s := range ss {
-		lx, ly := x+(i%perRow)*colW, y+(i/perRow)*24
-		c.Line(lx, ly+6, lx+30, ly+6, s.Color, 3, s.Dashed)
-		c.Text(lx+38, ly, s.Label, 2, Black)
+// kept is the points a log axis can show.
+func (p Panel) kept(pts []Point) plotter.XYs {
+	xys := make(plotter.XYs, 0, len(pts))
+	for _, pt := range pts {
+		if (p.LogX && pt.X <= 0) || (p.LogY && pt.Y <= 0) {
+			continue
+		}
+		xys = append(xys, plotter.XY{X: pt.X, Y: pt.Y})
 	}
+	return xys
 }
 
-// Draw draws the panel: bands, grid, axes with tick labels, marks, series.
-func (c *Canvas) Draw(p Panel) {
-	r := p.Rect
-	xmax, ymin, ymax := p.XMax, math.Inf(1), math.Inf(-1)
+// extent is the axes' range: the data's, the limits' and the bands', from
+// 0 on a linear axis and from the decade below on a log one, with a little
+// room above so a line on the top edge stays visible.
+func (p Panel) extent() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax, ymin, ymax = math.Inf(1), p.XMax, math.Inf(1), math.Inf(-1)
 	for _, s := range p.Series {
-		for _, pt := range s.Points {
-			if p.LogY && pt.Y <= 0 {
-				continue
-			}
+		for _, pt := range p.kept(s.Points) {
+			xmin, ymin, ymax = min(xmin, pt.X), min(ymin, pt.Y), max(ymax, pt.Y)
 			if p.XMax == 0 {
 				xmax = max(xmax, pt.X)
 			}
-			ymin, ymax = min(ymin, pt.Y), max(ymax, pt.Y)
 		}
 	}
-	if xmax <= 0 {
-		xmax = 1
+	for _, l := range p.Limits {
+		ymin, ymax = min(ymin, l.Y), max(ymax, l.Y)
 	}
-	if math.IsInf(ymin, 0) {
+	if p.XMax == 0 {
+		for _, b := range p.Bands {
+			xmax = max(xmax, b.To)
+		}
+	}
+	switch {
+	case p.LogX && math.IsInf(xmin, 1):
+		xmin, xmax = 1, max(xmax, 10)
+	case p.LogX:
+		xmin = math.Pow(10, math.Floor(math.Log10(xmin)))
+	default:
+		xmin = 0
+	}
+	if xmax <= xmin {
+		xmax = xmin + 1
+	}
+	switch {
+	case math.IsInf(ymin, 1) && p.LogY:
 		ymin, ymax = 1, 10
+	case math.IsInf(ymin, 1):
+		ymin, ymax = 0, 1
+	case p.LogY:
+		ymin, ymax = math.Pow(10, math.Floor(math.Log10(ymin))), math.Pow(10, math.Ceil(math.Log10(ymax*1.05)))
+	default:
+		ymin, ymax = min(ymin, 0), max(ymax*1.08, 1)
 	}
-	if p.YMax > 0 {
-		ymax = p.YMax
-	}
-	var ticks []float64
-	var py func(float64) int
-	if p.LogY {
-		lo, hi := math.Floor(math.Log10(ymin)), math.Ceil(math.Log10(ymax))
-		if hi == lo {
-			hi++
-		}
-		for d := lo; d <= hi; d++ {
-			ticks = append(ticks, math.Pow(10, d))
-		}
-		py = func(y float64) int {
-			return r.Max.Y - int((math.Log10(y)-lo)/(hi-lo)*float64(r.Dy()))
-		}
-	} else {
-		step := NiceStep(ymax, 5)
-		top := math.Ceil(ymax/step) * step
-		if top == 0 {
-			top = step
-		}
-		for v := 0.0; v <= top+step/2; v += step {
-			ticks = append(ticks, v)
-		}
-		py = func(y float64) int { return r.Max.Y - int(y/top*float64(r.Dy())) }
-	}
-	px := func(x float64) int { return r.Min.X + int(x/xmax*float64(r.Dx())) }
-
-	for _, b := range p.Bands {
-		c.Fill(image.Rect(px(b.From), r.Min.Y, px(min(b.To, xmax)), r.Max.Y), b.Color)
-		if b.Label != "" {
-			c.Text(px(b.From)+4, r.Min.Y+4, b.Label, 1, Dark)
-		}
-	}
-	for _, v := range ticks {
-		y := py(v)
-		c.Line(r.Min.X, y, r.Max.X, y, Grey, 1, false)
-		lbl := strconv.FormatFloat(v, 'f', -1, 64)
-		c.Text(r.Min.X-8-TextWidth(lbl, 2), y-7, lbl, 2, Dark)
-	}
-	xstep := NiceStep(xmax, 8)
-	for v := 0.0; v <= xmax; v += xstep {
-		x := px(v)
-		c.Line(x, r.Min.Y, x, r.Max.Y, Grey, 1, false)
-		lbl := strconv.FormatFloat(v, 'f', -1, 64)
-		c.Text(x-TextWidth(lbl, 2)/2, r.Max.Y+8, lbl, 2, Dark)
-	}
-	for _, m := range p.Marks {
-		c.Line(px(m), r.Min.Y, px(m), r.Max.Y, Dark, 1, true)
-	}
-	c.Line(r.Min.X, r.Max.Y, r.Max.X, r.Max.Y, Black, 1, false)
-	c.Line(r.Min.X, r.Min.Y, r.Min.X, r.Max.Y, Black, 1, false)
-	c.Text(r.Min.X, r.Min.Y-22, p.Title, 2, Black)
-	if p.XLabel != "" {
-		c.Text(r.Min.X+(r.Dx()-TextWidth(p.XLabel, 2))/2, r.Max.Y+30, p.XLabel, 2, Black)
-	}
-	if p.YLabel != "" {
-		c.TextUp(r.Min.X-70, r.Min.Y+(r.Dy()+TextWidth(p.YLabel, 2))/2, p.YLabel, 2, Black)
-	}
-
-	for _, s := range p.Series {
-		var prev *Point
-		for i := range s.Points {
-			pt := s.Points[i]
-			if p.LogY && pt.Y <= 0 {
-				prev = nil
-				continue
-			}
-			pt.Y = min(pt.Y, ymax)
-			if prev != nil {
-				if s.Step {
-					c.Line(px(prev.X), py(prev.Y), px(pt.X), py(prev.Y), s.Color, 3, s.Dashed)
-					c.Line(px(pt.X), py(prev.Y), px(pt.X), py(pt.Y), s.Color, 3, s.Dashed)
-				} else {
-					c.Line(px(prev.X), py(prev.Y), px(pt.X), py(pt.Y), s.Color, 3, s.Dashed)
-				}
-			}
-			prev = &pt
-		}
-	}
+	return xmin, xmax, ymin, ymax
 }
 
-// NiceStep is a tick step of 1, 2 or 5 times a power of ten that divides
-// [0, span] into at most n intervals.
-func NiceStep(span float64, n int) float64 {
-	if span <= 0 || n <= 0 {
-		return 1
-	}
-	raw := span / float64(n)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*mag >= raw {
-			return m * mag
+// PixelsOf is how many pixels of img have exactly colour c: how a test
+// sees that a chart drew what it was asked to.
+func PixelsOf(img image.Image, c color.Color) int {
+	want, n := color.RGBAModel.Convert(c), 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if color.RGBAModel.Convert(img.At(x, y)) == want {
+				n++
+			}
 		}
-	}
-	return 10 * mag
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
 	}
 	return n
 }

@@ -1,29 +1,55 @@
 package plot
 
-import "testing"
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"testing"
+)
 
-func TestNiceStep(t *testing.T) {
-	for _, c := range []struct {
-		span float64
-		n    int
-		want float64
-	}{{10, 5, 2}, {9, 5, 2}, {120, 8, 20}, {1000, 5, 200}, {0.7, 5, 0.2}, {0, 5, 1}} {
-		if got := NiceStep(c.span, c.n); got != c.want {
-			t.Errorf("NiceStep(%v, %d) = %v, want %v", c.span, c.n, got, c.want)
-		}
+func decode(t *testing.T, draw func() ([]byte, error)) image.Image {
+	t.Helper()
+	b, err := draw()
+	if err != nil {
+		t.Fatal(err)
 	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	return img
 }
 
-func TestDrawAndTextWidth(t *testing.T) {
-	if got := TextWidth("ab", 2); got != 24 {
-		t.Errorf("TextWidth = %d, want 24", got)
+// What a panel asks for is on the image: its size, the band's shade, the
+// series' and the limit's colours; a panel without them has none of them.
+func TestPNGDrawsWhatThePanelsAsk(t *testing.T) {
+	band := color.RGBA{250, 200, 10, 255}
+	limit := color.RGBA{10, 200, 250, 255}
+	series := color.RGBA{200, 10, 250, 255}
+	full := decode(t, func() ([]byte, error) {
+		return PNG("title", 800, 600,
+			Panel{Title: "linear", Bands: []Band{{From: 2, To: 4, Color: band, Label: "window"}},
+				Limits: []Limit{{Y: 5, Color: limit, Label: "limit"}},
+				Series: []Series{{Label: "s", Color: series, Step: true, Points: []Point{{0, 1}, {3, 7}, {6, 2}}}}},
+			Panel{Title: "log", LogX: true, LogY: true, Series: []Series{{Label: "d", Color: Red, Dots: true, Points: []Point{{0, 0}, {1, 10}, {10, 1000}}}}},
+		)
+	})
+	if sz := full.Bounds().Size(); sz.X != 800 || sz.Y != 600 {
+		t.Errorf("size %v, want 800x600", sz)
 	}
-	c := New(200, 100)
-	c.Draw(Panel{Rect: c.Img.Bounds().Inset(20), LogY: true, Series: []Series{{Color: Red, Points: []Point{{0, 0}, {1, 10}, {2, 100}}}}})
-	if c.Img.RGBAAt(20, 80) != Black { // the x axis
-		t.Errorf("no axis drawn at (20, 80): %v", c.Img.RGBAAt(20, 80))
+	for name, c := range map[string]color.Color{"band": band, "limit": limit, "series": series, "log series": Red} {
+		if n := PixelsOf(full, c); n < 20 {
+			t.Errorf("%s: %d pixels of its colour, want a visible shape", name, n)
+		}
 	}
-	if _, err := c.PNG(); err != nil {
-		t.Fatal(err)
+	empty := decode(t, func() ([]byte, error) { return PNG("empty", 400, 300, Panel{Title: "nothing"}) })
+	for name, c := range map[string]color.Color{"band": band, "limit": limit, "series": series} {
+		if n := PixelsOf(empty, c); n != 0 {
+			t.Errorf("%s drawn on an empty panel: %d pixels", name, n)
+		}
+	}
+	if _, err := PNG("no panels", 100, 100); err == nil {
+		t.Error("a chart without panels drew")
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/tfcli"
 )
 
 // terraform runs one Terraform command in the root, in a process group of
@@ -29,11 +30,12 @@ func (e *env) terraform(t *testing.T, args ...string) (string, error) {
 }
 
 func (e *env) command(t *testing.T, args ...string) (*exec.Cmd, *syncBuffer) {
-	cmd := exec.CommandContext(t.Context(), "terraform", args...)
-	cmd.Dir, cmd.Env = e.dir, e.tf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd, err := tfcli.Command(t.Context(), e.dir, e.tf, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// On the test's end, the whole group goes, not only Terraform.
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.Cancel = func() error { return tfcli.KillGroup(cmd) }
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	return cmd, out

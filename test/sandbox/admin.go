@@ -135,6 +135,10 @@ func (s *Sandbox) state() State {
 }
 
 func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	if id, ok := strings.CutPrefix(r.URL.Path, "/_sandbox/console/"); ok && r.Method == http.MethodGet {
+		s.serveConsole(w, id)
+		return
+	}
 	switch r.Method + " " + r.URL.Path {
 	case "GET /_sandbox/state":
 		w.Header().Set("Content-Type", "application/json")
@@ -153,7 +157,7 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
-		http.Error(w, "unknown admin call: GET /_sandbox/state, GET /_sandbox/events, POST /_sandbox/fail", http.StatusNotFound)
+		http.Error(w, "unknown admin call: GET /_sandbox/state, GET /_sandbox/events, GET /_sandbox/console/<id>, POST /_sandbox/fail", http.StatusNotFound)
 	}
 }
 

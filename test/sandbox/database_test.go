@@ -42,7 +42,7 @@ func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 	if byID {
 		// The fleet first, as the provider now creates it beside the database.
 		s = newStack(t, sb, stackSpec{name: "db", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1,
-			userData: "#!/bin/bash\ncat > /etc/hawebapp/env <<'HAWEBAPP_ENV'\nHAWEBAPP_PORT=8080\nHAWEBAPP_DB_INSTANCE=fruitdb\nHAWEBAPP_DB_NAME=fruits\nHAWEBAPP_ENV\n"})
+			userData: "#!/bin/bash\nmkdir -p /etc/hawebapp\ncat > /etc/hawebapp/env <<'HAWEBAPP_ENV'\nHAWEBAPP_PORT=8080\nHAWEBAPP_DB_INSTANCE=fruitdb\nHAWEBAPP_DB_NAME=fruits\nHAWEBAPP_ENV\n"})
 	}
 	rc := rds.NewFromConfig(cfg)
 	db, err := rc.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("fruitdb"), Engine: aws.String("postgres"),
@@ -58,7 +58,7 @@ func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 	secretARN := aws.ToString(in.MasterUserSecret.SecretArn)
 	if !byID {
 		endpoint, port := aws.ToString(in.Endpoint.Address), aws.ToInt32(in.Endpoint.Port)
-		userData := fmt.Sprintf("#!/bin/bash\ncat > /etc/hawebapp/env <<'HAWEBAPP_ENV'\nHAWEBAPP_PORT=8080\nHAWEBAPP_DB_ENDPOINT=%s\nHAWEBAPP_DB_PORT=%d\nHAWEBAPP_DB_NAME=fruits\nHAWEBAPP_DB_SECRET_ARN=%s\nHAWEBAPP_ENV\n",
+		userData := fmt.Sprintf("#!/bin/bash\nmkdir -p /etc/hawebapp\ncat > /etc/hawebapp/env <<'HAWEBAPP_ENV'\nHAWEBAPP_PORT=8080\nHAWEBAPP_DB_ENDPOINT=%s\nHAWEBAPP_DB_PORT=%d\nHAWEBAPP_DB_NAME=fruits\nHAWEBAPP_DB_SECRET_ARN=%s\nHAWEBAPP_ENV\n",
 			endpoint, port, secretARN)
 		// The database must be up (its password set from the secret) before
 		// instances are told about it; the admin API says when.

@@ -105,12 +105,10 @@ func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
 	s.waitHealthy(9)
 	load.setPhase("5 after")
 	settle(t, s, 10*time.Second)
-	load.stop()
-
-	bad, summary := load.failures("1 scale-out", "2 steady", "4 zone back", "5 after")
+	bad, summary := load.failures(t, "1 scale-out", "2 steady", "4 zone back", "5 after")
 	t.Logf("load: %s", summary)
 	if len(bad) > 0 {
-		t.Fatalf("%d failed requests outside the outage:\n%s", len(bad), describeBad(bad, 20))
+		t.Fatalf("%d failed requests outside the outage:\n%s", len(bad), describeFailed(bad, 20))
 	}
 	// Requests the load balancer sends to the zone before its health checks
 	// fail hang until the idle timeout and get a 504, as on AWS, never an
@@ -118,15 +116,15 @@ func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
 	// detectionTime), each client can start a request that hangs there, wait
 	// out the idle timeout, and start another: at most detect/idle+1 each.
 	budget := workers * (int(detectionTime(sb)/idle) + 1)
-	bad, _ = load.failures("3 zone down")
+	bad, _ = load.failures(t, "3 zone down")
 	for _, b := range bad {
-		if b.instance != "" || (b.status != 502 && b.status != 504) {
-			t.Fatalf("during the outage, only the load balancer's 502/504 may fail a request:\n%s", describeBad(bad, 20))
+		if b.Instance != "" || (b.Status != 502 && b.Status != 504) {
+			t.Fatalf("during the outage, only the load balancer's 502/504 may fail a request:\n%s", describeFailed(bad, 20))
 		}
 	}
 	if len(bad) > budget {
 		t.Fatalf("%d requests failed during the outage, more than the %d that %d clients can lose while the zone's targets still get traffic (%s) with a %s idle timeout:\n%s",
-			len(bad), budget, workers, detectionTime(sb), idle, describeBad(bad, 20))
+			len(bad), budget, workers, detectionTime(sb), idle, describeFailed(bad, 20))
 	}
 }
 

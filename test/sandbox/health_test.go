@@ -104,10 +104,9 @@ func TestOneHealthChecker(t *testing.T) {
 			t.Fatalf("with every target unhealthy the load balancer must fail open: status %d (%v)", st, err)
 		}
 	}
-	load.stop()
-	bad, summary := load.failures("steady", "modify", "all unhealthy", "fail open")
+	bad, summary := load.failures(t, "steady", "modify", "all unhealthy", "fail open")
 	t.Logf("load: %s", summary)
 	if len(bad) > 0 {
-		t.Fatalf("%d failed requests:\n%s", len(bad), describeBad(bad, 20))
+		t.Fatalf("%d failed requests:\n%s", len(bad), describeFailed(bad, 20))
 	}
 }

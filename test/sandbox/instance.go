@@ -33,7 +33,8 @@ type instance struct {
 	exited    chan struct{}
 	state     string // booting, running, stopped (app killed), draining, terminated
 	goneSince time.Time
-	frozen    bool // its zone lost power: the app's process group is SIGSTOPped
+	frozen    bool   // its zone lost power: the app's process group is SIGSTOPped
+	guest     *guest // runs the user data and its services (boot.go); nil: the app alone
 }
 
 func newInstance(id, asg, az, binary, dir string, env []string) (*instance, error) {
@@ -59,6 +60,10 @@ func (in *instance) boot(ctx context.Context, delay time.Duration) {
 	case <-ctx.Done():
 		return
 	case <-time.After(delay):
+	}
+	if in.guest != nil {
+		in.guest.boot()
+		return
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -111,6 +116,7 @@ func (in *instance) powerOff() {
 	if in.cmd != nil {
 		_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGSTOP)
 	}
+	in.guest.freeze(true)
 }
 
 func (in *instance) powerOn() {
@@ -120,6 +126,7 @@ func (in *instance) powerOn() {
 		_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGCONT)
 	}
 	in.frozen = false
+	in.guest.freeze(false)
 	in.nic.setPower(true)
 }
 
@@ -135,10 +142,15 @@ func (in *instance) inGrace(grace time.Duration) bool {
 	switch {
 	case time.Since(in.launched) < grace, in.state == "booting":
 		return true
-	case in.started.IsZero():
+	}
+	started := in.started
+	if _, t := in.guest.pid(); t.After(started) {
+		started = t
+	}
+	if started.IsZero() {
 		return false // the app never started: nothing left to wait for
 	}
-	return time.Since(in.started) < appStartFloor
+	return time.Since(started) < appStartFloor
 }
 
 // kill ends the app abruptly (failure injection); the instance stays
@@ -154,6 +166,9 @@ func (in *instance) kill() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
 	}
+	if in.guest != nil {
+		in.guest.sd.killAll(true, 0)
+	}
 }
 
 // recover restarts a killed app.
@@ -161,6 +176,12 @@ func (in *instance) recover() error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.state != "stopped" {
+		return nil
+	}
+	// A booted instance's services come back; the baked-in app only on an
+	// instance that ran it (a failed boot has nothing to restart).
+	if in.guest != nil && (in.guest.sd.restartKilled() || in.cmd == nil) {
+		in.state = "running"
 		return nil
 	}
 	if err := in.startLocked(); err != nil {
@@ -190,6 +211,7 @@ func (in *instance) terminate(grace time.Duration) {
 			<-exited
 		}
 	}
+	in.guest.shutdown(grace, frozen)
 	in.nic.close()
 }
 
@@ -202,6 +224,9 @@ func (in *instance) snapshot() (state string, pid int) {
 		default:
 			pid = in.cmd.Process.Pid
 		}
+	}
+	if pid == 0 {
+		pid, _ = in.guest.pid()
 	}
 	return in.state, pid
 }

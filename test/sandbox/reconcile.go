@@ -157,6 +157,9 @@ func (s *Sandbox) syncInstances(ctx context.Context, obs *observed) error {
 			if err != nil {
 				return err
 			}
+			if in.guest, err = s.newGuest(ctx, in, lt, userData); err != nil {
+				return fmt.Errorf("instance %s: %w", id, err)
+			}
 			s.mu.Lock()
 			down := s.zonesDown[az]
 			s.instances[id] = in
@@ -242,13 +245,12 @@ func bootEnvFile(userData string) (string, bool) {
 // looks the database up by HAWEBAPP_DB_INSTANCE gets the local address from
 // DescribeDBInstances instead (dbview.go).
 //
-// The boot path the provider writes is followed, not guessed: the env file
-// its user data saves is written to the instance's own directory
-// (<dir>/etc/hawebapp/env) and the app is started with what that file holds,
-// as a service reading it as its EnvironmentFile would be. The rest of the
-// script is not run (it would run on this machine, not in an instance);
-// user data without that file falls back to HAWEBAPP_* assignments found on
-// its lines.
+// It is the environment of the image's baked-in app, which starts only when
+// the user data (run for real, boot.go) succeeds without starting a service
+// (tests whose user data is a placeholder): the env file the provider's
+// user data saves is written to <dir>/<id>/etc/hawebapp/env and the app
+// started with what it holds; user data without that file contributes the
+// HAWEBAPP_* assignments found on its lines.
 func (s *Sandbox) instanceEnv(userData, id, az string) ([]string, error) {
 	vars := map[string]string{"HAWEBAPP_REGION": s.opts.Region}
 	lines := userData

@@ -25,7 +25,7 @@ func TestInstanceRefreshUnderLoad(t *testing.T) {
 	zones := []string{"us-east-1a", "us-east-1b"}
 	s := newStack(t, sb, stackSpec{name: "refresh", zones: zones, perZone: 1, grace: 60, deregDelay: 10})
 	before := s.waitHealthy(2)
-	load := startAB(t, s.url()+"/fruits", 4)
+	load := startLoad(t, s.url()+"/fruits", 4)
 
 	if _, err := s.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{LaunchTemplateName: aws.String("refresh"),
 		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small,
@@ -63,8 +63,8 @@ func TestInstanceRefreshUnderLoad(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("ab: %d requests, %d failed, %d non-2xx", res.complete, res.failed, res.non2xx)
-	if res.failed != 0 || res.non2xx != 0 {
-		t.Fatalf("requests failed during the refresh:\n%s", res.text)
+	t.Logf("load: %s", res.Summary())
+	if bad, _ := load.failures(t, "start"); len(bad) != 0 {
+		t.Fatalf("%d requests failed during the refresh:\n%s", len(bad), describeFailed(bad, 20))
 	}
 }

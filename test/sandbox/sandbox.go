@@ -61,6 +61,9 @@ type Options struct {
 	// sandbox's own answers and moto behind them), e.g. with test/strict.
 	// The data plane's own calls go to moto directly and are not wrapped.
 	Wrap func(http.Handler) http.Handler
+	// Downloads adds files the instances can download, by URL path on any
+	// host (downloads.go); the example app's release asset is always there.
+	Downloads map[string]string
 }
 
 // Sandbox is one running local AWS with its data plane.
@@ -81,6 +84,7 @@ type Sandbox struct {
 	// data plane drains the targets of a zone a load balancer is shifted
 	// away from (zonalshift.go).
 	zonalShifts *zonalshift.Emulator
+	dl          *downloads // what instances download (downloads.go)
 
 	pushMu        sync.Mutex // serialises pushes to HAProxy (see pushServers)
 	mu            sync.Mutex
@@ -155,6 +159,9 @@ func (s *Sandbox) launch(ctx context.Context) error {
 		return err
 	}
 	s.moto = moto
+	if s.dl, err = startDownloads(s.downloadFile, s.logf); err != nil {
+		return err
+	}
 	motoURL, _ := url.Parse(moto.URL)
 	s.rp = httputil.NewSingleHostReverseProxy(motoURL)
 	s.zonalShifts = zonalshift.New(s.rp, zonalshift.Options{Clock: emulatedClock{s}, Region: s.opts.Region})
@@ -223,6 +230,7 @@ func (s *Sandbox) Stop() {
 		}
 		wg.Wait()
 		s.hap.stop()
+		s.dl.close()
 		s.moto.Stop()
 		_ = os.RemoveAll(s.dir)
 		s.stopped.Store(true)

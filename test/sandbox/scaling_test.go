@@ -43,14 +43,14 @@ func TestTargetTrackingScalesOutAndIn(t *testing.T) {
 		return aws.ToInt32(out.AutoScalingGroups[0].DesiredCapacity)
 	}
 
-	load := startAB(t, s.url()+"/fruits", 2)
+	load := startLoad(t, s.url()+"/fruits", 2)
 	env.Until(t, "a scale-out to max", 60*time.Second, func() (bool, string) {
 		d := desired()
 		return d == 3, fmt.Sprint("desired ", d)
 	})
 	s.waitHealthy(3)
 	res := load.stop(t)
-	t.Logf("ab: %d requests, %d failed", res.complete, res.failed)
+	t.Logf("load: %s", res.Summary())
 
 	env.Until(t, "a scale-in to min", 90*time.Second, func() (bool, string) {
 		d := desired()

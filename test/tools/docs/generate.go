@@ -12,3 +12,7 @@ package docs
 
 // Generate the documentation.
 //go:generate go tool tfplugindocs generate --provider-dir ../../.. --provider-name hawebapp --rendered-provider-name hawebapp --examples-dir examples --website-source-dir examples/templates --rendered-website-dir docs
+
+// The modules' README tables (requirements, resources, inputs, outputs)
+// from their .tf files.
+//go:generate go run ../moddocs ../../../modules/network ../../../modules/web-app ../../../modules/load-runner

@@ -1,4 +1,4 @@
-package ha
+package breaker
 
 import (
 	"os"
@@ -47,7 +47,7 @@ func TestAWSBreakerZone(t *testing.T) {
 		return m
 	}
 	before := aclOf()
-	b := &awsBreaker{cfg: cfg, vpcID: vpcID, appSubnets: map[string][]string{"us-east-1a": subnets["us-east-1a"]}}
+	b := NewAWS(cfg, vpcID, map[string][]string{"us-east-1a": subnets["us-east-1a"]})
 
 	if err := b.ZoneDown(ctx, "us-east-1a"); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,10 @@
-package ha
+package breaker
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -14,44 +15,9 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
-	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
 
-// breaker breaks a stack the way the suites need: the sandbox's admin API
-// by default, real AWS actions when the suites run there.
-type breaker interface {
-	// KillInstance makes one instance stop answering without warning.
-	KillInstance(ctx context.Context, id string) error
-	// ZoneDown cuts a zone's application subnets off; ZoneUp undoes it.
-	ZoneDown(ctx context.Context, zone string) error
-	ZoneUp(ctx context.Context, zone string) error
-	// FailoverDB fails a Multi-AZ database over to its standby.
-	FailoverDB(ctx context.Context, id string) error
-}
-
-// sandboxBreaker uses the sandbox's failure injection (POST /_sandbox/fail):
-// an instance's app dies, a zone loses power (its processes stop, its
-// connections hang), the database fails over (connections cut, back after
-// the sandbox's failover time).
-type sandboxBreaker struct{ c *sandbox.Client }
-
-func (b sandboxBreaker) KillInstance(ctx context.Context, id string) error {
-	return b.c.Fail(ctx, sandbox.Failure{Kind: "instance", ID: id})
-}
-
-func (b sandboxBreaker) ZoneDown(ctx context.Context, zone string) error {
-	return b.c.Fail(ctx, sandbox.Failure{Kind: "zone", Zone: zone, Down: true})
-}
-
-func (b sandboxBreaker) ZoneUp(ctx context.Context, zone string) error {
-	return b.c.Fail(ctx, sandbox.Failure{Kind: "zone", Zone: zone, Down: false})
-}
-
-func (b sandboxBreaker) FailoverDB(ctx context.Context, id string) error {
-	return b.c.Fail(ctx, sandbox.Failure{Kind: "database", ID: id})
-}
-
-// awsBreaker breaks a stack on real AWS.
+// AWS breaks a stack on real AWS.
 //   - An instance: TerminateInstances through EC2 (not Auto Scaling), so the
 //     load balancer gets no warning and its health checks must find out.
 //   - A zone: a new network ACL, which denies all traffic in and out until
@@ -63,7 +29,7 @@ func (b sandboxBreaker) FailoverDB(ctx context.Context, id string) error {
 //   - The database: RebootDBInstance with ForceFailover, RDS's documented
 //     way to fail a Multi-AZ instance over to its standby ("Failing over a
 //     Multi-AZ DB instance", RDS user guide).
-type awsBreaker struct {
+type AWS struct {
 	cfg        aws.Config
 	vpcID      string
 	appSubnets map[string][]string // zone -> the stack's application subnets there
@@ -78,7 +44,13 @@ type zoneCut struct {
 	associations map[string]string // new association ID -> previous ACL ID
 }
 
-func (b *awsBreaker) KillInstance(ctx context.Context, id string) error {
+// NewAWS breaks the stack in vpcID whose application subnets per zone are
+// appSubnets, with cfg's credentials.
+func NewAWS(cfg aws.Config, vpcID string, appSubnets map[string][]string) *AWS {
+	return &AWS{cfg: cfg, vpcID: vpcID, appSubnets: appSubnets}
+}
+
+func (b *AWS) KillInstance(ctx context.Context, id string) error {
 	_, err := ec2.NewFromConfig(b.cfg).TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}})
 	if err != nil {
 		return fmt.Errorf("terminating instance %s: %w", id, err)
@@ -86,7 +58,7 @@ func (b *awsBreaker) KillInstance(ctx context.Context, id string) error {
 	return nil
 }
 
-func (b *awsBreaker) ZoneDown(ctx context.Context, zone string) error {
+func (b *AWS) ZoneDown(ctx context.Context, zone string) error {
 	c := ec2.NewFromConfig(b.cfg)
 	subnets := b.appSubnets[zone]
 	if len(subnets) == 0 {
@@ -110,7 +82,7 @@ func (b *awsBreaker) ZoneDown(ctx context.Context, zone string) error {
 	}
 	for _, a := range current.NetworkAcls {
 		for _, as := range a.Associations {
-			if !contains(subnets, aws.ToString(as.SubnetId)) {
+			if !slices.Contains(subnets, aws.ToString(as.SubnetId)) {
 				continue
 			}
 			var out *ec2.ReplaceNetworkAclAssociationOutput
@@ -134,7 +106,7 @@ func (b *awsBreaker) ZoneDown(ctx context.Context, zone string) error {
 	return nil
 }
 
-func (b *awsBreaker) ZoneUp(ctx context.Context, zone string) error {
+func (b *AWS) ZoneUp(ctx context.Context, zone string) error {
 	b.mu.Lock()
 	cut, ok := b.downs[zone]
 	delete(b.downs, zone)
@@ -155,7 +127,7 @@ func (b *awsBreaker) ZoneUp(ctx context.Context, zone string) error {
 	return nil
 }
 
-func (b *awsBreaker) FailoverDB(ctx context.Context, id string) error {
+func (b *AWS) FailoverDB(ctx context.Context, id string) error {
 	_, err := rds.NewFromConfig(b.cfg).RebootDBInstance(ctx, &rds.RebootDBInstanceInput{
 		DBInstanceIdentifier: aws.String(id), ForceFailover: aws.Bool(true)})
 	if err != nil {
@@ -176,13 +148,4 @@ func notKnownYet(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) &&
 		(ae.ErrorCode() == "InvalidNetworkAclID.NotFound" || ae.ErrorCode() == "InvalidAssociationID.NotFound")
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
