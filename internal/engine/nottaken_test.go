@@ -18,7 +18,10 @@ func TestCreateFailsNamingASettingNotTaken(t *testing.T) {
 	f := newFakeCloud()
 	key := blueprint.KeyFor(blueprint.KindAutoScalingGroup, "us-east-1b")
 	f.dropped = map[string]string{key: droppedPolicy}
-	bp := blueprint.Build(testSpec())
+	// Without a database: a failed create keeps one that became available.
+	spec := testSpec()
+	spec.Database = nil
+	bp := blueprint.Build(spec)
 	_, err := (&Engine{Cloud: f}).Apply(context.Background(), bp, Options{RollbackOnFailure: true})
 	var nt *NotTakenError
 	if !errors.As(err, &nt) {
