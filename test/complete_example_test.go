@@ -34,6 +34,10 @@ var alarmSuffixes = []string{"-http-5xx-rate", "-unhealthy-hosts", "-high-latenc
 // through the sandbox, checks the stack and its additions with the AWS SDK,
 // proves the next plan is empty, destroys, and proves nothing is left.
 func TestCompleteExample(t *testing.T) {
+	// Its own sandbox, and no load or timing to judge (apply, checks through
+	// the API, plan, destroy): runs beside the moto-only tests, after the
+	// sandbox tests under load (which run alone).
+	t.Parallel()
 	tg := newSandboxTarget(t)
 	name := stackName("cplx")
 	opts := tg.treeOptions(t, "examples/complete", map[string]any{"name": name})

@@ -21,6 +21,10 @@ import (
 // sandbox, checks the stack, its additions and the fleet with the AWS SDK,
 // proves the next plan is empty, destroys, and proves nothing is left.
 func TestLoadRunnerExample(t *testing.T) {
+	// Its own sandbox, and no load or timing to judge (apply, checks through
+	// the API, plan, destroy): runs beside the moto-only tests, after the
+	// sandbox tests under load (which run alone).
+	t.Parallel()
 	tg := newSandboxTarget(t)
 	name := stackName("soak")
 	opts := tg.treeOptions(t, "examples/load-runner", map[string]any{"name": name})

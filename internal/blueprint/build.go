@@ -106,10 +106,14 @@ func Build(s Spec) Blueprint {
 	add(KindLaunchTemplate, KeyLaunchTemplate, names.LaunchTemplate, lt, ltDeps...)
 
 	capacity := PlanCapacity(s)
-	// While a zone is evacuated its shift comes after every group (the
-	// surviving ones raised and their new instances healthy, the evacuated
-	// one suspended). While a zone returns, the surviving groups shrink only
-	// after its shift is cancelled and its targets are healthy.
+	// While a zone is evacuated its shift depends on the load balancer
+	// alone, never on the evacuated zone's group (in a zone that is down it
+	// never gets healthy), and it suspends that group's processes itself
+	// before it starts. It comes before every group when it starts at once,
+	// after the surviving groups when it waits for their raise
+	// (shifttiming.go); the evacuated group always comes after it and is
+	// never waited on. While a zone returns, the surviving groups shrink
+	// only after its shift is cancelled and its targets are healthy.
 	var evacuating, returning []string
 	for _, sn := range s.AppSubnets {
 		switch {
@@ -119,6 +123,8 @@ func Build(s Spec) Blueprint {
 			returning = append(returning, sn.Zone)
 		}
 	}
+	atOnce := DecideShiftTiming(s).AtOnce
+	shiftDeps := []string{KeyLoadBalancer}
 	for i, zp := range capacity.Zones {
 		sn := s.AppSubnets[i]
 		asgKey := KeyFor(KindAutoScalingGroup, sn.Zone)
@@ -127,6 +133,14 @@ func Build(s Spec) Blueprint {
 			for _, z := range returning {
 				deps = append(deps, KeyFor(KindZonalShift, z))
 			}
+		}
+		switch {
+		case zp.Evacuated || atOnce:
+			for _, z := range evacuating {
+				deps = append(deps, KeyFor(KindZonalShift, z))
+			}
+		case len(evacuating) > 0:
+			shiftDeps = append(shiftDeps, asgKey)
 		}
 		add(KindAutoScalingGroup, asgKey, names.AutoScalingGroup(sn.Zone), AutoScalingGroupProps{
 			Zone: sn.Zone, SubnetID: sn.ID, Min: zp.Planned.Min, Desired: zp.Planned.Desired, Max: zp.Planned.Max,
@@ -144,12 +158,8 @@ func Build(s Spec) Blueprint {
 			Metric: s.Scaling.Metric, Target: s.Scaling.Target, Warmup: s.Scaling.Warmup, DisableScaleIn: s.Scaling.DisableScaleIn,
 		}, asgKey, KeyLoadBalancer, KeyTargetGroup)
 	}
-	allGroups := []string{KeyLoadBalancer, KeyTargetGroup}
-	for _, sn := range s.AppSubnets {
-		allGroups = append(allGroups, KeyFor(KindAutoScalingGroup, sn.Zone))
-	}
 	for _, z := range evacuating {
-		add(KindZonalShift, KeyFor(KindZonalShift, z), names.ZonalShift(z), zonalShift(s, z, true), allGroups...)
+		add(KindZonalShift, KeyFor(KindZonalShift, z), names.ZonalShift(z), zonalShift(s, z, true), shiftDeps...)
 	}
 	// Returning parts are added before the groups that depend on them would
 	// need them in creation order; Build's order is a valid order only for

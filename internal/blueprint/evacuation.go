@@ -31,7 +31,11 @@ type ZonalShiftProps struct {
 	// AutoScalingGroupKey is the zone's group, whose targets a returning
 	// zone waits for.
 	AutoScalingGroupKey string
-	Zone                string
+	// GroupName is the zone's group's name: the shift suspends its
+	// processes (if it exists) just before it starts, without depending on
+	// the group's part, which a zone that is down could hold up.
+	GroupName string
+	Zone      string
 	// Away: the shift must be active (the zone is evacuated). False: the
 	// zone returns: no shift of the stack's may be active, and its targets
 	// must be healthy before the surviving groups shrink.
@@ -127,7 +131,7 @@ func PlanCapacity(s Spec) CapacityPlan {
 
 func zonalShift(s Spec, zone string, away bool) ZonalShiftProps {
 	return ZonalShiftProps{LoadBalancerKey: KeyLoadBalancer, TargetGroupKey: KeyTargetGroup,
-		AutoScalingGroupKey: KeyFor(KindAutoScalingGroup, zone), Zone: zone, Away: away,
+		AutoScalingGroupKey: KeyFor(KindAutoScalingGroup, zone), GroupName: NamesFor(s).AutoScalingGroup(zone), Zone: zone, Away: away,
 		ExpiresIn: ZonalShiftExpiresIn, RenewWithin: ZonalShiftRenewWithin, Comment: ZonalShiftComment(s.Name, zone)}
 }
 

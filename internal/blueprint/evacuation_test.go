@@ -44,22 +44,58 @@ func TestPlanCapacity(t *testing.T) {
 	}
 }
 
-// TestBuildEvacuationOrder: the shift comes after every group; while a zone
-// returns, the surviving groups wait for its shift to be gone.
+// TestBuildEvacuationOrder: the shift never depends on the evacuated
+// zone's group, which always comes after it; it comes before the surviving
+// groups when it starts at once and after them when it waits for their
+// raise; while a zone returns, the surviving groups wait for its shift to
+// be gone.
 func TestBuildEvacuationOrder(t *testing.T) {
 	s := goldenSpec()
 	s.EnableZonalShift = true
 	s.EvacuateZones = []string{"us-east-1b"}
+	shiftKey := KeyFor(KindZonalShift, "us-east-1b")
+	surviving := []string{KeyFor(KindAutoScalingGroup, "us-east-1a"), KeyFor(KindAutoScalingGroup, "us-east-1c")}
+	healthy := ZoneReading{InService: 1, Min: 1, Desired: 1}
+	for name, c := range map[string]struct {
+		timing   string
+		readings map[string]ZoneReading
+		atOnce   bool
+	}{
+		"auto, zone down":                {ShiftTimingAuto, map[string]ZoneReading{"us-east-1a": healthy, "us-east-1b": {Unhealthy: 1, Min: 1, Desired: 1}, "us-east-1c": healthy}, true},
+		"auto, launches failing":         {ShiftTimingAuto, map[string]ZoneReading{"us-east-1a": healthy, "us-east-1b": {Min: 1, Desired: 1}, "us-east-1c": healthy}, true},
+		"auto, zones left short":         {ShiftTimingAuto, map[string]ZoneReading{"us-east-1a": healthy, "us-east-1b": healthy, "us-east-1c": healthy}, false},
+		"auto, statically stable":        {ShiftTimingAuto, map[string]ZoneReading{"us-east-1a": {InService: 2, Min: 1, Desired: 1}, "us-east-1b": healthy, "us-east-1c": {InService: 2, Min: 1, Desired: 2}}, true},
+		"auto, no groups yet":            {ShiftTimingAuto, nil, true},
+		"immediate, zone healthy":        {ShiftTimingImmediate, map[string]ZoneReading{"us-east-1a": healthy, "us-east-1b": healthy, "us-east-1c": healthy}, true},
+		"after capacity, zone healthy":   {ShiftTimingAfterCapacity, map[string]ZoneReading{"us-east-1a": healthy, "us-east-1b": healthy, "us-east-1c": healthy}, false},
+		"after capacity, zone down wins": {ShiftTimingAfterCapacity, map[string]ZoneReading{"us-east-1a": healthy, "us-east-1b": {Unhealthy: 1, InService: 1, Min: 1, Desired: 1}, "us-east-1c": healthy}, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s.ShiftTiming, s.ZoneReadings = c.timing, c.readings
+			bp := Build(s)
+			shift, ok := bp.Part(shiftKey)
+			if !ok {
+				t.Fatal("no zonal shift part for the evacuated zone")
+			}
+			if slices.Contains(shift.DependsOn, KeyFor(KindAutoScalingGroup, "us-east-1b")) || !slices.Contains(shift.DependsOn, KeyLoadBalancer) {
+				t.Errorf("shift depends on %v, want the load balancer and never the evacuated group", shift.DependsOn)
+			}
+			if g, _ := bp.Part(KeyFor(KindAutoScalingGroup, "us-east-1b")); !slices.Contains(g.DependsOn, shiftKey) {
+				t.Errorf("the evacuated group depends on %v, want it after the shift", g.DependsOn)
+			}
+			for _, key := range surviving {
+				g, _ := bp.Part(key)
+				if after := slices.Contains(g.DependsOn, shiftKey); after != c.atOnce {
+					t.Errorf("surviving group %s after the shift: %v, want %v", key, after, c.atOnce)
+				}
+				if waits := slices.Contains(shift.DependsOn, key); waits == c.atOnce {
+					t.Errorf("shift waits for surviving group %s: %v, want %v", key, waits, !c.atOnce)
+				}
+			}
+		})
+	}
+	s.ShiftTiming, s.ZoneReadings = "", nil
 	bp := Build(s)
-	shift, ok := bp.Part(KeyFor(KindZonalShift, "us-east-1b"))
-	if !ok {
-		t.Fatal("no zonal shift part for the evacuated zone")
-	}
-	for _, z := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
-		if !slices.Contains(shift.DependsOn, KeyFor(KindAutoScalingGroup, z)) {
-			t.Errorf("the shift does not wait for group %s: %v", z, shift.DependsOn)
-		}
-	}
 	if g, _ := bp.Part(KeyFor(KindAutoScalingGroup, "us-east-1b")); !g.Props.(AutoScalingGroupProps).Evacuated {
 		t.Error("the evacuated zone's group is not marked evacuated")
 	}

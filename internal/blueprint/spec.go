@@ -49,6 +49,12 @@ type Spec struct {
 	// their shift is cancelled and their targets healthy before the
 	// surviving groups go back to their normal capacity.
 	ReturningZones []string
+	// ShiftTiming says when the zonal shift starts: ShiftTimingAuto (""
+	// too), ShiftTimingImmediate or ShiftTimingAfterCapacity (shifttiming.go).
+	ShiftTiming string
+	// ZoneReadings are the zonal groups as the apply found them, by zone
+	// (nil before they exist): ShiftTimingAuto decides from them.
+	ZoneReadings map[string]ZoneReading
 
 	// Tags are the user's tags merged with the provider's default tags.
 	Tags map[string]string

@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -16,12 +17,20 @@ import (
 //   - AlarmNotification: target tracking would see the zone's share of the
 //     traffic gone and scale the group in (and its alarms would act on
 //     whatever they see); suspended, the policies' alarms do not act.
+//   - Launch: in a zone that is down every launch fails
+//     (InsufficientInstanceCapacity) and Auto Scaling keeps retrying; with
+//     Launch suspended it launches nothing into the zone while it is
+//     evacuated ("How suspended processes affect other processes": AZRebalance
+//     stops, ReplaceUnhealthy terminates but does not replace, and on resume
+//     Auto Scaling "immediately replaces any instances that it terminated"
+//     meanwhile, which is what the return wants).
 //   - ReplaceUnhealthy: instances out of traffic are kept, not replaced.
 //
-// Not suspended: Terminate, Launch and HealthCheck, which a rollout of a new
-// template version and the stack's destroy (drain to zero) need; AZRebalance,
-// which never acts in a group of one zone; ScheduledActions, the user's own.
-var evacuationSuspends = []string{"AlarmNotification", "ReplaceUnhealthy"}
+// Not suspended: Terminate and HealthCheck, which the stack's destroy (drain
+// to zero) and the return need; AZRebalance, which never acts in a group of
+// one zone (and stops with Launch anyway); ScheduledActions, the user's own.
+// A rollout skips an evacuated group: it rolls out when the zone returns.
+var evacuationSuspends = []string{"AlarmNotification", "Launch", "ReplaceUnhealthy"}
 
 // tagEvacuated marks a group the evacuation suspended; its value lists the
 // processes. It is written before SuspendProcesses and removed after
@@ -37,7 +46,9 @@ var evacuationSuspension = markedSuspension{tag: tagEvacuated, processes: evacua
 
 // syncEvacuation suspends evacuationSuspends on an evacuated zone's group,
 // and resumes them on a group that carries the mark but is not evacuated.
-// A rollout in between resumes AlarmNotification: this runs after it.
+// An evacuated group never rolls out, so no rollout's resume of
+// AlarmNotification undoes the suspension; a returning group resumes before
+// its rollout.
 func (c autoScalingGroups) syncEvacuation(ctx context.Context, name string, evacuated bool) error {
 	g, err := c.findGroupByName(ctx, name)
 	if err != nil {
@@ -50,6 +61,39 @@ func (c autoScalingGroups) syncEvacuation(ctx context.Context, name string, evac
 		return evacuationSuspension.resume(ctx, c, name)
 	}
 	return nil
+}
+
+// instanceHealth counts the group's instances in service and healthy, and
+// those Auto Scaling reports unhealthy (HealthStatus "Unhealthy": with ELB
+// health checks, failing the target group's; DescribeAutoScalingGroups,
+// Instance.HealthStatus).
+func instanceHealth(g *astypes.AutoScalingGroup) (healthy, unhealthy int) {
+	for _, inst := range g.Instances {
+		switch {
+		case aws.ToString(inst.HealthStatus) == "Unhealthy":
+			unhealthy++
+		case inst.LifecycleState == astypes.LifecycleStateInService:
+			healthy++
+		}
+	}
+	return healthy, unhealthy
+}
+
+// suspendEvacuated suspends the evacuated zone's group's processes, if the
+// group exists and they are not suspended yet. The zonal shift calls it just
+// before it starts, so nothing launches into, or replaces instances of, a
+// zone the load balancer is about to leave.
+func (c autoScalingGroups) suspendEvacuated(ctx context.Context, name string) error {
+	g, err := c.findGroupByName(ctx, name)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil // created after the shift, suspended by its create
+	case err != nil:
+		return err
+	case len(evacuationDrift(g, true)) == 0:
+		return nil
+	}
+	return evacuationSuspension.suspend(ctx, c, name)
 }
 
 // evacuationDrift says how the group's suspended processes differ from

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -95,11 +94,15 @@ func (c autoScalingGroups) create(ctx context.Context, p blueprint.Part, refs en
 	if err := c.syncGroupMetrics(ctx, p.Name, nil, props.CollectMetrics); err != nil {
 		return createdObservation(p, p.Name, p.Name, ""), err
 	}
-	if err := c.waitReady(ctx, p.Name, props, tg.ARN, started); err != nil {
-		return createdObservation(p, p.Name, p.Name, ""), err
-	}
+	// An evacuated zone's group is never waited on: in a zone that is down
+	// its instances never become healthy.
 	if err := c.syncEvacuation(ctx, p.Name, props.Evacuated); err != nil {
 		return createdObservation(p, p.Name, p.Name, ""), err
+	}
+	if !props.Evacuated {
+		if err := c.waitReady(ctx, p.Name, props, tg.ARN, started); err != nil {
+			return createdObservation(p, p.Name, p.Name, ""), err
+		}
 	}
 	o, err := c.observe(ctx, p, refs)
 	if err != nil {
@@ -125,6 +128,15 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 	if err != nil {
 		return engine.Observation{}, err
 	}
+	if props.Evacuated || hasTag(g, tagEvacuated) {
+		// An evacuated group is suspended before anything else (the zonal
+		// shift did it already unless the mark was lost) and never waited on
+		// below. A returning one resumes first, so its rollout and its wait
+		// for min in service can launch (Launch was suspended).
+		if err := c.syncEvacuation(ctx, p.Name, props.Evacuated); err != nil {
+			return engine.Observation{}, err
+		}
+	}
 	if hasRolloutMark(g) {
 		if err := c.resumeAfterRollout(ctx, p.Name); err != nil {
 			return engine.Observation{}, err
@@ -149,8 +161,9 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 		in.DesiredCapacity = aws.Int32(min(max(props.Desired, props.Min), props.Max))
 	}
 	// A new version is pinned by the rollout, once the other changes are in.
-	rollout := pinnedVersion(g) != lt.Attrs["version"] || pinnedTemplate(g) != lt.ID ||
-		len(outdated(g, func(inst astypes.Instance) bool { return onVersion(inst, lt.ID, lt.Attrs["version"]) })) > 0
+	// An evacuated group pins it at once and rolls out when its zone returns
+	// (its Launch is suspended, and in a zone that is down nothing launches).
+	rollout := !props.Evacuated && rolloutPending(g, lt)
 	if !rollout {
 		in.LaunchTemplate = &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.ID), Version: aws.String(lt.Attrs["version"])}
 	}
@@ -177,48 +190,13 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 			return engine.Observation{}, err
 		}
 	}
+	if props.Evacuated {
+		return c.observe(ctx, p, refs)
+	}
 	if err := c.waitReady(ctx, p.Name, props, tg.ARN, started); err != nil {
 		return engine.Observation{}, err
 	}
-	if err := c.syncEvacuation(ctx, p.Name, props.Evacuated); err != nil {
-		return engine.Observation{}, err
-	}
 	return c.observe(ctx, p, refs)
-}
-
-func (c autoScalingGroups) syncTargetGroups(ctx context.Context, name string, have []string, want string) error {
-	if !slices.Contains(have, want) {
-		err := retryBusy(ctx, "Auto Scaling group "+name+" to attach its target group", func(ctx context.Context) error {
-			_, err := c.asg.AttachLoadBalancerTargetGroups(ctx, &autoscaling.AttachLoadBalancerTargetGroupsInput{
-				AutoScalingGroupName: aws.String(name), TargetGroupARNs: []string{want},
-			})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("attaching target group to Auto Scaling group (%s): %w", name, err)
-		}
-		if err := c.waitTargetGroupsAdded(ctx, name); err != nil {
-			return err
-		}
-	}
-	var extra []string
-	for _, arn := range have {
-		if arn != want {
-			extra = append(extra, arn)
-		}
-	}
-	if len(extra) > 0 {
-		err := retryBusy(ctx, "Auto Scaling group "+name+" to detach target groups", func(ctx context.Context) error {
-			_, err := c.asg.DetachLoadBalancerTargetGroups(ctx, &autoscaling.DetachLoadBalancerTargetGroupsInput{
-				AutoScalingGroupName: aws.String(name), TargetGroupARNs: extra,
-			})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("detaching target groups from Auto Scaling group (%s): %w", name, err)
-		}
-	}
-	return nil
 }
 
 // delete drains the group to zero, waits for its instances to go, deletes it
@@ -328,7 +306,8 @@ func groupDrift(g *astypes.AutoScalingGroup, props blueprint.AutoScalingGroupPro
 	case pinnedTemplate(g) != lt.ID || pinnedVersion(g) != lt.Attrs["version"]:
 		drift = append(drift, fmt.Sprintf("launch template %s version %s, want %s version %s", pinnedTemplate(g), pinnedVersion(g), lt.ID, lt.Attrs["version"]))
 	}
-	if lt, ok := refs[props.LaunchTemplateKey]; ok && lt.Attrs["version"] != "" {
+	// An evacuated group's instances roll out when its zone returns.
+	if lt, ok := refs[props.LaunchTemplateKey]; ok && lt.Attrs["version"] != "" && !props.Evacuated {
 		drift = append(drift, versionDrift(g, lt.ID, lt.Attrs["version"])...)
 	}
 	drift = append(drift, suspendDrift(g)...)
@@ -351,6 +330,9 @@ func groupObservation(p blueprint.Part, g *astypes.AutoScalingGroup, refs engine
 	o.Attrs["max"] = strconv.Itoa(int(aws.ToInt32(g.MaxSize)))
 	o.Attrs["desired"] = strconv.Itoa(int(aws.ToInt32(g.DesiredCapacity)))
 	o.Attrs["lt_version"] = pinnedVersion(g)
+	healthy, unhealthy := instanceHealth(g)
+	o.Attrs[engine.AttrInServiceHealthy], o.Attrs[engine.AttrUnhealthy] = strconv.Itoa(healthy), strconv.Itoa(unhealthy)
+
 	if len(g.AvailabilityZones) > 0 {
 		o.Attrs["zone"] = g.AvailabilityZones[0]
 	}
@@ -366,6 +348,9 @@ func groupObservation(p blueprint.Part, g *astypes.AutoScalingGroup, refs engine
 	if props, ok := p.Props.(blueprint.AutoScalingGroupProps); ok {
 		o.Attrs["zone"] = props.Zone
 		o.Drift = append(groupDrift(g, props, refs), tagDrift(p.Tags, tags)...)
+		if lt, ok := refs[props.LaunchTemplateKey]; ok && lt.Attrs["version"] != "" && rolloutPending(g, lt) {
+			o.Attrs[engine.AttrRolloutPending] = "true"
+		}
 	}
 	return o
 }

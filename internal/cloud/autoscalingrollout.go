@@ -99,6 +99,14 @@ func (c autoScalingGroups) rollout(ctx context.Context, name string, props bluep
 	}
 }
 
+// rolloutPending reports whether the group pins another template version
+// than lt's, or runs instances of another one: its update rolls out.
+func rolloutPending(g *astypes.AutoScalingGroup, lt engine.Observation) bool {
+	version := lt.Attrs["version"]
+	return pinnedVersion(g) != version || pinnedTemplate(g) != lt.ID ||
+		len(outdated(g, func(inst astypes.Instance) bool { return onVersion(inst, lt.ID, version) })) > 0
+}
+
 // terminateInstance terminates one instance of the group and lowers its
 // desired capacity. An instance the group no longer manages (scaled in or
 // replaced meanwhile) is done already.

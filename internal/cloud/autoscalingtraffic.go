@@ -90,3 +90,40 @@ func (c autoScalingGroups) waitTargetGroupServedBy(ctx context.Context, tgARN, l
 		return false, "no listener forwards to it yet", nil
 	})
 }
+
+// syncTargetGroups attaches the stack's target group to the group when it
+// is missing (waiting until it is Added) and detaches any other.
+func (c autoScalingGroups) syncTargetGroups(ctx context.Context, name string, have []string, want string) error {
+	if !slices.Contains(have, want) {
+		err := retryBusy(ctx, "Auto Scaling group "+name+" to attach its target group", func(ctx context.Context) error {
+			_, err := c.asg.AttachLoadBalancerTargetGroups(ctx, &autoscaling.AttachLoadBalancerTargetGroupsInput{
+				AutoScalingGroupName: aws.String(name), TargetGroupARNs: []string{want},
+			})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("attaching target group to Auto Scaling group (%s): %w", name, err)
+		}
+		if err := c.waitTargetGroupsAdded(ctx, name); err != nil {
+			return err
+		}
+	}
+	var extra []string
+	for _, arn := range have {
+		if arn != want {
+			extra = append(extra, arn)
+		}
+	}
+	if len(extra) > 0 {
+		err := retryBusy(ctx, "Auto Scaling group "+name+" to detach target groups", func(ctx context.Context) error {
+			_, err := c.asg.DetachLoadBalancerTargetGroups(ctx, &autoscaling.DetachLoadBalancerTargetGroupsInput{
+				AutoScalingGroupName: aws.String(name), TargetGroupARNs: extra,
+			})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("detaching target groups from Auto Scaling group (%s): %w", name, err)
+		}
+	}
+	return nil
+}

@@ -22,6 +22,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
@@ -36,6 +37,7 @@ type Cloud struct {
 	asg    *autoscaling.Client
 	iam    *iam.Client
 	rds    *rds.Client
+	sts    *sts.Client // the caller's account (account.go)
 	region string
 
 	// CapacityWait bounds how long a group's wait tolerates launches
@@ -77,6 +79,7 @@ func New(cfg aws.Config, endpoints map[string]string) *Cloud {
 		asg:    autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { setEndpoint(&o.BaseEndpoint, endpoints["autoscaling"]) }),
 		iam:    iam.NewFromConfig(cfg, func(o *iam.Options) { setEndpoint(&o.BaseEndpoint, endpoints["iam"]) }),
 		rds:    rds.NewFromConfig(cfg, func(o *rds.Options) { setEndpoint(&o.BaseEndpoint, endpoints["rds"]) }),
+		sts:    sts.NewFromConfig(cfg, func(o *sts.Options) { setEndpoint(&o.BaseEndpoint, endpoints["sts"]) }),
 		region: cfg.Region,
 	}
 }

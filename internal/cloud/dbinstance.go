@@ -87,7 +87,7 @@ func (c dbInstances) create(ctx context.Context, p blueprint.Part, refs engine.R
 	if _, err := createCall(ctx, c.rds.CreateDBInstance, in); err != nil {
 		return engine.Observation{}, fmt.Errorf("creating DB instance (%s): %w", p.Name, err)
 	}
-	db, err = c.waitDBInstanceAvailable(ctx, p.Name, dbCreated)
+	db, err = c.waitDBInstanceAvailable(ctx, p.Name, dbCreated, nil)
 	if err != nil {
 		return createdObservation(p, p.Name, p.Name, ""), err
 	}
@@ -106,7 +106,7 @@ func (c dbInstances) update(ctx context.Context, p blueprint.Part, _ engine.Obse
 		return engine.Observation{}, err
 	}
 	if aws.ToString(db.DBInstanceStatus) != "available" {
-		if db, err = c.waitDBInstanceAvailable(ctx, p.Name, dbUnchanged); err != nil {
+		if db, err = c.waitDBInstanceAvailable(ctx, p.Name, dbUnchanged, nil); err != nil {
 			return engine.Observation{}, err
 		}
 	}
@@ -156,7 +156,10 @@ func (c dbInstances) update(ctx context.Context, p blueprint.Part, _ engine.Obse
 		if _, err := c.rds.ModifyDBInstance(ctx, in); err != nil {
 			return engine.Observation{}, fmt.Errorf("updating DB instance (%s): %w", p.Name, err)
 		}
-		if db, err = c.waitDBInstanceAvailable(ctx, p.Name, dbModified); err != nil {
+		// Each setting sent differed from AWS's, so no drift left means
+		// every asked setting is in effect: the modification has shown.
+		inEffect := func(db *rdstypes.DBInstance) bool { return len(dbInstanceDrift(db, props, refs)) == 0 }
+		if db, err = c.waitDBInstanceAvailable(ctx, p.Name, dbModified, inEffect); err != nil {
 			return engine.Observation{}, err
 		}
 	}

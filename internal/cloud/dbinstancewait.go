@@ -38,9 +38,13 @@ const (
 	// dbModifySettle: after ModifyDBInstance, agreeing "available" reads are
 	// believed only when they span a minute (the time hashicorp/aws gives
 	// RDS to show a modification, its Delay) or when the wait has seen the
-	// modification (a state other than available, or pending values): a
-	// change RDS has accepted but not yet put in PendingModifiedValues
-	// shows as "available" until it turns "modifying".
+	// modification (a state other than available, pending values, or the
+	// asked settings in effect): a change RDS has accepted but not yet put
+	// in PendingModifiedValues shows as "available" with the settings from
+	// before the call until it turns "modifying". The settings in effect
+	// change only once the modification is done (RDS API reference,
+	// PendingModifiedValues: the new values "that will be applied or [are]
+	// currently being applied"), so seeing the asked ones is proof.
 	dbModifySettle = time.Minute
 	// dbCreateVisible: after CreateDBInstance, DBInstanceNotFound means "not
 	// visible yet" for as long as hashicorp/aws tolerates it: its Delay plus
@@ -140,9 +144,12 @@ func pendingModifications(p *rdstypes.PendingModifiedValues) []string {
 // waitDBInstanceAvailable polls until the instance is ready dbSettleCount
 // times in a row. After a modification it also waits for
 // PendingModifiedValues to empty, and for the ready reads to span
-// dbModifySettle unless the modification has shown; after a create, not
-// found is "not yet" for dbCreateVisible.
-func (c dbInstances) waitDBInstanceAvailable(ctx context.Context, id string, after dbChange) (*rdstypes.DBInstance, error) {
+// dbModifySettle unless the modification has shown (inEffect, when not nil,
+// reports whether a read shows every asked setting in effect, each of which
+// differed before the call); after a create, not found is "not yet" for
+// dbCreateVisible.
+func (c dbInstances) waitDBInstanceAvailable(ctx context.Context, id string, after dbChange,
+	inEffect func(*rdstypes.DBInstance) bool) (*rdstypes.DBInstance, error) {
 	var db *rdstypes.DBInstance
 	start := time.Now()
 	var runStart time.Time // first read of the current run of ready reads
@@ -160,6 +167,10 @@ func (c dbInstances) waitDBInstanceAvailable(ctx context.Context, id string, aft
 		if !ready {
 			seen, changeShown = 0, true
 			return false, state, err
+		}
+		if after == dbModified && !changeShown && inEffect != nil && inEffect(found) {
+			// The settings changed: the reads from before that do not count.
+			seen, changeShown = 0, true
 		}
 		if seen == 0 {
 			runStart = time.Now()

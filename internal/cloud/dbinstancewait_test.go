@@ -174,14 +174,14 @@ func TestDBInstanceWaits(t *testing.T) {
 			states[i] = dbState{status: "storage-optimization"}
 		}
 		c, s := recordedDB(t, "wait-storage-opt", states...)
-		db, err := c.waitDBInstanceAvailable(budget(t), "wait-storage-opt", dbUnchanged)
+		db, err := c.waitDBInstanceAvailable(budget(t), "wait-storage-opt", dbUnchanged, nil)
 		if err != nil || aws.ToString(db.DBInstanceStatus) != "storage-optimization" {
 			t.Fatalf("wait through storage-optimization: %v (after %d describes)", err, s.count())
 		}
 	})
 	t.Run("stopped fails at once", func(t *testing.T) {
 		c, s := recordedDB(t, "wait-stopped", dbState{status: "stopped"}, dbState{status: "stopped"}, dbState{status: "stopped"})
-		_, err := c.waitDBInstanceAvailable(budget(t), "wait-stopped", dbUnchanged)
+		_, err := c.waitDBInstanceAvailable(budget(t), "wait-stopped", dbUnchanged, nil)
 		if err == nil || !strings.Contains(err.Error(), "stopped") || s.count() != 1 {
 			t.Fatalf("wait on a stopped instance: %v after %d describes, want an error naming the state after 1", err, s.count())
 		}
@@ -190,17 +190,41 @@ func TestDBInstanceWaits(t *testing.T) {
 		c, s := recordedDB(t, "wait-pending",
 			dbState{status: "available", pendingClass: "db.t3.small"}, dbState{status: "available", pendingClass: "db.t3.small"},
 			dbState{status: "modifying", pendingClass: "db.t3.small"}, dbState{status: "available", pendingClass: "db.t3.small"})
-		if _, err := c.waitDBInstanceAvailable(budget(t), "wait-pending", dbModified); err != nil {
+		if _, err := c.waitDBInstanceAvailable(budget(t), "wait-pending", dbModified, nil); err != nil {
 			t.Fatal(err)
 		}
 		if want := 4 + dbSettleCount; s.count() != want {
 			t.Errorf("returned after %d describes, want %d (the crafted pending ones, then %d in a row from moto)", s.count(), want, dbSettleCount)
 		}
 	})
+	// After a modification, "available" with nothing pending is believed at
+	// once only when the asked settings show in effect; otherwise the reads
+	// must span dbModifySettle (the modification may not have shown yet).
+	t.Run("modification believed once the asked settings are in effect", func(t *testing.T) {
+		c, s := recordedDB(t, "wait-in-effect")
+		inEffect := func(db *rdstypes.DBInstance) bool { return aws.ToString(db.DBInstanceClass) == "db.t3.micro" }
+		if _, err := c.waitDBInstanceAvailable(budget(t), "wait-in-effect", dbModified, inEffect); err != nil {
+			t.Fatal(err)
+		}
+		if s.count() != dbSettleCount {
+			t.Errorf("returned after %d describes, want %d (the asked class in effect from the first)", s.count(), dbSettleCount)
+		}
+	})
+	t.Run("modification not believed while the asked settings are not in effect", func(t *testing.T) {
+		c, s := recordedDB(t, "wait-not-in-effect")
+		inEffect := func(db *rdstypes.DBInstance) bool { return aws.ToString(db.DBInstanceClass) == "db.t3.small" }
+		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+		defer cancel()
+		_, err := c.waitDBInstanceAvailable(ctx, "wait-not-in-effect", dbModified, inEffect)
+		if err == nil || !strings.Contains(err.Error(), "has not shown yet") || s.count() <= dbSettleCount {
+			t.Errorf("wait with the old class in effect: %v after %d describes, want it still waiting (the modification has not shown yet) after more than %d",
+				err, s.count(), dbSettleCount)
+		}
+	})
 	t.Run("a state is believed when seen in a row", func(t *testing.T) {
 		c, s := recordedDB(t, "wait-settle",
 			dbState{status: "available"}, dbState{status: "modifying"}, dbState{status: "available"}, dbState{status: "backing-up"})
-		if _, err := c.waitDBInstanceAvailable(budget(t), "wait-settle", dbUnchanged); err != nil {
+		if _, err := c.waitDBInstanceAvailable(budget(t), "wait-settle", dbUnchanged, nil); err != nil {
 			t.Fatal(err)
 		}
 		if want := 4 + dbSettleCount; s.count() != want {

@@ -17,8 +17,11 @@ import (
 // TestDBInstanceWaitsOutlastRDSLag creates and modifies a database behind
 // the strict layer's db-lag rule: a new instance is not found by its
 // identifier for a while (the create's wait must not end there), and a
-// modification shows as "available" with nothing pending before it turns
-// "modifying" (the wait must not believe that "available").
+// modification shows as "available" with nothing pending and the settings
+// from before the call before it turns "modifying" (the wait must not
+// believe that "available"). The wait may end as soon as the asked settings
+// show in effect, which the layer, as AWS, shows only once the modifying
+// window is over.
 func TestDBInstanceWaitsOutlastRDSLag(t *testing.T) {
 	opts := strict.Options{Rules: map[strict.Rule]bool{strict.DBLag: true, strict.DBStates: true},
 		DBLag: 2 * time.Second, DBCreating: 2 * time.Second, DBModifying: 2 * time.Second}

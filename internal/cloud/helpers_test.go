@@ -96,8 +96,14 @@ func TestPoll(t *testing.T) {
 		if err != nil || len(calls) != 4 {
 			t.Fatalf("poll: %v after %d calls", err, len(calls))
 		}
-		if first, last := calls[1].Sub(calls[0]), calls[3].Sub(calls[2]); last < first*3 {
-			t.Errorf("delays %v then %v: want exponential backoff", first, last)
+		// Each gap is at least its delay, doubling from pollInitialDelay: a
+		// timer never fires early, so a busy machine can only make the gaps
+		// longer (comparing the gaps with each other failed when the first
+		// timer woke late).
+		for i, want := 1, pollInitialDelay; i < len(calls); i, want = i+1, want*2 {
+			if gap := calls[i].Sub(calls[i-1]); gap < want {
+				t.Errorf("gap %d after %v, want at least %v: exponential backoff from %v", i, gap, want, pollInitialDelay)
+			}
 		}
 	})
 	t.Run("deadline names the last state", func(t *testing.T) {

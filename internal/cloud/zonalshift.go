@@ -99,7 +99,20 @@ func (c zonalShifts) create(ctx context.Context, p blueprint.Part, refs engine.R
 	if err != nil {
 		return engine.Observation{}, err
 	}
+	// The zone's group first: nothing launches into the zone or replaces its
+	// instances from here on, and nothing about it is waited for.
+	if props.GroupName != "" {
+		if err := autoScalingGroups(c).suspendEvacuated(ctx, props.GroupName); err != nil {
+			return engine.Observation{}, err
+		}
+	}
 	if cur, err := c.findStackShift(ctx, lb.ARN, props.Comment); err == nil {
+		// Only a shift within the renewal margin is renewed: an apply that
+		// reaches the shift because the groups it follows changed leaves
+		// its expiry, which the plan showed, as it is.
+		if expiry := aws.ToTime(cur.ExpiryTime); time.Until(expiry) >= props.RenewWithin {
+			return shiftObservation(p, props, lb.ARN, aws.ToString(cur.ZonalShiftId), expiry, time.Now()), nil
+		}
 		return c.renew(ctx, p, props, lb.ARN, aws.ToString(cur.ZonalShiftId))
 	} else if !errors.Is(err, ErrNotFound) {
 		return engine.Observation{}, err

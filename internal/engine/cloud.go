@@ -35,6 +35,15 @@ type Observation struct {
 	Props any
 }
 
+// Observation attributes of a zonal Auto Scaling group's instances, from
+// the same describe as the group: how many are in service and healthy, and
+// how many Auto Scaling reports unhealthy. An evacuation reads them
+// (blueprint.ZoneReading) to decide when its shift starts.
+const (
+	AttrInServiceHealthy = "in_service_healthy"
+	AttrUnhealthy        = "unhealthy"
+)
+
 // UpToDate reports whether the child matches the desired part.
 func (o Observation) UpToDate() bool { return len(o.Drift) == 0 }
 

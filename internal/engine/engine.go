@@ -51,6 +51,11 @@ type Options struct {
 	// when zero). It starts when the rollback does, on a context detached
 	// from the caller's, which has often expired by then.
 	RollbackTimeout time.Duration
+	// Reshape, when set, rebuilds the blueprint from what Observe found
+	// before anything is planned: an evacuation decides from the zonal
+	// groups as they are whether its shift waits for the others' raise
+	// (blueprint.DecideShiftTiming), without a second observe.
+	Reshape func(observed map[string]Observation) blueprint.Blueprint
 }
 
 // Apply reconciles the stack to the blueprint: creates what is missing
@@ -61,6 +66,9 @@ func (e *Engine) Apply(ctx context.Context, bp blueprint.Blueprint, opts Options
 	observed, err := e.Cloud.Observe(ctx, bp)
 	if err != nil {
 		return Result{}, fmt.Errorf("observing stack %s: %w", bp.Stack, err)
+	}
+	if opts.Reshape != nil {
+		bp = opts.Reshape(observed)
 	}
 	apply, remove := Plan(bp, observed)
 	run := &run{engine: e, refs: Refs{}}
@@ -238,8 +246,9 @@ type run struct {
 	// interrupted: a part's action ended by cancellation or timeout, so a
 	// create call may have reached AWS without its answer reaching us.
 	interrupted bool
-	// rollout serialises group updates: a new template version rolls out
-	// zone by zone, never in every zone at once.
+	// rollout serialises the group updates that roll out a new template
+	// version (Action.Rollout): zone by zone, never in every zone at once.
+	// Other group updates run in parallel.
 	rollout sync.Mutex
 }
 
@@ -282,7 +291,7 @@ func (r *run) do(ctx context.Context, a Action) error {
 			r.mu.Unlock()
 		}
 	case OpUpdate:
-		if a.Part.Kind == blueprint.KindAutoScalingGroup {
+		if a.Rollout {
 			r.rollout.Lock()
 			defer r.rollout.Unlock()
 		}

@@ -47,6 +47,9 @@ type fakeCloud struct {
 	// dropped keys' creates and updates succeed but the child reports the
 	// drift given (a setting the service accepted and did not take).
 	dropped map[string]string
+	// onUpdate, when set, runs (unlocked) before each update; a non-nil
+	// error fails it.
+	onUpdate func(ctx context.Context, key string) error
 }
 
 func newFakeCloud() *fakeCloud {
@@ -118,12 +121,17 @@ func (f *fakeCloud) Create(ctx context.Context, p blueprint.Part, refs Refs) (Ob
 	return o, nil
 }
 
-func (f *fakeCloud) Update(_ context.Context, p blueprint.Part, cur Observation, refs Refs) (Observation, error) {
+func (f *fakeCloud) Update(ctx context.Context, p blueprint.Part, cur Observation, refs Refs) (Observation, error) {
 	if p.Kind == blueprint.KindAutoScalingGroup {
 		if n := f.active.Add(1); n > f.maxASG.Load() {
 			f.maxASG.Store(n)
 		}
 		defer f.active.Add(-1)
+	}
+	if f.onUpdate != nil {
+		if err := f.onUpdate(ctx, p.Key); err != nil {
+			return Observation{}, err
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

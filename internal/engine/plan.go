@@ -23,6 +23,29 @@ type Action struct {
 	Part blueprint.Part
 	// Current is the child found in AWS, if any.
 	Current *Observation
+	// Rollout: an update of a zonal group that replaces its instances (its
+	// launch template changes, or it runs instances of another version).
+	// Rollouts run one at a time, so a new version never goes to every
+	// zone at once; other group updates (an evacuation's raise) run in
+	// parallel.
+	Rollout bool
+}
+
+// AttrRolloutPending is the observation attribute ("true") of a group that
+// still runs instances of another launch template version than the one it
+// pins or should pin.
+const AttrRolloutPending = "rollout_pending"
+
+// isRollout reports whether updating part p replaces instances: p is a
+// group that is not evacuated (an evacuated group's rollout waits for its
+// return) whose template changes in this apply or whose instances run
+// another version.
+func isRollout(p blueprint.Part, cur Observation, changed map[string]bool) bool {
+	props, ok := p.Props.(blueprint.AutoScalingGroupProps)
+	if p.Kind != blueprint.KindAutoScalingGroup || !ok || props.Evacuated {
+		return false
+	}
+	return changed[props.LaunchTemplateKey] || cur.Attrs[AttrRolloutPending] == "true"
 }
 
 // Plan decides, without calling AWS, what to do to each desired part, and
@@ -44,6 +67,7 @@ func Plan(bp blueprint.Blueprint, observed map[string]Observation) (apply []Acti
 		case !cur.UpToDate() || slices.ContainsFunc(p.DependsOn, func(d string) bool { return changed[d] }):
 			a.Op = OpUpdate
 			a.Current = &cur
+			a.Rollout = isRollout(p, cur, changed)
 		default:
 			a.Current = &cur
 		}

@@ -16,10 +16,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
-)
 
-var objectAsOptions = basetypes.ObjectAsOptions{}
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/stack"
+)
 
 // defaultMaxAttempts is generous: a stack issues bursts of calls, and a
 // throttled call retried is far cheaper than a failed apply.
@@ -35,15 +34,26 @@ const defaultMaxBackoff = 300 * time.Second
 type settings struct {
 	region, profile        string
 	configFiles, credFiles []string
-	roleARN, sessionName   string
-	externalID             string
-	roleDuration           time.Duration
+	role                   assumeRole
 	endpoint               string
 	endpoints              map[string]string
 	maxAttempts            int
 	maxBackoff             time.Duration
 	retryMode              aws.RetryMode
 	defaultTags            map[string]string
+	ignoreTags             stack.IgnoreTags
+	// allowedAccounts and forbiddenAccounts guard the caller's account
+	// (account.go); at most one is set.
+	allowedAccounts, forbiddenAccounts []string
+}
+
+// assumeRole is the assume_role block in plain Go values; arn is empty
+// when no role is to be assumed.
+type assumeRole struct {
+	arn, sessionName, externalID, policy, sourceIdentity string
+	duration                                             time.Duration
+	policyARNs, transitiveTagKeys                        []string
+	tags                                                 map[string]string
 }
 
 func settingsFrom(ctx context.Context, m providerModel) (settings, diag.Diagnostics) {
@@ -61,39 +71,35 @@ func settingsFrom(ctx context.Context, m providerModel) (settings, diag.Diagnost
 	if m.RetryMode.ValueString() == "adaptive" {
 		s.retryMode = aws.RetryModeAdaptive
 	}
-	if !m.AssumeRole.IsNull() {
-		var ar struct {
-			RoleARN     types.String `tfsdk:"role_arn"`
-			SessionName types.String `tfsdk:"session_name"`
-			ExternalID  types.String `tfsdk:"external_id"`
-			Duration    types.String `tfsdk:"duration"`
-		}
-		diags.Append(m.AssumeRole.As(ctx, &ar, objectAsOptions)...)
-		s.roleARN, s.sessionName, s.externalID = ar.RoleARN.ValueString(), ar.SessionName.ValueString(), ar.ExternalID.ValueString()
-		if d := ar.Duration.ValueString(); d != "" {
-			dur, err := time.ParseDuration(d)
-			if err != nil {
-				diags.AddAttributeError(path.Root("assume_role").AtName("duration"), "Invalid duration",
-					fmt.Sprintf("%q is not a duration; write it like 1h or 45m.", d))
-			}
-			s.roleDuration = dur
-		}
-	}
-	if !m.Endpoints.IsNull() {
+	diags.Append(assumeRoleFrom(ctx, m.AssumeRole, &s.role)...)
+	var ep []map[string]types.String
+	diags.Append(m.Endpoints.ElementsAs(ctx, &ep, false)...)
+	if len(ep) > 0 {
 		s.endpoints = map[string]string{}
-		for k, v := range m.Endpoints.Attributes() {
-			if sv, ok := v.(types.String); ok && sv.ValueString() != "" {
-				s.endpoints[k] = sv.ValueString()
+		for k, v := range ep[0] {
+			if v.ValueString() != "" {
+				s.endpoints[k] = v.ValueString()
 			}
 		}
 	}
-	if !m.DefaultTags.IsNull() {
-		var dt struct {
-			Tags types.Map `tfsdk:"tags"`
-		}
-		diags.Append(m.DefaultTags.As(ctx, &dt, objectAsOptions)...)
-		diags.Append(dt.Tags.ElementsAs(ctx, &s.defaultTags, false)...)
+	var dt []struct {
+		Tags types.Map `tfsdk:"tags"`
 	}
+	diags.Append(m.DefaultTags.ElementsAs(ctx, &dt, false)...)
+	if len(dt) > 0 {
+		diags.Append(dt[0].Tags.ElementsAs(ctx, &s.defaultTags, false)...)
+	}
+	var it []struct {
+		Keys        types.Set `tfsdk:"keys"`
+		KeyPrefixes types.Set `tfsdk:"key_prefixes"`
+	}
+	diags.Append(m.IgnoreTags.ElementsAs(ctx, &it, false)...)
+	if len(it) > 0 {
+		diags.Append(it[0].Keys.ElementsAs(ctx, &s.ignoreTags.Keys, false)...)
+		diags.Append(it[0].KeyPrefixes.ElementsAs(ctx, &s.ignoreTags.KeyPrefixes, false)...)
+	}
+	diags.Append(m.AllowedAccountIDs.ElementsAs(ctx, &s.allowedAccounts, false)...)
+	diags.Append(m.ForbiddenAccountIDs.ElementsAs(ctx, &s.forbiddenAccounts, false)...)
 	return s, diags
 }
 
@@ -150,24 +156,13 @@ func loadAWSConfig(ctx context.Context, s settings, version string) (aws.Config,
 	if cfg.Region == "" {
 		return aws.Config{}, fmt.Errorf("no AWS region: set the provider's region argument or AWS_REGION")
 	}
-	if s.roleARN != "" {
+	if s.role.arn != "" {
 		stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) {
 			if ep := s.endpoints["sts"]; ep != "" {
 				o.BaseEndpoint = aws.String(ep)
 			}
 		})
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, s.roleARN, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = "hawebapp"
-			if s.sessionName != "" {
-				o.RoleSessionName = s.sessionName
-			}
-			if s.externalID != "" {
-				o.ExternalID = aws.String(s.externalID)
-			}
-			if s.roleDuration > 0 {
-				o.Duration = s.roleDuration
-			}
-		}))
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, s.role.arn, s.role.apply))
 	}
 	return cfg, nil
 }

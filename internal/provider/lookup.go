@@ -10,7 +10,16 @@ import (
 
 // lookup adapts the cloud's read-only network queries to the resource's
 // Lookup interface, keeping the stack package free of AWS types.
-type lookup struct{ c *cloud.Cloud }
+type lookup struct {
+	c       *cloud.Cloud
+	account *accountCache
+}
+
+// CallerAccount is the account of the provider's credentials, asked of STS
+// once per provider instance.
+func (l lookup) CallerAccount(ctx context.Context) (string, error) {
+	return l.account.get(ctx, l.c.CallerAccount)
+}
 
 func (l lookup) Subnets(ctx context.Context, ids []string) ([]stack.Subnet, error) {
 	found, err := l.c.DescribeSubnets(ctx, ids)

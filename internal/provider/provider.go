@@ -33,12 +33,15 @@ type providerModel struct {
 	Profile                types.String `tfsdk:"profile"`
 	SharedConfigFiles      types.List   `tfsdk:"shared_config_files"`
 	SharedCredentialsFiles types.List   `tfsdk:"shared_credentials_files"`
-	AssumeRole             types.Object `tfsdk:"assume_role"`
+	AssumeRole             types.List   `tfsdk:"assume_role"`
 	Endpoint               types.String `tfsdk:"endpoint"`
-	Endpoints              types.Object `tfsdk:"endpoints"`
+	Endpoints              types.List   `tfsdk:"endpoints"`
 	MaxRetries             types.Int64  `tfsdk:"max_retries"`
 	RetryMode              types.String `tfsdk:"retry_mode"`
-	DefaultTags            types.Object `tfsdk:"default_tags"`
+	DefaultTags            types.List   `tfsdk:"default_tags"`
+	IgnoreTags             types.List   `tfsdk:"ignore_tags"`
+	AllowedAccountIDs      types.Set    `tfsdk:"allowed_account_ids"`
+	ForbiddenAccountIDs    types.Set    `tfsdk:"forbidden_account_ids"`
 }
 
 func (p *hawebappProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -47,10 +50,6 @@ func (p *hawebappProvider) Metadata(_ context.Context, _ provider.MetadataReques
 }
 
 func (p *hawebappProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
-	endpointAttrs := map[string]schema.Attribute{}
-	for _, svc := range cloud.Services {
-		endpointAttrs[svc] = schema.StringAttribute{Optional: true, MarkdownDescription: "Endpoint URL for the " + svc + " API."}
-	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The hawebapp provider builds highly-available, autoscaling web applications on AWS. " +
 			"Credentials, region and endpoints follow the AWS SDK's standard configuration (environment variables such as " +
@@ -63,25 +62,20 @@ func (p *hawebappProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 				MarkdownDescription: "Paths of shared config files. Defaults to `~/.aws/config`."},
 			"shared_credentials_files": schema.ListAttribute{Optional: true, ElementType: types.StringType,
 				MarkdownDescription: "Paths of shared credentials files. Defaults to `~/.aws/credentials`."},
-			"assume_role": schema.SingleNestedAttribute{Optional: true, MarkdownDescription: "A role to assume with STS before making any call.",
-				Attributes: map[string]schema.Attribute{
-					"role_arn":     schema.StringAttribute{Required: true, MarkdownDescription: "ARN of the role to assume."},
-					"session_name": schema.StringAttribute{Optional: true, MarkdownDescription: "Session name; defaults to `hawebapp`."},
-					"external_id":  schema.StringAttribute{Optional: true, MarkdownDescription: "External ID the role's trust policy requires."},
-					"duration":     schema.StringAttribute{Optional: true, MarkdownDescription: "Session length as a Go duration, for example `1h`."},
-				}},
 			"endpoint": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "One endpoint URL for every AWS API (for example a proxy or emulator). Same as `AWS_ENDPOINT_URL`."},
-			"endpoints": schema.SingleNestedAttribute{Optional: true, Attributes: endpointAttrs,
-				MarkdownDescription: "Per-service endpoint URLs; they win over `endpoint`. Same as `AWS_ENDPOINT_URL_<SERVICE>`."},
 			"max_retries": schema.Int64Attribute{Optional: true,
 				MarkdownDescription: "Maximum attempts per AWS call, throttling included. Defaults to 25: a large stack makes many calls at once."},
 			"retry_mode": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.OneOf("standard", "adaptive")},
 				MarkdownDescription: "`standard` (default: exponential backoff with jitter) or `adaptive` (also rate-limits the client under throttling)."},
-			"default_tags": schema.SingleNestedAttribute{Optional: true, MarkdownDescription: "Tags applied to every child of every stack.",
-				Attributes: map[string]schema.Attribute{
-					"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Tag keys and values."},
-				}},
+			"allowed_account_ids":   accountIDsAttribute("forbidden_account_ids", "The only AWS account IDs the provider may work in"),
+			"forbidden_account_ids": accountIDsAttribute("allowed_account_ids", "AWS account IDs the provider must never work in"),
+		},
+		Blocks: map[string]schema.Block{
+			"assume_role":  assumeRoleBlock(),
+			"default_tags": defaultTagsBlock(),
+			"ignore_tags":  ignoreTagsBlock(),
+			"endpoints":    endpointsBlock(),
 		},
 	}
 }
@@ -104,7 +98,12 @@ func (p *hawebappProvider) Configure(ctx context.Context, req provider.Configure
 		return
 	}
 	c := cloud.New(cfg, settings.endpoints)
-	data := &stack.Client{Cloud: c, Lookup: lookup{c}, DefaultTags: settings.defaultTags}
+	look := lookup{c: c, account: &accountCache{}}
+	resp.Diagnostics.Append(checkAccount(ctx, look, settings)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	data := &stack.Client{Cloud: c, Lookup: look, DefaultTags: settings.defaultTags, IgnoreTags: settings.ignoreTags}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
@@ -114,5 +113,5 @@ func (p *hawebappProvider) Resources(_ context.Context) []func() resource.Resour
 }
 
 func (p *hawebappProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{stack.NewDataSource}
 }

@@ -1,15 +1,18 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 )
 
 // returningZones are the zones the prior state evacuated and the plan no
@@ -57,6 +60,42 @@ func checkEvacuation(evacuate, zones []string, zonalShift bool, diags *diag.Diag
 	}
 }
 
+// shiftGoneDrift says what a missing shift of an evacuated zone means: the
+// load balancer sends the zone traffic again while its group still has the
+// evacuation's processes suspended.
+func shiftGoneDrift(zone string) string {
+	return fmt.Sprintf("zonal shift away from %s is not active (expired or cancelled): the zone gets traffic again while its group's Launch, ReplaceUnhealthy "+
+		"and AlarmNotification stay suspended; apply to shift it away again, or remove it from evacuate_zones to return it", zone)
+}
+
+// expiredShiftWarning warns, in the plan, that the state's evacuation has no
+// active shift any more (it expired, or someone cancelled it).
+func expiredShiftWarning(ctx context.Context, state stackModelV0, diags *diag.Diagnostics) {
+	zones, _ := stringsOf(ctx, state.EvacuateZones)
+	if len(zones) == 0 || !state.EvacuationExpiresAt.IsNull() || state.ID.IsNull() {
+		return
+	}
+	diags.AddAttributeWarning(path.Root("evacuation_expires_at"), "Zonal shift not active", shiftGoneDrift(strings.Join(zones, ", "))+
+		". A shift lasts at most 72 hours: apply at least every two days while a zone stays evacuated.")
+}
+
+// zoneReadings reads the zonal groups as Observe found them, for
+// blueprint.DecideShiftTiming.
+func zoneReadings(spec blueprint.Spec, observed map[string]engine.Observation) map[string]blueprint.ZoneReading {
+	out := map[string]blueprint.ZoneReading{}
+	num := func(o engine.Observation, attr string) int32 {
+		n, _ := strconv.Atoi(o.Attrs[attr])
+		return int32(n)
+	}
+	for _, sn := range spec.AppSubnets {
+		if o, ok := observed[blueprint.KeyFor(blueprint.KindAutoScalingGroup, sn.Zone)]; ok {
+			out[sn.Zone] = blueprint.ZoneReading{InService: num(o, engine.AttrInServiceHealthy), Unhealthy: num(o, engine.AttrUnhealthy),
+				Min: num(o, "min"), Desired: num(o, "desired")}
+		}
+	}
+	return out
+}
+
 // evacuationWarning tells, in the plan, how much capacity moves where when
 // the evacuated zones change.
 func evacuationWarning(spec blueprint.Spec, returning []string, diags *diag.Diagnostics) {
@@ -76,8 +115,10 @@ func evacuationWarning(spec blueprint.Spec, returning []string, diags *diag.Diag
 		}
 	}
 	if len(spec.EvacuateZones) > 0 {
-		detail := fmt.Sprintf("Capacity moves before the zonal shift starts:\n  %s\nServing: %d of desired %d; if another zone were lost: %d.",
-			strings.Join(moves, "\n  "), plan.Serving, spec.Capacity.Desired, plan.AfterZoneLoss)
+		detail := fmt.Sprintf("Capacity moves:\n  %s\nServing: %d of desired %d; if another zone were lost: %d.\n"+
+			"The zonal shift starts at once when the zone is down (an instance unhealthy, or launches failing); otherwise evacuation_shift_timing = %q decides "+
+			"(auto: at once when the zones left already serve the current load, else after their raise).",
+			strings.Join(moves, "\n  "), plan.Serving, spec.Capacity.Desired, plan.AfterZoneLoss, cmp.Or(spec.ShiftTiming, blueprint.ShiftTimingAuto))
 		if plan.Shortfall > 0 {
 			detail += fmt.Sprintf("\nThe zones in service cannot take %d instances: their share of capacity.max does not allow it. Raise capacity.max to close the shortfall.", plan.Shortfall)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,7 +61,8 @@ func TestAccStack_evacuateZone(t *testing.T) {
 				checkZoneGroup(c, args.name, "us-east-1a", 2, 2, 2),
 				checkZoneGroup(c, args.name, "us-east-1c", 1, 1, 1),
 				checkZoneGroup(c, args.name, evacuated, 1, 1, 1),
-				checkSuspended(c, args.name+"-"+evacuated, []string{"AlarmNotification", "ReplaceUnhealthy"}),
+				checkSuspended(c, args.name+"-"+evacuated, []string{"AlarmNotification", "Launch", "ReplaceUnhealthy"}),
+				resource.TestCheckResourceAttrSet("hawebapp_stack.test", "evacuation_expires_at"),
 				resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_serving", "3"),
 				resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_after_zone_loss", "1"),
 				resource.TestCheckResourceAttr("hawebapp_stack.test", "evacuation_shortfall", "0"),
@@ -93,6 +95,11 @@ func TestAccStack_evacuateZone(t *testing.T) {
 				PreConfig: func() { expireShift(t, c, arc, args.name) },
 				Config:    evac.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
 			},
+			// The refreshed state says the zone gets traffic while suspended.
+			{RefreshState: true, ExpectNonEmptyPlan: true, Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckNoResourceAttr("hawebapp_stack.test", "evacuation_expires_at"),
+				checkDriftMentions("zonal shift away from "+evacuated+" is not active"),
+			)},
 			{Config: evac.config(), Check: checkShift(c, arc, args.name, evacuated, 72*time.Hour)},
 			// Return: the shift goes, the groups return to one instance each.
 			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
@@ -150,6 +157,26 @@ func TestAccStack_evacuationPlanChecks(t *testing.T) {
 			tc.mutate(&a)
 			planMustFail(t, c, a, tc)
 		})
+	}
+}
+
+// checkDriftMentions checks that one of the stack's drift lines holds want.
+func checkDriftMentions(want string) resource.TestCheckFunc {
+	return func(st *terraform.State) error {
+		rs, ok := st.RootModule().Resources["hawebapp_stack.test"]
+		if !ok {
+			return fmt.Errorf("hawebapp_stack.test not in state")
+		}
+		var lines []string
+		for k, v := range rs.Primary.Attributes {
+			if strings.HasPrefix(k, "drift.") && k != "drift.#" {
+				if strings.Contains(v, want) {
+					return nil
+				}
+				lines = append(lines, v)
+			}
+		}
+		return fmt.Errorf("drift %q does not mention %q", lines, want)
 	}
 }
 

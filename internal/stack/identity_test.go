@@ -15,14 +15,15 @@ import (
 )
 
 // TestAccStack_identity: a created stack carries the identity { name,
-// region }; an import block by that identity, and by the name alone as
-// users write it, adopts the stack with an empty plan; an identity for
-// another region is refused. Resource identity needs Terraform 1.12 or
+// region, account_id }; an import block by that identity, and by the name
+// alone as users write it, adopts the stack with an empty plan; an
+// identity for another region, or another account, is refused naming both. Resource identity needs Terraform 1.12 or
 // later: under older clients and OpenTofu this test skips, and
 // test/tools/test-clients.sh fails unless it ran under the current
 // Terraform it builds.
 func TestAccStack_identity(t *testing.T) {
 	c := newClients(t)
+	account := callerAccount(t, c.cfg)
 	net := env.StackNetwork(t, c.cfg)
 	args := defaultArgs(stackName(), net)
 	args.withDB = false // the identity does not depend on the database; a quicker stack
@@ -39,8 +40,9 @@ func TestAccStack_identity(t *testing.T) {
 				Config: args.config(),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectIdentity(addr, map[string]knownvalue.Check{
-						"name":   knownvalue.StringExact(args.name),
-						"region": knownvalue.StringExact("us-east-1"),
+						"name":       knownvalue.StringExact(args.name),
+						"region":     knownvalue.StringExact("us-east-1"),
+						"account_id": knownvalue.StringExact(account),
 					}),
 				},
 			},
@@ -61,13 +63,19 @@ func TestAccStack_identity(t *testing.T) {
 				Config:                 importBlock(fmt.Sprintf("{ name = %q, region = \"eu-west-1\" }", args.name)),
 				ExpectError:            regexp.MustCompile(`identity names another region`),
 			},
+			{
+				ResourceName: addr, ImportState: true, ImportStateKind: resource.ImportBlockWithResourceIdentity,
+				ImportStateConfigExact: true,
+				Config:                 importBlock(fmt.Sprintf("{ name = %q, account_id = \"111111111111\" }", args.name)),
+				ExpectError:            regexp.MustCompile(`(?s)identity names another account.*111111111111.*account\s+` + account),
+			},
 		},
 	})
 }
 
 // TestIdentitySchema checks at the protocol level, with no CLI, that the
-// provider announces the identity Terraform 1.12+ asks for: the name
-// required for import, the region optional.
+// provider announces the identity Terraform 1.12+ asks for, at version 1:
+// the name required for import, the region and account optional.
 func TestIdentitySchema(t *testing.T) {
 	srv, err := protoV6ProviderFactories["hawebapp"]()
 	if err != nil {
@@ -95,7 +103,10 @@ func TestIdentitySchema(t *testing.T) {
 			got[a.Name] = "neither"
 		}
 	}
-	want := map[string]string{"name": "required", "region": "optional"}
+	want := map[string]string{"name": "required", "region": "optional", "account_id": "optional"}
+	if s.Version != 1 {
+		t.Errorf("identity schema version %d, want 1 (0.1.0 had 0, without account_id)", s.Version)
+	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("identity attributes = %v, want %v", got, want)
 	}

@@ -35,7 +35,7 @@ func (r *stackResource) importByName(ctx context.Context, name string, resp *res
 	}
 	var sch resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &sch)
-	m, diags := modelFromObserved(ctx, name, obs, r.client.DefaultTags, sch)
+	m, diags := modelFromObserved(ctx, name, obs, r.client.DefaultTags, r.client.IgnoreTags, sch)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -45,7 +45,7 @@ func (r *stackResource) importByName(ctx context.Context, name string, resp *res
 
 // modelFromObserved writes the configuration a stack was made from, as far
 // as AWS reports it. Computed attributes are left null for Read.
-func modelFromObserved(ctx context.Context, name string, obs map[string]engine.Observation, defaultTags map[string]string, sch resource.SchemaResponse) (stackModelV0, diag.Diagnostics) {
+func modelFromObserved(ctx context.Context, name string, obs map[string]engine.Observation, defaultTags map[string]string, ignore IgnoreTags, sch resource.SchemaResponse) (stackModelV0, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	objType := func(attrName string) map[string]attr.Type {
 		return objectAttrTypes(ctx, sch.Schema.Attributes[attrName].GetType())
@@ -138,19 +138,20 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 			SkipFinalSnapshot: types.BoolValue(skip), FinalSnapshotIdentifier: optString(snapshotID),
 			Port: i64(db.Port), DBName: types.StringValue(db.DBName), Username: types.StringValue(db.Username)})
 	}
-	m.Tags = userTags(obs, defaultTags)
+	m.Tags = userTags(obs, defaultTags, ignore)
 	return m, diags
 }
 
-// userTags are the tags on the children minus ownership and default tags.
-func userTags(obs map[string]engine.Observation, defaultTags map[string]string) types.Map {
+// userTags are the tags on the children minus ownership, default and
+// ignored tags.
+func userTags(obs map[string]engine.Observation, defaultTags map[string]string, ignore IgnoreTags) types.Map {
 	o, ok := obs[blueprint.KeyLoadBalancer]
 	if !ok {
 		return types.MapNull(types.StringType)
 	}
 	tags := map[string]attr.Value{}
 	for k, v := range o.Tags {
-		if strings.HasPrefix(k, "hawebapp:") || defaultTags[k] == v {
+		if strings.HasPrefix(k, "hawebapp:") || defaultTags[k] == v || ignore.Ignored(k) {
 			continue
 		}
 		tags[k] = types.StringValue(v)
@@ -188,8 +189,11 @@ func nullModel(ctx context.Context, sch resource.SchemaResponse) stackModelV0 {
 		Scaling: obj("scaling"), Database: obj("database"), InstanceMaintenance: obj("instance_maintenance"), Tags: smap, SecurityGroupIDs: smap, AutoScalingGroupNames: smap,
 		Timeouts: timeouts.Value{Object: obj("timeouts")},
 		Internal: types.BoolValue(false), WaitForHealthyTargets: types.BoolValue(true), GroupMetrics: types.BoolValue(true),
-		EnableZonalShift:    types.BoolValue(true),
-		DeregistrationDelay: types.Int64Value(defaultDeregistrationDelay),
+		EnableZonalShift:      types.BoolValue(true),
+		EvacuationShiftTiming: types.StringValue(blueprint.ShiftTimingAuto),
+		EvacuationExpiresAt:   types.StringNull(),
+		DeregistrationDelay:   types.Int64Value(defaultDeregistrationDelay),
+		wiringModel:           nullWiring(),
 	}
 }
 

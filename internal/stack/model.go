@@ -31,6 +31,7 @@ type stackModelV0 struct {
 	Database              types.Object   `tfsdk:"database"`
 	EnableZonalShift      types.Bool     `tfsdk:"enable_zonal_shift"`
 	EvacuateZones         types.List     `tfsdk:"evacuate_zones"`
+	EvacuationShiftTiming types.String   `tfsdk:"evacuation_shift_timing"`
 	InstanceMaintenance   types.Object   `tfsdk:"instance_maintenance"`
 	Tags                  types.Map      `tfsdk:"tags"`
 	Timeouts              timeouts.Value `tfsdk:"timeouts"`
@@ -56,7 +57,9 @@ type stackModelV0 struct {
 	CapacityAfterZoneLoss types.Int64  `tfsdk:"capacity_after_zone_loss"`
 	CapacityServing       types.Int64  `tfsdk:"capacity_serving"`
 	EvacuationShortfall   types.Int64  `tfsdk:"evacuation_shortfall"`
+	EvacuationExpiresAt   types.String `tfsdk:"evacuation_expires_at"`
 	Drift                 types.List   `tfsdk:"drift"`
+	wiringModel                        // schema_wiring.go
 }
 
 type listenerModel struct {

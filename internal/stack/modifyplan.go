@@ -83,11 +83,13 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		}
 	}
 	if state != nil {
+		expiredShiftWarning(ctx, *state, &resp.Diagnostics)
 		keepUnchangedComputed(ctx, &plan, *state)
 	} else {
 		plan.Drift = types.ListValueMust(types.StringType, []attr.Value{})
 		plan.ID = plan.Name
 	}
+	planWiring(&plan, state)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 

@@ -66,6 +66,16 @@ func setDatabaseComputed(m *stackModelV0, spec blueprint.Spec, obs map[string]en
 func keepUnchangedComputed(ctx context.Context, plan *stackModelV0, state stackModelV0) {
 	plan.ID = state.ID
 	plan.Drift = types.ListValueMust(types.StringType, []attr.Value{})
+	// The shift's expiry stays as it is unless the apply starts, renews or
+	// cancels a shift (an evacuation changed, or a shift drifted).
+	switch evacuate, known := stringsOf(ctx, plan.EvacuateZones); {
+	case known && len(evacuate) == 0:
+		plan.EvacuationExpiresAt = types.StringNull()
+	case !plan.EvacuateZones.Equal(state.EvacuateZones) || len(state.Drift.Elements()) > 0:
+		plan.EvacuationExpiresAt = types.StringUnknown()
+	default:
+		plan.EvacuationExpiresAt = state.EvacuationExpiresAt
+	}
 	if len(state.Drift.Elements()) > 0 {
 		return // the apply repairs children: their identifiers may change
 	}

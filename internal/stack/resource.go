@@ -84,6 +84,8 @@ type Lookup interface {
 	DatabasePlacement(ctx context.Context, identifier string) (p DatabasePlacement, found bool, err error)
 	// Region is the provider's region.
 	Region() string
+	// CallerAccount is the AWS account of the provider's credentials.
+	CallerAccount(ctx context.Context) (string, error)
 }
 
 // Client is what the provider hands the resource.
@@ -91,6 +93,9 @@ type Client struct {
 	Cloud       engine.Cloud
 	Lookup      Lookup
 	DefaultTags map[string]string
+	// IgnoreTags are the tags another system manages (the provider's
+	// ignore_tags): see tags.go.
+	IgnoreTags IgnoreTags
 }
 
 // NewResource is registered by the provider.
@@ -165,7 +170,7 @@ func (r *stackResource) Create(ctx context.Context, req resource.CreateRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	resp.Diagnostics.Append(r.setIdentity(ctx, plan.Name, resp.Identity)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, plan.Name, &plan, resp.Identity)...)
 }
 
 func (r *stackResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -190,6 +195,7 @@ func (r *stackResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	spec.Tags = r.client.IgnoreTags.managed(spec.Tags) // ignored tags are no drift
 	bp := blueprint.Build(spec)
 	bp.Known = knownChildren(state)
 	obs, err := r.engine(ctx).Observe(ctx, bp)
@@ -205,7 +211,7 @@ func (r *stackResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	resp.Diagnostics.Append(setComputed(ctx, &state, spec, bp, obs)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	// State written before the resource had an identity gets one here.
-	resp.Diagnostics.Append(r.setIdentity(ctx, state.Name, resp.Identity)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, state.Name, &state, resp.Identity)...)
 }
 
 func (r *stackResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -233,10 +239,23 @@ func (r *stackResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	spec.Tags = r.client.IgnoreTags.managed(spec.Tags) // another system's tags are not rewritten
 	spec.ReturningZones = returningZones(ctx, prior, plan)
 	bp := blueprint.Build(spec)
 	bp.Known = knownChildren(prior)
-	res, err := r.engine(ctx).Apply(ctx, bp, engine.Options{})
+	opts := engine.Options{}
+	if len(spec.EvacuateZones) > 0 {
+		// When the shift starts depends on the zones as they are now.
+		opts.Reshape = func(observed map[string]engine.Observation) blueprint.Blueprint {
+			spec.ZoneReadings = zoneReadings(spec, observed)
+			d := blueprint.DecideShiftTiming(spec)
+			tflog.Info(ctx, "evacuation: "+d.Reason)
+			reshaped := blueprint.Build(spec)
+			reshaped.Known = bp.Known
+			return reshaped
+		}
+	}
+	res, err := r.engine(ctx).Apply(ctx, bp, opts)
 	if err != nil {
 		resp.Diagnostics.Append(applyError("update", spec.Name, err, false))
 		// Never persist the planned values after a failed update: keep the
@@ -244,6 +263,7 @@ func (r *stackResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		// next plan shows what is still to do.
 		if res.Observed != nil {
 			priorSpec, d := toSpec(ctx, prior, env, r.client.DefaultTags)
+			priorSpec.Tags = r.client.IgnoreTags.managed(priorSpec.Tags)
 			if !d.HasError() {
 				_ = setComputed(ctx, &prior, priorSpec, blueprint.Build(priorSpec), res.Observed)
 			}
@@ -256,7 +276,7 @@ func (r *stackResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	resp.Diagnostics.Append(r.setIdentity(ctx, plan.Name, resp.Identity)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, plan.Name, &plan, resp.Identity)...)
 }
 
 func (r *stackResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -299,7 +319,7 @@ func (r *stackResource) ImportState(ctx context.Context, req resource.ImportStat
 	}
 	r.importByName(ctx, name, resp)
 	if !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(r.setIdentity(ctx, types.StringValue(name), resp.Identity)...)
+		resp.Diagnostics.Append(r.setIdentity(ctx, types.StringValue(name), nil, resp.Identity)...)
 	}
 }
 

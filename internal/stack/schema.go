@@ -33,7 +33,7 @@ func (r *stackResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"with its listeners and target group, a launch template, **one Auto Scaling group per availability zone** with " +
 			"target-tracking scaling, an instance role that can read exactly the database secret, and an optional multi-AZ " +
 			"PostgreSQL or MySQL database whose password AWS keeps in Secrets Manager.",
-		Attributes: mergeAttrs(inputAttributes(), computedAttributes(), map[string]schema.Attribute{
+		Attributes: mergeAttrs(inputAttributes(), computedAttributes(), wiringAttributes(), map[string]schema.Attribute{
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
 				CreateDescription: timeoutDescription(defaultCreateTimeout, "the whole create: every child, the database's creation and first backup, and (with `wait_for_healthy_targets`) "+
 					"every zone's instances healthy. A failed create's clean-up has its own budget, the `delete` timeout."),
@@ -86,19 +86,21 @@ func inputAttributes() map[string]schema.Attribute {
 				"AWS leaves it off by default; the stack turns it on. Defaults to `true`. `evacuate_zones` needs it."},
 		"evacuate_zones": schema.ListAttribute{Optional: true, ElementType: types.StringType,
 			MarkdownDescription: "Zones to take out of service, by name as in `zones` (for example `[\"us-east-1b\"]`), while they are impaired. " +
-				"The apply first raises the other zones' groups so they carry the stack's `capacity.desired` (within their max) and waits for their new instances to be healthy, " +
-				"then starts an ARC zonal shift of the load balancer away from the zone (72 hours, renewed by an apply when less than a day is left; " +
-				"an expired or cancelled shift shows as drift). The evacuated zone's group keeps its instances, out of traffic, with scale-in and replacement suspended. " +
+				"The apply suspends the zone's group's launches, scale-in and replacement, starts an ARC zonal shift of the load balancer away from the zone " +
+				"(72 hours, renewed by an apply when less than a day is left; an expired or cancelled shift shows as drift), and raises the other zones' groups in parallel " +
+				"so they carry the stack's `capacity.desired` (within their max); `evacuation_shift_timing` says whether the shift waits for their new instances. " +
+				"The evacuated zone's group keeps its instances, out of traffic, and is never waited on; a new launch template version reaches it when it returns. " +
 				"Removing the zone cancels the shift, waits for its targets to be healthy, then returns the other groups to their normal capacity. " +
 				"At most one zone: ARC shifts a load balancer away from a single zone at a time. See the guide *Evacuating a zone*.",
 			Validators: []validator.List{uniqueValues{}}},
-		"listener":             listenerAttribute(),
-		"health_check":         healthCheckAttribute(),
-		"instances":            instancesAttribute(),
-		"capacity":             capacityAttribute(),
-		"scaling":              scalingAttribute(),
-		"database":             databaseAttribute(),
-		"instance_maintenance": instanceMaintenanceAttribute(),
+		"evacuation_shift_timing": evacuationShiftTimingAttribute(),
+		"listener":                listenerAttribute(),
+		"health_check":            healthCheckAttribute(),
+		"instances":               instancesAttribute(),
+		"capacity":                capacityAttribute(),
+		"scaling":                 scalingAttribute(),
+		"database":                databaseAttribute(),
+		"instance_maintenance":    instanceMaintenanceAttribute(),
 		"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
 			MarkdownDescription: "Tags for every child, merged over the provider's `default_tags`. Keys starting with `hawebapp:` (the provider's) or `aws:` (AWS's) are reserved; " +
 				"keys have at most 128 characters, values at most 256, and together with `default_tags` at most 48 tags (AWS allows 50 per resource, the provider adds 2)."},

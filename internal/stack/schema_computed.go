@@ -45,6 +45,10 @@ func computedAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Instances serving traffic, of the initial `desired`: all of it normally; with `evacuate_zones`, what the zones in service carry once their groups are raised."},
 		"evacuation_shortfall": schema.Int64Attribute{Computed: true,
 			MarkdownDescription: "Instances of `capacity.desired` the zones in service cannot take during an evacuation because their share of `capacity.max` does not allow it; `0` when they can. Raise `capacity.max` to close it."},
+		"evacuation_expires_at": schema.StringAttribute{Computed: true,
+			MarkdownDescription: "When the zonal shift of `evacuate_zones` expires (RFC 3339, UTC); null when no shift of the stack's is active. " +
+				"An apply renews a shift with less than a day left; one that expired sends traffic back to a zone whose group's processes are still suspended, " +
+				"which the plan warns about and `drift` shows."},
 		"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
 			MarkdownDescription: "Differences between AWS and the configuration found by the last refresh, such as a deleted zonal group. " +
 				"The plan shows them going away; the apply repairs them."},

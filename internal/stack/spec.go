@@ -35,6 +35,7 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 		Tags:                  mergedTags(ctx, m, defaultTags),
 	}
 	s.EvacuateZones, _ = stringsOf(ctx, m.EvacuateZones)
+	s.ShiftTiming = m.EvacuationShiftTiming.ValueString()
 	for i, id := range appSubnets {
 		zone := ""
 		if i < len(env.zones) {

@@ -88,7 +88,17 @@ func setComputed(ctx context.Context, m *stackModelV0, spec blueprint.Spec, bp b
 	}
 
 	setCapacityComputed(m, blueprint.PlanCapacity(spec))
-	drift, d := types.ListValueFrom(ctx, types.StringType, nonNil(engine.Differences(bp, obs)))
+	setWiringComputed(m, spec, obs)
+	m.EvacuationExpiresAt = types.StringNull()
+	differences := engine.Differences(bp, obs)
+	for _, z := range spec.EvacuateZones {
+		if o, ok := get(blueprint.KeyFor(blueprint.KindZonalShift, z)); ok && o.Attrs["expiry"] != "" {
+			m.EvacuationExpiresAt = types.StringValue(o.Attrs["expiry"])
+		} else {
+			differences = append(differences, shiftGoneDrift(z))
+		}
+	}
+	drift, d := types.ListValueFrom(ctx, types.StringType, nonNil(differences))
 	diags.Append(d...)
 	m.Drift = drift
 	return diags

@@ -85,7 +85,7 @@ func nameAndValueCases(net env.Net, sameZone string) map[string]invalidCase {
 		"TooManyTagsWithDefaults": {func(a *stackArgs) {
 			a.tags = "{\n" + strings.Join(manyTags[:30], "\n") + "\n}"
 			a.provider = `provider "hawebapp" {
-  default_tags = { tags = {` + strings.Repeat(" ", 1) + defaultTags(20) + `} }
+  default_tags { tags = {` + strings.Repeat(" ", 1) + defaultTags(20) + `} }
 }`
 		}, "tags", `Tags AWS would refuse[\s\S]*default_tags[\s\S]*53 tags[\s\S]*remove at least 3`},
 	}

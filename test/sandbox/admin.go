@@ -29,6 +29,8 @@ type LoadBalancerState struct {
 	ARN     string `json:"arn"`
 	DNSName string `json:"dns_name"`
 	URL     string `json:"url"`
+	// Nodes are its zones' nodes, which its DNS name resolves to (lbnodes.go).
+	Nodes []LBNode `json:"nodes,omitempty"`
 }
 
 type InstanceState struct {
@@ -58,13 +60,22 @@ type Process struct {
 
 // Failure is the body of POST /_sandbox/fail.
 type Failure struct {
-	Kind string `json:"kind"` // instance, zone, database, slow
+	Kind string `json:"kind"` // instance, zone, database, slow, impair, gray
 	ID   string `json:"id,omitempty"`
 	Zone string `json:"zone,omitempty"`
 	Down bool   `json:"down,omitempty"`
-	// Recover restarts an instance's killed app.
+	// Recover restarts an instance's killed app, and ends a zone's
+	// impairment or gray failure.
 	Recover bool `json:"recover,omitempty"`
-	MS      int  `json:"ms,omitempty"`
+	// MS delays new connections: a slow instance, or a gray zone's share
+	// SlowPercent (default all) of its connections.
+	MS int `json:"ms,omitempty"`
+	// InstanceTypes an impaired zone refuses to launch (empty: every type).
+	InstanceTypes []string `json:"instance_types,omitempty"`
+	// SlowPercent and DropPercent are the shares of a gray zone's new
+	// connections that are delayed by MS, and reset.
+	SlowPercent int `json:"slow_percent,omitempty"`
+	DropPercent int `json:"drop_percent,omitempty"`
 }
 
 var healthRank = map[string]int{"": 0, "healthy": 1, "unused": 2, "initial": 3, "draining": 4, "unhealthy": 5}
@@ -85,6 +96,11 @@ func (s *Sandbox) state() State {
 		}
 		st.LoadBalancers = append(st.LoadBalancers, ls)
 	}
+	s.mu.Unlock()
+	for i := range st.LoadBalancers {
+		st.LoadBalancers[i].Nodes = s.lbNodeStates(st.LoadBalancers[i].ARN)
+	}
+	s.mu.Lock()
 	insts := make([]*instance, 0, len(s.instances))
 	gone := map[string]bool{} // read under s.mu, which guards goneSince
 	for _, in := range s.instances {
@@ -145,6 +161,8 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(s.state())
 	case "GET /_sandbox/events":
 		s.serveEvents(w)
+	case "GET /_sandbox/resolve":
+		s.serveResolve(w, r)
 	case "POST /_sandbox/fail":
 		var f Failure
 		if err := json.NewDecoder(r.Body).Decode(&f); err != nil {
@@ -157,7 +175,7 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
-		http.Error(w, "unknown admin call: GET /_sandbox/state, GET /_sandbox/events, GET /_sandbox/console/<id>, POST /_sandbox/fail", http.StatusNotFound)
+		http.Error(w, "unknown admin call: GET /_sandbox/state, GET /_sandbox/events, GET /_sandbox/console/<id>, GET /_sandbox/resolve?name=, POST /_sandbox/fail", http.StatusNotFound)
 	}
 }
 
@@ -192,25 +210,7 @@ func (s *Sandbox) Fail(ctx context.Context, f Failure) error {
 			return fmt.Errorf("zone failure needs a zone")
 		}
 		// A zone outage is a power loss (see instance.powerOff).
-		s.mu.Lock()
-		s.zonesDown[f.Zone] = f.Down
-		var zone []*instance
-		for _, in := range s.instances {
-			if in.az == f.Zone {
-				zone = append(zone, in)
-			}
-		}
-		s.mu.Unlock()
-		ids := make([]string, 0, len(zone))
-		for _, in := range zone {
-			if f.Down {
-				in.powerOff()
-			} else {
-				in.powerOn()
-			}
-			ids = append(ids, in.id)
-		}
-		sort.Strings(ids)
+		ids := s.zonePower(f.Zone, !f.Down)
 		// Recorded once every instance of the zone has lost (or regained)
 		// power: the failure's instant for a budget.
 		kind := EventZoneUp
@@ -218,13 +218,20 @@ func (s *Sandbox) Fail(ctx context.Context, f Failure) error {
 			kind = EventZoneDown
 		}
 		s.record(Event{Kind: kind, Zone: f.Zone, IDs: ids})
+	case "impair":
+		if f.Recover {
+			return s.recoverZone(ctx, f.Zone)
+		}
+		return s.impairZone(ctx, f.Zone, f.InstanceTypes)
+	case "gray":
+		return s.grayZone(f)
 	case "database":
 		if db == nil {
 			return fmt.Errorf("no database %q", f.ID)
 		}
 		return s.failover(db)
 	default:
-		return fmt.Errorf("unknown failure kind %q (instance, zone, database, slow)", f.Kind)
+		return fmt.Errorf("unknown failure kind %q (instance, zone, database, slow, impair, gray)", f.Kind)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 type activity struct {
 	id, asg, description, cause, details string
 	start, end                           time.Time
+	status, statusMessage                string // "" is Successful; a failed launch says why (impair.go)
 }
 
 func (s *Sandbox) recordActivity(asg, description, cause string) {
@@ -108,7 +109,8 @@ func (s *Sandbox) describeScalingActivities(w http.ResponseWriter, p url.Values)
 			}
 			acts = append(acts, astypes.Activity{ActivityId: aws.String(a.id), AutoScalingGroupName: aws.String(a.asg),
 				Description: aws.String(a.description), Cause: aws.String(a.cause), Details: aws.String(a.details),
-				StartTime: aws.Time(a.start), EndTime: aws.Time(a.end), StatusCode: astypes.ScalingActivityStatusCodeSuccessful, Progress: aws.Int32(100)})
+				StartTime: aws.Time(a.start), EndTime: aws.Time(a.end), Progress: aws.Int32(100),
+				StatusCode: astypes.ScalingActivityStatusCode(cmpOr(a.status, string(astypes.ScalingActivityStatusCodeSuccessful))), StatusMessage: optional(a.statusMessage)})
 		}
 	}
 	s.mu.Unlock()
@@ -129,6 +131,7 @@ func (s *Sandbox) describeScalingActivities(w http.ResponseWriter, p url.Values)
 				x.elem("EndTime", a.EndTime.UTC().Format(time.RFC3339))
 			}
 			x.elem("StatusCode", string(a.StatusCode))
+			x.optional("StatusMessage", aws.ToString(a.StatusMessage))
 			x.elem("Progress", strconv.Itoa(int(aws.ToInt32(a.Progress))))
 			x.optional("Details", aws.ToString(a.Details))
 			x.close("member")

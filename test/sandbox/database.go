@@ -123,7 +123,10 @@ func (s *Sandbox) DBFailoverTime() time.Duration { return s.emu(failoverTime) }
 // (the same data: replication is synchronous) serves on the same endpoint.
 // It returns once the connections are cut; the database comes back in the
 // background.
-func (s *Sandbox) failover(db *database) error {
+func (s *Sandbox) failover(db *database) error { return s.failoverFor(db, Event{}) }
+
+// failoverFor is failover recording why (ev's Zone and Reason) in its event.
+func (s *Sandbox) failoverFor(db *database, ev Event) error {
 	db.mu.Lock()
 	srv, err := db.srv, db.err
 	if srv != nil {
@@ -133,7 +136,8 @@ func (s *Sandbox) failover(db *database) error {
 	if srv == nil {
 		return err
 	}
-	s.record(Event{Kind: EventDatabaseFailover, IDs: []string{db.id}})
+	ev.Kind, ev.IDs = EventDatabaseFailover, []string{db.id}
+	s.record(ev)
 	s.logf("database %s failing over (unavailable for %s)", db.id, s.DBFailoverTime())
 	s.bg.Add(1)
 	go func() {

@@ -54,6 +54,18 @@ const (
 	EventDatabaseFailover = "database failover"
 	EventDatabaseBack     = "database back"
 	EventTarget           = "target health"
+	// A zone impairment (impair.go): EventZoneImpaired once its instances
+	// lost power, then EventDatabaseFailover (Multi-AZ) or EventDatabaseDown
+	// (Single-AZ) per database whose primary is there, EventLaunchRefused
+	// per launch Auto Scaling attempted there, EventZoneRecovered at the end.
+	EventZoneImpaired  = "zone impaired"
+	EventZoneRecovered = "zone recovered"
+	EventLaunchRefused = "launch refused"
+	EventDatabaseDown  = "database down"
+	// A gray failure (gray.go): a zone's instances slow or dropping
+	// connections, their processes running.
+	EventGrayFailure = "gray failure"
+	EventGrayEnded   = "gray failure ended"
 )
 
 // maxEvents bounds the record; a soak reads it long before (target

@@ -242,6 +242,7 @@ type nic struct {
 	appPort   int
 	blackhole atomic.Bool
 	delayMs   atomic.Int64
+	gray      atomic.Pointer[grayFault] // its zone's gray failure (gray.go)
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -321,6 +322,9 @@ func (n *nic) handle(c net.Conn) {
 	}
 	if d := n.delayMs.Load(); d > 0 {
 		time.Sleep(time.Duration(d) * time.Millisecond)
+	}
+	if n.gray.Load().drops(c) {
+		return
 	}
 	app, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", n.appPort), time.Second)
 	if err != nil {

@@ -47,6 +47,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
+	if s.hidesLaunches(service, action) {
+		s.serveWithoutRefused(w, r)
+		return
+	}
 	if service == "rds" && action == "DescribeDBInstances" && fromInstance(r) {
 		s.serveInstanceDBView(w, r)
 		return

@@ -54,6 +54,7 @@ func (s *Sandbox) reconcile(ctx context.Context) error {
 		return err
 	}
 	s.syncDatabases(ctx, obs)
+	s.refuseLaunches(ctx, obs)
 	if err := s.syncInstances(ctx, obs); err != nil {
 		return err
 	}
@@ -61,6 +62,7 @@ func (s *Sandbox) reconcile(ctx context.Context) error {
 	if err := s.syncHAProxy(ctx, obs); err != nil {
 		return err
 	}
+	s.syncLBNodes(obs)
 	s.replaceUnhealthy(ctx, obs)
 	s.advanceRefreshes(ctx, obs)
 	return nil
@@ -167,6 +169,7 @@ func (s *Sandbox) syncInstances(ctx context.Context, obs *observed) error {
 			if down {
 				in.powerOff() // launched into a zone without power: it never answers
 			}
+			in.nic.gray.Store(s.grayFor(az))
 			s.logf("instance %s launched in %s (%s)", id, az, in.asg)
 			go in.boot(ctx, s.emu(time.Duration(s.opts.BootSeconds*float64(time.Second))))
 			s.notify(ctx, in.asg, "autoscaling:EC2_INSTANCE_LAUNCH", id, az)

@@ -100,6 +100,8 @@ type Sandbox struct {
 	tracking      map[string]*trackingState
 	ltCache       map[string]string // launch template id/version -> user data
 	replacing     map[string]string // unhealthy instance -> the replacement launched first (reconcile loop only)
+	faults        zoneFaults        // zone impairments and gray failures (impair.go, gray.go)
+	lbNodes       lbNodes           // a node per zone of each load balancer (lbnodes.go)
 
 	evMu   sync.Mutex // guards events (taken without, or after, mu)
 	events []Event
@@ -229,6 +231,7 @@ func (s *Sandbox) Stop() {
 			go func() { defer wg.Done(); db.stop() }()
 		}
 		wg.Wait()
+		s.closeLBNodes()
 		s.hap.stop()
 		s.dl.close()
 		s.moto.Stop()

@@ -40,6 +40,9 @@ type Request struct {
 	Instance, Zone string
 	// Key is the unique key a write carried (write mode only).
 	Key string
+	// Node is the address the request's connection went to, when
+	// Options.Resolve chose it (a load balancer node).
+	Node string
 }
 
 // Latency is the time from sending to the end of the answer.
@@ -65,6 +68,13 @@ func (r *recorder) sent(method, path string) int {
 	id := len(r.reqs)
 	r.reqs = append(r.reqs, Request{Seq: id, Method: method, Path: path, Sent: time.Now()})
 	return id
+}
+
+// connected notes the address request id's connection goes to.
+func (r *recorder) connected(id int, addr string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reqs[id].Node = addr
 }
 
 func (r *recorder) setKey(id int, key string) {

@@ -21,6 +21,11 @@ type Options struct {
 	Name string
 	// URL is requested over and over: http://host[:port]/path.
 	URL string
+	// Resolve, when set, resolves URL's host the way a client does: on
+	// every new connection, which goes to the first address answered (a
+	// load balancer's DNS name answers its zones' nodes, rotating; see
+	// sandbox.Client.Resolve). Unset: the host is dialled as given.
+	Resolve func(ctx context.Context, host string) ([]string, error)
 	// Concurrency is ab's -c; default 8.
 	Concurrency int
 	// Rate caps the load in requests a second (ab has no cap of its own:
@@ -109,6 +114,7 @@ func Start(ctx context.Context, o Options) (*Phase, error) {
 	if p.tap, err = newTap(upstream, p.rec, newPacer(o.Rate)); err != nil {
 		return nil, err
 	}
+	p.tap.resolve = o.Resolve
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"

@@ -272,3 +272,55 @@ func TestDrainLetsSentRequestsFinish(t *testing.T) {
 		}
 	}
 }
+
+// With a resolver, each new connection resolves the host anew and goes to
+// the first answer: answers that rotate over two servers spread the
+// connections over both, and each request records the address it went to.
+func TestResolvePerConnection(t *testing.T) {
+	needAB(t)
+	a, srvA := newFaulty(t, func(int64) string { return "ok" })
+	b, srvB := newFaulty(t, func(int64) string { return "ok" })
+	hostA, port, _ := net.SplitHostPort(strings.TrimPrefix(srvA.URL, "http://"))
+	_, portB, _ := net.SplitHostPort(strings.TrimPrefix(srvB.URL, "http://"))
+	// Both servers share one port on two loopback addresses, as a load
+	// balancer's nodes do: B moves to hostA's port on 127.0.0.2.
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.2", port))
+	if err != nil {
+		t.Skipf("a second loopback address on port %s: %v", port, err)
+	}
+	relay := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, err := http.Get("http://127.0.0.1:" + portB + r.URL.Path)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+	})}
+	go func() { _ = relay.Serve(ln) }()
+	t.Cleanup(func() { relay.Close() })
+	var turn atomic.Int64
+	resolve := func(_ context.Context, host string) ([]string, error) {
+		if host != "lb.example" {
+			return nil, fmt.Errorf("unknown host %s", host)
+		}
+		if turn.Add(1)%2 == 0 {
+			return []string{"127.0.0.2", hostA}, nil
+		}
+		return []string{hostA, "127.0.0.2"}, nil
+	}
+	r, err := Run(context.Background(), Options{URL: "http://lb.example:" + port + "/", Resolve: resolve, Concurrency: 2, Rate: 60, Drain: time.Second}, 1500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Accounted(); err != nil {
+		t.Fatal(err)
+	}
+	nodes := map[string]int{}
+	for _, q := range r.Requests {
+		nodes[q.Node]++
+	}
+	if r.Failed != 0 || a.ok.Load() == 0 || b.ok.Load() == 0 || nodes[net.JoinHostPort(hostA, port)] == 0 || nodes[net.JoinHostPort("127.0.0.2", port)] == 0 || nodes[""] != 0 {
+		t.Errorf("%s; server A answered %d, B %d; requests per node %v: want both, every request's node recorded", r.Summary(), a.ok.Load(), b.ok.Load(), nodes)
+	}
+}

@@ -29,6 +29,7 @@ type tap struct {
 	rec      *recorder
 	pace     *pacer
 	dial     time.Duration
+	resolve  func(ctx context.Context, host string) ([]string, error) // Options.Resolve
 
 	mu      sync.Mutex
 	conns   map[net.Conn]bool // ab's and the upstream ones
@@ -127,6 +128,7 @@ func (t *tap) serve(client net.Conn) {
 	cc := &capture{r: client}
 	cr := bufio.NewReader(cc)
 	var up net.Conn
+	var node string // where up goes, when resolved
 	var uc *capture
 	var ur *bufio.Reader
 	defer func() {
@@ -146,12 +148,21 @@ func (t *tap) serve(client net.Conn) {
 		}
 		id := t.rec.sent(req.Method, req.URL.RequestURI())
 		if up == nil {
+			addr, err := t.address()
+			if err != nil {
+				t.rec.failed(id, reasonOf("resolve", err))
+				reset(client)
+				return
+			}
 			d := net.Dialer{Timeout: t.dial}
-			up, err = d.Dial("tcp", t.upstream)
+			up, err = d.Dial("tcp", addr)
 			if err != nil {
 				t.rec.failed(id, reasonOf("connect", err))
 				reset(client)
 				return
+			}
+			if t.resolve != nil {
+				node = addr
 			}
 			if !t.track(up) {
 				return // the phase ended while connecting: in flight
@@ -159,6 +170,9 @@ func (t *tap) serve(client net.Conn) {
 			defer t.untrack(up)
 			uc = &capture{r: up}
 			ur = bufio.NewReader(uc)
+		}
+		if node != "" {
+			t.rec.connected(id, node)
 		}
 		if _, err := up.Write(cc.take()); err != nil {
 			t.rec.failed(id, reasonOf("send", err))
@@ -186,6 +200,28 @@ func (t *tap) serve(client net.Conn) {
 			return
 		}
 	}
+}
+
+// address is where a new upstream connection goes: the upstream as given,
+// or, with a resolver, the first address its host resolves to now.
+func (t *tap) address() (string, error) {
+	if t.resolve == nil {
+		return t.upstream, nil
+	}
+	host, port, err := net.SplitHostPort(t.upstream)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), t.dial)
+	defer cancel()
+	ips, err := t.resolve(ctx, host)
+	if err != nil {
+		return "", err
+	}
+	if len(ips) == 0 {
+		return "", fmt.Errorf("no address for %s", host)
+	}
+	return net.JoinHostPort(ips[0], port), nil
 }
 
 // keepAlive says whether ab asked to keep the connection (-k sends

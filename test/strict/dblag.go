@@ -12,9 +12,10 @@ import "time"
 // DBInstanceNotFound as "not yet" (its status function answers nil,
 // StateChangeConf's NotFoundChecks). The rule refuses by-identifier
 // describes for DBLag after the create, and (with db-states) starts the
-// modifying window DBLag after the modification; moto applies a
-// modification at once, so in the meantime it shows "available" with
-// nothing pending, as AWS does before it starts.
+// modifying window DBLag after the modification; in the meantime the
+// instance shows "available" with nothing pending and (db-states puts them
+// back, see dbmodify.go) the settings from before the call, as AWS does
+// before it starts.
 func dbLagRule() *rule {
 	return &rule{name: DBLag,
 		before: func(l *Layer, c *call) *apiError {

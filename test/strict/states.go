@@ -43,8 +43,8 @@ func lbProvisioningRule() *rule {
 type dbLife struct {
 	created, modified, deleted time.Time
 	backups                    bool
-	pending                    string // PendingModifiedValues content while modifying
-	deletingXML                []byte // the <DBInstance> element DeleteDBInstance answered
+	mod                        *dbModification // the last modification applied immediately
+	deletingXML                []byte          // the <DBInstance> element DeleteDBInstance answered
 }
 
 // dbStates mirrors RDS's instance states (RDS User Guide, "Viewing Amazon
@@ -58,6 +58,12 @@ type dbLife struct {
 // (waitDBInstanceAvailable's pending list, waitDBInstanceDeleted).
 func dbStatesRule() *rule {
 	return &rule{name: DBStates,
+		before: func(l *Layer, c *call) *apiError {
+			if c.is("rds", "ModifyDBInstance") && c.params.Get("ApplyImmediately") == "true" {
+				c.dbModification = l.dbBeforeModify(c)
+			}
+			return nil
+		},
 		after: func(l *Layer, c *call, resp *response) bool {
 			if c.Service != "rds" {
 				return false
@@ -71,12 +77,16 @@ func dbStatesRule() *rule {
 					l.mu.Unlock()
 				}
 			case "ModifyDBInstance":
-				if resp.ok() && c.params.Get("ApplyImmediately") == "true" {
+				if m := c.dbModification; resp.ok() && m != nil {
 					l.mu.Lock()
-					if d := l.db(id); d != nil {
-						d.modified, d.pending = c.now.Add(l.dbModifyLag()), pendingValues(c)
-					}
-					l.mu.Unlock()
+					defer l.mu.Unlock()
+					d := l.db(id)
+					d.modified, d.mod = c.now.Add(l.dbModifyLag()), m
+					// AWS answers the call with the settings in effect and
+					// the asked ones pending, as its describes do.
+					out, changed := rewriteBlocks(resp.body, "DBInstance", func(b []byte) []byte { return m.showBefore(b, m.pending) })
+					resp.body = out
+					return changed
 				}
 			case "DeleteDBInstance":
 				if resp.ok() {
@@ -103,22 +113,6 @@ func (l *Layer) db(id string) *dbLife {
 		l.st.dbs[id] = d
 	}
 	return d
-}
-
-var pendingFields = []string{"DBInstanceClass", "AllocatedStorage", "MultiAZ", "EngineVersion", "BackupRetentionPeriod",
-	"StorageType", "Iops", "MasterUserPassword", "DBInstanceIdentifier"}
-
-func pendingValues(c *call) string {
-	var b bytes.Buffer
-	for _, f := range pendingFields {
-		if v := c.params.Get(f); v != "" {
-			if f == "MasterUserPassword" {
-				v = "****"
-			}
-			b.WriteString("<" + f + ">" + esc(v) + "</" + f + ">")
-		}
-	}
-	return b.String()
 }
 
 var (
@@ -175,20 +169,25 @@ func (l *Layer) rewriteDBs(c *call, resp *response, id string) bool {
 			return b
 		}
 		st := d.status(l.opts, c.now)
-		if st == "" || st == "deleting" {
+		if st == "deleting" {
+			return b
+		}
+		// From the call to the end of the modifying window the settings
+		// from before the call are in effect; the asked ones are pending
+		// only once the instance is modifying.
+		if m := d.mod; m != nil && within(m.called, d.modified.Add(l.opts.DBModifying).Sub(m.called), c.now) {
+			pending := ""
+			if st == "modifying" {
+				pending = m.pending
+			}
+			b = m.showBefore(b, pending)
+		}
+		if st == "" {
 			return b
 		}
 		b = reStatus.ReplaceAll(b, []byte("<DBInstanceStatus>"+st+"</DBInstanceStatus>"))
-		switch st {
-		case "creating":
+		if st == "creating" {
 			b = reEndpoint.ReplaceAll(b, nil)
-		case "modifying":
-			pv := []byte("<PendingModifiedValues>" + d.pending + "</PendingModifiedValues>")
-			if rePending.Match(b) {
-				b = rePending.ReplaceAll(b, pv)
-			} else {
-				b = bytes.Replace(b, []byte("</DBInstance>"), append(pv, []byte("</DBInstance>")...), 1)
-			}
 		}
 		return b
 	})

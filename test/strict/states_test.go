@@ -110,7 +110,9 @@ func TestDBStatesCreatingBackingUpModifyingDeleting(t *testing.T) {
 
 // On a clock the test moves (see TestDBStatesCreatingBackingUpModifyingDeleting):
 // not found for DBLag after the create, then the state machine; after a
-// modification, "available" with nothing pending for DBLag, then modifying.
+// modification, "available" with nothing pending for DBLag, then modifying
+// with the asked class pending, and the class from before the call in effect
+// throughout (as AWS shows it); the asked class only once modifying ends.
 func TestDBLagNotFoundThenLateModifying(t *testing.T) {
 	const d = 3 * time.Second
 	clock := newManualClock()
@@ -121,35 +123,48 @@ func TestDBLagNotFoundThenLateModifying(t *testing.T) {
 		DBInstanceClass: aws.String("db.t3.micro"), AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("app"),
 		ManageMasterUserPassword: aws.Bool(true), BackupRetentionPeriod: aws.Int32(0)})
 	must(t, err)
-	status := func() (string, error) {
+	// shown is the instance as a describe answers: status, class in effect, pending class.
+	shown := func() (string, error) {
 		out, err := c.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)})
 		if err != nil {
 			return "", err
 		}
-		return aws.ToString(out.DBInstances[0].DBInstanceStatus), nil
+		return dbShown(&out.DBInstances[0]), nil
 	}
 	want := func(step time.Duration, state string) {
 		t.Helper()
 		clock.Advance(step)
-		if s, err := status(); err != nil || s != state {
-			t.Fatalf("status %q (%v), want %s", s, err, state)
+		if s, err := shown(); err != nil || s != state {
+			t.Fatalf("instance %q (%v), want %s", s, err, state)
 		}
 	}
-	_, err = status()
+	_, err = shown()
 	wantCode(t, err, "DBInstanceNotFound", 404)
 	clock.Advance(d - time.Millisecond)
-	_, err = status()
+	_, err = shown()
 	wantCode(t, err, "DBInstanceNotFound", 404)
 	// The lag and the creating window (both d from the create) end together.
-	want(time.Millisecond, "available")
-	_, err = c.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(id),
+	want(time.Millisecond, "available db.t3.micro pending none")
+	mod, err := c.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(id),
 		DBInstanceClass: aws.String("db.t3.small"), ApplyImmediately: aws.Bool(true)})
 	must(t, err)
-	want(0, "available") // the modification not shown yet
-	want(d-time.Millisecond, "available")
-	want(time.Millisecond, "modifying")
-	want(d-time.Millisecond, "modifying")
-	want(time.Millisecond, "available")
+	if s := dbShown(mod.DBInstance); s != "available db.t3.micro pending db.t3.small" {
+		t.Errorf("ModifyDBInstance answered %s, want the class in effect and the asked one pending", s)
+	}
+	want(0, "available db.t3.micro pending none") // the modification not shown yet
+	want(d-time.Millisecond, "available db.t3.micro pending none")
+	want(time.Millisecond, "modifying db.t3.micro pending db.t3.small")
+	want(d-time.Millisecond, "modifying db.t3.micro pending db.t3.small")
+	want(time.Millisecond, "available db.t3.small pending none")
 	_, _ = c.rds.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(id), SkipFinalSnapshot: aws.Bool(true)})
 	wantFired(t, c, DBLag, 2)
+}
+
+// dbShown is a DB instance's status, class and pending class in words.
+func dbShown(db *rdstypes.DBInstance) string {
+	pending := "none"
+	if p := db.PendingModifiedValues; p != nil && p.DBInstanceClass != nil {
+		pending = aws.ToString(p.DBInstanceClass)
+	}
+	return aws.ToString(db.DBInstanceStatus) + " " + aws.ToString(db.DBInstanceClass) + " pending " + pending
 }

@@ -206,6 +206,9 @@ type call struct {
 	params url.Values     // query protocols: form body and query string
 	json   map[string]any // JSON protocols
 	now    time.Time
+	// dbModification is what the db-states rule read before the emulator
+	// applied a ModifyDBInstance, for its after hook.
+	dbModification *dbModification
 }
 
 func readCall(r *http.Request, now time.Time) (*call, error) {
