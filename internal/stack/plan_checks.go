@@ -64,14 +64,15 @@ func certificateToCheck(ctx context.Context, plan stackModelV0, state *stackMode
 	return c.ValueString(), true
 }
 
-// checkArchitecture refuses an instance type whose processors cannot run the
+// checkImage refuses an instance type whose processors cannot run the
 // image: EC2 rejects such a launch (RunInstances: the instance type's
 // ProcessorInfo.SupportedArchitectures must include the image's Architecture,
 // EC2 API reference DescribeInstanceTypes and DescribeImages), and every
-// zonal group would fail to launch.
-func (r *stackResource) checkArchitecture(ctx context.Context, in *instancesModel, diags *diag.Diagnostics) {
+// zonal group would fail to launch. It also refuses a root volume smaller
+// than the image's root snapshot (checkRootVolume).
+func (r *stackResource) checkImage(ctx context.Context, in *instancesModel, diags *diag.Diagnostics) {
 	image, instanceType := in.ImageID.ValueString(), in.InstanceType.ValueString()
-	a, err := r.client.Lookup.Architectures(ctx, image, instanceType)
+	a, err := r.client.Lookup.Image(ctx, image, instanceType)
 	switch {
 	case err != nil:
 		diags.AddAttributeError(path.Root("instances").AtName("image_id"), "Image check failed",
@@ -87,15 +88,39 @@ func (r *stackResource) checkArchitecture(ctx context.Context, in *instancesMode
 			fmt.Sprintf("instances.instance_type: the image %s is built for %s, but %s runs %s. Choose an instance type for %s (for example t3.small for x86_64, t4g.small for arm64) or an image built for %s.",
 				image, a.Image, instanceType, strings.Join(a.InstanceType, ", "), a.Image, strings.Join(a.InstanceType, ", ")))
 	}
+	if err == nil && a.ImageFound {
+		checkRootVolume(in, a, diags)
+	}
+}
+
+// checkRootVolume refuses a root volume smaller than the image's root
+// snapshot. EC2 creates the root volume from that snapshot and refuses a
+// smaller size ("InvalidBlockDeviceMapping: Volume of size 20GB is smaller
+// than snapshot 'snap-…', expect size >= 30GB"; EC2 API reference,
+// EbsBlockDevice VolumeSize: "equal to or larger than the snapshot size"):
+// every launch of every zonal group would fail, and the create would wait
+// for healthy targets until its timeout. The size is not raised silently to
+// the snapshot's: the plan shows the size the instances get, and the user
+// chooses it (docs: instances.root_volume_size).
+func checkRootVolume(in *instancesModel, a ImageFacts, diags *diag.Diagnostics) {
+	size := in.RootVolumeSize
+	if size.IsUnknown() || size.IsNull() || a.RootGiB == 0 || size.ValueInt64() >= a.RootGiB {
+		return
+	}
+	diags.AddAttributeError(path.Root("instances").AtName("root_volume_size"), "Root volume smaller than the image's snapshot",
+		fmt.Sprintf("instances.root_volume_size is %d GiB, but the root snapshot %s of the image %s is %d GiB: EC2 refuses every launch with "+
+			"InvalidBlockDeviceMapping (\"Volume of size %dGB is smaller than snapshot\"). Set instances.root_volume_size = %d or more "+
+			"(the default is %d GiB).", size.ValueInt64(), a.RootSnapshot, in.ImageID.ValueString(), a.RootGiB, size.ValueInt64(), a.RootGiB, defaultRootVolumeSize))
 }
 
 // imageToCheck reports whether the image and instance type are known and
-// new or changed since the state was written.
+// the image, the instance type or the root volume size are new or changed
+// since the state was written.
 func imageToCheck(in, old *instancesModel) bool {
 	if in == nil || !knownString(in.ImageID) || !knownString(in.InstanceType) {
 		return false
 	}
-	return old == nil || !in.ImageID.Equal(old.ImageID) || !in.InstanceType.Equal(old.InstanceType)
+	return old == nil || !in.ImageID.Equal(old.ImageID) || !in.InstanceType.Equal(old.InstanceType) || !in.RootVolumeSize.Equal(old.RootVolumeSize)
 }
 
 // runAWSChecks runs the certificate and image checks that apply to this plan.
@@ -111,7 +136,7 @@ func (r *stackResource) runAWSChecks(ctx context.Context, plan stackModelV0, sta
 		_ = unpackObject(ctx, state.Instances, &old)
 	}
 	if imageToCheck(n.instances, old) {
-		r.checkArchitecture(ctx, n.instances, diags)
+		r.checkImage(ctx, n.instances, diags)
 	}
 	if n.instances != nil {
 		r.checkNamedAccess(ctx, n.instances, old, diags)
