@@ -61,7 +61,8 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 		s.Instances = blueprint.InstancesSpec{ImageID: in.ImageID.ValueString(), InstanceType: in.InstanceType.ValueString(),
 			Port: i32(in.Port.ValueInt64()), UserData: in.UserData.ValueString(), KeyName: in.KeyName.ValueString(),
 			InstanceProfileName: in.InstanceProfileName.ValueString(), ManagedPolicyARNs: policies,
-			RootVolumeSize: i32(in.RootVolumeSize.ValueInt64()), MetadataHopLimit: i32(in.MetadataHopLimit.ValueInt64())}
+			RootVolumeSize: i32(in.RootVolumeSize.ValueInt64()), MetadataHopLimit: i32(in.MetadataHopLimit.ValueInt64()),
+			Mix: mixSpec(ctx, in)}
 	}
 	if c := n.capacity; c != nil {
 		s.Capacity = blueprint.CapacitySpec{Min: i32(c.Min.ValueInt64()), Desired: i32(c.Desired.ValueInt64()), Max: i32(c.Max.ValueInt64())}

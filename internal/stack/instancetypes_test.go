@@ -1,0 +1,173 @@
+package stack_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+)
+
+// wantMix is a zonal group's expected mixed instances policy.
+type wantMix struct {
+	types     []string
+	base      [3]int32 // per zone, in the order of env.Zones
+	pct       int32
+	spot      string
+	rebalance bool
+}
+
+// TestAccStack_instanceTypes: instance_types gives every zonal group a
+// mixed instances policy (prioritized, the types in order) and instance_type
+// follows the list; a Spot share with an on-demand base, split across the
+// zones, turns capacity rebalancing on; an import reads it all back; a policy
+// changed out of band is drift that the next apply restores; removing the
+// list returns the groups to the launch template alone.
+func TestAccStack_instanceTypes(t *testing.T) {
+	c := newClients(t)
+	net := env.StackNetwork(t, c.cfg)
+	args := defaultArgs(stackName(), net)
+	args.withDB = false
+	mixed := args
+	mixed.instancesExtra = `instance_types = ["t3.small", "t3a.small"]`
+	spot := args
+	spot.instancesExtra = `instance_types = ["t3.small", "t3a.small", "m5.large"]
+    on_demand_base_capacity = 4
+    on_demand_percentage_above_base = 50`
+	spotMix := wantMix{types: []string{"t3.small", "t3a.small", "m5.large"}, base: [3]int32{2, 1, 1}, pct: 50, spot: "price-capacity-optimized", rebalance: true}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, args.name),
+		Steps: []resource.TestStep{
+			{Config: mixed.config(), Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3.small"),
+				resource.TestCheckResourceAttr(addr, "instances.on_demand_percentage_above_base", "100"),
+				resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
+				checkMix(c, args.name, &wantMix{types: []string{"t3.small", "t3a.small"}, pct: 100, spot: "price-capacity-optimized"}),
+				checkInstanceTypes(c, args.name, "t3.small"),
+			)},
+			{Config: spot.config(), Check: resource.ComposeAggregateTestCheckFunc(
+				// The first type is unchanged: no new template version, no rollout.
+				resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
+				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+				checkMix(c, args.name, &spotMix),
+			)},
+			{Config: spot.config(), PlanOnly: true},
+			{
+				ResourceName: addr, ImportState: true, ImportStateId: args.name, ImportStateVerify: true,
+				ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets"},
+			},
+			{
+				// Out of band: one zone's types reordered, rebalancing off.
+				PreConfig: func() { breakMix(t, c, args.name+"-us-east-1b") },
+				Config:    spot.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
+			},
+			{
+				RefreshState: true,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestMatchResourceAttr(addr, "drift.#", regexp.MustCompile(`^2$`)),
+					checkDriftSays(`^autoscaling_group/us-east-1b \(.+\): instance types t3a.small, t3.small, m5.large, want t3.small, t3a.small, m5.large in this order$`,
+						`^autoscaling_group/us-east-1b \(.+\): capacity rebalance false, want true$`),
+				),
+				ExpectNonEmptyPlan: true,
+			},
+			{Config: spot.config(), Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+				checkMix(c, args.name, &spotMix),
+			)},
+			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3.small"),
+				resource.TestCheckNoResourceAttr(addr, "instances.instance_types"),
+				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+				checkMix(c, args.name, nil),
+			)},
+			{Config: args.config(), PlanOnly: true},
+		},
+	})
+}
+
+// checkMix compares every zonal group's launch settings with want (nil: the
+// launch template alone, and no rebalancing).
+func checkMix(c clients, stack string, want *wantMix) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		groups, err := stackGroups(context.Background(), c, stack)
+		if err != nil {
+			return err
+		}
+		if len(groups) != len(env.Zones) {
+			return fmt.Errorf("%d zonal groups, want %d", len(groups), len(env.Zones))
+		}
+		for _, g := range groups {
+			name, p := aws.ToString(g.AutoScalingGroupName), g.MixedInstancesPolicy
+			zone := slices.Index(env.Zones, g.AvailabilityZones[0])
+			switch {
+			case want == nil && (p != nil || g.LaunchTemplate == nil || aws.ToBool(g.CapacityRebalance)):
+				return fmt.Errorf("group %s: policy %v, template %v, rebalance %v; want the launch template alone", name, p != nil, g.LaunchTemplate != nil, aws.ToBool(g.CapacityRebalance))
+			case want == nil:
+				continue
+			case p == nil || g.LaunchTemplate != nil:
+				return fmt.Errorf("group %s: policy %v, template %v; want a mixed instances policy only", name, p != nil, g.LaunchTemplate != nil)
+			}
+			var types []string
+			for _, o := range p.LaunchTemplate.Overrides {
+				types = append(types, aws.ToString(o.InstanceType))
+			}
+			d := p.InstancesDistribution
+			got := fmt.Sprintf("%v %s base %d pct %d spot %s rebalance %t", types, aws.ToString(d.OnDemandAllocationStrategy), aws.ToInt32(d.OnDemandBaseCapacity),
+				aws.ToInt32(d.OnDemandPercentageAboveBaseCapacity), aws.ToString(d.SpotAllocationStrategy), aws.ToBool(g.CapacityRebalance))
+			if exp := fmt.Sprintf("%v prioritized base %d pct %d spot %s rebalance %t", want.types, want.base[zone], want.pct, want.spot, want.rebalance); got != exp {
+				return fmt.Errorf("group %s: %s, want %s", name, got, exp)
+			}
+		}
+		return nil
+	}
+}
+
+// checkInstanceTypes requires every instance of the stack to run instanceType.
+func checkInstanceTypes(c clients, stack, instanceType string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		groups, err := stackGroups(context.Background(), c, stack)
+		if err != nil {
+			return err
+		}
+		for _, g := range groups {
+			if len(g.Instances) == 0 {
+				return fmt.Errorf("group %s has no instances", aws.ToString(g.AutoScalingGroupName))
+			}
+			for _, i := range g.Instances {
+				if aws.ToString(i.InstanceType) != instanceType {
+					return fmt.Errorf("instance %s of %s is %s, want %s", aws.ToString(i.InstanceId), aws.ToString(g.AutoScalingGroupName), aws.ToString(i.InstanceType), instanceType)
+				}
+			}
+		}
+		return nil
+	}
+}
+
+func breakMix(t *testing.T, c clients, group string) {
+	t.Helper()
+	ctx := context.Background()
+	out, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
+	if err != nil || len(out.AutoScalingGroups) != 1 {
+		t.Fatalf("describing %s: %v", group, err)
+	}
+	p := out.AutoScalingGroups[0].MixedInstancesPolicy
+	o := p.LaunchTemplate.Overrides
+	o[0], o[1] = o[1], o[0]
+	spec := p.LaunchTemplate.LaunchTemplateSpecification
+	spec.LaunchTemplateName = nil // the API takes the ID or the name, not both
+	if _, err := c.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(group), CapacityRebalance: aws.Bool(false),
+		MixedInstancesPolicy: &astypes.MixedInstancesPolicy{LaunchTemplate: &astypes.LaunchTemplate{LaunchTemplateSpecification: spec, Overrides: o},
+			InstancesDistribution: p.InstancesDistribution}}); err != nil {
+		t.Fatal(err)
+	}
+}
