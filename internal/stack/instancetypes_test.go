@@ -171,3 +171,22 @@ func breakMix(t *testing.T, c clients, group string) {
 		t.Fatal(err)
 	}
 }
+
+// instanceTypeCases are the plan-time refusals of instance_types and the
+// purchase options (TestAccStack_planTimeValidation runs them).
+func instanceTypeCases() map[string]invalidCase {
+	return map[string]invalidCase{
+		"InstanceTypeConflictsWithList": {func(a *stackArgs) {
+			a.instanceType = "t3.small"
+			a.instancesExtra = `instance_types = ["t3a.small", "t3.small"]`
+		}, "instances.instance_type", `instance_type conflicts with instance_types[\s\S]*Remove instance_type, or put t3.small first`},
+		"InstanceTypesNotOffered": {func(a *stackArgs) { a.instancesExtra = `instance_types = ["t3.small", "trn1.32xlarge"]` }, "instances.instance_types",
+			`trn1.32xlarge is not offered in\s+us-east-1a[\s\S]*Remove trn1.32xlarge from instance_types`},
+		"InstanceTypesTwoArchitectures": {func(a *stackArgs) { a.instancesExtra = `instance_types = ["t3.small", "t4g.small"]` }, "instances.instance_types",
+			`Instance type cannot run the image[\s\S]*x86_64, but t4g.small runs arm64[\s\S]*Choose instance types for x86_64 only`},
+		"OnDemandBaseAboveMax": {func(a *stackArgs) { a.instancesExtra = `on_demand_base_capacity = 7` }, "instances.on_demand_base_capacity",
+			`On-demand base above capacity[\s\S]*\(7\) is above capacity.max \(6\)[\s\S]*at most 6, or raise capacity.max`},
+		"SpotStrategyUnknown": {func(a *stackArgs) { a.instancesExtra = `spot_allocation_strategy = "cheapest"` }, "instances.spot_allocation_strategy",
+			`value must be one of[\s\S]*price-capacity-optimized`},
+	}
+}

@@ -96,9 +96,13 @@ func (r *stackResource) checkArchitecture(ctx context.Context, in *instancesMode
 			diags.AddAttributeError(p, "Unknown instance type",
 				fmt.Sprintf("instances.%s: EC2 does not know the instance type %s in %s. Use an instance type such as %s.", attr, t, r.client.Lookup.Region(), defaultInstanceType))
 		case !slices.Contains(archs, a.Image):
+			choose := "an instance type for " + a.Image
+			if attr == "instance_types" {
+				choose = "instance types for " + a.Image + " only (the image runs on one architecture: every launch of a type of another would fail)"
+			}
 			diags.AddAttributeError(p, "Instance type cannot run the image",
-				fmt.Sprintf("instances.%s: the image %s is built for %s, but %s runs %s. Choose instance types for %s only (for example t3.small for x86_64, t4g.small for arm64) or an image built for %s.",
-					attr, image, a.Image, t, strings.Join(archs, ", "), a.Image, strings.Join(archs, ", ")))
+				fmt.Sprintf("instances.%s: the image %s is built for %s, but %s runs %s. Choose %s (for example t3.small for x86_64, t4g.small for arm64) or an image built for %s.",
+					attr, image, a.Image, t, strings.Join(archs, ", "), choose, strings.Join(archs, ", ")))
 		}
 	}
 }
