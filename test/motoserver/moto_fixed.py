@@ -159,5 +159,12 @@ def _update_capacity_rebalance(self):
 
 autoscaling_responses.AutoScalingResponse.update_auto_scaling_group = _update_capacity_rebalance
 
+# moto 5.2.1 copies an Auto Scaling instance's type when it joins the group;
+# AWS reports the instance's own (DescribeAutoScalingGroups, Instance.
+# InstanceType). The sandbox launches a mixed group's next type by changing
+# the instance moto made (ModifyInstanceAttribute): report what it is now.
+autoscaling_models.InstanceState.instance_type = property(
+    lambda self: self.instance.instance_type, lambda self, value: None)
+
 if __name__ == "__main__":
     main(sys.argv[1:])
