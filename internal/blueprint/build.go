@@ -151,7 +151,7 @@ func Build(s Spec) Blueprint {
 			WaitForHealthyTargets: s.WaitForHealthyTargets && !zp.Evacuated,
 			CollectMetrics:        s.GroupMetrics, Evacuated: zp.Evacuated,
 			ResetDesired: len(returning) > 0 && !slices.Contains(returning, sn.Zone),
-			Maintenance:  s.Maintenance, Mix: groupMix(s.Instances.Mix, len(capacity.Zones), i),
+			Maintenance:  s.Maintenance, Mix: groupMix(s.Instances.Mix, capacity, i),
 		}, deps...)
 		add(KindScalingPolicy, KeyFor(KindScalingPolicy, sn.Zone), names.ScalingPolicy(sn.Zone), ScalingPolicyProps{
 			AutoScalingGroupKey: asgKey, LoadBalancerKey: KeyLoadBalancer, TargetGroupKey: KeyTargetGroup,

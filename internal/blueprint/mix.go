@@ -23,14 +23,28 @@ func (in InstancesSpec) TemplateType() string {
 }
 
 // groupMix is zone i's share of the mix (nil without one): the on-demand
-// base is split across the zones as capacity is, so the stack's total is kept.
-func groupMix(m *MixSpec, zones, i int) *GroupMix {
+// base is split across the zones as capacity is, so the stack's total is
+// kept. While zones are evacuated the surviving groups carry the whole base,
+// as they carry the whole desired capacity (PlanCapacity), each within its
+// planned desired capacity: the instances serving are then on-demand first.
+// An evacuated group keeps its normal share, as it keeps its instances.
+func groupMix(m *MixSpec, plan CapacityPlan, i int) *GroupMix {
 	if m == nil {
 		return nil
 	}
+	var surviving []int
+	for j, z := range plan.Zones {
+		if !z.Evacuated {
+			surviving = append(surviving, j)
+		}
+	}
+	base := share(m.OnDemandBase, len(plan.Zones), i)
+	if j := slices.Index(surviving, i); j >= 0 && len(surviving) < len(plan.Zones) {
+		base = min(share(m.OnDemandBase, len(surviving), j), plan.Zones[i].Planned.Desired)
+	}
 	return &GroupMix{
 		Types:        slices.Clone(m.Types),
-		OnDemandBase: share(m.OnDemandBase, zones, i), OnDemandPercentAboveBase: m.OnDemandPercentAboveBase,
+		OnDemandBase: base, OnDemandPercentAboveBase: m.OnDemandPercentAboveBase,
 		SpotStrategy: m.SpotStrategy, CapacityRebalance: m.UsesSpot(),
 	}
 }

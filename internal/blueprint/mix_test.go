@@ -42,3 +42,21 @@ func TestMixSplit(t *testing.T) {
 		t.Error("a mix without instance types or Spot")
 	}
 }
+
+// TestMixDuringEvacuation: the surviving groups carry the whole on-demand
+// base while a zone is evacuated; the evacuated one keeps its normal share.
+func TestMixDuringEvacuation(t *testing.T) {
+	s := goldenSpec()
+	s.Capacity = CapacitySpec{Min: 3, Desired: 6, Max: 12}
+	s.Instances.Mix = &MixSpec{Types: []string{"t3.small", "t3a.small"}, OnDemandBase: 4, OnDemandPercentAboveBase: 0, SpotStrategy: DefaultSpotStrategy}
+	s.EvacuateZones = []string{"us-east-1a"}
+	bp := Build(s)
+	var bases []int32
+	for _, sn := range s.AppSubnets {
+		p, _ := bp.Part(KeyFor(KindAutoScalingGroup, sn.Zone))
+		bases = append(bases, p.Props.(AutoScalingGroupProps).Mix.OnDemandBase)
+	}
+	if !slices.Equal(bases, []int32{2, 2, 2}) {
+		t.Errorf("on-demand bases %v, want [2 2 2]: us-east-1a keeps its share of 4 (2), the survivors split all 4", bases)
+	}
+}
