@@ -26,7 +26,7 @@ func (in InstancesSpec) TemplateType() string {
 // base is split across the zones as capacity is, so the stack's total is
 // kept. While zones are evacuated the surviving groups carry the whole base,
 // as they carry the whole desired capacity (PlanCapacity), each within its
-// planned desired capacity: the instances serving are then on-demand first.
+// planned desired capacity.
 // An evacuated group keeps its normal share, as it keeps its instances.
 func groupMix(m *MixSpec, plan CapacityPlan, i int) *GroupMix {
 	if m == nil {
