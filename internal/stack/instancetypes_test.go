@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -25,12 +28,13 @@ type wantMix struct {
 	rebalance bool
 }
 
-// TestAccStack_instanceTypes: instance_types gives every zonal group a
-// mixed instances policy (prioritized, the types in order) and instance_type
-// follows the list; a Spot share with an on-demand base, split across the
-// zones, turns capacity rebalancing on; an import reads it all back; a policy
-// changed out of band is drift that the next apply restores; removing the
-// list returns the groups to the launch template alone.
+// TestAccStack_instanceTypes: instance_types switches a stack's zonal groups
+// to a mixed instances policy in place (prioritized, the types in order) and
+// instance_type follows the list; a Spot share with an on-demand base, split
+// across the zones, turns capacity rebalancing on; an import reads it all
+// back; a policy changed out of band is drift that the next apply restores;
+// an instance of a type taken out of the list is replaced; removing the list
+// returns the groups to the launch template alone.
 func TestAccStack_instanceTypes(t *testing.T) {
 	c := newClients(t)
 	net := env.StackNetwork(t, c.cfg)
@@ -43,11 +47,17 @@ func TestAccStack_instanceTypes(t *testing.T) {
     on_demand_base_capacity = 4
     on_demand_percentage_above_base = 50`
 	spotMix := wantMix{types: []string{"t3.small", "t3a.small", "m5.large"}, base: [3]int32{2, 1, 1}, pct: 50, spot: "price-capacity-optimized", rebalance: true}
+	narrowed := spot
+	narrowed.instancesExtra = strings.Replace(spot.instancesExtra, `"t3a.small", `, "", 1)
+	narrowedMix := spotMix
+	narrowedMix.types = []string{"t3.small", "m5.large"}
+	var retyped string // an instance made a t3a.small out of band
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		CheckDestroy:             checkNothingTagged(c, args.name),
 		Steps: []resource.TestStep{
+			{Config: args.config(), Check: checkMix(c, args.name, nil)},
 			{Config: mixed.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3.small"),
 				resource.TestCheckResourceAttr(addr, "instances.on_demand_percentage_above_base", "100"),
@@ -84,6 +94,18 @@ func TestAccStack_instanceTypes(t *testing.T) {
 				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
 				checkMix(c, args.name, &spotMix),
 			)},
+			{
+				// t3a.small leaves the list while an instance runs it: that
+				// instance is replaced, the template is unchanged.
+				PreConfig: func() { retyped = retype(t, c, args.name+"-us-east-1a", "t3a.small") },
+				Config:    narrowed.config(), Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
+					resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+					checkMix(c, args.name, &narrowedMix),
+					checkInstanceTypes(c, args.name, "t3.small"),
+					func(*terraform.State) error { return checkGone(c, args.name, retyped) },
+				),
+			},
 			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3.small"),
 				resource.TestCheckNoResourceAttr(addr, "instances.instance_types"),
@@ -151,6 +173,39 @@ func checkInstanceTypes(c clients, stack, instanceType string) resource.TestChec
 		}
 		return nil
 	}
+}
+
+// retype changes one instance of group to instanceType out of band (as if
+// launched when the first type was short) and returns its ID.
+func retype(t *testing.T, c clients, group, instanceType string) string {
+	t.Helper()
+	ctx := context.Background()
+	out, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
+	if err != nil || len(out.AutoScalingGroups) != 1 || len(out.AutoScalingGroups[0].Instances) == 0 {
+		t.Fatalf("describing %s: %v", group, err)
+	}
+	id := aws.ToString(out.AutoScalingGroups[0].Instances[0].InstanceId)
+	if _, err := c.ec2.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id),
+		InstanceType: &ec2types.AttributeValue{Value: aws.String(instanceType)}}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// checkGone requires that no group of the stack lists the instance id.
+func checkGone(c clients, stack, id string) error {
+	groups, err := stackGroups(context.Background(), c, stack)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		for _, i := range g.Instances {
+			if aws.ToString(i.InstanceId) == id {
+				return fmt.Errorf("instance %s (%s) is still in %s", id, aws.ToString(i.InstanceType), aws.ToString(g.AutoScalingGroupName))
+			}
+		}
+	}
+	return nil
 }
 
 func breakMix(t *testing.T, c clients, group string) {
