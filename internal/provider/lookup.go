@@ -51,19 +51,19 @@ func (l lookup) Certificate(ctx context.Context, arn string) (stack.Certificate,
 	return stack.Certificate{Status: status}, err == nil, err
 }
 
-// Architectures reports the image's architecture (found is false for an
-// unknown image) and those each instance type supports (none for a type EC2
-// does not know).
-func (l lookup) Architectures(ctx context.Context, imageID string, instanceTypes []string) (stack.Architectures, error) {
-	var a stack.Architectures
-	img, err := l.c.ImageArchitecture(ctx, imageID)
+// Image reports the image's architecture and root snapshot (found is false
+// for an unknown image) and the architectures each instance type supports
+// (none for a type EC2 does not know).
+func (l lookup) Image(ctx context.Context, imageID string, instanceTypes []string) (stack.ImageFacts, error) {
+	var a stack.ImageFacts
+	img, err := l.c.Image(ctx, imageID)
 	switch {
 	case errors.Is(err, cloud.ErrNotFound):
 		return a, nil
 	case err != nil:
 		return a, err
 	}
-	a.ImageFound, a.Image = true, img
+	a.ImageFound, a.Image, a.RootSnapshot, a.RootGiB = true, img.Architecture, img.RootSnapshot, int64(img.RootGiB)
 	a.InstanceTypes = map[string][]string{}
 	for _, t := range instanceTypes {
 		archs, err := l.c.InstanceTypeArchitectures(ctx, t)

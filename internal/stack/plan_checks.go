@@ -64,21 +64,22 @@ func certificateToCheck(ctx context.Context, plan stackModelV0, state *stackMode
 	return c.ValueString(), true
 }
 
-// checkArchitecture refuses an instance type whose processors cannot run the
+// checkImage refuses an instance type whose processors cannot run the
 // image: EC2 rejects such a launch (RunInstances: the instance type's
 // ProcessorInfo.SupportedArchitectures must include the image's Architecture,
 // EC2 API reference DescribeInstanceTypes and DescribeImages), and every
-// zonal group would fail to launch.
-// With instance_types, every type must run the image: one architecture for
-// the whole list, the image's.
-func (r *stackResource) checkArchitecture(ctx context.Context, in *instancesModel, launch []string, diags *diag.Diagnostics) {
+// zonal group would fail to launch. With instance_types, every type must run
+// the image: one architecture for the whole list, the image's. It also
+// refuses a root volume smaller than the image's root snapshot
+// (checkRootVolume).
+func (r *stackResource) checkImage(ctx context.Context, in *instancesModel, launch []string, diags *diag.Diagnostics) {
 	image := in.ImageID.ValueString()
 	attr := "instance_type"
 	if len(launch) > 1 {
 		attr = "instance_types"
 	}
 	p := path.Root("instances").AtName(attr)
-	a, err := r.client.Lookup.Architectures(ctx, image, launch)
+	a, err := r.client.Lookup.Image(ctx, image, launch)
 	switch {
 	case err != nil:
 		diags.AddAttributeError(path.Root("instances").AtName("image_id"), "Image check failed",
@@ -105,10 +106,32 @@ func (r *stackResource) checkArchitecture(ctx context.Context, in *instancesMode
 					attr, image, a.Image, t, strings.Join(archs, ", "), choose, strings.Join(archs, ", ")))
 		}
 	}
+	checkRootVolume(in, a, diags)
+}
+
+// checkRootVolume refuses a root volume smaller than the image's root
+// snapshot. EC2 creates the root volume from that snapshot and refuses a
+// smaller size ("InvalidBlockDeviceMapping: Volume of size 20GB is smaller
+// than snapshot 'snap-…', expect size >= 30GB"; EC2 API reference,
+// EbsBlockDevice VolumeSize: "equal to or larger than the snapshot size"):
+// every launch of every zonal group would fail, and the create would wait
+// for healthy targets until its timeout. The size is not raised silently to
+// the snapshot's: the plan shows the size the instances get, and the user
+// chooses it (docs: instances.root_volume_size).
+func checkRootVolume(in *instancesModel, a ImageFacts, diags *diag.Diagnostics) {
+	size := in.RootVolumeSize
+	if size.IsUnknown() || size.IsNull() || a.RootGiB == 0 || size.ValueInt64() >= a.RootGiB {
+		return
+	}
+	diags.AddAttributeError(path.Root("instances").AtName("root_volume_size"), "Root volume smaller than the image's snapshot",
+		fmt.Sprintf("instances.root_volume_size is %d GiB, but the root snapshot %s of the image %s is %d GiB: EC2 refuses every launch with "+
+			"InvalidBlockDeviceMapping (\"Volume of size %dGB is smaller than snapshot\"). Set instances.root_volume_size = %d or more "+
+			"(the default is %d GiB).", size.ValueInt64(), a.RootSnapshot, in.ImageID.ValueString(), a.RootGiB, size.ValueInt64(), a.RootGiB, defaultRootVolumeSize))
 }
 
 // imageToCheck returns the launch types when they and the image are known
-// and any of them is new or changed since the state was written.
+// and the image, any type or the root volume size is new or changed since
+// the state was written.
 func imageToCheck(ctx context.Context, in, old *instancesModel) ([]string, bool) {
 	if in == nil || !knownString(in.ImageID) {
 		return nil, false
@@ -117,7 +140,8 @@ func imageToCheck(ctx context.Context, in, old *instancesModel) ([]string, bool)
 	if !known {
 		return nil, false
 	}
-	changed := old == nil || !in.ImageID.Equal(old.ImageID) || !in.InstanceType.Equal(old.InstanceType) || !in.InstanceTypes.Equal(old.InstanceTypes)
+	changed := old == nil || !in.ImageID.Equal(old.ImageID) || !in.InstanceType.Equal(old.InstanceType) ||
+		!in.InstanceTypes.Equal(old.InstanceTypes) || !in.RootVolumeSize.Equal(old.RootVolumeSize)
 	return launch, changed
 }
 
@@ -134,7 +158,7 @@ func (r *stackResource) runAWSChecks(ctx context.Context, plan stackModelV0, sta
 		_ = unpackObject(ctx, state.Instances, &old)
 	}
 	if launch, ok := imageToCheck(ctx, n.instances, old); ok {
-		r.checkArchitecture(ctx, n.instances, launch, diags)
+		r.checkImage(ctx, n.instances, launch, diags)
 	}
 	if n.instances != nil {
 		r.checkNamedAccess(ctx, n.instances, old, diags)

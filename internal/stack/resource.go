@@ -46,13 +46,16 @@ type Subnet struct{ ID, VPCID, Zone string }
 // Certificate is an ACM certificate as the plan-time check needs it.
 type Certificate struct{ Status string }
 
-// Architectures are an image's architecture and those each instance type
-// supports; ImageFound is false for an image AWS does not know, and a type's
-// list is empty for an unknown type.
-type Architectures struct {
+// ImageFacts are an image's architecture and root snapshot, and the
+// architectures each instance type supports; ImageFound is false for an
+// image AWS does not know, a type's list is empty for an unknown type, and
+// RootGiB is 0 when the image has no EBS root snapshot.
+type ImageFacts struct {
 	ImageFound    bool
 	Image         string
 	InstanceTypes map[string][]string
+	RootSnapshot  string
+	RootGiB       int64
 }
 
 // DatabasePlacement is where a database runs: the zones of its primary and
@@ -72,7 +75,7 @@ type Lookup interface {
 	// Certificate describes an ACM certificate of the provider's region;
 	// found is false when there is none with that ARN.
 	Certificate(ctx context.Context, arn string) (cert Certificate, found bool, err error)
-	Architectures(ctx context.Context, imageID string, instanceTypes []string) (Architectures, error)
+	Image(ctx context.Context, imageID string, instanceTypes []string) (ImageFacts, error)
 	// KeyPairExists and InstanceProfileExists look up what the instances
 	// are given by name.
 	KeyPairExists(ctx context.Context, name string) (bool, error)

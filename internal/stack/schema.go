@@ -176,7 +176,9 @@ func instancesAttribute() schema.Attribute {
 				Validators: []validator.List{uniqueValues{}, listvalidator.SizeAtMost(20),
 					listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+`), "must be an IAM managed policy ARN such as arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"))}},
 			"root_volume_size": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultRootVolumeSize),
-				MarkdownDescription: "Root volume size in GiB (always gp3 and encrypted). Defaults to `20`.", Validators: []validator.Int64{int64validator.Between(8, 16384)}},
+				MarkdownDescription: "Root volume size in GiB (always gp3 and encrypted). Defaults to `20`. " +
+					"It must be at least the size of the image's root snapshot (EC2 creates the root volume from it and refuses a smaller one at every launch), so the plan refuses a smaller size and names the snapshot's. " +
+					"The default is not raised to the snapshot's size silently: set a larger size for an image with a larger root snapshot.", Validators: []validator.Int64{int64validator.Between(8, 16384)}},
 			"metadata_hop_limit": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(blueprint.DefaultMetadataHopLimit),
 				MarkdownDescription: "How many network hops the instance metadata service's (IMDSv2, always required) token answer may travel, 1 to 64. " +
 					"Defaults to `2`, as Amazon Linux 2023 does: a process in a container on the instance is one hop further than the host and cannot reach the role's credentials with `1`. " +

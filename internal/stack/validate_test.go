@@ -72,7 +72,7 @@ func TestAccStack_planTimeValidation(t *testing.T) {
 			}
 		})
 	}
-	// The figures docs/guides/reliability.md quotes; the count is checked
+	// The figures contributing/reliability.md quotes; the count is checked
 	// against it, so adding a case fails here until the guide says so.
 	t.Logf("%d of %d invalid configurations refused at plan; mutating AWS calls made by refused plans: %d", refused, len(all), mutating)
 	if quoted := guideFigure(t, "reliability.md", `\| refused at plan \| (\d+) \+`); quoted != len(all) {
@@ -81,10 +81,10 @@ func TestAccStack_planTimeValidation(t *testing.T) {
 }
 
 // guideFigure is the number a guide quotes where pattern's group matches,
-// read from the guide's template (docs/ is generated from it and checked).
+// read from the contributor guide (contributing/<guide>).
 func guideFigure(t *testing.T, guide, pattern string) int {
 	t.Helper()
-	path := filepath.Join("..", "..", "examples", "templates", "guides", guide+".tmpl")
+	path := filepath.Join("..", "..", "contributing", guide)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,10 @@
 """Run moto_server with the fixes hawebapp's tests rely on.
 
 Fixes: UserData of CreateLaunchTemplateVersion, the launch template version of
-Auto Scaling instances, the instance maintenance policy and the mixed
-instances policy of Auto Scaling groups (each explained where it is made).
+Auto Scaling instances, the instance maintenance policy, a zero health check
+grace period and the mixed instances policy of Auto Scaling groups, and the
+load balancers of target groups after ModifyListener (each explained where
+it is made).
 
 moto 5.2.1 stores the UserData of CreateLaunchTemplateVersion unparsed, so any
 Auto Scaling launch from such a version fails with HTTP 500. CreateLaunchTemplate
@@ -100,6 +102,63 @@ def _keep_maintenance_policy(original):
 for _name in ("create_auto_scaling_group", "update_auto_scaling_group"):
     setattr(autoscaling_responses.AutoScalingResponse, _name,
             _keep_maintenance_policy(getattr(autoscaling_responses.AutoScalingResponse, _name)))
+
+
+# moto 5.2.1 turns HealthCheckGracePeriod=0 on CreateAutoScalingGroup into 300
+# (its "or 300" default). AWS keeps 0, which is also its default (API
+# reference, CreateAutoScalingGroup: HealthCheckGracePeriod, "Default: 0
+# seconds"); the provider's apply fails when a group reports another value
+# than the one asked. Keep the value the call gave; an omitted one stays
+# moto's.
+def _keep_zero_grace_period(original):
+    def call(self):
+        result = original(self)
+        period = self._get_int_param("HealthCheckGracePeriod")
+        if period is not None:
+            group = self.autoscaling_backend.autoscaling_groups[self._get_param("AutoScalingGroupName")]
+            group.health_check_grace_period = period
+        return result
+
+    return call
+
+
+autoscaling_responses.AutoScalingResponse.create_auto_scaling_group = _keep_zero_grace_period(
+    autoscaling_responses.AutoScalingResponse.create_auto_scaling_group)
+
+
+# moto 5.2.1's ModifyListener leaves every target group's LoadBalancerArns as
+# they were (CreateListener and CreateRule add to them), so a group a listener
+# now forwards to never shows the load balancer, and one it no longer forwards
+# to keeps it. AWS reports the load balancers whose listeners or rules forward
+# to the group (ELBv2 API reference, TargetGroup.LoadBalancerArns). After the
+# call, recompute them for the listener's load balancer.
+from moto.elbv2 import responses as elbv2_responses
+
+
+def _sync_target_group_load_balancers(original):
+    def call(self):
+        result = original(self)
+        backend = self.elbv2_backend
+        listener = backend.describe_listeners(None, [self._get_param("ListenerArn")])[0]
+        lb_arn = listener.load_balancer_arn
+        forwarded = set()
+        for other in backend.load_balancers[lb_arn].listeners.values():
+            for rule in other.rules.values():
+                for action in rule.actions:
+                    if action.type == "forward":
+                        forwarded.update(backend._get_target_group_arns_from(action_data=action.data))
+        for arn, group in backend.target_groups.items():
+            if arn in forwarded and lb_arn not in group.load_balancer_arns:
+                group.load_balancer_arns.append(lb_arn)
+            elif arn not in forwarded and lb_arn in group.load_balancer_arns:
+                group.load_balancer_arns.remove(lb_arn)
+        return result
+
+    return call
+
+
+elbv2_responses.ELBV2Response.modify_listener = _sync_target_group_load_balancers(
+    elbv2_responses.ELBV2Response.modify_listener)
 
 
 # moto 5.2.1 and a group's mixed instances policy (MixedInstancesPolicy,
