@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/cloud"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
@@ -52,12 +53,14 @@ func TestAccStack_instanceTypes(t *testing.T) {
 	narrowedMix := spotMix
 	narrowedMix.types = []string{"t3.small", "m5.large"}
 	var retyped string // an instance made a t3a.small out of band
+	plainRefresh := 0  // AWS calls of a refresh before the policy
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		CheckDestroy:             checkNothingTagged(c, args.name),
 		Steps: []resource.TestStep{
 			{Config: args.config(), Check: checkMix(c, args.name, nil)},
+			{PreConfig: resetRecorder, RefreshState: true, Check: countRefresh(t, &plainRefresh, 0)},
 			{Config: mixed.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3.small"),
 				resource.TestCheckResourceAttr(addr, "instances.on_demand_percentage_above_base", "100"),
@@ -72,6 +75,8 @@ func TestAccStack_instanceTypes(t *testing.T) {
 				checkMix(c, args.name, &spotMix),
 			)},
 			{Config: spot.config(), PlanOnly: true},
+			// DescribeAutoScalingGroups carries the policy: no extra call.
+			{PreConfig: resetRecorder, RefreshState: true, Check: countRefresh(t, new(int), plainRefresh)},
 			{
 				ResourceName: addr, ImportState: true, ImportStateId: args.name, ImportStateVerify: true,
 				ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets"},
@@ -115,6 +120,28 @@ func TestAccStack_instanceTypes(t *testing.T) {
 			{Config: args.config(), PlanOnly: true},
 		},
 	})
+}
+
+func resetRecorder() {
+	if accRecorder != nil {
+		accRecorder.Reset()
+	}
+}
+
+// countRefresh stores the AWS calls of the refresh just made in *got and,
+// when want is not 0, requires that many, within cloud.RefreshCallBudget.
+func countRefresh(t *testing.T, got *int, want int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if accRecorder == nil {
+			return nil // real AWS: no recorder
+		}
+		*got = len(accRecorder.Calls())
+		t.Logf("refresh: %d calls: %s", *got, accRecorder.Summary())
+		if *got == 0 || *got > cloud.RefreshCallBudget || (want != 0 && *got != want) {
+			return fmt.Errorf("refresh made %d AWS calls (without the policy %d, budget %d): %s", *got, want, cloud.RefreshCallBudget, accRecorder.Summary())
+		}
+		return nil
+	}
 }
 
 // checkMix compares every zonal group's launch settings with want (nil: the
