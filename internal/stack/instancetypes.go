@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -78,7 +79,7 @@ func mixSpec(ctx context.Context, in *instancesModel) *blueprint.MixSpec {
 		return nil
 	}
 	if len(list) == 0 {
-		list = []string{in.InstanceType.ValueString()}
+		list = []string{cmp.Or(in.InstanceType.ValueString(), defaultInstanceType)}
 	}
 	base, _ := intOr(in.OnDemandBase, defaultOnDemandBase)
 	strategy := in.SpotStrategy.ValueString()
@@ -130,7 +131,8 @@ func validateInstanceTypes(ctx context.Context, in *instancesModel, c *capacityM
 }
 
 // planInstanceType makes instance_type follow instance_types when the
-// configuration leaves it out, so the plan shows the template's real type.
+// configuration leaves it out, so the plan shows the template's real type:
+// unknown while the list is (writeState fills it in after the apply).
 func planInstanceType(ctx context.Context, config tfsdk.Config, plan *stackModelV0) diag.Diagnostics {
 	var set types.String
 	diags := config.GetAttribute(ctx, path.Root("instances").AtName("instance_type"), &set)
@@ -140,7 +142,11 @@ func planInstanceType(ctx context.Context, config tfsdk.Config, plan *stackModel
 		return diags
 	}
 	list, known := stringsOf(ctx, in.InstanceTypes)
-	if !known || len(list) == 0 || in.InstanceType.ValueString() == list[0] {
+	if !known {
+		diags.Append(setObjectAttr(ctx, &plan.Instances, "instance_type", types.StringUnknown())...)
+		return diags
+	}
+	if len(list) == 0 || in.InstanceType.ValueString() == list[0] {
 		return diags
 	}
 	diags.Append(setObjectAttr(ctx, &plan.Instances, "instance_type", types.StringValue(list[0]))...)
@@ -205,5 +211,16 @@ func importMix(in *instancesModel, groups []blueprint.AutoScalingGroupProps) {
 	in.OnDemandBase, in.OnDemandAbovePct = types.Int64Value(base), types.Int64Value(int64(m.OnDemandPercentAboveBase))
 	if m.SpotStrategy != "" {
 		in.SpotStrategy = types.StringValue(m.SpotStrategy)
+	}
+}
+
+// setInstanceTypeComputed records the launch template's type when the plan
+// could not know it (instance_types unknown then).
+func setInstanceTypeComputed(m *stackModelV0, spec blueprint.Spec) {
+	if m.Instances.IsNull() || m.Instances.IsUnknown() {
+		return
+	}
+	if t, _ := m.Instances.Attributes()["instance_type"].(types.String); t.IsUnknown() {
+		_ = setObjectAttr(context.Background(), &m.Instances, "instance_type", types.StringValue(spec.Instances.TemplateType()))
 	}
 }

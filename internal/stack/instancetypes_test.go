@@ -272,3 +272,31 @@ func instanceTypeCases() map[string]invalidCase {
 			`value must be one of[\s\S]*price-capacity-optimized`},
 	}
 }
+
+// TestAccStack_instanceTypesUnknownAtPlan: with instance_types known only
+// at apply, instance_type is planned unknown and recorded as the list's
+// first type, so the apply is consistent and the next plan is empty.
+func TestAccStack_instanceTypesUnknownAtPlan(t *testing.T) {
+	c := newClients(t)
+	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
+	args.withDB = false
+	args.provider = `provider "hawebapp" {}
+
+resource "terraform_data" "types" {
+  input = ["t3a.small", "t3.small"]
+}`
+	args.instancesExtra = `instance_types = terraform_data.types.output`
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, args.name),
+		Steps: []resource.TestStep{
+			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3a.small"),
+				checkMix(c, args.name, &wantMix{types: []string{"t3a.small", "t3.small"}, pct: 100, spot: "price-capacity-optimized"}),
+				checkInstanceTypes(c, args.name, "t3a.small"),
+			)},
+			{Config: args.config(), PlanOnly: true},
+		},
+	})
+}

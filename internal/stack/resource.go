@@ -329,6 +329,7 @@ func (r *stackResource) writeState(ctx context.Context, m *stackModelV0, spec bl
 	obs map[string]engine.Observation, env environment, private privateSetter) diagnostics {
 	diags := setComputed(ctx, m, spec, bp, obs)
 	setDatabaseComputed(m, spec, obs)
+	setInstanceTypeComputed(m, spec)
 	diags.Append(savePrivate(ctx, private, env)...)
 	return diags
 }
