@@ -83,31 +83,34 @@ func (c *Cloud) VPCCIDRs(ctx context.Context, vpcID string) ([]string, error) {
 	return cidrs, nil
 }
 
-// ZonesOffering reports, for each zone, whether the instance type is
-// offered there.
-func (c *Cloud) ZonesOffering(ctx context.Context, instanceType string, zones []string) (map[string]bool, error) {
-	offered := map[string]bool{}
-	for _, z := range zones {
-		offered[z] = false
+// TypeOfferings reports, by instance type then zone, whether each type is
+// offered in each zone, with one paged DescribeInstanceTypeOfferings call
+// (location type availability-zone, filtered by instance-type and location;
+// a filter takes several values, and a type EC2 does not know is simply
+// offered nowhere).
+func (c *Cloud) TypeOfferings(ctx context.Context, instanceTypes, zones []string) (map[string]map[string]bool, error) {
+	offered := map[string]map[string]bool{}
+	for _, t := range instanceTypes {
+		offered[t] = map[string]bool{}
 	}
-	if len(zones) == 0 {
+	if len(zones) == 0 || len(instanceTypes) == 0 {
 		return offered, nil
 	}
 	pages := ec2.NewDescribeInstanceTypeOfferingsPaginator(c.ec2, &ec2.DescribeInstanceTypeOfferingsInput{
 		LocationType: ec2types.LocationTypeAvailabilityZone,
 		Filters: []ec2types.Filter{
-			{Name: aws.String("instance-type"), Values: []string{instanceType}},
+			{Name: aws.String("instance-type"), Values: instanceTypes},
 			{Name: aws.String("location"), Values: zones},
 		},
 	})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("describing offerings of %s: %w", instanceType, err)
+			return nil, fmt.Errorf("describing offerings of %s: %w", strings.Join(instanceTypes, ", "), err)
 		}
 		for _, o := range page.InstanceTypeOfferings {
-			if z := aws.ToString(o.Location); slices.Contains(zones, z) && string(o.InstanceType) == instanceType {
-				offered[z] = true
+			if byZone, ok := offered[string(o.InstanceType)]; ok && slices.Contains(zones, aws.ToString(o.Location)) {
+				byZone[aws.ToString(o.Location)] = true
 			}
 		}
 	}

@@ -1,9 +1,10 @@
 """Run moto_server with the fixes hawebapp's tests rely on.
 
 Fixes: UserData of CreateLaunchTemplateVersion, the launch template version of
-Auto Scaling instances, the instance maintenance policy and a zero health
-check grace period of Auto Scaling groups, and the load balancers of target
-groups after ModifyListener (each explained where it is made).
+Auto Scaling instances, the instance maintenance policy, a zero health check
+grace period and the mixed instances policy of Auto Scaling groups, and the
+load balancers of target groups after ModifyListener (each explained where
+it is made).
 
 moto 5.2.1 stores the UserData of CreateLaunchTemplateVersion unparsed, so any
 Auto Scaling launch from such a version fails with HTTP 500. CreateLaunchTemplate
@@ -158,6 +159,71 @@ def _sync_target_group_load_balancers(original):
 
 elbv2_responses.ELBV2Response.modify_listener = _sync_target_group_load_balancers(
     elbv2_responses.ELBV2Response.modify_listener)
+
+
+# moto 5.2.1 and a group's mixed instances policy (MixedInstancesPolicy,
+# CapacityRebalance), against the API reference of UpdateAutoScalingGroup
+# ("any parameters that you don't specify are not changed"):
+# - an update without MixedInstancesPolicy drops the policy (MaxSize alone
+#   does), and CapacityRebalance is never updated: keep both unless given;
+# - a group switched from a launch template to a policy still reports the
+#   template: a group has one or the other, so report the policy alone;
+# - with a Spot share, moto launches fewer instances than the desired
+#   capacity (it truncates the on-demand and Spot shares separately); Auto
+#   Scaling launches the desired capacity, whatever the split. moto launches
+#   the launch template's type, the first override, as "prioritized" does when
+#   that type is not short (the sandbox models a short type).
+_original_group_update = autoscaling_models.FakeAutoScalingGroup.update
+_original_group_launch_template = autoscaling_models.FakeAutoScalingGroup.launch_template
+_original_set_desired = autoscaling_models.FakeAutoScalingGroup.set_desired_capacity
+
+
+def _group_update(self, *args, **kwargs):
+    before = self.mixed_instances_policy
+    given = kwargs.get("mixed_instances_policy")
+    _original_group_update(self, *args, **kwargs)
+    if given is None and not kwargs.get("launch_template") and before is not None:
+        self.mixed_instances_policy = before
+
+
+def _group_launch_template(self):
+    if self.mixed_instances_policy:
+        return None
+    return _original_group_launch_template.fget(self)
+
+
+def _set_desired_capacity(self, new_capacity):
+    policy = self.mixed_instances_policy
+    self.mixed_instances_policy = None
+    try:
+        _original_set_desired(self, new_capacity)
+    finally:
+        self.mixed_instances_policy = policy
+
+
+autoscaling_models.FakeAutoScalingGroup.update = _group_update
+autoscaling_models.FakeAutoScalingGroup.launch_template = property(_group_launch_template)
+autoscaling_models.FakeAutoScalingGroup.set_desired_capacity = _set_desired_capacity
+
+_original_update_response = autoscaling_responses.AutoScalingResponse.update_auto_scaling_group
+
+
+def _update_capacity_rebalance(self):
+    result = _original_update_response(self)
+    value = self._get_bool_param("CapacityRebalance", None)
+    if value is not None:
+        self.autoscaling_backend.autoscaling_groups[self._get_param("AutoScalingGroupName")].capacity_rebalance = value
+    return result
+
+
+autoscaling_responses.AutoScalingResponse.update_auto_scaling_group = _update_capacity_rebalance
+
+# moto 5.2.1 copies an Auto Scaling instance's type when it joins the group;
+# AWS reports the instance's own (DescribeAutoScalingGroups, Instance.
+# InstanceType). The sandbox launches a mixed group's next type by changing
+# the instance moto made (ModifyInstanceAttribute): report what it is now.
+autoscaling_models.InstanceState.instance_type = property(
+    lambda self: self.instance.instance_type, lambda self, value: None)
 
 if __name__ == "__main__":
     main(sys.argv[1:])

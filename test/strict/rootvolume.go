@@ -29,11 +29,16 @@ func rootVolumeRule() *rule {
 					return errorf(400, "InvalidBlockDeviceMapping", "%s", msg)
 				}
 			case c.is("autoscaling", "CreateAutoScalingGroup"), c.is("autoscaling", "UpdateAutoScalingGroup"):
-				id, name := c.params.Get("LaunchTemplate.LaunchTemplateId"), c.params.Get("LaunchTemplate.LaunchTemplateName")
+				// The template alone, or the one of a mixed instances policy.
+				spec := "LaunchTemplate."
+				if c.params.Get(spec+"LaunchTemplateId") == "" && c.params.Get(spec+"LaunchTemplateName") == "" {
+					spec = "MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification."
+				}
+				id, name := c.params.Get(spec+"LaunchTemplateId"), c.params.Get(spec+"LaunchTemplateName")
 				if id == "" && name == "" {
 					return nil
 				}
-				if msg := l.rootVolumeProblem(c, "", nil, nil, id, name, c.params.Get("LaunchTemplate.Version")); msg != "" {
+				if msg := l.rootVolumeProblem(c, "", nil, nil, id, name, c.params.Get(spec+"Version")); msg != "" {
 					return errorf(400, "ValidationError", "You must use a valid fully-formed launch template. %s", msg)
 				}
 			}
