@@ -88,7 +88,7 @@ func Build(s Spec) Blueprint {
 	add(KindListener, KeyHTTPListener, names.HTTPListener, httpListener(s), httpDeps...)
 
 	lt := LaunchTemplateProps{
-		ImageID: s.Instances.ImageID, InstanceType: s.Instances.InstanceType, UserData: s.Instances.UserData,
+		ImageID: s.Instances.ImageID, InstanceType: s.Instances.TemplateType(), UserData: s.Instances.UserData,
 		KeyName: s.Instances.KeyName, SecurityGroupKey: KeyAppSecurityGroup, InstanceProfileName: s.Instances.InstanceProfileName,
 		RootVolumeSize: s.Instances.RootVolumeSize, RootVolumeEncrypted: true, RequireIMDSv2: true, Port: s.Instances.Port,
 		MetadataHopLimit: cmp.Or(s.Instances.MetadataHopLimit, DefaultMetadataHopLimit),
@@ -154,7 +154,7 @@ func Build(s Spec) Blueprint {
 			WaitForHealthyTargets: s.WaitForHealthyTargets && !zp.Evacuated,
 			CollectMetrics:        s.GroupMetrics, Evacuated: zp.Evacuated,
 			ResetDesired: len(returning) > 0 && !slices.Contains(returning, sn.Zone),
-			Maintenance:  s.Maintenance,
+			Maintenance:  s.Maintenance, Mix: groupMix(s.Instances.Mix, capacity, i),
 		}, deps...)
 		add(KindScalingPolicy, KeyFor(KindScalingPolicy, sn.Zone), names.ScalingPolicy(sn.Zone), ScalingPolicyProps{
 			AutoScalingGroupKey: asgKey, LoadBalancerKey: KeyLoadBalancer, TargetGroupKey: KeyTargetGroup,

@@ -120,7 +120,25 @@ type InstancesSpec struct {
 	RootVolumeSize      int32
 	// MetadataHopLimit is the IMDS PUT response hop limit (0: DefaultMetadataHopLimit).
 	MetadataHopLimit int32
+	// Mix, when set, gives every zonal group a mixed instances policy.
+	Mix *MixSpec
 }
+
+// MixSpec is the stack's instance-type flexibility: the types in priority
+// order (the first is the launch template's) and the purchase split. The
+// on-demand base is the stack's total, split across the zones as capacity is.
+type MixSpec struct {
+	Types []string
+	// OnDemandBase instances of the stack are on-demand whatever the
+	// percentage; above it, OnDemandPercentAboveBase percent are (100: no Spot).
+	OnDemandBase             int32
+	OnDemandPercentAboveBase int32
+	// SpotStrategy is the Spot allocation strategy, e.g. price-capacity-optimized.
+	SpotStrategy string
+}
+
+// UsesSpot reports whether any capacity may be Spot.
+func (m *MixSpec) UsesSpot() bool { return m != nil && m.OnDemandPercentAboveBase < 100 }
 
 // CapacitySpec is the stack's total capacity, split across zones.
 type CapacitySpec struct {

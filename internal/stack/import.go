@@ -117,6 +117,7 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 			Port: i64(lt.Port), UserData: optString(blueprint.StripUserData(lt.UserData)), KeyName: optString(lt.KeyName),
 			InstanceProfileName: types.StringNull(), ManagedPolicyARNs: types.ListNull(types.StringType), RootVolumeSize: i64(lt.RootVolumeSize),
 			MetadataHopLimit: i64(lt.MetadataHopLimit)}
+		importMix(&in, groups)
 		if _, ours := obs[blueprint.KeyInstanceRole]; !ours {
 			in.InstanceProfileName = optString(lt.InstanceProfileName)
 		}

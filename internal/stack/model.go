@@ -97,6 +97,10 @@ type instancesModel struct {
 	ManagedPolicyARNs   types.List   `tfsdk:"managed_policy_arns"`
 	RootVolumeSize      types.Int64  `tfsdk:"root_volume_size"`
 	MetadataHopLimit    types.Int64  `tfsdk:"metadata_hop_limit"`
+	InstanceTypes       types.List   `tfsdk:"instance_types"`
+	OnDemandBase        types.Int64  `tfsdk:"on_demand_base_capacity"`
+	OnDemandAbovePct    types.Int64  `tfsdk:"on_demand_percentage_above_base"`
+	SpotStrategy        types.String `tfsdk:"spot_allocation_strategy"`
 }
 
 type capacityModel struct {

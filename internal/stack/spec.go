@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"maps"
 
@@ -59,10 +60,11 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 	}
 	if in := n.instances; in != nil {
 		policies, _ := stringsOf(ctx, in.ManagedPolicyARNs)
-		s.Instances = blueprint.InstancesSpec{ImageID: in.ImageID.ValueString(), InstanceType: in.InstanceType.ValueString(),
+		s.Instances = blueprint.InstancesSpec{ImageID: in.ImageID.ValueString(), InstanceType: cmp.Or(in.InstanceType.ValueString(), defaultInstanceType),
 			Port: i32(in.Port.ValueInt64()), UserData: in.UserData.ValueString(), KeyName: in.KeyName.ValueString(),
 			InstanceProfileName: in.InstanceProfileName.ValueString(), ManagedPolicyARNs: policies,
-			RootVolumeSize: i32(in.RootVolumeSize.ValueInt64()), MetadataHopLimit: i32(in.MetadataHopLimit.ValueInt64())}
+			RootVolumeSize: i32(in.RootVolumeSize.ValueInt64()), MetadataHopLimit: i32(in.MetadataHopLimit.ValueInt64()),
+			Mix: mixSpec(ctx, in)}
 	}
 	if c := n.capacity; c != nil {
 		s.Capacity = blueprint.CapacitySpec{Min: i32(c.Min.ValueInt64()), Desired: i32(c.Desired.ValueInt64()), Max: i32(c.Max.ValueInt64())}

@@ -30,6 +30,7 @@ func (r *stackResource) ValidateConfig(ctx context.Context, req resource.Validat
 	validateHealthCheck(n.healthCheck, resp)
 	validateListener(n.listener, resp)
 	validateInstances(n.instances, resp)
+	validateInstanceTypes(ctx, n.instances, n.capacity, resp)
 	validateScaling(n.scaling, resp)
 	validateDatabase(n.database, resp)
 	validateMaintenance(n.maintenance, resp)
