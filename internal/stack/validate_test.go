@@ -78,6 +78,14 @@ func TestAccStack_planTimeValidation(t *testing.T) {
 	if quoted := guideFigure(t, "reliability.md", `\| refused at plan \| (\d+) \+`); quoted != len(all) {
 		t.Errorf("the reliability guide quotes %d invalid configurations refused at plan, the test has %d: update the guide's table", quoted, len(all))
 	}
+	changelog, err := os.ReadFile(filepath.Join("..", "..", "CHANGELOG.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(\\d+) of them in `TestAccStack_planTimeValidation`'s table").FindSubmatch(changelog)
+	if m == nil || string(m[1]) != strconv.Itoa(len(all)) {
+		t.Errorf("CHANGELOG.md does not say the table has %d invalid configurations (%q): update it", len(all), m)
+	}
 }
 
 // guideFigure is the number a guide quotes where pattern's group matches,
