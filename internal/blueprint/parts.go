@@ -129,6 +129,8 @@ type LoadBalancerProps struct {
 	// ZonalShift is the attribute zonal_shift.config.enabled: the load
 	// balancer is a managed resource of ARC's zonal shift.
 	ZonalShift bool
+	// AccessLogs are the attributes access_logs.s3.*: nil is off.
+	AccessLogs *AccessLogsSpec `json:",omitempty"`
 }
 
 type TargetGroupProps struct {

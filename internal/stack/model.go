@@ -32,6 +32,7 @@ type stackModelV0 struct {
 	EnableZonalShift      types.Bool     `tfsdk:"enable_zonal_shift"`
 	EvacuateZones         types.List     `tfsdk:"evacuate_zones"`
 	EvacuationShiftTiming types.String   `tfsdk:"evacuation_shift_timing"`
+	AccessLogs            types.Object   `tfsdk:"access_logs"`
 	InstanceMaintenance   types.Object   `tfsdk:"instance_maintenance"`
 	Tags                  types.Map      `tfsdk:"tags"`
 	Timeouts              timeouts.Value `tfsdk:"timeouts"`
@@ -129,6 +130,7 @@ type databaseModel struct {
 	Port                    types.Int64  `tfsdk:"port"`
 	DBName                  types.String `tfsdk:"db_name"`
 	Username                types.String `tfsdk:"username"`
+	SecretRotation          types.Object `tfsdk:"secret_rotation"`
 }
 
 // nested unpacks the model's nested attributes. A null or unknown object

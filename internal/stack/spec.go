@@ -33,6 +33,7 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 		WaitForHealthyTargets: m.WaitForHealthyTargets.ValueBool(),
 		GroupMetrics:          m.GroupMetrics.ValueBool(),
 		EnableZonalShift:      m.EnableZonalShift.ValueBool(),
+		AccessLogs:            accessLogsSpec(ctx, m.AccessLogs),
 		Tags:                  mergedTags(ctx, m, defaultTags),
 	}
 	s.EvacuateZones, _ = stringsOf(ctx, m.EvacuateZones)
@@ -82,7 +83,8 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 			MaxAllocatedStorage: i32(d.MaxAllocatedStorage.ValueInt64()), MultiAZ: d.MultiAZ.ValueBool(),
 			BackupRetentionDays: i32(d.BackupRetentionDays.ValueInt64()), DeletionProtection: d.DeletionProtection.ValueBool(),
 			SkipFinalSnapshot: d.SkipFinalSnapshot.ValueBool(), FinalSnapshotID: d.FinalSnapshotIdentifier.ValueString(),
-			Port: i32(port), DBName: d.DBName.ValueString(), Username: d.Username.ValueString()}
+			Port: i32(port), DBName: d.DBName.ValueString(), Username: d.Username.ValueString(),
+			SecretRotation: secretRotationSpec(ctx, d.SecretRotation)}
 	}
 	return s, nil
 }

@@ -129,6 +129,7 @@ func validateDatabase(d *databaseModel, resp *resource.ValidateConfigResponse) {
 	if d == nil {
 		return
 	}
+	validateSecretRotation(context.Background(), d.SecretRotation, resp)
 	p := path.Root("database")
 	alloc, ok1 := intOr(d.AllocatedStorage, defaultAllocatedStorage)
 	maxAlloc, ok2 := intOr(d.MaxAllocatedStorage, defaultMaxAllocatedStorage)

@@ -2,9 +2,9 @@
 
 Fixes: UserData of CreateLaunchTemplateVersion, the launch template version of
 Auto Scaling instances, the instance maintenance policy, a zero health check
-grace period and the mixed instances policy of Auto Scaling groups, and the
-load balancers of target groups after ModifyListener (each explained where
-it is made).
+grace period and the mixed instances policy of Auto Scaling groups, the load
+balancers of target groups after ModifyListener, and a secret's rotation
+schedule (each explained where it is made).
 
 moto 5.2.1 stores the UserData of CreateLaunchTemplateVersion unparsed, so any
 Auto Scaling launch from such a version fails with HTTP 500. CreateLaunchTemplate
@@ -224,6 +224,57 @@ autoscaling_responses.AutoScalingResponse.update_auto_scaling_group = _update_ca
 # the instance moto made (ModifyInstanceAttribute): report what it is now.
 autoscaling_models.InstanceState.instance_type = property(
     lambda self: self.instance.instance_type, lambda self, value: None)
+
+# moto 5.2.1 keeps only AutomaticallyAfterDays of RotateSecret's RotationRules:
+# a ScheduleExpression or Duration is dropped, and rotation is reported off
+# unless AutomaticallyAfterDays was given. AWS keeps all three and reports
+# them in DescribeSecret's RotationRules (with AutomaticallyAfterDays
+# computed for a "rate(N days)" expression), rotation on (Secrets Manager
+# API reference, RotateSecret and RotationRulesType). Keep them on the
+# secret and add them to the description.
+import re
+
+from moto.secretsmanager import models as secretsmanager_models
+
+_rate_days = re.compile(r"^rate\((\d+) days?\)$")
+
+
+def _keep_rotation_rules(original):
+    def call(self, secret_id, *args, **kwargs):
+        result = original(self, secret_id, *args, **kwargs)
+        rules = kwargs.get("rotation_rules") or (args[2] if len(args) > 2 else None)
+        if rules:
+            secret = self.secrets[secret_id]
+            secret.rotation_schedule = rules.get("ScheduleExpression")
+            secret.rotation_duration = rules.get("Duration")
+            if secret.rotation_schedule:
+                m = _rate_days.match(secret.rotation_schedule)
+                secret.auto_rotate_after_days = int(m.group(1)) if m else 0
+                secret.rotation_enabled = True
+        return result
+
+    return call
+
+
+def _describe_rotation_rules(original):
+    def call(self):
+        dct = original(self)
+        rules = dct.get("RotationRules")
+        if rules is not None:
+            if getattr(self, "rotation_schedule", None):
+                rules["ScheduleExpression"] = self.rotation_schedule
+                if not rules.get("AutomaticallyAfterDays"):
+                    rules.pop("AutomaticallyAfterDays", None)
+            if getattr(self, "rotation_duration", None):
+                rules["Duration"] = self.rotation_duration
+        return dct
+
+    return call
+
+
+secretsmanager_models.SecretsManagerBackend.rotate_secret = _keep_rotation_rules(secretsmanager_models.SecretsManagerBackend.rotate_secret)
+secretsmanager_models.FakeSecret.to_dict = _describe_rotation_rules(secretsmanager_models.FakeSecret.to_dict)
+
 
 if __name__ == "__main__":
     main(sys.argv[1:])
