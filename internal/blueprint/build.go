@@ -53,6 +53,9 @@ func Build(s Spec) Blueprint {
 			DatabaseSpec: withSnapshotID(*s.Database, names.FinalSnapshot), SubnetGroupKey: KeyDBSubnetGroup, SecurityGroupKey: KeyDBSecurityGroup,
 			StorageEncrypted: true, ManageMasterPassword: true,
 		}, KeyDBSubnetGroup, KeyDBSecurityGroup)
+		if r := s.Database.SecretRotation; r != nil {
+			add(KindSecretRotation, KeySecretRotation, names.DBInstance, SecretRotationProps{DBKey: KeyDBInstance, Rules: *r}, KeyDBInstance)
+		}
 	}
 	if !ownProfile {
 		add(KindInstanceRole, KeyInstanceRole, names.InstanceRole, InstanceRoleProps{
@@ -66,7 +69,7 @@ func Build(s Spec) Blueprint {
 	}
 	add(KindLoadBalancer, KeyLoadBalancer, names.LoadBalancer, LoadBalancerProps{
 		Internal: s.Internal, SubnetIDs: s.LBSubnetIDs, SecurityGroupKey: KeyALBSecurityGroup, DropInvalidHeaderFields: true,
-		ZonalShift: s.EnableZonalShift,
+		ZonalShift: s.EnableZonalShift, AccessLogs: s.AccessLogs,
 	}, KeyALBSecurityGroup)
 	tg := TargetGroupProps{VPCID: s.VPCID, Port: s.Instances.Port, Protocol: "HTTP", HealthCheck: s.HealthCheck, DeregistrationDelay: s.DeregistrationDelay}
 	add(KindTargetGroup, KeyTargetGroup, names.TargetGroup, tg)
@@ -85,7 +88,7 @@ func Build(s Spec) Blueprint {
 	add(KindListener, KeyHTTPListener, names.HTTPListener, httpListener(s), httpDeps...)
 
 	lt := LaunchTemplateProps{
-		ImageID: s.Instances.ImageID, InstanceType: s.Instances.InstanceType, UserData: s.Instances.UserData,
+		ImageID: s.Instances.ImageID, InstanceType: s.Instances.TemplateType(), UserData: s.Instances.UserData,
 		KeyName: s.Instances.KeyName, SecurityGroupKey: KeyAppSecurityGroup, InstanceProfileName: s.Instances.InstanceProfileName,
 		RootVolumeSize: s.Instances.RootVolumeSize, RootVolumeEncrypted: true, RequireIMDSv2: true, Port: s.Instances.Port,
 		MetadataHopLimit: cmp.Or(s.Instances.MetadataHopLimit, DefaultMetadataHopLimit),
@@ -151,7 +154,7 @@ func Build(s Spec) Blueprint {
 			WaitForHealthyTargets: s.WaitForHealthyTargets && !zp.Evacuated,
 			CollectMetrics:        s.GroupMetrics, Evacuated: zp.Evacuated,
 			ResetDesired: len(returning) > 0 && !slices.Contains(returning, sn.Zone),
-			Maintenance:  s.Maintenance,
+			Maintenance:  s.Maintenance, Mix: groupMix(s.Instances.Mix, capacity, i),
 		}, deps...)
 		add(KindScalingPolicy, KeyFor(KindScalingPolicy, sn.Zone), names.ScalingPolicy(sn.Zone), ScalingPolicyProps{
 			AutoScalingGroupKey: asgKey, LoadBalancerKey: KeyLoadBalancer, TargetGroupKey: KeyTargetGroup,
@@ -207,6 +210,7 @@ func withSnapshotID(d DatabaseSpec, derived string) DatabaseSpec {
 	if d.FinalSnapshotID == "" && !d.SkipFinalSnapshot {
 		d.FinalSnapshotID = derived
 	}
+	d.SecretRotation = nil // its own part: the database does not hold it
 	return d
 }
 

@@ -129,6 +129,8 @@ type LoadBalancerProps struct {
 	// ZonalShift is the attribute zonal_shift.config.enabled: the load
 	// balancer is a managed resource of ARC's zonal shift.
 	ZonalShift bool
+	// AccessLogs are the attributes access_logs.s3.*: nil is off.
+	AccessLogs *AccessLogsSpec `json:",omitempty"`
 }
 
 type TargetGroupProps struct {
@@ -220,6 +222,24 @@ type AutoScalingGroupProps struct {
 	ResetDesired bool
 	// Maintenance is the group's instance maintenance policy (none when Max is 0).
 	Maintenance MaintenanceSpec
+	// Mix is the group's mixed instances policy; nil: the launch template alone.
+	Mix *GroupMix `json:",omitempty"`
+}
+
+// OnDemandPrioritized is the on-demand allocation strategy of every mixed
+// group: launch the types in the order given, the next when one is short.
+const OnDemandPrioritized = "prioritized"
+
+// GroupMix is one zonal group's mixed instances policy: the launch template
+// with its instance types in priority order (overrides), and how many
+// instances are on-demand. CapacityRebalance is on whenever Spot is used, so
+// a Spot instance at elevated risk of interruption is replaced beforehand.
+type GroupMix struct {
+	Types                    []string
+	OnDemandBase             int32
+	OnDemandPercentAboveBase int32
+	SpotStrategy             string
+	CapacityRebalance        bool
 }
 
 type ScalingPolicyProps struct {

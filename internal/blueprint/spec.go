@@ -42,6 +42,9 @@ type Spec struct {
 
 	// EnableZonalShift turns on the load balancer's ARC zonal shift integration.
 	EnableZonalShift bool
+	// AccessLogs, when set, has the load balancer write its access logs to
+	// an S3 bucket (nil: off).
+	AccessLogs *AccessLogsSpec `json:",omitempty"`
 	// EvacuateZones are zones taken out of service by a zonal shift (zone
 	// names of AppSubnets; ARC shifts a load balancer away from one zone at a time).
 	EvacuateZones []string
@@ -58,6 +61,14 @@ type Spec struct {
 
 	// Tags are the user's tags merged with the provider's default tags.
 	Tags map[string]string
+}
+
+// AccessLogsSpec is where the load balancer writes its access logs: the
+// objects go to <bucket>/<prefix>/AWSLogs/<account>/elasticloadbalancing/...
+type AccessLogsSpec struct {
+	Bucket string
+	// Prefix is empty for the bucket's root.
+	Prefix string
 }
 
 // Subnet is an instance subnet and the availability zone it lives in.
@@ -109,7 +120,25 @@ type InstancesSpec struct {
 	RootVolumeSize      int32
 	// MetadataHopLimit is the IMDS PUT response hop limit (0: DefaultMetadataHopLimit).
 	MetadataHopLimit int32
+	// Mix, when set, gives every zonal group a mixed instances policy.
+	Mix *MixSpec
 }
+
+// MixSpec is the stack's instance-type flexibility: the types in priority
+// order (the first is the launch template's) and the purchase split. The
+// on-demand base is the stack's total, split across the zones as capacity is.
+type MixSpec struct {
+	Types []string
+	// OnDemandBase instances of the stack are on-demand whatever the
+	// percentage; above it, OnDemandPercentAboveBase percent are (100: no Spot).
+	OnDemandBase             int32
+	OnDemandPercentAboveBase int32
+	// SpotStrategy is the Spot allocation strategy, e.g. price-capacity-optimized.
+	SpotStrategy string
+}
+
+// UsesSpot reports whether any capacity may be Spot.
+func (m *MixSpec) UsesSpot() bool { return m != nil && m.OnDemandPercentAboveBase < 100 }
 
 // CapacitySpec is the stack's total capacity, split across zones.
 type CapacitySpec struct {
@@ -145,4 +174,16 @@ type DatabaseSpec struct {
 	Port            int32
 	DBName          string
 	Username        string
+	// SecretRotation, when set, is the rotation schedule of the master
+	// user secret RDS manages (nil: RDS's own, every 7 days).
+	SecretRotation *SecretRotationSpec `json:",omitempty"`
+}
+
+// SecretRotationSpec is Secrets Manager's RotationRules: either
+// AutomaticallyAfterDays or ScheduleExpression (with an optional Duration,
+// the rotation window), never both.
+type SecretRotationSpec struct {
+	AutomaticallyAfterDays int32
+	ScheduleExpression     string
+	Duration               string
 }

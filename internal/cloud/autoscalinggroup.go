@@ -72,10 +72,11 @@ func (c autoScalingGroups) create(ctx context.Context, p blueprint.Part, refs en
 	started := time.Now()
 	err = retryProfilePropagation(ctx, "creating Auto Scaling group "+p.Name, func(ctx context.Context) error {
 		return retryBusy(ctx, "Auto Scaling group "+p.Name+" to be created", func(ctx context.Context) error {
+			tmpl, policy, rebalance := groupLaunch(props.Mix, lt)
 			_, err := createCall(ctx, c.asg.CreateAutoScalingGroup, &autoscaling.CreateAutoScalingGroupInput{
 				AutoScalingGroupName: aws.String(p.Name), MinSize: aws.Int32(props.Min), MaxSize: aws.Int32(props.Max),
 				DesiredCapacity: aws.Int32(props.Desired), VPCZoneIdentifier: aws.String(props.SubnetID),
-				LaunchTemplate:  &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.ID), Version: aws.String(lt.Attrs["version"])},
+				LaunchTemplate: tmpl, MixedInstancesPolicy: policy, CapacityRebalance: rebalance,
 				TargetGroupARNs: []string{tg.ARN}, HealthCheckType: aws.String(props.HealthCheckType),
 				HealthCheckGracePeriod: aws.Int32(props.GracePeriod), DefaultInstanceWarmup: aws.Int32(props.DefaultWarmup),
 				InstanceMaintenancePolicy: maintenancePolicy(props.Maintenance),
@@ -163,9 +164,11 @@ func (c autoScalingGroups) update(ctx context.Context, p blueprint.Part, _ engin
 	// A new version is pinned by the rollout, once the other changes are in.
 	// An evacuated group pins it at once and rolls out when its zone returns
 	// (its Launch is suspended, and in a zone that is down nothing launches).
-	rollout := !props.Evacuated && rolloutPending(g, lt)
+	// The policy's other settings (types added, the Spot share) change in
+	// place: AWS applies them to the next launches.
+	rollout := !props.Evacuated && rolloutPending(g, lt, props.Mix)
 	if !rollout {
-		in.LaunchTemplate = &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.ID), Version: aws.String(lt.Attrs["version"])}
+		in.LaunchTemplate, in.MixedInstancesPolicy, in.CapacityRebalance = groupLaunch(props.Mix, lt)
 	}
 	if err := c.updateGroup(ctx, in); err != nil {
 		return engine.Observation{}, fmt.Errorf("updating Auto Scaling group (%s): %w", p.Name, err)
@@ -264,15 +267,15 @@ func groupRefs(props blueprint.AutoScalingGroupProps, refs engine.Refs) (lt, tg 
 }
 
 func pinnedVersion(g *astypes.AutoScalingGroup) string {
-	if g.LaunchTemplate != nil {
-		return aws.ToString(g.LaunchTemplate.Version)
+	if s := pinnedSpec(g); s != nil {
+		return aws.ToString(s.Version)
 	}
 	return ""
 }
 
 func pinnedTemplate(g *astypes.AutoScalingGroup) string {
-	if g.LaunchTemplate != nil {
-		return aws.ToString(g.LaunchTemplate.LaunchTemplateId)
+	if s := pinnedSpec(g); s != nil {
+		return aws.ToString(s.LaunchTemplateId)
 	}
 	return ""
 }
@@ -309,7 +312,9 @@ func groupDrift(g *astypes.AutoScalingGroup, props blueprint.AutoScalingGroupPro
 	// An evacuated group's instances roll out when its zone returns.
 	if lt, ok := refs[props.LaunchTemplateKey]; ok && lt.Attrs["version"] != "" && !props.Evacuated {
 		drift = append(drift, versionDrift(g, lt.ID, lt.Attrs["version"])...)
+		drift = append(drift, typeDrift(g, props.Mix)...)
 	}
+	drift = append(drift, mixDrift(g, props.Mix)...)
 	drift = append(drift, suspendDrift(g)...)
 	drift = append(drift, evacuationDrift(g, props.Evacuated)...)
 	drift = append(drift, metricsDrift(g, props.CollectMetrics)...)
@@ -343,12 +348,12 @@ func groupObservation(p blueprint.Part, g *astypes.AutoScalingGroup, refs engine
 		LaunchTemplateKey: refKeyByID(refs, blueprint.KindLaunchTemplate, pinnedTemplate(g)),
 		TargetGroupKey:    refKeyByARN(refs, blueprint.KindTargetGroup, firstOr(g.TargetGroupARNs)),
 		HealthCheckType:   aws.ToString(g.HealthCheckType), GracePeriod: aws.ToInt32(g.HealthCheckGracePeriod),
-		DefaultWarmup: aws.ToInt32(g.DefaultInstanceWarmup), Maintenance: foundMaintenance(g),
+		DefaultWarmup: aws.ToInt32(g.DefaultInstanceWarmup), Maintenance: foundMaintenance(g), Mix: foundMix(g),
 	}
 	if props, ok := p.Props.(blueprint.AutoScalingGroupProps); ok {
 		o.Attrs["zone"] = props.Zone
 		o.Drift = append(groupDrift(g, props, refs), tagDrift(p.Tags, tags)...)
-		if lt, ok := refs[props.LaunchTemplateKey]; ok && lt.Attrs["version"] != "" && rolloutPending(g, lt) {
+		if lt, ok := refs[props.LaunchTemplateKey]; ok && lt.Attrs["version"] != "" && rolloutPending(g, lt, props.Mix) {
 			o.Attrs[engine.AttrRolloutPending] = "true"
 		}
 	}

@@ -27,7 +27,8 @@ const rolloutBatchDivisor = 3
 const restoreTimeout = 2 * time.Minute
 
 // rollout replaces the group's instances that run another launch template
-// version than lt's with ones from lt's version: pin the version, suspend
+// version than lt's (or a type the group's policy no longer offers) with
+// ones from lt's version: pin the version, suspend
 // what would fight the rollout (autoscalingsuspend.go), then, batch by
 // batch, add new instances, wait until they are in service and healthy in
 // the target group, and terminate as many outdated ones. The outdated ones
@@ -36,8 +37,9 @@ const restoreTimeout = 2 * time.Minute
 // max size restored afterwards, on failure too.
 func (c autoScalingGroups) rollout(ctx context.Context, name string, props blueprint.AutoScalingGroupProps, lt engine.Observation, tgARN string) (err error) {
 	version := lt.Attrs["version"]
-	err = c.updateGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(name),
-		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt.ID), Version: aws.String(version)}})
+	pin := &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(name)}
+	pin.LaunchTemplate, pin.MixedInstancesPolicy, pin.CapacityRebalance = groupLaunch(props.Mix, lt)
+	err = c.updateGroup(ctx, pin)
 	if err != nil {
 		return fmt.Errorf("pinning launch template version %s in Auto Scaling group (%s): %w", version, name, err)
 	}
@@ -59,7 +61,9 @@ func (c autoScalingGroups) rollout(ctx context.Context, name string, props bluep
 	if err := c.suspendForRollout(ctx, name); err != nil {
 		return err
 	}
-	current := func(inst astypes.Instance) bool { return onVersion(inst, lt.ID, version) }
+	current := func(inst astypes.Instance) bool {
+		return onVersion(inst, lt.ID, version) && typeAllowed(inst, props.Mix)
+	}
 	started := time.Now()
 	for {
 		g, err := c.findGroupByName(ctx, name)
@@ -100,11 +104,14 @@ func (c autoScalingGroups) rollout(ctx context.Context, name string, props bluep
 }
 
 // rolloutPending reports whether the group pins another template version
-// than lt's, or runs instances of another one: its update rolls out.
-func rolloutPending(g *astypes.AutoScalingGroup, lt engine.Observation) bool {
+// than lt's, or runs instances of another one or of a type the policy no
+// longer offers: its update rolls out. A change of the types' order alone
+// replaces nothing (a reorder that changes the first type changes the
+// template, which does).
+func rolloutPending(g *astypes.AutoScalingGroup, lt engine.Observation, mix *blueprint.GroupMix) bool {
 	version := lt.Attrs["version"]
 	return pinnedVersion(g) != version || pinnedTemplate(g) != lt.ID ||
-		len(outdated(g, func(inst astypes.Instance) bool { return onVersion(inst, lt.ID, version) })) > 0
+		len(outdated(g, func(inst astypes.Instance) bool { return onVersion(inst, lt.ID, version) && typeAllowed(inst, mix) })) > 0
 }
 
 // terminateInstance terminates one instance of the group and lowers its

@@ -22,6 +22,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
@@ -37,7 +38,8 @@ type Cloud struct {
 	asg    *autoscaling.Client
 	iam    *iam.Client
 	rds    *rds.Client
-	sts    *sts.Client // the caller's account (account.go)
+	sm     *secretsmanager.Client // the database secret's rotation schedule
+	sts    *sts.Client            // the caller's account (account.go)
 	region string
 
 	// CapacityWait bounds how long a group's wait tolerates launches
@@ -64,7 +66,7 @@ var _ engine.Cloud = (*Cloud)(nil)
 
 // Services are the AWS APIs a stack's clients call, as named in New's
 // endpoints (and the provider's `endpoints` block). "sts" is the provider's.
-var Services = []string{"acm", "arczonalshift", "autoscaling", "ec2", "elbv2", "iam", "rds", "sts"}
+var Services = []string{"acm", "arczonalshift", "autoscaling", "ec2", "elbv2", "iam", "rds", "secretsmanager", "sts"}
 
 // New builds the service clients from the provider's configuration (region,
 // credentials and retryer are already set there). endpoints maps a name of
@@ -79,6 +81,7 @@ func New(cfg aws.Config, endpoints map[string]string) *Cloud {
 		asg:    autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { setEndpoint(&o.BaseEndpoint, endpoints["autoscaling"]) }),
 		iam:    iam.NewFromConfig(cfg, func(o *iam.Options) { setEndpoint(&o.BaseEndpoint, endpoints["iam"]) }),
 		rds:    rds.NewFromConfig(cfg, func(o *rds.Options) { setEndpoint(&o.BaseEndpoint, endpoints["rds"]) }),
+		sm:     secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { setEndpoint(&o.BaseEndpoint, endpoints["secretsmanager"]) }),
 		sts:    sts.NewFromConfig(cfg, func(o *sts.Options) { setEndpoint(&o.BaseEndpoint, endpoints["sts"]) }),
 		region: cfg.Region,
 	}
@@ -131,6 +134,8 @@ func (c *Cloud) kind(k blueprint.Kind) (kindClient, error) {
 		return scalingPolicies{c}, nil
 	case blueprint.KindZonalShift:
 		return zonalShifts{c}, nil
+	case blueprint.KindSecretRotation:
+		return secretRotations{c}, nil
 	}
 	return nil, fmt.Errorf("unknown part kind %q", k)
 }

@@ -54,7 +54,9 @@ const (
 	errCodeConcurrentModification = "ConcurrentModification"
 
 	// RDS.
-	errCodeDBInstanceNotFound        = "DBInstanceNotFound"
+	errCodeDBInstanceNotFound = "DBInstanceNotFound"
+	// Secrets Manager.
+	errCodeSMResourceNotFound        = "ResourceNotFoundException"
 	errCodeDBSubnetGroupNotFound     = "DBSubnetGroupNotFoundFault"
 	errCodeInvalidDBInstanceState    = "InvalidDBInstanceState"
 	errCodeInvalidDBSubnetGroupState = "InvalidDBSubnetGroupStateFault"

@@ -16,10 +16,10 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
 )
 
-// The application load balancer. Its attributes (drop_invalid_header_fields)
-// are set on every create and update but read back by Observe only for
-// import (Blueprint.ReadAll): reading them costs a call per load balancer,
-// and they are not drift users cause.
+// The application load balancer. Its attributes (header handling, zonal
+// shift, access logs) are set on every create and update, each only when it
+// differs from AWS's, and read back by every Observe: a change made outside
+// Terraform is drift.
 type loadBalancers struct{ *Cloud }
 
 // describeTagsLimit is DescribeTags' limit of resources per call. API limit.
@@ -240,7 +240,7 @@ func arnSuffix(arn string) string {
 }
 
 // loadBalancerObservation reads the load balancer as found; attrs are its
-// attributes, which Observe reads only for import (zero otherwise).
+// attributes.
 func loadBalancerObservation(p blueprint.Part, lb *elbtypes.LoadBalancer, tags map[string]string, refs engine.Refs, attrs lbAttributes) engine.Observation {
 	arn := aws.ToString(lb.LoadBalancerArn)
 	o := newObservation(p, aws.ToString(lb.LoadBalancerName), arn, arn, tags)
@@ -254,7 +254,7 @@ func loadBalancerObservation(p blueprint.Part, lb *elbtypes.LoadBalancer, tags m
 	o.Props = blueprint.LoadBalancerProps{
 		Internal: lb.Scheme == elbtypes.LoadBalancerSchemeEnumInternal, SubnetIDs: idsByZone(subnets),
 		SecurityGroupKey: refKeyByID(refs, blueprint.KindSecurityGroup, firstOr(lb.SecurityGroups)), DropInvalidHeaderFields: attrs.dropInvalidHeaders,
-		ZonalShift: attrs.zonalShift,
+		ZonalShift: attrs.zonalShift, AccessLogs: attrs.accessLogs,
 	}
 	props, ok := p.Props.(blueprint.LoadBalancerProps)
 	if !ok {
@@ -276,6 +276,9 @@ func loadBalancerObservation(p blueprint.Part, lb *elbtypes.LoadBalancer, tags m
 	}
 	if attrs.zonalShift != props.ZonalShift {
 		o.Drift = append(o.Drift, fmt.Sprintf("%s %t, want %t", attrZonalShift, attrs.zonalShift, props.ZonalShift))
+	}
+	if !sameAccessLogs(attrs.accessLogs, props.AccessLogs) {
+		o.Drift = append(o.Drift, fmt.Sprintf("access logs %s, want %s", describeAccessLogs(attrs.accessLogs), describeAccessLogs(props.AccessLogs)))
 	}
 	o.Drift = append(o.Drift, tagDrift(p.Tags, tags)...)
 	return o

@@ -83,31 +83,34 @@ func (c *Cloud) VPCCIDRs(ctx context.Context, vpcID string) ([]string, error) {
 	return cidrs, nil
 }
 
-// ZonesOffering reports, for each zone, whether the instance type is
-// offered there.
-func (c *Cloud) ZonesOffering(ctx context.Context, instanceType string, zones []string) (map[string]bool, error) {
-	offered := map[string]bool{}
-	for _, z := range zones {
-		offered[z] = false
+// TypeOfferings reports, by instance type then zone, whether each type is
+// offered in each zone, with one paged DescribeInstanceTypeOfferings call
+// (location type availability-zone, filtered by instance-type and location;
+// a filter takes several values, and a type EC2 does not know is simply
+// offered nowhere).
+func (c *Cloud) TypeOfferings(ctx context.Context, instanceTypes, zones []string) (map[string]map[string]bool, error) {
+	offered := map[string]map[string]bool{}
+	for _, t := range instanceTypes {
+		offered[t] = map[string]bool{}
 	}
-	if len(zones) == 0 {
+	if len(zones) == 0 || len(instanceTypes) == 0 {
 		return offered, nil
 	}
 	pages := ec2.NewDescribeInstanceTypeOfferingsPaginator(c.ec2, &ec2.DescribeInstanceTypeOfferingsInput{
 		LocationType: ec2types.LocationTypeAvailabilityZone,
 		Filters: []ec2types.Filter{
-			{Name: aws.String("instance-type"), Values: []string{instanceType}},
+			{Name: aws.String("instance-type"), Values: instanceTypes},
 			{Name: aws.String("location"), Values: zones},
 		},
 	})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("describing offerings of %s: %w", instanceType, err)
+			return nil, fmt.Errorf("describing offerings of %s: %w", strings.Join(instanceTypes, ", "), err)
 		}
 		for _, o := range page.InstanceTypeOfferings {
-			if z := aws.ToString(o.Location); slices.Contains(zones, z) && string(o.InstanceType) == instanceType {
-				offered[z] = true
+			if byZone, ok := offered[string(o.InstanceType)]; ok && slices.Contains(zones, aws.ToString(o.Location)) {
+				byZone[aws.ToString(o.Location)] = true
 			}
 		}
 	}
@@ -134,19 +137,40 @@ func (c *Cloud) CertificateStatus(ctx context.Context, arn string) (string, erro
 	return string(out.Certificate.Status), nil
 }
 
-// ImageArchitecture returns an AMI's architecture (x86_64, arm64 ...), or
-// ErrNotFound when the image does not exist or is not visible to the account
-// (AWS EC2 API reference, DescribeImages: InvalidAMIID.NotFound and
-// InvalidAMIID.Malformed; an unknown ID may also give an empty list).
-func (c *Cloud) ImageArchitecture(ctx context.Context, imageID string) (string, error) {
+// ImageInfo is what the plan-time checks need of an AMI: its architecture
+// and its root volume's snapshot (the root device's mapping), whose size is
+// the least a launch may give the root volume.
+type ImageInfo struct {
+	Architecture string
+	RootDevice   string
+	RootSnapshot string
+	RootGiB      int32 // 0 when the image names no EBS root mapping (instance store)
+}
+
+// Image describes an AMI in one DescribeImages call, or ErrNotFound when the
+// image does not exist or is not visible to the account (AWS EC2 API
+// reference, DescribeImages: InvalidAMIID.NotFound and InvalidAMIID.Malformed;
+// an unknown ID may also give an empty list). The root volume is the
+// BlockDeviceMappings entry whose DeviceName is the image's RootDeviceName
+// (EC2 API reference, Image and EbsBlockDevice: "If you specify a snapshot,
+// the default is the snapshot size. You can specify a volume size that is
+// equal to or larger than the snapshot size").
+func (c *Cloud) Image(ctx context.Context, imageID string) (ImageInfo, error) {
 	out, err := c.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{imageID}})
 	if err != nil {
-		return "", fmt.Errorf("describing image (%s): %w", imageID, asNotFound(err, "image", imageID, errCodeInvalidImageNotFound, errCodeInvalidImageMalformed))
+		return ImageInfo{}, fmt.Errorf("describing image (%s): %w", imageID, asNotFound(err, "image", imageID, errCodeInvalidImageNotFound, errCodeInvalidImageMalformed))
 	}
 	if len(out.Images) == 0 {
-		return "", notFound("image", imageID)
+		return ImageInfo{}, notFound("image", imageID)
 	}
-	return string(out.Images[0].Architecture), nil
+	img := out.Images[0]
+	info := ImageInfo{Architecture: string(img.Architecture), RootDevice: aws.ToString(img.RootDeviceName)}
+	for _, m := range img.BlockDeviceMappings {
+		if aws.ToString(m.DeviceName) == info.RootDevice && m.Ebs != nil {
+			info.RootSnapshot, info.RootGiB = aws.ToString(m.Ebs.SnapshotId), aws.ToInt32(m.Ebs.VolumeSize)
+		}
+	}
+	return info, nil
 }
 
 // InstanceTypeArchitectures returns the architectures an instance type's

@@ -3,6 +3,7 @@ package cloud
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,11 +35,16 @@ func TestPlanTimeLookups(t *testing.T) {
 	}
 
 	for image, want := range map[string]string{"ami-12c6146b": "x86_64", "ami-0e9271c829888680e": "arm64"} {
-		if got, err := c.ImageArchitecture(ctx, image); err != nil || got != want {
-			t.Errorf("ImageArchitecture(%s) = %q, %v; want %q", image, got, err, want)
+		got, err := c.Image(ctx, image)
+		if err != nil || got.Architecture != want {
+			t.Errorf("Image(%s).Architecture = %q, %v; want %q", image, got.Architecture, err, want)
+		}
+		// moto's images carry a 15 GiB root snapshot on their root device.
+		if got.RootDevice == "" || got.RootGiB != 15 || !strings.HasPrefix(got.RootSnapshot, "snap-") {
+			t.Errorf("Image(%s) root = %s %s %d GiB; want the root device's 15 GiB snapshot", image, got.RootDevice, got.RootSnapshot, got.RootGiB)
 		}
 	}
-	if _, err := c.ImageArchitecture(ctx, "ami-0123456789abcdef0"); !errors.Is(err, ErrNotFound) {
+	if _, err := c.Image(ctx, "ami-0123456789abcdef0"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing image: %v, want ErrNotFound", err)
 	}
 	for typ, want := range map[string]string{"t3.small": "x86_64", "t4g.small": "arm64"} {

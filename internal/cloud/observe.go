@@ -19,6 +19,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
@@ -40,8 +41,15 @@ import (
 //   - Auto Scaling: DescribeAutoScalingGroups (every zone's group),
 //     DescribePolicies.
 //
-// A stack with a zone evacuated adds one ListZonalShifts.
+// A stack with a zone evacuated adds one ListZonalShifts, and one with
+// database.secret_rotation one DescribeSecret (RefreshCallsSecretRotation):
+// the managed secret's schedule is read only where the configuration sets
+// it, so the stacks that do not pay nothing for it.
 const RefreshCallBudget = 14
+
+// RefreshCallsSecretRotation is what database.secret_rotation adds to a
+// refresh: one Secrets Manager DescribeSecret.
+const RefreshCallsSecretRotation = 1
 
 // Observe reads a whole stack with a fixed number of batched, read-only
 // calls, whatever the zone count (RefreshCallBudget for a full stack with a
@@ -102,10 +110,13 @@ type found struct {
 	listeners        []elbtypes.Listener
 	elbTags          map[string]map[string]string
 	db               *rdstypes.DBInstance
-	subnetGroup      *rdstypes.DBSubnetGroup
-	template         *ec2types.LaunchTemplateVersion
-	groups           []astypes.AutoScalingGroup
-	policies         []astypes.ScalingPolicy
+	// secret is the database secret's rotation, read only when the
+	// blueprint sets its schedule (database.secret_rotation).
+	secret      *secretsmanager.DescribeSecretOutput
+	subnetGroup *rdstypes.DBSubnetGroup
+	template    *ec2types.LaunchTemplateVersion
+	groups      []astypes.AutoScalingGroup
+	policies    []astypes.ScalingPolicy
 
 	// The attributes of the stack's target groups, by ARN, and of its load
 	// balancer (both on every refresh: each holds settings whose change is
@@ -282,7 +293,7 @@ func (f *found) readRDS(ctx context.Context, c *Cloud, stack string, byKind map[
 			if fromRDSTags(db.TagList)[blueprint.TagStack] == stack {
 				f.db = db
 				f.subnetGroup = db.DBSubnetGroup
-				return nil
+				return f.readSecretRotation(ctx, c, byKind)
 			}
 		case !errors.Is(err, ErrNotFound):
 			return err

@@ -57,6 +57,10 @@ func (f *found) observation(p blueprint.Part, refs engine.Refs, region string) (
 		if f.db != nil {
 			return dbInstanceObservation(p, f.db, refs), true
 		}
+	case blueprint.KindSecretRotation:
+		if db, ok := refs[blueprint.KeyDBInstance]; ok && f.secret != nil {
+			return secretRotationObservation(p, db.Name, aws.ToString(f.secret.ARN), f.secret), true
+		}
 	case blueprint.KindLaunchTemplate:
 		if f.template != nil {
 			if o := launchTemplateObservation(p, f.template, refs, region); o.Tags[blueprint.TagStack] == stack {

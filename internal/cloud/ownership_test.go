@@ -174,13 +174,16 @@ func TestLookups(t *testing.T) {
 	if _, err := c.VPCCIDRs(ctx, "vpc-0123456789abcdef0"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing VPC: %v, want ErrNotFound", err)
 	}
-	offered, err := c.ZonesOffering(ctx, "t3.small", zones)
+	offered, err := c.TypeOfferings(ctx, []string{"t3.small", "t4g.small", "x9.nothing"}, zones)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, z := range zones {
-		if !offered[z] {
-			t.Errorf("t3.small not offered in %s: %v", z, offered)
+		if !offered["t3.small"][z] || !offered["t4g.small"][z] {
+			t.Errorf("t3.small or t4g.small not offered in %s: %v", z, offered)
+		}
+		if offered["x9.nothing"][z] {
+			t.Errorf("an unknown type is offered in %s: %v", z, offered)
 		}
 	}
 	if c.Region() != "us-east-1" {

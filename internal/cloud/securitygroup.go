@@ -221,9 +221,16 @@ func (c securityGroups) authorize(ctx context.Context, id string, rules []sgRule
 	return nil
 }
 
+// revoke removes rules as found in the group, descriptions included: AWS
+// matches a revoke without the description too (EC2 API reference,
+// RevokeSecurityGroupIngress: "you do not need to specify the description
+// to revoke the rule"), but moto matches it exactly and, like AWS in a
+// non-default VPC, answers InvalidPermission.NotFound for a rule that
+// differs, which reads as "already gone": a port change once left the old
+// port's rule in place, seen as drift on the next refresh.
 func (c securityGroups) revoke(ctx context.Context, id string, rules []sgRule, fresh bool) error {
 	for _, r := range rules {
-		perm := []ec2types.IpPermission{r.permission(false)}
+		perm := []ec2types.IpPermission{r.permission(true)}
 		err := whileNew(ctx, fresh, "security group "+id+" to revoke rules", func(ctx context.Context) error {
 			var err error
 			if r.egress {

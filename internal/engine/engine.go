@@ -101,6 +101,9 @@ func (e *Engine) Apply(ctx context.Context, bp blueprint.Blueprint, opts Options
 	if err == nil {
 		_, err = e.deleteAll(ctx, run, remove, "delete", finishRunning, nil)
 	}
+	if err == nil {
+		err = notTaken(bp, run.snapshot())
+	}
 	if err != nil {
 		if opts.RollbackOnFailure {
 			report := e.rollback(ctx, run, cmp.Or(opts.RollbackTimeout, DefaultRollbackTimeout), bp, observed)

@@ -44,6 +44,9 @@ type fakeCloud struct {
 	// the call's number, from 1.
 	onObserve func(n int)
 	observes  int
+	// dropped keys' creates and updates succeed but the child reports the
+	// drift given (a setting the service accepted and did not take).
+	dropped map[string]string
 	// onUpdate, when set, runs (unlocked) before each update; a non-nil
 	// error fails it.
 	onUpdate func(ctx context.Context, key string) error
@@ -102,6 +105,9 @@ func (f *fakeCloud) Create(ctx context.Context, p blueprint.Part, refs Refs) (Ob
 		deps = append(deps, childID(r.Key, r.Name))
 	}
 	o := Observation{Kind: p.Kind, Key: p.Key, Name: p.Name, ID: "id-" + p.Name, Tags: maps.Clone(p.Tags), Attrs: map[string]string{"version": "1"}}
+	if d, ok := f.dropped[p.Key]; ok {
+		o.Drift = []string{d}
+	}
 	id := childID(p.Key, p.Name)
 	f.children[id] = o
 	f.deps[id] = deps
@@ -134,6 +140,9 @@ func (f *fakeCloud) Update(ctx context.Context, p blueprint.Part, cur Observatio
 		return Observation{}, fmt.Errorf("injected failure")
 	}
 	cur.Drift = nil
+	if d, ok := f.dropped[p.Key]; ok {
+		cur.Drift = []string{d}
+	}
 	f.children[childID(cur.Key, cur.Name)] = cur
 	var deps []string // an updated child uses what it now references
 	for _, r := range refs {

@@ -103,6 +103,7 @@ var deleteOrder = []blueprint.Kind{
 	blueprint.KindListener,
 	blueprint.KindTargetGroup,
 	blueprint.KindLoadBalancer,
+	blueprint.KindSecretRotation, // nothing to delete: the secret goes with the database
 	blueprint.KindDBInstance,
 	blueprint.KindDBSubnetGroup,
 	blueprint.KindInstanceRole,

@@ -37,8 +37,8 @@ func (l lookup) VPCCIDRs(ctx context.Context, vpcID string) ([]string, error) {
 	return l.c.VPCCIDRs(ctx, vpcID)
 }
 
-func (l lookup) ZonesOffering(ctx context.Context, instanceType string, zones []string) (map[string]bool, error) {
-	return l.c.ZonesOffering(ctx, instanceType, zones)
+func (l lookup) Offerings(ctx context.Context, instanceTypes, zones []string) (map[string]map[string]bool, error) {
+	return l.c.TypeOfferings(ctx, instanceTypes, zones)
 }
 
 // Certificate reports an ACM certificate's status; found is false when ACM
@@ -51,23 +51,31 @@ func (l lookup) Certificate(ctx context.Context, arn string) (stack.Certificate,
 	return stack.Certificate{Status: status}, err == nil, err
 }
 
-// Architectures reports the image's architecture (found is false for an
-// unknown image) and those the instance type supports.
-func (l lookup) Architectures(ctx context.Context, imageID, instanceType string) (stack.Architectures, error) {
-	var a stack.Architectures
-	img, err := l.c.ImageArchitecture(ctx, imageID)
+// Image reports the image's architecture and root snapshot (found is false
+// for an unknown image) and the architectures each instance type supports
+// (none for a type EC2 does not know).
+func (l lookup) Image(ctx context.Context, imageID string, instanceTypes []string) (stack.ImageFacts, error) {
+	var a stack.ImageFacts
+	img, err := l.c.Image(ctx, imageID)
 	switch {
 	case errors.Is(err, cloud.ErrNotFound):
 		return a, nil
 	case err != nil:
 		return a, err
 	}
-	a.ImageFound, a.Image = true, img
-	a.InstanceType, err = l.c.InstanceTypeArchitectures(ctx, instanceType)
-	if errors.Is(err, cloud.ErrNotFound) {
-		return a, nil
+	a.ImageFound, a.Image, a.RootSnapshot, a.RootGiB = true, img.Architecture, img.RootSnapshot, int64(img.RootGiB)
+	a.InstanceTypes = map[string][]string{}
+	for _, t := range instanceTypes {
+		archs, err := l.c.InstanceTypeArchitectures(ctx, t)
+		switch {
+		case errors.Is(err, cloud.ErrNotFound):
+			archs = nil
+		case err != nil:
+			return a, err
+		}
+		a.InstanceTypes[t] = archs
 	}
-	return a, err
+	return a, nil
 }
 
 func (l lookup) KeyPairExists(ctx context.Context, name string) (bool, error) {

@@ -18,6 +18,11 @@ func applyError(op, stack string, err error, rolledBack bool) diag.Diagnostic {
 		what += "A child with one of the stack's names already exists and does not carry the tag hawebapp:stack=" + stack +
 			": choose another stack name, or tag the child if it really belongs to this stack. "
 	}
+	var nt *engine.NotTakenError
+	if errors.As(err, &nt) {
+		what += "AWS accepted the calls but did not keep every setting: the children named below report another value than the one asked for " +
+			"(as found, then \"want\" what was asked). The region or the service may not support the setting: change or remove it in the configuration. "
+	}
 	var rb *engine.RollbackError
 	switch {
 	case rolledBack && errors.As(err, &rb):

@@ -21,7 +21,9 @@ import (
 // the properties AWS reports. Read then fills in the computed attributes.
 func (r *stackResource) importByName(ctx context.Context, name string, resp *resource.ImportStateResponse) {
 	// A blueprint of names only: Observe looks children up by name and tag.
-	probe := blueprint.Build(blueprint.Spec{Name: name, Database: &blueprint.DatabaseSpec{}})
+	// The secret rotation part makes Observe read the database secret's
+	// schedule, which import reads back when it is not RDS's default.
+	probe := blueprint.Build(blueprint.Spec{Name: name, Database: &blueprint.DatabaseSpec{SecretRotation: &blueprint.SecretRotationSpec{}}})
 	probe.ReadAll = true
 	obs, err := r.engine(ctx).Observe(ctx, probe)
 	if err != nil {
@@ -89,6 +91,7 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 	if lb, ok := props[blueprint.LoadBalancerProps](obs, blueprint.KeyLoadBalancer); ok {
 		m.Internal = types.BoolValue(lb.Internal)
 		m.EnableZonalShift = types.BoolValue(lb.ZonalShift)
+		m.AccessLogs = accessLogsObject(lb.AccessLogs)
 		m.LBSubnetIDs = stringList(lb.SubnetIDs)
 	}
 	listener := listenerModel{HTTPPort: types.Int64Value(defaultHTTPPort), HTTPSPort: types.Int64Value(defaultHTTPSPort),
@@ -114,6 +117,7 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 			Port: i64(lt.Port), UserData: optString(blueprint.StripUserData(lt.UserData)), KeyName: optString(lt.KeyName),
 			InstanceProfileName: types.StringNull(), ManagedPolicyARNs: types.ListNull(types.StringType), RootVolumeSize: i64(lt.RootVolumeSize),
 			MetadataHopLimit: i64(lt.MetadataHopLimit)}
+		importMix(&in, groups)
 		if _, ours := obs[blueprint.KeyInstanceRole]; !ours {
 			in.InstanceProfileName = optString(lt.InstanceProfileName)
 		}
@@ -136,7 +140,8 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 			MaxAllocatedStorage: i64(db.MaxAllocatedStorage), MultiAZ: types.BoolValue(db.MultiAZ),
 			BackupRetentionDays: i64(db.BackupRetentionDays), DeletionProtection: types.BoolValue(db.DeletionProtection),
 			SkipFinalSnapshot: types.BoolValue(skip), FinalSnapshotIdentifier: optString(snapshotID),
-			Port: i64(db.Port), DBName: types.StringValue(db.DBName), Username: types.StringValue(db.Username)})
+			Port: i64(db.Port), DBName: types.StringValue(db.DBName), Username: types.StringValue(db.Username),
+			SecretRotation: importedRotation(obs)})
 	}
 	m.Tags = userTags(obs, defaultTags, ignore)
 	return m, diags
@@ -160,6 +165,15 @@ func userTags(obs map[string]engine.Observation, defaultTags map[string]string, 
 		return types.MapNull(types.StringType)
 	}
 	return types.MapValueMust(types.StringType, tags)
+}
+
+// importedRotation is the database secret's schedule as Observe read it.
+func importedRotation(obs map[string]engine.Observation) types.Object {
+	r, ok := props[blueprint.SecretRotationProps](obs, blueprint.KeySecretRotation)
+	if !ok {
+		return secretRotationObject(nil)
+	}
+	return secretRotationObject(&r.Rules)
 }
 
 func props[T any](obs map[string]engine.Observation, key string) (T, bool) {
@@ -192,6 +206,7 @@ func nullModel(ctx context.Context, sch resource.SchemaResponse) stackModelV0 {
 		EnableZonalShift:      types.BoolValue(true),
 		EvacuationShiftTiming: types.StringValue(blueprint.ShiftTimingAuto),
 		EvacuationExpiresAt:   types.StringNull(),
+		AccessLogs:            accessLogsObject(nil),
 		DeregistrationDelay:   types.Int64Value(defaultDeregistrationDelay),
 		wiringModel:           nullWiring(),
 	}

@@ -32,6 +32,7 @@ type stackModelV0 struct {
 	EnableZonalShift      types.Bool     `tfsdk:"enable_zonal_shift"`
 	EvacuateZones         types.List     `tfsdk:"evacuate_zones"`
 	EvacuationShiftTiming types.String   `tfsdk:"evacuation_shift_timing"`
+	AccessLogs            types.Object   `tfsdk:"access_logs"`
 	InstanceMaintenance   types.Object   `tfsdk:"instance_maintenance"`
 	Tags                  types.Map      `tfsdk:"tags"`
 	Timeouts              timeouts.Value `tfsdk:"timeouts"`
@@ -96,6 +97,10 @@ type instancesModel struct {
 	ManagedPolicyARNs   types.List   `tfsdk:"managed_policy_arns"`
 	RootVolumeSize      types.Int64  `tfsdk:"root_volume_size"`
 	MetadataHopLimit    types.Int64  `tfsdk:"metadata_hop_limit"`
+	InstanceTypes       types.List   `tfsdk:"instance_types"`
+	OnDemandBase        types.Int64  `tfsdk:"on_demand_base_capacity"`
+	OnDemandAbovePct    types.Int64  `tfsdk:"on_demand_percentage_above_base"`
+	SpotStrategy        types.String `tfsdk:"spot_allocation_strategy"`
 }
 
 type capacityModel struct {
@@ -125,6 +130,7 @@ type databaseModel struct {
 	Port                    types.Int64  `tfsdk:"port"`
 	DBName                  types.String `tfsdk:"db_name"`
 	Username                types.String `tfsdk:"username"`
+	SecretRotation          types.Object `tfsdk:"secret_rotation"`
 }
 
 // nested unpacks the model's nested attributes. A null or unknown object

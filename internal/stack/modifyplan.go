@@ -3,7 +3,6 @@ package stack
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -27,6 +26,7 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(planInstanceType(ctx, req.Config, &plan)...)
 	var state *stackModelV0
 	if !req.State.Raw.IsNull() {
 		state = &stackModelV0{}
@@ -101,7 +101,8 @@ func networkUnchanged(ctx context.Context, plan, state stackModelV0) bool {
 	_ = unpackObject(ctx, state.Instances, &si)
 	zones, known := stringsOf(ctx, state.Zones)
 	return known && len(zones) > 0 && plan.VPCID.Equal(state.VPCID) && plan.AppSubnetIDs.Equal(state.AppSubnetIDs) &&
-		plan.LBSubnetIDs.Equal(state.LBSubnetIDs) && pi != nil && si != nil && pi.InstanceType.Equal(si.InstanceType)
+		plan.LBSubnetIDs.Equal(state.LBSubnetIDs) && pi != nil && si != nil && pi.InstanceType.Equal(si.InstanceType) &&
+		pi.InstanceTypes.Equal(si.InstanceTypes)
 }
 
 // checkNetwork verifies subnets, zones and instance type with read-only
@@ -170,31 +171,12 @@ func (r *stackResource) checkNetwork(ctx context.Context, plan stackModelV0, n n
 					appIDs[i], z, z, strings.Join(sortedKeys(lbZones), ", ")))
 		}
 	}
-	if n.instances != nil && knownString(n.instances.InstanceType) {
-		r.checkInstanceType(ctx, n.instances.InstanceType.ValueString(), zones, diags)
-	}
-	return zones, !diags.HasError()
-}
-
-func (r *stackResource) checkInstanceType(ctx context.Context, instanceType string, zones []string, diags *diag.Diagnostics) {
-	offered, err := r.client.Lookup.ZonesOffering(ctx, instanceType, zones)
-	if err != nil {
-		diags.AddAttributeError(path.Root("instances").AtName("instance_type"), "Instance type check failed",
-			"Could not check where instances.instance_type "+instanceType+" is offered. Check the provider's credentials allow ec2:DescribeInstanceTypeOfferings.\n\nOriginal Error: "+err.Error())
-		return
-	}
-	var missing []string
-	for _, z := range zones {
-		if !offered[z] {
-			missing = append(missing, z)
+	if n.instances != nil {
+		if launch, known := launchTypes(ctx, n.instances); known {
+			r.checkTypesOffered(ctx, launch, zones, diags)
 		}
 	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		diags.AddAttributeError(path.Root("instances").AtName("instance_type"), "Instance type not offered in every zone",
-			fmt.Sprintf("instances.instance_type %s is not offered in %s, so that zone's group could never launch. Choose an instance type offered in every zone of app_subnet_ids, or use subnets in other zones.",
-				instanceType, strings.Join(missing, ", ")))
-	}
+	return zones, !diags.HasError()
 }
 
 func zoneSet(ids []string, byID map[string]Subnet) map[string]bool {

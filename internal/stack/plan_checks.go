@@ -64,38 +64,85 @@ func certificateToCheck(ctx context.Context, plan stackModelV0, state *stackMode
 	return c.ValueString(), true
 }
 
-// checkArchitecture refuses an instance type whose processors cannot run the
+// checkImage refuses an instance type whose processors cannot run the
 // image: EC2 rejects such a launch (RunInstances: the instance type's
 // ProcessorInfo.SupportedArchitectures must include the image's Architecture,
 // EC2 API reference DescribeInstanceTypes and DescribeImages), and every
-// zonal group would fail to launch.
-func (r *stackResource) checkArchitecture(ctx context.Context, in *instancesModel, diags *diag.Diagnostics) {
-	image, instanceType := in.ImageID.ValueString(), in.InstanceType.ValueString()
-	a, err := r.client.Lookup.Architectures(ctx, image, instanceType)
+// zonal group would fail to launch. With instance_types, every type must run
+// the image: one architecture for the whole list, the image's. It also
+// refuses a root volume smaller than the image's root snapshot
+// (checkRootVolume).
+func (r *stackResource) checkImage(ctx context.Context, in *instancesModel, launch []string, diags *diag.Diagnostics) {
+	image := in.ImageID.ValueString()
+	attr := "instance_type"
+	if len(launch) > 1 {
+		attr = "instance_types"
+	}
+	p := path.Root("instances").AtName(attr)
+	a, err := r.client.Lookup.Image(ctx, image, launch)
 	switch {
 	case err != nil:
 		diags.AddAttributeError(path.Root("instances").AtName("image_id"), "Image check failed",
-			"Could not read instances.image_id "+image+" or instances.instance_type "+instanceType+".\n\nOriginal Error: "+err.Error())
+			"Could not read instances.image_id "+image+" or instances."+attr+" "+strings.Join(launch, ", ")+".\n\nOriginal Error: "+err.Error())
+		return
 	case !a.ImageFound:
 		diags.AddAttributeError(path.Root("instances").AtName("image_id"), "Image not found",
 			fmt.Sprintf("instances.image_id: the image %s does not exist in the provider's region (%s) or is not shared with this account. Use an AMI of that region.", image, r.client.Lookup.Region()))
-	case len(a.InstanceType) == 0:
-		diags.AddAttributeError(path.Root("instances").AtName("instance_type"), "Unknown instance type",
-			fmt.Sprintf("instances.instance_type: EC2 does not know the instance type %s in %s. Use an instance type such as %s.", instanceType, r.client.Lookup.Region(), defaultInstanceType))
-	case !slices.Contains(a.InstanceType, a.Image):
-		diags.AddAttributeError(path.Root("instances").AtName("instance_type"), "Instance type cannot run the image",
-			fmt.Sprintf("instances.instance_type: the image %s is built for %s, but %s runs %s. Choose an instance type for %s (for example t3.small for x86_64, t4g.small for arm64) or an image built for %s.",
-				image, a.Image, instanceType, strings.Join(a.InstanceType, ", "), a.Image, strings.Join(a.InstanceType, ", ")))
+		return
 	}
+	for _, t := range launch {
+		archs := a.InstanceTypes[t]
+		switch {
+		case len(archs) == 0:
+			diags.AddAttributeError(p, "Unknown instance type",
+				fmt.Sprintf("instances.%s: EC2 does not know the instance type %s in %s. Use an instance type such as %s.", attr, t, r.client.Lookup.Region(), defaultInstanceType))
+		case !slices.Contains(archs, a.Image):
+			choose := "an instance type for " + a.Image
+			if attr == "instance_types" {
+				choose = "instance types for " + a.Image + " only (the image runs on one architecture: every launch of a type of another would fail)"
+			}
+			diags.AddAttributeError(p, "Instance type cannot run the image",
+				fmt.Sprintf("instances.%s: the image %s is built for %s, but %s runs %s. Choose %s (for example t3.small for x86_64, t4g.small for arm64) or an image built for %s.",
+					attr, image, a.Image, t, strings.Join(archs, ", "), choose, strings.Join(archs, ", ")))
+		}
+	}
+	checkRootVolume(in, a, diags)
 }
 
-// imageToCheck reports whether the image and instance type are known and
-// new or changed since the state was written.
-func imageToCheck(in, old *instancesModel) bool {
-	if in == nil || !knownString(in.ImageID) || !knownString(in.InstanceType) {
-		return false
+// checkRootVolume refuses a root volume smaller than the image's root
+// snapshot. EC2 creates the root volume from that snapshot and refuses a
+// smaller size ("InvalidBlockDeviceMapping: Volume of size 20GB is smaller
+// than snapshot 'snap-…', expect size >= 30GB"; EC2 API reference,
+// EbsBlockDevice VolumeSize: "equal to or larger than the snapshot size"):
+// every launch of every zonal group would fail, and the create would wait
+// for healthy targets until its timeout. The size is not raised silently to
+// the snapshot's: the plan shows the size the instances get, and the user
+// chooses it (docs: instances.root_volume_size).
+func checkRootVolume(in *instancesModel, a ImageFacts, diags *diag.Diagnostics) {
+	size := in.RootVolumeSize
+	if size.IsUnknown() || size.IsNull() || a.RootGiB == 0 || size.ValueInt64() >= a.RootGiB {
+		return
 	}
-	return old == nil || !in.ImageID.Equal(old.ImageID) || !in.InstanceType.Equal(old.InstanceType)
+	diags.AddAttributeError(path.Root("instances").AtName("root_volume_size"), "Root volume smaller than the image's snapshot",
+		fmt.Sprintf("instances.root_volume_size is %d GiB, but the root snapshot %s of the image %s is %d GiB: EC2 refuses every launch with "+
+			"InvalidBlockDeviceMapping (\"Volume of size %dGB is smaller than snapshot\"). Set instances.root_volume_size = %d or more "+
+			"(the default is %d GiB).", size.ValueInt64(), a.RootSnapshot, in.ImageID.ValueString(), a.RootGiB, size.ValueInt64(), a.RootGiB, defaultRootVolumeSize))
+}
+
+// imageToCheck returns the launch types when they and the image are known
+// and the image, any type or the root volume size is new or changed since
+// the state was written.
+func imageToCheck(ctx context.Context, in, old *instancesModel) ([]string, bool) {
+	if in == nil || !knownString(in.ImageID) {
+		return nil, false
+	}
+	launch, known := launchTypes(ctx, in)
+	if !known {
+		return nil, false
+	}
+	changed := old == nil || !in.ImageID.Equal(old.ImageID) || !in.InstanceType.Equal(old.InstanceType) ||
+		!in.InstanceTypes.Equal(old.InstanceTypes) || !in.RootVolumeSize.Equal(old.RootVolumeSize)
+	return launch, changed
 }
 
 // runAWSChecks runs the certificate and image checks that apply to this plan.
@@ -110,8 +157,8 @@ func (r *stackResource) runAWSChecks(ctx context.Context, plan stackModelV0, sta
 	if state != nil {
 		_ = unpackObject(ctx, state.Instances, &old)
 	}
-	if imageToCheck(n.instances, old) {
-		r.checkArchitecture(ctx, n.instances, diags)
+	if launch, ok := imageToCheck(ctx, n.instances, old); ok {
+		r.checkImage(ctx, n.instances, launch, diags)
 	}
 	if n.instances != nil {
 		r.checkNamedAccess(ctx, n.instances, old, diags)

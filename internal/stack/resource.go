@@ -46,13 +46,16 @@ type Subnet struct{ ID, VPCID, Zone string }
 // Certificate is an ACM certificate as the plan-time check needs it.
 type Certificate struct{ Status string }
 
-// Architectures are an image's architecture and those an instance type
-// supports; ImageFound is false for an image AWS does not know, and
-// InstanceType is empty for an unknown type.
-type Architectures struct {
-	ImageFound   bool
-	Image        string
-	InstanceType []string
+// ImageFacts are an image's architecture and root snapshot, and the
+// architectures each instance type supports; ImageFound is false for an
+// image AWS does not know, a type's list is empty for an unknown type, and
+// RootGiB is 0 when the image has no EBS root snapshot.
+type ImageFacts struct {
+	ImageFound    bool
+	Image         string
+	InstanceTypes map[string][]string
+	RootSnapshot  string
+	RootGiB       int64
 }
 
 // DatabasePlacement is where a database runs: the zones of its primary and
@@ -67,11 +70,12 @@ type DatabasePlacement struct {
 type Lookup interface {
 	Subnets(ctx context.Context, ids []string) ([]Subnet, error)
 	VPCCIDRs(ctx context.Context, vpcID string) ([]string, error)
-	ZonesOffering(ctx context.Context, instanceType string, zones []string) (map[string]bool, error)
+	// Offerings reports, by instance type then zone, where each type is offered.
+	Offerings(ctx context.Context, instanceTypes, zones []string) (map[string]map[string]bool, error)
 	// Certificate describes an ACM certificate of the provider's region;
 	// found is false when there is none with that ARN.
 	Certificate(ctx context.Context, arn string) (cert Certificate, found bool, err error)
-	Architectures(ctx context.Context, imageID, instanceType string) (Architectures, error)
+	Image(ctx context.Context, imageID string, instanceTypes []string) (ImageFacts, error)
 	// KeyPairExists and InstanceProfileExists look up what the instances
 	// are given by name.
 	KeyPairExists(ctx context.Context, name string) (bool, error)
@@ -325,6 +329,7 @@ func (r *stackResource) writeState(ctx context.Context, m *stackModelV0, spec bl
 	obs map[string]engine.Observation, env environment, private privateSetter) diagnostics {
 	diags := setComputed(ctx, m, spec, bp, obs)
 	setDatabaseComputed(m, spec, obs)
+	setInstanceTypeComputed(m, spec)
 	diags.Append(savePrivate(ctx, private, env)...)
 	return diags
 }

@@ -94,6 +94,7 @@ func inputAttributes() map[string]schema.Attribute {
 				"At most one zone: ARC shifts a load balancer away from a single zone at a time. See the guide *Evacuating a zone*.",
 			Validators: []validator.List{uniqueValues{}}},
 		"evacuation_shift_timing": evacuationShiftTimingAttribute(),
+		"access_logs":             accessLogsAttribute(),
 		"listener":                listenerAttribute(),
 		"health_check":            healthCheckAttribute(),
 		"instances":               instancesAttribute(),
@@ -154,12 +155,11 @@ func healthCheckAttribute() schema.Attribute {
 
 func instancesAttribute() schema.Attribute {
 	return schema.SingleNestedAttribute{Required: true,
-		MarkdownDescription: "The instances. A change here makes a new launch template version, rolled out zone by zone, each zone waiting for its new instances to be healthy.",
-		Attributes: map[string]schema.Attribute{
+		MarkdownDescription: "The instances. A change here makes a new launch template version, rolled out zone by zone, each zone waiting for its new instances to be healthy " +
+			"(`instance_types` and the purchase options change the groups in place; an instance of a type taken out of the list is replaced the same way).",
+		Attributes: mergeAttrs(instanceTypeAttributes(), map[string]schema.Attribute{
 			"image_id": schema.StringAttribute{Required: true, MarkdownDescription: "AMI ID, for example from the Amazon Linux 2023 SSM parameter. It must exist in the provider's region and be built for an architecture `instance_type` runs (checked at plan time when either changes).",
 				Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^ami-[0-9a-f]+$`), "must be an AMI ID such as ami-0abc1234")}},
-			"instance_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultInstanceType),
-				MarkdownDescription: "Instance type, offered in every zone of `app_subnet_ids` and able to run the image's architecture (both checked at plan time). Defaults to `t3.small`."},
 			"port": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultInstancePort),
 				MarkdownDescription: "Port the application listens on. Defaults to `8080`. Changing it replaces the target group.", Validators: []validator.Int64{portValidator()}},
 			"user_data": schema.StringAttribute{Optional: true,
@@ -177,13 +177,15 @@ func instancesAttribute() schema.Attribute {
 				Validators: []validator.List{uniqueValues{}, listvalidator.SizeAtMost(20),
 					listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+`), "must be an IAM managed policy ARN such as arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"))}},
 			"root_volume_size": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultRootVolumeSize),
-				MarkdownDescription: "Root volume size in GiB (always gp3 and encrypted). Defaults to `20`.", Validators: []validator.Int64{int64validator.Between(8, 16384)}},
+				MarkdownDescription: "Root volume size in GiB (always gp3 and encrypted). Defaults to `20`. " +
+					"It must be at least the size of the image's root snapshot (EC2 creates the root volume from it and refuses a smaller one at every launch), so the plan refuses a smaller size and names the snapshot's. " +
+					"The default is not raised to the snapshot's size silently: set a larger size for an image with a larger root snapshot.", Validators: []validator.Int64{int64validator.Between(8, 16384)}},
 			"metadata_hop_limit": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(blueprint.DefaultMetadataHopLimit),
 				MarkdownDescription: "How many network hops the instance metadata service's (IMDSv2, always required) token answer may travel, 1 to 64. " +
 					"Defaults to `2`, as Amazon Linux 2023 does: a process in a container on the instance is one hop further than the host and cannot reach the role's credentials with `1`. " +
 					"Set `1` if nothing on the instances runs in a container.",
 				Validators: []validator.Int64{int64validator.Between(1, 64)}},
-		}}
+		})}
 }
 
 func capacityAttribute() schema.Attribute {

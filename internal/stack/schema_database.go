@@ -59,6 +59,7 @@ func databaseAttribute() schema.Attribute {
 				MarkdownDescription: "Name of the database created inside the instance. Defaults to `app`.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured()},
 				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,62}$`), "must start with a letter and contain letters, digits and underscores")}},
+			"secret_rotation": secretRotationAttribute(),
 			"username": schema.StringAttribute{Optional: true, Computed: true, Default: stringDefault(defaultDBUsername),
 				MarkdownDescription: "Master user name. Defaults to `app`.",
 				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,15}$`), "must start with a letter, up to 16 letters, digits and underscores")}},

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"maps"
 
@@ -32,6 +33,7 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 		WaitForHealthyTargets: m.WaitForHealthyTargets.ValueBool(),
 		GroupMetrics:          m.GroupMetrics.ValueBool(),
 		EnableZonalShift:      m.EnableZonalShift.ValueBool(),
+		AccessLogs:            accessLogsSpec(ctx, m.AccessLogs),
 		Tags:                  mergedTags(ctx, m, defaultTags),
 	}
 	s.EvacuateZones, _ = stringsOf(ctx, m.EvacuateZones)
@@ -58,10 +60,11 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 	}
 	if in := n.instances; in != nil {
 		policies, _ := stringsOf(ctx, in.ManagedPolicyARNs)
-		s.Instances = blueprint.InstancesSpec{ImageID: in.ImageID.ValueString(), InstanceType: in.InstanceType.ValueString(),
+		s.Instances = blueprint.InstancesSpec{ImageID: in.ImageID.ValueString(), InstanceType: cmp.Or(in.InstanceType.ValueString(), defaultInstanceType),
 			Port: i32(in.Port.ValueInt64()), UserData: in.UserData.ValueString(), KeyName: in.KeyName.ValueString(),
 			InstanceProfileName: in.InstanceProfileName.ValueString(), ManagedPolicyARNs: policies,
-			RootVolumeSize: i32(in.RootVolumeSize.ValueInt64()), MetadataHopLimit: i32(in.MetadataHopLimit.ValueInt64())}
+			RootVolumeSize: i32(in.RootVolumeSize.ValueInt64()), MetadataHopLimit: i32(in.MetadataHopLimit.ValueInt64()),
+			Mix: mixSpec(ctx, in)}
 	}
 	if c := n.capacity; c != nil {
 		s.Capacity = blueprint.CapacitySpec{Min: i32(c.Min.ValueInt64()), Desired: i32(c.Desired.ValueInt64()), Max: i32(c.Max.ValueInt64())}
@@ -80,7 +83,8 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 			MaxAllocatedStorage: i32(d.MaxAllocatedStorage.ValueInt64()), MultiAZ: d.MultiAZ.ValueBool(),
 			BackupRetentionDays: i32(d.BackupRetentionDays.ValueInt64()), DeletionProtection: d.DeletionProtection.ValueBool(),
 			SkipFinalSnapshot: d.SkipFinalSnapshot.ValueBool(), FinalSnapshotID: d.FinalSnapshotIdentifier.ValueString(),
-			Port: i32(port), DBName: d.DBName.ValueString(), Username: d.Username.ValueString()}
+			Port: i32(port), DBName: d.DBName.ValueString(), Username: d.Username.ValueString(),
+			SecretRotation: secretRotationSpec(ctx, d.SecretRotation)}
 	}
 	return s, nil
 }

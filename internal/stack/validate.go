@@ -30,6 +30,7 @@ func (r *stackResource) ValidateConfig(ctx context.Context, req resource.Validat
 	validateHealthCheck(n.healthCheck, resp)
 	validateListener(n.listener, resp)
 	validateInstances(n.instances, resp)
+	validateInstanceTypes(ctx, n.instances, n.capacity, resp)
 	validateScaling(n.scaling, resp)
 	validateDatabase(n.database, resp)
 	validateMaintenance(n.maintenance, resp)
@@ -128,6 +129,7 @@ func validateDatabase(d *databaseModel, resp *resource.ValidateConfigResponse) {
 	if d == nil {
 		return
 	}
+	validateSecretRotation(context.Background(), d.SecretRotation, resp)
 	p := path.Root("database")
 	alloc, ok1 := intOr(d.AllocatedStorage, defaultAllocatedStorage)
 	maxAlloc, ok2 := intOr(d.MaxAllocatedStorage, defaultMaxAllocatedStorage)

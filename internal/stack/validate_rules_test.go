@@ -56,6 +56,9 @@ func nameAndValueCases(net env.Net, sameZone string) map[string]invalidCase {
 		"UserDataTooLong":      {func(a *stackArgs) { a.userData = strings.Repeat("x", 12001) }, "instances.user_data", `instances.user_data string length must be at most 12000`},
 		"ArchitectureMismatch": {func(a *stackArgs) { a.image = "ami-0e9271c829888680e" }, "instances.instance_type", `Instance type cannot run the image[\s\S]*arm64[\s\S]*Choose an instance type`},
 		"ImageNotFound":        {func(a *stackArgs) { a.image = "ami-0123456789abcdef0" }, "instances.image_id", `Image not found[\s\S]*Use an AMI`},
+		// moto's images have a 15 GiB root snapshot; EC2 refuses a smaller root volume at every launch.
+		"RootVolumeBelowSnapshot": {func(a *stackArgs) { a.instancesExtra = `root_volume_size = 10` }, "instances.root_volume_size",
+			`Root volume smaller than the image's snapshot[\s\S]*snap-[\s\S]*15 GiB[\s\S]*Set\s+instances.root_volume_size = 15 or more`},
 
 		// Network: what AWS needs to serve at all.
 		"AppZoneWithoutLBSubnet": {func(a *stackArgs) { a.net.LB = []string{net.LB[0], net.LB[1]} },

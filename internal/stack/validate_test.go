@@ -57,7 +57,7 @@ func TestAccStack_planTimeValidation(t *testing.T) {
 		"TimeoutNotBelowInterval": {func(a *stackArgs) { a.healthTimeout, a.healthInterval = 30, 30 }, "health_check.timeout",
 			`health_check.timeout \(30 s\) must be less than\s+health_check.interval \(30 s\)[\s\S]*Lower the timeout or raise the\s+interval`},
 	}
-	all := mergeCases(cases, nameAndValueCases(net, *sameZone.Subnet.SubnetId), moreInvalidCases(net))
+	all := mergeCases(cases, nameAndValueCases(net, *sameZone.Subnet.SubnetId), moreInvalidCases(net), instanceTypeCases(), accessLogsInvalidCases())
 	if len(all) < 30 {
 		t.Fatalf("%d invalid configurations, want at least 30", len(all))
 	}
@@ -72,19 +72,27 @@ func TestAccStack_planTimeValidation(t *testing.T) {
 			}
 		})
 	}
-	// The figures docs/guides/reliability.md quotes; the count is checked
+	// The figures contributing/reliability.md quotes; the count is checked
 	// against it, so adding a case fails here until the guide says so.
 	t.Logf("%d of %d invalid configurations refused at plan; mutating AWS calls made by refused plans: %d", refused, len(all), mutating)
 	if quoted := guideFigure(t, "reliability.md", `\| refused at plan \| (\d+) \+`); quoted != len(all) {
 		t.Errorf("the reliability guide quotes %d invalid configurations refused at plan, the test has %d: update the guide's table", quoted, len(all))
 	}
+	changelog, err := os.ReadFile(filepath.Join("..", "..", "CHANGELOG.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(\\d+) of them in `TestAccStack_planTimeValidation`'s table").FindSubmatch(changelog)
+	if m == nil || string(m[1]) != strconv.Itoa(len(all)) {
+		t.Errorf("CHANGELOG.md does not say the table has %d invalid configurations (%q): update it", len(all), m)
+	}
 }
 
 // guideFigure is the number a guide quotes where pattern's group matches,
-// read from the guide's template (docs/ is generated from it and checked).
+// read from the contributor guide (contributing/<guide>).
 func guideFigure(t *testing.T, guide, pattern string) int {
 	t.Helper()
-	path := filepath.Join("..", "..", "examples", "templates", "guides", guide+".tmpl")
+	path := filepath.Join("..", "..", "contributing", guide)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

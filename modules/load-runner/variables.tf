@@ -67,12 +67,12 @@ variable "image_ssm_parameter" {
 }
 
 variable "root_volume_size" {
-  description = "Root volume size in GiB (gp3, always encrypted)."
+  description = "Root volume size in GiB (gp3, always encrypted). Null (the default): the size of the image's root snapshot, which EC2 uses when none is given; a smaller size fails every launch (InvalidBlockDeviceMapping)."
   type        = number
-  default     = 8
+  default     = null
 
   validation {
-    condition     = var.root_volume_size >= 8 && var.root_volume_size <= 16384
+    condition     = var.root_volume_size == null ? true : var.root_volume_size >= 8 && var.root_volume_size <= 16384
     error_message = "root_volume_size must be between 8 and 16384 GiB."
   }
 }

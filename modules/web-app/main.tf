@@ -102,6 +102,13 @@ resource "hawebapp_stack" "this" {
   database     = var.database
   timeouts     = var.timeouts
 
+  # Turned on once the bucket's policy exists (AWS checks that the load
+  # balancer may write there when logging is turned on).
+  access_logs = local.access_logs == null ? null : {
+    bucket = local.create_logs_bucket ? aws_s3_bucket_policy.access_logs[0].bucket : local.logs_bucket
+    prefix = local.logs_prefix
+  }
+
   tags = var.tags
 }
 

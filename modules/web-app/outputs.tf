@@ -140,3 +140,13 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard; null without `create_dashboard`."
   value       = try(aws_cloudwatch_dashboard.this[0].dashboard_name, null)
 }
+
+output "access_logs_bucket" {
+  description = "The S3 bucket the load balancer writes its access logs to (null when they are off)."
+  value       = local.logs_bucket
+}
+
+output "access_logs_bucket_arn" {
+  description = "ARN of the access logs bucket the module made (null when it made none)."
+  value       = try(aws_s3_bucket.access_logs[0].arn, null)
+}

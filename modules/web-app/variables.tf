@@ -151,7 +151,7 @@ variable "deregistration_delay" {
 }
 
 variable "database" {
-  description = "The database (`hawebapp_stack.database`), or null for a stack without one. Fields: `engine`, `engine_version`, `instance_class`, `allocated_storage`, `max_allocated_storage`, `multi_az`, `backup_retention_days`, `deletion_protection`, `skip_final_snapshot`, `final_snapshot_identifier`, `port`, `db_name`, `username`; null fields take the provider's (secure) defaults: multi-AZ, deletion protection on, final snapshot kept."
+  description = "The database (`hawebapp_stack.database`), or null for a stack without one. Fields: `engine`, `engine_version`, `instance_class`, `allocated_storage`, `max_allocated_storage`, `multi_az`, `backup_retention_days`, `deletion_protection`, `skip_final_snapshot`, `final_snapshot_identifier`, `port`, `db_name`, `username`, `secret_rotation` (the managed secret's rotation schedule: `automatically_after_days` or `schedule_expression`, and `duration`; null keeps RDS's 7 days); null fields take the provider's (secure) defaults: multi-AZ, deletion protection on, final snapshot kept."
   type = object({
     engine                    = optional(string)
     engine_version            = optional(string)
@@ -166,6 +166,11 @@ variable "database" {
     port                      = optional(number)
     db_name                   = optional(string)
     username                  = optional(string)
+    secret_rotation = optional(object({
+      automatically_after_days = optional(number)
+      schedule_expression      = optional(string)
+      duration                 = optional(string)
+    }))
   })
   default = null
 }
@@ -447,5 +452,22 @@ variable "evacuation_shift_timing" {
   validation {
     condition     = var.evacuation_shift_timing == null || contains(["auto", "immediate", "after_capacity"], coalesce(var.evacuation_shift_timing, "auto"))
     error_message = "evacuation_shift_timing must be auto, immediate or after_capacity."
+  }
+}
+
+variable "access_logs" {
+  description = "The load balancer's access logs (`hawebapp_stack.access_logs`), or null to keep them off. `create_bucket = true` makes an S3 bucket for them (SSE-S3, public access blocked, ACLs off, TLS only, and a bucket policy letting Elastic Load Balancing write under `<prefix>/AWSLogs/<account>/`: the region's ELB account in Regions available before August 2022, the `logdelivery.elasticloadbalancing.amazonaws.com` service principal in later ones), with `expiration_days` (null: keep the logs) and `force_destroy`; or give `bucket`, your own bucket in the same region with such a policy. `prefix` (no leading or trailing `/`, no `AWSLogs`) is the key prefix; null writes at the bucket's root."
+  type = object({
+    bucket          = optional(string)
+    create_bucket   = optional(bool, false)
+    prefix          = optional(string)
+    expiration_days = optional(number)
+    force_destroy   = optional(bool, false)
+  })
+  default = null
+
+  validation {
+    condition     = var.access_logs == null || (try(var.access_logs.bucket, null) != null) != try(var.access_logs.create_bucket, false)
+    error_message = "access_logs: set either bucket (your own bucket) or create_bucket = true."
   }
 }

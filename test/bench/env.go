@@ -4,7 +4,7 @@
 // (counted by test/recorder between Terraform and a private moto server),
 // the provider's peak resident memory, and how plan and apply grow with
 // the number of stacks. `make bench` runs it through ./cmd/bench, which
-// writes docs/benchmarks.{md,json,png}.
+// writes contributing/benchmarks.{md,json,png}.
 package bench
 
 import (

@@ -1,6 +1,6 @@
 package bench
 
-// realAWS is the section of docs/benchmarks.md on what the same applies
+// realAWS is the section of contributing/benchmarks.md on what the same applies
 // take against real AWS, from AWS's documented behaviour (not measured).
 // Its two verbs are the plan calls per stack of hawebapp and hand-written.
 const realAWS = `## What to expect on real AWS

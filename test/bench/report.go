@@ -10,7 +10,7 @@ import (
 )
 
 // WriteOutputs writes benchmarks.json, benchmarks.md and benchmarks.png
-// into dir (docs/).
+// into dir (contributing/).
 func WriteOutputs(dir string, r *Results) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
@@ -33,7 +33,7 @@ func WriteOutputs(dir string, r *Results) error {
 	return nil
 }
 
-// Markdown renders the results as docs/benchmarks.md.
+// Markdown renders the results as contributing/benchmarks.md.
 func Markdown(r *Results) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }

@@ -90,11 +90,11 @@ func TestChartAndDoc(t *testing.T) {
 	}
 }
 
-// docs/benchmarks.md is what the benchmark writes from docs/benchmarks.json,
+// contributing/benchmarks.md is what the benchmark writes from contributing/benchmarks.json,
 // the measured file: a figure edited by hand in the page, or a change to the
 // page's generator without a new run, fails here (make bench writes both).
 func TestBenchmarksPageIsGeneratedFromTheMeasurements(t *testing.T) {
-	js, err := os.ReadFile(filepath.Join("..", "..", "docs", "benchmarks.json"))
+	js, err := os.ReadFile(filepath.Join("..", "..", "contributing", "benchmarks.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,11 +102,11 @@ func TestBenchmarksPageIsGeneratedFromTheMeasurements(t *testing.T) {
 	if err := json.Unmarshal(js, &r); err != nil {
 		t.Fatal(err)
 	}
-	page, err := os.ReadFile(filepath.Join("..", "..", "docs", "benchmarks.md"))
+	page, err := os.ReadFile(filepath.Join("..", "..", "contributing", "benchmarks.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := Markdown(&r); got != string(page) {
-		t.Errorf("docs/benchmarks.md differs from what docs/benchmarks.json renders; run make bench, or render the page again from the json")
+		t.Errorf("contributing/benchmarks.md differs from what contributing/benchmarks.json renders; run make bench, or render the page again from the json")
 	}
 }

@@ -45,7 +45,7 @@ type Stat struct {
 	BusySeconds float64 `json:"emulator_busy_seconds"`
 }
 
-// Results is everything a benchmark produces (docs/benchmarks.json).
+// Results is everything a benchmark produces (contributing/benchmarks.json).
 type Results struct {
 	Date         time.Time     `json:"date"`
 	Machine      Machine       `json:"machine"`

@@ -2,6 +2,7 @@ package env
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
 )
 
 // Zones are the three zones of Region the suites spread a stack over.
@@ -106,14 +109,39 @@ func NetworkOfE(ctx context.Context, cfg aws.Config, l Layout) (Net, error) {
 	lists := []*[]string{&n.App, &n.LB}[:tiers]
 	for k := range len(zones) * tiers {
 		zone, list := zones[k/tiers], lists[k%tiers]
-		sn, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(zone),
-			CidrBlock: aws.String(fmt.Sprintf("10.%d.%d.0/%d", second, k*step, bits))})
+		id, err := createSubnet(ctx, c, n.VPCID, zone, fmt.Sprintf("10.%d.%d.0/%d", second, k*step, bits))
 		if err != nil {
 			return Net{}, fmt.Errorf("creating a test subnet in %s: %w", zone, err)
 		}
-		*list = append(*list, aws.ToString(sn.Subnet.SubnetId))
+		*list = append(*list, id)
 	}
 	return n, nil
+}
+
+// createSubnet makes the subnet cidr of vpc in zone. CreateSubnet takes no
+// client token, so when the SDK sends it again after an answer that never
+// came (a reset, a 5xx from a busy emulator) the second attempt meets the
+// first one's subnet (InvalidSubnet.Conflict); that subnet, found by its
+// VPC, CIDR and zone, is the one asked for.
+func createSubnet(ctx context.Context, c *ec2.Client, vpc, zone, cidr string) (string, error) {
+	sn, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(vpc), AvailabilityZone: aws.String(zone),
+		CidrBlock: aws.String(cidr)})
+	if err == nil {
+		return aws.ToString(sn.Subnet.SubnetId), nil
+	}
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidSubnet.Conflict" {
+		return "", err
+	}
+	out, derr := c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{vpc}},
+		{Name: aws.String("cidr-block"), Values: []string{cidr}},
+		{Name: aws.String("availability-zone"), Values: []string{zone}},
+	}})
+	if derr != nil || len(out.Subnets) != 1 {
+		return "", err
+	}
+	return aws.ToString(out.Subnets[0].SubnetId), nil
 }
 
 // Subnets are the application and load balancer subnets.

@@ -7,7 +7,7 @@
 // They run in the sandbox (test/sandbox) by default and against real AWS
 // with the same code when HAWEBAPP_E2E_REAL_AWS=1; HAWEBAPP_HA_SIZE=full
 // (`make soak`) gives each suite its own stack and soaks at full length.
-// See docs/guides/ha-suites.md.
+// See contributing/ha-suites.md.
 package ha
 
 import (

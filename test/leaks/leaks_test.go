@@ -4,10 +4,13 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
@@ -98,5 +101,47 @@ func TestFindFailsOnAPIError(t *testing.T) {
 	rec.Before = nil
 	if left, err := Find(ctx, cfg, "x"); err != nil || len(left) != 0 {
 		t.Errorf("without faults on an empty account: %v, %v; want nothing and no error", left, err)
+	}
+}
+
+// TestFindReportsBuckets: a bucket tagged with the stack (the web-app
+// module's access logs bucket) is reported until it is deleted; another
+// stack's and an untagged one are not; a failing listing fails Find.
+func TestFindReportsBuckets(t *testing.T) {
+	cfg, rec := startMoto(t)
+	ctx := context.Background()
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	for name, stack := range map[string]string{"x-lb-logs-1": "x", "x-us-lb-logs-1": "x-us", "untagged": ""} {
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+		if stack != "" {
+			if _, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(name), Tagging: &s3types.Tagging{
+				TagSet: []s3types.Tag{{Key: aws.String("hawebapp:stack"), Value: aws.String(stack)}}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	left, err := Find(ctx, cfg, "x")
+	if err != nil || !slices.Contains(left, "s3 bucket x-lb-logs-1") || slices.ContainsFunc(left, func(s string) bool { return strings.Contains(s, "x-us-") || strings.Contains(s, "untagged") }) {
+		t.Errorf("left of x: %v, %v; want its bucket only", left, err)
+	}
+	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("x-lb-logs-1")}); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := Find(ctx, cfg, "x"); err != nil || len(left) != 0 {
+		t.Errorf("after deleting the bucket: %v, %v; want nothing", left, err)
+	}
+	cfg.RetryMaxAttempts = 1
+	rec.Before = func(call recorder.Call, w http.ResponseWriter, _ *http.Request) bool {
+		if call.Service != "s3" {
+			return false
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`<Error><Code>InternalError</Code><Message>injected by the test</Message></Error>`))
+		return true
+	}
+	if left, err := Find(ctx, cfg, "x"); err == nil {
+		t.Errorf("S3 answering 500: Find returned no error (left %v)", left)
 	}
 }

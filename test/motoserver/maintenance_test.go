@@ -60,3 +60,29 @@ func TestMaintenancePolicyFix(t *testing.T) {
 	}
 	check("after clearing", nil)
 }
+
+// TestGracePeriodZeroKept proves the launcher keeps a health check grace
+// period of 0 given to CreateAutoScalingGroup, as AWS does (moto 5.2.1 alone
+// reports 300).
+func TestGracePeriodZeroKept(t *testing.T) {
+	ctx := context.Background()
+	ec2c, asc, subnet := startWithSubnet(t)
+	if _, err := ec2c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("grace-test"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := asc.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+		AutoScalingGroupName: aws.String("grace-test"), MinSize: aws.Int32(0), MaxSize: aws.Int32(1), VPCZoneIdentifier: subnet,
+		HealthCheckGracePeriod: aws.Int32(0),
+		LaunchTemplate:         &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("grace-test"), Version: aws.String("1")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := asc.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{"grace-test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToInt32(out.AutoScalingGroups[0].HealthCheckGracePeriod); got != 0 {
+		t.Fatalf("grace period %d after a create with 0, want 0", got)
+	}
+}

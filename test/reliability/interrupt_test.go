@@ -13,7 +13,7 @@ import (
 // recorder among the provider's calls of the run), which still reaches AWS:
 // the apply dies with AWS having done something it never heard back about.
 // Measured for this stack (a create makes ~143 calls, the rollout ~112, the
-// destroy ~82; docs/guides/reliability.md). The rollout replaces one zone
+// destroy ~82; contributing/reliability.md). The rollout replaces one zone
 // after the other: suspend, raise desired, wait healthy, terminate the old
 // instance, resume.
 var lifecycles = [][]killPoint{

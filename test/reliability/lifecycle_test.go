@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// tally is what a campaign measured, for docs/guides/reliability.md.
+// tally is what a campaign measured, for contributing/reliability.md.
 type tally struct {
 	kills      int
 	duplicates int

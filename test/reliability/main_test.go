@@ -3,7 +3,7 @@
 // `terraform apply` and `terraform destroy` at chosen points, counted in the
 // provider's own API calls, then proves the stack converges with no
 // duplicate and no leak. `make test` runs it at CI size; `make reliability`
-// (HAWEBAPP_RELIABILITY=full) at full size. See docs/guides/reliability.md.
+// (HAWEBAPP_RELIABILITY=full) at full size. See contributing/reliability.md.
 package reliability
 
 import (

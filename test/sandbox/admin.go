@@ -60,7 +60,7 @@ type Process struct {
 
 // Failure is the body of POST /_sandbox/fail.
 type Failure struct {
-	Kind string `json:"kind"` // instance, zone, database, slow, impair, gray
+	Kind string `json:"kind"` // instance, zone, database, slow, impair, short, gray
 	ID   string `json:"id,omitempty"`
 	Zone string `json:"zone,omitempty"`
 	Down bool   `json:"down,omitempty"`
@@ -70,7 +70,7 @@ type Failure struct {
 	// MS delays new connections: a slow instance, or a gray zone's share
 	// SlowPercent (default all) of its connections.
 	MS int `json:"ms,omitempty"`
-	// InstanceTypes an impaired zone refuses to launch (empty: every type).
+	// InstanceTypes an impaired or short zone refuses to launch (empty: every type).
 	InstanceTypes []string `json:"instance_types,omitempty"`
 	// SlowPercent and DropPercent are the shares of a gray zone's new
 	// connections that are delayed by MS, and reset.
@@ -223,6 +223,11 @@ func (s *Sandbox) Fail(ctx context.Context, f Failure) error {
 			return s.recoverZone(ctx, f.Zone)
 		}
 		return s.impairZone(ctx, f.Zone, f.InstanceTypes)
+	case "short":
+		if f.Recover {
+			return s.recoverZone(ctx, f.Zone)
+		}
+		return s.shortZone(f.Zone, f.InstanceTypes)
 	case "gray":
 		return s.grayZone(f)
 	case "database":
@@ -231,7 +236,7 @@ func (s *Sandbox) Fail(ctx context.Context, f Failure) error {
 		}
 		return s.failover(db)
 	default:
-		return fmt.Errorf("unknown failure kind %q (instance, zone, database, slow, impair, gray)", f.Kind)
+		return fmt.Errorf("unknown failure kind %q (instance, zone, database, slow, impair, short, gray)", f.Kind)
 	}
 	return nil
 }

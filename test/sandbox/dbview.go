@@ -34,10 +34,17 @@ func accessKeyOf(r *http.Request) string {
 // fromInstance reports whether an instance of the sandbox made the call.
 func fromInstance(r *http.Request) bool { return accessKeyOf(r) == instanceAccessKey }
 
-var endpointElem = regexp.MustCompile(`<Endpoint>\s*<Address>([^<]*)</Address>\s*<Port>\d+</Port>`)
+// endpointElem is a database's whole Endpoint element; its first group is
+// the address.
+var endpointElem = regexp.MustCompile(`(?s)<Endpoint>\s*<Address>([^<]*)</Address>.*?</Endpoint>`)
 
 // serveInstanceDBView passes the call to moto and rewrites the endpoints of
-// the databases the sandbox runs to their local addresses.
+// the databases the sandbox runs to their local addresses. An endpoint the
+// sandbox serves nothing for yet (moto names one at CreateDBInstance, before
+// the sandbox has noticed the database) is left out, as RDS leaves it out
+// while it creates the instance: an app that took moto's name would try a
+// host that never answers, for good (it looks the endpoint up once, as it
+// should on AWS, where the name does not change).
 func (s *Sandbox) serveInstanceDBView(w http.ResponseWriter, r *http.Request) {
 	rec := httptest.NewRecorder()
 	s.rp.ServeHTTP(rec, r)
@@ -47,10 +54,10 @@ func (s *Sandbox) serveInstanceDBView(w http.ResponseWriter, r *http.Request) {
 		defer s.mu.Unlock()
 		for _, db := range s.dbs {
 			if db.address == address {
-				return "<Endpoint><Address>127.0.0.1</Address><Port>" + strconv.Itoa(db.port) + "</Port>"
+				return "<Endpoint><Address>127.0.0.1</Address><Port>" + strconv.Itoa(db.port) + "</Port></Endpoint>"
 			}
 		}
-		return m
+		return ""
 	})
 	for k, v := range rec.Header() {
 		if k != "Content-Length" {

@@ -62,6 +62,11 @@ const (
 	EventZoneRecovered = "zone recovered"
 	EventLaunchRefused = "launch refused"
 	EventDatabaseDown  = "database down"
+	// EventLaunchFallback: a group with a mixed instances policy launched
+	// the next of its instance types, its zone short of the first (shortage.go).
+	EventLaunchFallback = "launch fell back"
+	// EventZoneShort: a zone short of instance types, its power on (shortage.go).
+	EventZoneShort = "zone short"
 	// A gray failure (gray.go): a zone's instances slow or dropping
 	// connections, their processes running.
 	EventGrayFailure = "gray failure"

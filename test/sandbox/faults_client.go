@@ -40,3 +40,11 @@ func EventsOf(evs []Event, kind string, match func(Event) bool) []Event {
 	}
 	return out
 }
+
+// ShortZone makes zone short of types (every type if none): their launches
+// there fail with InsufficientInstanceCapacity, the power stays on, and a
+// group with a prioritized mixed instances policy launches its next type.
+// RecoverZone ends it.
+func (c *Client) ShortZone(ctx context.Context, zone string, types ...string) error {
+	return c.Fail(ctx, Failure{Kind: "short", Zone: zone, InstanceTypes: types})
+}

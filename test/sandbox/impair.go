@@ -42,6 +42,8 @@ type zoneFaults struct {
 
 type impairment struct {
 	types []string // instance types refused; empty: every type
+	// short: launches refused only, the power on (shortage.go).
+	short bool
 }
 
 type launchRetry struct {
@@ -103,6 +105,7 @@ func (s *Sandbox) recoverZone(ctx context.Context, zone string) error {
 		s.faults.mu.Unlock()
 		return fmt.Errorf("zone %q is not impaired", zone)
 	}
+	short := s.faults.impaired[zone].short
 	delete(s.faults.impaired, zone)
 	for key := range s.faults.retry {
 		if strings.HasSuffix(key, "/"+zone) {
@@ -117,6 +120,11 @@ func (s *Sandbox) recoverZone(ctx context.Context, zone string) error {
 		}
 	}
 	s.faults.mu.Unlock()
+	if short {
+		s.record(Event{Kind: EventZoneRecovered, Zone: zone, Reason: "capacity back; launches succeed again"})
+		s.logf("zone %s has capacity again", zone)
+		return nil
+	}
 	ids := s.zonePower(zone, true)
 	s.record(Event{Kind: EventZoneRecovered, Zone: zone, IDs: ids, Reason: "power back; launches succeed again"})
 	s.logf("zone %s recovered", zone)

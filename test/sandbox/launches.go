@@ -61,6 +61,16 @@ func (s *Sandbox) refuseLaunches(ctx context.Context, obs *observed) {
 			s.faults.mu.Lock()
 			im := s.faults.impaired[zone]
 			refused := im != nil && im.refuses(typ)
+			next := ""
+			if refused {
+				next = fallbackType(g, im)
+			}
+			s.faults.mu.Unlock()
+			if next != "" {
+				s.fallBack(ctx, g, i, zone, typ, next)
+				continue
+			}
+			s.faults.mu.Lock()
 			var attempt bool
 			var first bool
 			if refused {

@@ -1,9 +1,9 @@
 package soak_test
 
-// This file is the example of docs/guides/soak-testing.md (the guide
-// includes it as it is): soakThroughLoss runs in TestGuideExample against a
-// miniature load balancer, and completeExampleInstanceLoss, the Terratest
-// test around it, is compiled with every build of the tests.
+// This file is the example contributing/soak-testing.md points to:
+// soakThroughLoss runs in TestGuideExample against a miniature load
+// balancer, and completeExampleInstanceLoss, the Terratest test around it,
+// is compiled with every build of the tests.
 
 import (
 	"context"

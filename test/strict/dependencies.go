@@ -216,7 +216,7 @@ func goneInstanceRule() *rule {
 func allRules() []*rule {
 	byName := map[Rule]*rule{}
 	for _, r := range []*rule{throttleRule(), validationRule(), sgNotFoundRule(), roleNotFoundRule(), certNotFoundRule(),
-		goneInstanceRule(), invalidTargetRule(), lbAttributesRule(), sgInUseRule(), dbSubnetInUseRule(), eniLingerRule(), idempotentCreateRule(), profileLaunchRule(), lbProvisioningRule(),
+		goneInstanceRule(), invalidTargetRule(), lbAttributesRule(), rootVolumeRule(), accessLogsBucketRule(), sgInUseRule(), dbSubnetInUseRule(), eniLingerRule(), idempotentCreateRule(), profileLaunchRule(), lbProvisioningRule(),
 		dbLagRule(), dbStatesRule()} {
 		byName[r.name] = r
 	}

@@ -34,10 +34,14 @@ const (
 	DBLag Rule = "db-lag"
 	// DBSubnetInUse: a subnet a database runs in cannot leave its DB subnet group.
 	DBSubnetInUse Rule = "db-subnet-in-use"
+	// RootVolume: a launch whose root volume is smaller than the image's root snapshot is refused.
+	RootVolume Rule = "root-volume"
+	// AccessLogsBucket: access logs to a bucket the load balancer cannot write to are refused.
+	AccessLogsBucket Rule = "access-logs-bucket"
 )
 
 // All is every rule, in the order they apply.
-var All = []Rule{Throttle, Validation, SGNotFound, RoleNotFound, CertNotFound, GoneInstance, InvalidTarget, LBAttributes, SGInUse, DBSubnetInUse,
+var All = []Rule{Throttle, Validation, SGNotFound, RoleNotFound, CertNotFound, GoneInstance, InvalidTarget, LBAttributes, RootVolume, AccessLogsBucket, SGInUse, DBSubnetInUse,
 	ENILinger, IdempotentCreate, ProfileLaunch, LBProvisioning, DBLag, DBStates}
 
 // Default is every rule: the provider outlasts each of them (its acceptance

@@ -78,6 +78,9 @@ func validate(c *call) *apiError {
 		if n := p("AutoScalingGroupName"); n == "" || len(n) > 255 {
 			return errorf(400, "ValidationError", "AutoScalingGroupName must be 1 to 255 characters: %q", n)
 		}
+		return oneLaunchSource(c)
+	case "autoscaling:UpdateAutoScalingGroup":
+		return oneLaunchSource(c)
 	case "ec2:DeleteLaunchTemplate":
 		// EC2 API reference, DeleteLaunchTemplate: "You must specify either
 		// the launch template ID or the launch template name" (moto answers
@@ -178,6 +181,23 @@ func healthCheck(c *call) *apiError {
 	in, to := vals["HealthCheckIntervalSeconds"], vals["HealthCheckTimeoutSeconds"]
 	if in > 0 && to > 0 && to >= in {
 		return errorf(400, "ValidationError", "Health check interval must be greater than the timeout.")
+	}
+	return nil
+}
+
+// oneLaunchSource refuses a group given both a launch template and a mixed
+// instances policy (EC2 Auto Scaling API reference, CreateAutoScalingGroup
+// and UpdateAutoScalingGroup: "you can specify a launch template or a mixed
+// instances policy, but not both"); moto takes both and keeps the policy.
+// The message is the one moto gives for two launch sources.
+func oneLaunchSource(c *call) *apiError {
+	template, policy := false, false
+	for k := range c.params {
+		template = template || strings.HasPrefix(k, "LaunchTemplate.")
+		policy = policy || strings.HasPrefix(k, "MixedInstancesPolicy.")
+	}
+	if template && policy {
+		return errorf(400, "ValidationError", "Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.")
 	}
 	return nil
 }

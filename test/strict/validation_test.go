@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -100,6 +101,13 @@ func TestValidationRefusesWhatAWSRefuses(t *testing.T) {
 			_, err := c.rds.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{DBSubnetGroupName: aws.String("default"), DBSubnetGroupDescription: aws.String("x"), SubnetIds: n.App})
 			return err
 		}, "InvalidParameterValue"},
+		{"asg with a launch template and a mixed instances policy", func() error {
+			spec := &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("strict-both"), Version: aws.String("1")}
+			_, err := c.asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String("strict-both"), MinSize: aws.Int32(0), MaxSize: aws.Int32(0),
+				VPCZoneIdentifier: aws.String(n.App[0]), LaunchTemplate: spec,
+				MixedInstancesPolicy: &astypes.MixedInstancesPolicy{LaunchTemplate: &astypes.LaunchTemplate{LaunchTemplateSpecification: spec}}})
+			return err
+		}, "ValidationError"},
 		{"asg name over 255", func() error {
 			_, err := c.asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String(strings.Repeat("g", 256)), MinSize: aws.Int32(0), MaxSize: aws.Int32(0)})
 			return err

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a Terraform-compatible CLI from its Go module, once per version, and
 # prints the binary's path. The tests run the provider under every client CI
-# supports (see docs/guides/clients.md); this is how they get the binaries.
+# supports (see contributing/clients.md); this is how they get the binaries.
 #
 # Usage: test/tools/client.sh tofu|terraform [version]
 #

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the CI-sized client suite under each extra client CI supports
-# (docs/guides/clients.md): the provider's lifecycle, import and identity
+# (contributing/clients.md): the provider's lifecycle, import and identity
 # acceptance tests and the examples/minimal end-to-end test, with the
 # client built from its Go module by test/tools/client.sh (cached by
 # version, so only a machine's first run builds). `make test` runs it

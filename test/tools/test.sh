@@ -3,7 +3,7 @@
 # test under the Terraform on PATH, the checks on the Terraform code and
 # the generated docs, and the client suite under every other client CI
 # supports (OpenTofu and a Terraform with resource identity;
-# docs/guides/clients.md).
+# contributing/clients.md).
 #
 # The client suite runs beside the main one, not after it: its two clients
 # are built from their Go modules on a machine's first run (CPU-bound for

@@ -81,6 +81,15 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		out, err = e.getManaged(r)
 	case "ListManagedResources":
 		out, err = e.listManaged(r)
+	case "CreatePracticeRunConfiguration":
+		status = http.StatusCreated
+		out, err = e.createPractice(r)
+	case "UpdatePracticeRunConfiguration":
+		out, err = e.updatePractice(r)
+	case "DeletePracticeRunConfiguration":
+		out, err = e.deletePractice(r)
+	case "UpdateZonalAutoshiftConfiguration":
+		out, err = e.updateAutoshift(r)
 	default:
 		err = &apiError{status: 404, code: "UnknownOperationException", message: "the emulator does not serve " + r.Method + " " + r.URL.Path}
 	}
@@ -338,9 +347,17 @@ func (e *Emulator) managedJSON(res resource, summary bool) map[string]any {
 		shifts = append(shifts, item)
 	}
 	out := map[string]any{"arn": res.ARN, "name": res.Name, "appliedWeights": weights, "zonalShifts": shifts,
-		"autoshifts": []any{}, "zonalAutoshiftStatus": "DISABLED"}
-	if summary {
+		"autoshifts": []any{}, "zonalAutoshiftStatus": e.autoshiftStatus(res.ARN)}
+	c := e.practice[res.ARN]
+	switch {
+	case summary:
 		out["availabilityZones"] = zones
+		out["practiceRunStatus"] = AutoshiftDisabled
+		if c != nil {
+			out["practiceRunStatus"] = AutoshiftEnabled
+		}
+	case c != nil:
+		out["practiceRunConfiguration"] = practiceJSON(*c)
 	}
 	return out
 }

@@ -22,6 +22,8 @@
 //     cancel of a shift that is not active are ConflictException
 //     (ZonalShiftStatusNotActive);
 //   - ListZonalShifts lists the ACTIVE shifts unless another status is asked;
+//   - the practice run configuration and zonal autoshift status are stored
+//     and reported, never acted on (practicerun.go);
 //   - with Options.RegistrationDelay, a load balancer whose attribute was
 //     turned on through the emulator stays unknown (ResourceNotFoundException)
 //     for that long: ARC registers resources itself, not at once.
@@ -101,7 +103,9 @@ type Emulator struct {
 	mu        sync.Mutex
 	shifts    []*Shift
 	seq       int
-	enabledAt map[string]time.Time // load balancer ARN -> zonal shift attribute last turned on
+	enabledAt map[string]time.Time    // load balancer ARN -> zonal shift attribute last turned on
+	practice  map[string]*PracticeRun // load balancer ARN -> its practice run configuration (practicerun.go)
+	autoshift map[string]bool         // load balancer ARN -> zonal autoshift ENABLED
 }
 
 // New puts the emulator in front of next (moto, or a layer in front of it).
@@ -118,7 +122,7 @@ func New(next http.Handler, opts Options) *Emulator {
 		lookup = next
 	}
 	e := &Emulator{next: next, clock: opts.Clock, resources: newResources(lookup, opts.Region), delay: opts.RegistrationDelay,
-		enabledAt: map[string]time.Time{}}
+		enabledAt: map[string]time.Time{}, practice: map[string]*PracticeRun{}, autoshift: map[string]bool{}}
 	e.resources.registered = e.registered
 	return e
 }
@@ -182,7 +186,7 @@ func IsZonalShiftCall(r *http.Request) bool {
 	if m := scopeService.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		return m[1] == "arc-zonal-shift" || m[1] == "percdataplane"
 	}
-	return strings.HasPrefix(r.URL.Path, "/zonalshifts") || strings.HasPrefix(r.URL.Path, "/managedresources")
+	return strings.HasPrefix(r.URL.Path, "/zonalshifts") || strings.HasPrefix(r.URL.Path, "/managedresources") || strings.HasPrefix(r.URL.Path, "/configuration")
 }
 
 // Operation names the zonal shift API operation a request calls ("" for
@@ -205,6 +209,14 @@ func Operation(r *http.Request) string {
 		return "ListManagedResources"
 	case strings.HasPrefix(p, "/managedresources/") && r.Method == http.MethodGet:
 		return "GetManagedResource"
+	case strings.HasPrefix(p, "/managedresources/") && r.Method == http.MethodPut:
+		return "UpdateZonalAutoshiftConfiguration"
+	case p == "/configuration" && r.Method == http.MethodPost:
+		return "CreatePracticeRunConfiguration"
+	case strings.HasPrefix(p, "/configuration/") && r.Method == http.MethodPatch:
+		return "UpdatePracticeRunConfiguration"
+	case strings.HasPrefix(p, "/configuration/") && r.Method == http.MethodDelete:
+		return "DeletePracticeRunConfiguration"
 	}
 	return "unknown"
 }

@@ -30,7 +30,11 @@ run "apply" {
       multi_az            = false
       deletion_protection = false
       skip_final_snapshot = true
+      secret_rotation     = { automatically_after_days = 30 }
     }
+    # The bucket, its policy, then the load balancer's logs: the endpoint
+    # refuses logs to a bucket the load balancer may not write to.
+    access_logs = { create_bucket = true, prefix = "lb", force_destroy = true }
   }
 
   assert {
@@ -51,6 +55,11 @@ run "apply" {
   assert {
     condition     = startswith(output.load_balancer_arn_suffix, "app/webapp-apply") && startswith(output.target_group_arn_suffix, "targetgroup/")
     error_message = "The ARN suffixes must be the CloudWatch dimensions."
+  }
+
+  assert {
+    condition     = startswith(output.access_logs_bucket, "webapp-apply-lb-logs-") && hawebapp_stack.this.access_logs.prefix == "lb"
+    error_message = "The load balancer must write its access logs to the module's bucket."
   }
 
   assert {

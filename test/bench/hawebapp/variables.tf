@@ -10,7 +10,7 @@ variable "stack_count" {
 }
 
 variable "database" {
-  description = "Whether each stack has its multi-AZ database (the hand-written scale series runs without: see docs/benchmarks.md)."
+  description = "Whether each stack has its multi-AZ database (the hand-written scale series runs without: see contributing/benchmarks.md)."
   type        = bool
   default     = true
 }

@@ -65,7 +65,7 @@ func TestClientVersionsMatchClientsEnv(t *testing.T) {
 	}
 	tofu := regexp.MustCompile(`OpenTofu (\d+\.\d+\.\d+)`)
 	terraform := regexp.MustCompile(`Terraform (\d+\.\d+\.\d+)`)
-	for _, file := range []string{"README.md", "examples/templates/guides/clients.md.tmpl"} {
+	for _, file := range []string{"README.md", "contributing/clients.md"} {
 		b, err := os.ReadFile(filepath.Join(root, file))
 		if err != nil {
 			t.Fatal(err)

@@ -1,9 +1,9 @@
 // Command bench measures hawebapp_stack against the same stack written by
 // hand with hashicorp/aws, against a fresh private moto server, and writes
-// docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks.png
+// contributing/benchmarks.md, contributing/benchmarks.json and contributing/benchmarks.png
 // (`make bench`).
 //
-//	go run ./test/bench/cmd/bench [-runs 3] [-scale 1,10,50] [-hand-scale 1,10] [-out docs] [-keep]
+//	go run ./test/bench/cmd/bench [-runs 3] [-scale 1,10,50] [-hand-scale 1,10] [-out contributing] [-keep]
 package main
 
 import (
@@ -27,7 +27,7 @@ func main() {
 	runs := flag.Int("runs", 3, "runs of apply, no-change plan and destroy per configuration (medians are reported)")
 	scale := flag.String("scale", "1,10,50", "stack counts of hawebapp's scale series")
 	handScale := flag.String("hand-scale", "1,10", "stack counts of the hand-written configuration's scale series")
-	out := flag.String("out", "docs", "directory for benchmarks.{md,json,png}, relative to the repository")
+	out := flag.String("out", "contributing", "directory for benchmarks.{md,json,png}, relative to the repository")
 	keep := flag.Bool("keep", false, "keep the working directory (states, terraform.log)")
 	configs := flag.String("configs", "", "comma-separated configurations to run (development; default both)")
 	render := flag.String("render", "", "only re-render benchmarks.md and .png in -out from this benchmarks.json")
