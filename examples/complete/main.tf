@@ -43,9 +43,10 @@ module "web_app" {
     })
   }
 
-  capacity     = var.capacity
-  scaling      = { metric = "request_count_per_target", target = var.scaling_target }
-  health_check = { path = "/health" }
+  capacity       = var.capacity
+  evacuate_zones = var.evacuate_zones
+  scaling        = { metric = "request_count_per_target", target = var.scaling_target }
+  health_check   = { path = "/health" }
 
   database = {
     engine         = "postgres"

@@ -95,3 +95,9 @@ variable "domain_name" {
   type        = string
   default     = null
 }
+
+variable "evacuate_zones" {
+  description = "Zones to take out of service while they are impaired, such as `[\"us-east-1b\"]`: the stack shifts traffic away from the zone and the other zones carry the load (see the guide *Evacuating a zone*). Set it back to `[]` when the zone is healthy again."
+  type        = list(string)
+  default     = []
+}

@@ -85,6 +85,8 @@ resource "hawebapp_stack" "this" {
   wait_for_healthy_targets = var.wait_for_healthy_targets
   group_metrics            = var.group_metrics
   deregistration_delay     = var.deregistration_delay
+  evacuate_zones           = var.evacuate_zones
+  evacuation_shift_timing  = var.evacuation_shift_timing
 
   listener = {
     http_port       = var.http_port

@@ -438,6 +438,23 @@ variable "create_dashboard" {
   default     = true
 }
 
+variable "evacuate_zones" {
+  description = "Zones to take out of service while they are impaired (`hawebapp_stack.evacuate_zones`): an ARC zonal shift away from the zone, its group suspended, the other zones raised. At most one zone. Empty or null: every zone serves. See the guide *Evacuating a zone*."
+  type        = list(string)
+  default     = null
+}
+
+variable "evacuation_shift_timing" {
+  description = "When the zonal shift of `evacuate_zones` starts (`hawebapp_stack.evacuation_shift_timing`): `auto`, `immediate` or `after_capacity`. Null: the provider's default (`auto`). A zone that is down is shifted away at once whatever the value."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.evacuation_shift_timing == null || contains(["auto", "immediate", "after_capacity"], coalesce(var.evacuation_shift_timing, "auto"))
+    error_message = "evacuation_shift_timing must be auto, immediate or after_capacity."
+  }
+}
+
 variable "access_logs" {
   description = "The load balancer's access logs (`hawebapp_stack.access_logs`), or null to keep them off. `create_bucket = true` makes an S3 bucket for them (SSE-S3, public access blocked, ACLs off, TLS only, and a bucket policy letting Elastic Load Balancing write under `<prefix>/AWSLogs/<account>/`: the region's ELB account in Regions available before August 2022, the `logdelivery.elasticloadbalancing.amazonaws.com` service principal in later ones), with `expiration_days` (null: keep the logs) and `force_destroy`; or give `bucket`, your own bucket in the same region with such a policy. `prefix` (no leading or trailing `/`, no `AWSLogs`) is the key prefix; null writes at the bucket's root."
   type = object({

@@ -11,6 +11,7 @@
 package ha
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,14 +31,15 @@ type suite struct {
 // suites 1 to 6, in the order one shared stack runs them: the failures
 // first at the base load, then the scale-out and back in, the rollout last
 // (it leaves the stack scaled out).
-var suites = []suite{
+var suites = slices.Concat([]suite{
 	{"steady_state", steadyState},
 	{"instance_loss", instanceLoss},
 	{"zone_loss", zoneLoss},
+}, zoneFaultSuites(), []suite{
 	{"db_failover", dbFailover},
 	{"scale_out_in", scaleOutIn},
 	{"rolling_deploy", rollingDeploy},
-}
+})
 
 // TestHA runs suites 1 to 6. CI size (`make test`): one examples/complete
 // stack runs them in sequence with short soaks and compressed time. Full

@@ -33,12 +33,15 @@ func (s *Sandbox) recordActivity(asg, description, cause string) {
 // instance whose target is unhealthy after the grace period is marked
 // Unhealthy and replaced (moto never replaces): terminated first, or, when
 // the group's instance maintenance policy keeps its capacity in service,
-// after its replacement is healthy (maintenance.go).
+// after its replacement is healthy (maintenance.go). A group whose
+// ReplaceUnhealthy process is suspended replaces nothing (Auto Scaling User
+// Guide, "How suspended processes affect other processes"), which is how an
+// evacuated zone's group keeps from launching into the zone it leaves.
 func (s *Sandbox) replaceUnhealthy(ctx context.Context, obs *observed) {
 	s.finishReplacements(ctx, obs)
 	for i := range obs.groups {
 		g := obs.groups[i]
-		if aws.ToString(g.HealthCheckType) != "ELB" {
+		if aws.ToString(g.HealthCheckType) != "ELB" || suspended(&g, "ReplaceUnhealthy") {
 			continue
 		}
 		name := aws.ToString(g.AutoScalingGroupName)

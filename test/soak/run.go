@@ -32,6 +32,14 @@ type Options struct {
 	// the library paces the requests ab sends); 0: as fast as ab goes.
 	// Failure budgets need a cap.
 	Rate float64
+	// Timeout, when set, is the client's patience, as a client with a
+	// request timeout has: a request without a complete answer this long
+	// after it went upstream fails ("receive: timeout") and its connection
+	// is reset, which frees ab's slot. Without it a request held by a dead
+	// load balancer node (one a zonal shift has not yet taken out of DNS)
+	// holds its slot until the phase ends, and a few such hold all of them.
+	// 0: wait until the phase ends.
+	Timeout time.Duration
 	// KeepAlive is ab's -k: requests share connections.
 	KeepAlive bool
 	// Headers are extra "Name: value" lines (ab's -H).
@@ -115,6 +123,7 @@ func Start(ctx context.Context, o Options) (*Phase, error) {
 		return nil, err
 	}
 	p.tap.resolve = o.Resolve
+	p.tap.timeout = o.Timeout
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"

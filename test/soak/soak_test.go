@@ -324,3 +324,33 @@ func TestResolvePerConnection(t *testing.T) {
 		t.Errorf("%s; server A answered %d, B %d; requests per node %v: want both, every request's node recorded", r.Summary(), a.ok.Load(), b.ok.Load(), nodes)
 	}
 }
+
+// A request timeout frees the slot a hung request holds: with every other
+// request held for ever and ab's two slots, the load still goes on, the
+// held ones fail as timeouts and the others are answered. Without it both
+// slots hang after the first few requests.
+func TestTimeoutFreesHeldRequests(t *testing.T) {
+	needAB(t)
+	f, srv := newFaulty(t, func(n int64) string {
+		if n%2 == 0 {
+			return "hang"
+		}
+		return "ok"
+	})
+	r, err := Run(context.Background(), Options{URL: srv.URL + "/", Concurrency: 2, Rate: 40, Timeout: 200 * time.Millisecond}, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Accounted(); err != nil {
+		t.Fatal(err)
+	}
+	timeouts := 0
+	for _, q := range r.Requests {
+		if q.Outcome != OK && strings.Contains(q.Reason, "timeout") {
+			timeouts++
+		}
+	}
+	if f.hangs.Load() < 3 || timeouts < 3 || r.OK < 3 {
+		t.Errorf("%s; server held %d: want the load to go on past held requests, each failing as a timeout (%d did)", r.Summary(), f.hangs.Load(), timeouts)
+	}
+}

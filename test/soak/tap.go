@@ -30,6 +30,7 @@ type tap struct {
 	pace     *pacer
 	dial     time.Duration
 	resolve  func(ctx context.Context, host string) ([]string, error) // Options.Resolve
+	timeout  time.Duration                                            // Options.Timeout
 
 	mu      sync.Mutex
 	conns   map[net.Conn]bool // ab's and the upstream ones
@@ -173,6 +174,9 @@ func (t *tap) serve(client net.Conn) {
 		}
 		if node != "" {
 			t.rec.connected(id, node)
+		}
+		if t.timeout > 0 {
+			_ = up.SetDeadline(time.Now().Add(t.timeout))
 		}
 		if _, err := up.Write(cc.take()); err != nil {
 			t.rec.failed(id, reasonOf("send", err))
