@@ -124,12 +124,17 @@ func (r *Recorder) Summary() string {
 var scopeService = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/`)
 
 // Identify reads the service from the SigV4 scope and the action from the
-// query protocol's form (Action=...) or the JSON protocol's X-Amz-Target.
+// query protocol's form (Action=...), the JSON protocol's X-Amz-Target, or
+// the REST protocols' method and path (S3, ARC zonal shift).
 // It leaves req.Body readable again, so other layers (test/strict) can share it.
 func Identify(req *http.Request) Call {
 	c := Call{Service: "unknown", Action: "unknown"}
 	if m := scopeService.FindStringSubmatch(req.Header.Get("Authorization")); m != nil {
 		c.Service = m[1]
+	}
+	if c.Service == "s3" {
+		c.Action = s3Operation(req) // REST: the method, path and subresource
+		return c
 	}
 	if op := zonalshift.Operation(req); op != "" {
 		c.Action = op // REST-JSON: the operation is the method and path
