@@ -3,8 +3,8 @@
 Fixes: UserData of CreateLaunchTemplateVersion, the launch template version of
 Auto Scaling instances, the instance maintenance policy, a zero health check
 grace period and the mixed instances policy of Auto Scaling groups, the load
-balancers of target groups after ModifyListener, and a secret's rotation
-schedule (each explained where it is made).
+balancers of target groups after ModifyListener, a secret's rotation
+schedule, and a root device mapped without a size (each explained where it is made).
 
 moto 5.2.1 stores the UserData of CreateLaunchTemplateVersion unparsed, so any
 Auto Scaling launch from such a version fails with HTTP 500. CreateLaunchTemplate
@@ -274,6 +274,29 @@ def _describe_rotation_rules(original):
 
 secretsmanager_models.SecretsManagerBackend.rotate_secret = _keep_rotation_rules(secretsmanager_models.SecretsManagerBackend.rotate_secret)
 secretsmanager_models.FakeSecret.to_dict = _describe_rotation_rules(secretsmanager_models.FakeSecret.to_dict)
+
+
+# moto 5.2.1 fails a launch whose block device mapping for the image's root
+# device gives neither a size nor a snapshot (MissingParameter
+# "size/snapshot"); EC2 takes the image's root snapshot for that device, and
+# its size unless one is given (EC2 API reference, EbsBlockDevice:
+# VolumeSize "the default is the snapshot size"). The load-runner module
+# leaves the size to the image by default. Give the root device the image's
+# snapshot when the mapping names none.
+from moto.ec2.models import instances as ec2_instances
+
+_original_add_block_device = ec2_instances.Instance.add_block_device
+
+
+def _add_block_device(self, size, device_path, snapshot_id, *args, **kwargs):
+    if size is None and snapshot_id is None and device_path == self.root_device_name:
+        images = self.ec2_backend.describe_images(filters={"image-id": self.image_id})
+        if images and getattr(images[0], "ebs_snapshot", None) is not None:
+            snapshot_id = images[0].ebs_snapshot.id
+    return _original_add_block_device(self, size, device_path, snapshot_id, *args, **kwargs)
+
+
+ec2_instances.Instance.add_block_device = _add_block_device
 
 
 if __name__ == "__main__":
