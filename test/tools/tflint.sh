@@ -4,8 +4,9 @@
 # variables and outputs, typed variables, naming convention, unused
 # declarations, standard module structure), in every directory of modules/
 # and examples/ that holds .tf files (the modules' tests/ fixtures aside).
-# The documentation snippets (examples/provider, examples/resources/*) are
-# single fragments by design: they get the same rules minus the standard
+# The documentation snippets (examples/provider, examples/resources/*,
+# examples/data-sources/*) are single fragments by design: they get the same
+# rules minus the standard
 # module structure and the version rules.
 #
 # tflint is built from the Go module proxy (go install) once per version and
@@ -39,7 +40,7 @@ trap 'rm -rf "$work"' EXIT
 failed=0
 while IFS= read -r dir; do
   config="$root/.tflint.hcl"
-  case "$dir" in examples/provider | examples/resources/*) config="$work/snippets.tflint.hcl" ;; esac
+  case "$dir" in examples/provider | examples/resources/* | examples/data-sources/*) config="$work/snippets.tflint.hcl" ;; esac
   printf 'tflint %-45s ' "$dir"
   if out="$("$tflint" --chdir="$dir" --config="$config" --format=compact 2>&1)"; then
     echo ok
