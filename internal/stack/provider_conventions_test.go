@@ -49,7 +49,7 @@ const awsDocsProviderBlock = `provider "hawebapp" {
 // drift (a non-empty plan) until ignore_tags names it, which hides it.
 func TestAccProvider_awsDocsBlock(t *testing.T) {
 	if accRecorder == nil {
-		t.Skip("reads the AssumeRole call through the emulator's recorder")
+		t.Skip("reads the AssumeRole call through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
 	c := newClients(t)
 	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
