@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -22,10 +23,18 @@ import (
 // listener of the sandbox. Listeners and target groups are configuration
 // (changing them reloads gracefully); targets are added, drained and removed
 // through the runtime API, so membership changes never restart anything.
+//
+// Runtime commands go through the master CLI to the current worker by its
+// PID ("@!<pid>"), never through the worker's own stats socket: after a
+// reload the old and the new worker share that listening socket until the
+// old one unbinds, so a command sent there can reach the old worker, whose
+// configuration lacks a backend just added ("No such backend"; seen under
+// load in CI).
 type haproxy struct {
-	dir, cfgPath, sock string
-	cmd                *exec.Cmd
-	exited             chan struct{}
+	dir, cfgPath, sock, master string
+	cmd                        *exec.Cmd
+	exited                     chan struct{}
+	worker                     atomic.Value // string: the current worker's PID
 
 	base string // global, defaults and the liveness frontend
 
@@ -59,7 +68,9 @@ func startHAProxy(ctx context.Context, dir string) (*haproxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &haproxy{dir: dir, cfgPath: filepath.Join(dir, "haproxy.cfg"), sock: filepath.Join(dir, "admin.sock"), applied: map[string]server{}}
+	h := &haproxy{dir: dir, cfgPath: filepath.Join(dir, "haproxy.cfg"), sock: filepath.Join(dir, "admin.sock"),
+		master: filepath.Join(dir, "master.sock"), applied: map[string]server{}}
+	h.worker.Store("")
 	h.base = fmt.Sprintf(haproxyGlobal, h.sock, port)
 	h.config = h.base
 	if err := os.WriteFile(h.cfgPath, []byte(h.config), 0o644); err != nil {
@@ -69,8 +80,9 @@ func startHAProxy(ctx context.Context, dir string) (*haproxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	// -W: master-worker in the foreground, so the PID is ours and SIGUSR2 reloads.
-	cmd := exec.Command("haproxy", "-W", "-f", h.cfgPath)
+	// -W: master-worker in the foreground, so the PID is ours and SIGUSR2
+	// reloads; -S: the master CLI, which addresses one worker by PID.
+	cmd := exec.Command("haproxy", "-W", "-S", h.master, "-f", h.cfgPath)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -86,38 +98,58 @@ func startHAProxy(ctx context.Context, dir string) (*haproxy, error) {
 	return h, nil
 }
 
-// waitWorker polls the runtime socket until a worker other than old answers.
+// waitWorker waits until the master names a current worker other than old
+// and that worker answers, then makes it the target of every command.
 func (h *haproxy) waitWorker(ctx context.Context, old string) (string, error) {
 	var pid string
 	exited := false
-	err := env.UntilE(ctx, "a new haproxy worker on the runtime socket", 20*time.Second, func() (bool, string) {
+	err := env.UntilE(ctx, "a new haproxy worker answering through the master CLI", 20*time.Second, func() (bool, string) {
 		select {
 		case <-h.exited:
 			exited = true
 			return true, ""
 		default:
 		}
-		out, err := h.command("show info")
-		if err != nil {
+		procs, err := h.masterCommand("show proc")
+		if err != nil { // the master re-executes itself on a reload
 			return false, err.Error()
 		}
-		pid = infoField(out, "Pid")
-		return pid != "" && pid != old, "worker " + pid
+		pid = currentWorker(procs)
+		if pid == "" || pid == old {
+			return false, "current worker " + pid
+		}
+		if _, err := h.masterCommand("@!" + pid + " show info"); err != nil {
+			return false, "worker " + pid + ": " + err.Error()
+		}
+		return true, ""
 	})
 	if exited {
 		log, _ := os.ReadFile(filepath.Join(h.dir, "haproxy.log"))
 		return "", fmt.Errorf("haproxy exited: %s", log)
 	}
+	if err == nil {
+		h.worker.Store(pid)
+	}
 	return pid, err
 }
 
-func infoField(info, key string) string {
-	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(line, key+": "); ok {
-			return strings.TrimSpace(v)
-		}
+// currentWorker reads the first PID listed under "# workers" in the
+// master's "show proc" (old workers, still finishing requests, come after
+// "# old workers").
+func currentWorker(procs string) string {
+	_, rest, ok := strings.Cut(procs, "# workers\n")
+	if !ok {
+		return ""
 	}
-	return ""
+	line, _, _ := strings.Cut(rest, "\n")
+	if strings.HasPrefix(line, "#") {
+		return ""
+	}
+	fields := strings.Fields(line)
+	if len(fields) == 0 {
+		return ""
+	}
+	return fields[0]
 }
 
 // apply writes a new configuration and reloads gracefully when it changed:
@@ -133,14 +165,13 @@ func (h *haproxy) apply(ctx context.Context, config string) error {
 	if out, err := check.CombinedOutput(); err != nil {
 		return fmt.Errorf("haproxy rejected the configuration: %v: %s", err, out)
 	}
-	info, _ := h.command("show info")
 	if err := os.WriteFile(h.cfgPath, []byte(config), 0o644); err != nil {
 		return err
 	}
 	if err := h.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
 		return err
 	}
-	if _, err := h.waitWorker(ctx, infoField(info, "Pid")); err != nil {
+	if _, err := h.waitWorker(ctx, h.worker.Load().(string)); err != nil {
 		return err
 	}
 	h.config = config
@@ -155,19 +186,29 @@ func (h *haproxy) has(backend string) bool {
 	return strings.Contains(h.config, "backend "+backend+"\n")
 }
 
-// command runs one runtime API command.
+// command runs one runtime API command on the current worker.
 func (h *haproxy) command(cmd string) (string, error) {
-	c, err := net.DialTimeout("unix", h.sock, 2*time.Second)
+	return h.masterCommand("@!" + h.worker.Load().(string) + " " + cmd)
+}
+
+// masterCommand sends one command to the master CLI, which keeps a
+// connection open after a command unless told to quit.
+func (h *haproxy) masterCommand(cmd string) (string, error) {
+	c, err := net.DialTimeout("unix", h.master, 2*time.Second)
 	if err != nil {
 		return "", err
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(c, cmd+"\n"); err != nil {
+	if _, err := io.WriteString(c, cmd+";quit\n"); err != nil {
 		return "", err
 	}
 	b, err := io.ReadAll(c)
-	return string(b), err
+	out := string(b)
+	if strings.HasPrefix(out, "Can't find the target PID") {
+		return "", errors.New(strings.TrimSpace(out))
+	}
+	return out, err
 }
 
 // stat is one row of "show stat".
@@ -223,12 +264,14 @@ type server struct {
 
 // syncServers makes a backend's servers match want via the runtime API. It
 // remembers what it set (HAProxy is changed by nothing else) and starts
-// afresh after a reload, whose new worker has empty backends.
+// afresh after a reload, whose new worker has empty backends. Only what
+// took is remembered: a command that failed is sent again on the next sync
+// instead of being taken for done.
 func (h *haproxy) syncServers(backend string, want map[string]server) []error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var errs []error
-	run := func(cmd string) {
+	run := func(cmd string) bool {
 		out, err := h.command(cmd)
 		out = strings.TrimSpace(out)
 		if err == nil && out != "" && !strings.HasPrefix(out, "New server registered") && !strings.HasPrefix(out, "Server deleted") {
@@ -236,7 +279,9 @@ func (h *haproxy) syncServers(backend string, want map[string]server) []error {
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("haproxy %q: %w", cmd, err))
+			return false
 		}
+		return true
 	}
 	prefix := backend + "/"
 	for key, have := range h.applied {
@@ -249,21 +294,31 @@ func (h *haproxy) syncServers(backend string, want map[string]server) []error {
 		}
 		run("set server " + key + " state maint")
 		run("shutdown sessions server " + key)
-		run("del server " + key)
-		delete(h.applied, key)
+		if run("del server " + key) {
+			delete(h.applied, key)
+		}
 	}
 	for name, w := range want {
 		key := prefix + name
 		have, ok := h.applied[key]
-		if !ok {
-			run(fmt.Sprintf("add server %s %s", key, w.addr))
+		if ok && have.addr != w.addr { // its deletion above failed: retried next time
+			continue
 		}
+		if !ok && !run(fmt.Sprintf("add server %s %s", key, w.addr)) {
+			continue
+		}
+		// Added (in maintenance, as HAProxy adds servers): until the state
+		// below takes, remember the opposite of the wanted one so that the
+		// next sync sets it again.
+		h.applied[key] = server{addr: w.addr, ready: !w.ready}
 		if !ok || have.ready != w.ready {
 			state := "drain"
 			if w.ready {
 				state = "ready"
 			}
-			run("set server " + key + " state " + state)
+			if !run("set server " + key + " state " + state) {
+				continue
+			}
 		}
 		h.applied[key] = w
 	}
