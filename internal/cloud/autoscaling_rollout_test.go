@@ -1,11 +1,8 @@
 package cloud
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -20,15 +17,6 @@ import (
 	testenv "github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	callrecorder "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
-
-// formValue reads a query-protocol parameter of a call and puts the body back
-// for the proxy.
-func formValue(r *http.Request, key string) string {
-	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	form, _ := url.ParseQuery(string(body))
-	return form.Get(key)
-}
 
 func describeGroup(t *testing.T, asc *autoscaling.Client, name string) astypes.AutoScalingGroup {
 	t.Helper()
@@ -129,7 +117,7 @@ func TestRolloutResumable(t *testing.T) {
 	suspendedWhileAdding := map[string][]string{}
 	env.hook = func(call callrecorder.Call, r *http.Request) bool {
 		if call.Action == "SetDesiredCapacity" {
-			name := formValue(r, "AutoScalingGroupName")
+			name := callrecorder.FormValue(r, "AutoScalingGroupName")
 			out, err := asc.DescribeAutoScalingGroups(r.Context(), &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{name}})
 			mu.Lock()
 			if err == nil && len(out.AutoScalingGroups) == 1 {
@@ -178,7 +166,7 @@ func TestRolloutResumable(t *testing.T) {
 		// The first outdated instance is terminated by someone else just
 		// before the rollout asks: AWS then answers "not found".
 		env.inject("TerminateInstanceInAutoScalingGroup", 1, fault{respondWith: func(w http.ResponseWriter, r *http.Request) {
-			id := formValue(r, "InstanceId")
+			id := callrecorder.FormValue(r, "InstanceId")
 			if _, err := asc.TerminateInstanceInAutoScalingGroup(t.Context(), &autoscaling.TerminateInstanceInAutoScalingGroupInput{
 				InstanceId: aws.String(id), ShouldDecrementDesiredCapacity: aws.Bool(true)}); err != nil {
 				t.Errorf("terminating %s behind the rollout's back: %v", id, err)

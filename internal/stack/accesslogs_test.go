@@ -51,71 +51,66 @@ func TestAccStack_accessLogsAndSecretRotation(t *testing.T) {
 	ctx := context.Background()
 	logsBucket(t, c, bucket, "lb/a", "lb/b")
 	denied := logsArgs(base, fmt.Sprintf(`{ bucket = %q, prefix = "elsewhere" }`, bucket), `{ automatically_after_days = 14 }`)
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, base.name),
-		Steps: []resource.TestStep{
-			{Config: first.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				checkAccessLogs(c.elb, "true", bucket, "lb/a"),
-				checkRotation(sm, 14, "", ""),
-				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-			)},
-			{
-				// A prefix the bucket policy does not cover: AWS refuses it
-				// (the strict layer's access-logs-bucket rule), and the
-				// error says what the bucket needs.
-				Config:      denied.config(),
-				ExpectError: regexp.MustCompile(`Access Denied for bucket: ` + bucket + `[\s\S]*access_logs:\s+the\s+bucket[\s\S]*policy\s+must\s+let[\s\S]*elsewhere/AWSLogs/<account>/`),
-			},
-			{Config: second.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				checkAccessLogs(c.elb, "true", bucket, "lb/b"),
-				checkRotation(sm, 10, "rate(10 days)", "3h"),
-			)},
-			{
-				// Both undone outside Terraform: the refresh sees it.
-				PreConfig: func() {
-					lb := stateAttr(t, "load_balancer_arn")
-					if _, err := c.elb.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(lb),
-						Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("access_logs.s3.enabled"), Value: aws.String("false")}}}); err != nil {
-						t.Fatal(err)
-					}
-					if _, err := sm.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String(stateAttr(t, "db_secret_arn")),
-						RotationRules: &smtypes.RotationRulesType{AutomaticallyAfterDays: aws.Int64(30)}, RotateImmediately: aws.Bool(false)}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: second.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
-			},
-			{Config: second.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-				checkAccessLogs(c.elb, "true", bucket, "lb/b"),
-				checkRotation(sm, 10, "rate(10 days)", "3h"),
-			)},
-			{Config: second.config(), PlanOnly: true},
-			{
-				// Import reads both back (the schedule, not RDS's default, included).
-				ResourceName: addr, ImportState: true, ImportStateId: base.name, ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets",
-					// "rate(10 days)" reads back as its days (see secretRotationObject).
-					"database.secret_rotation.automatically_after_days", "database.secret_rotation.schedule_expression"},
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					a := states[0].Attributes
-					for k, want := range map[string]string{"access_logs.bucket": bucket, "access_logs.prefix": "lb/b",
-						"database.secret_rotation.automatically_after_days": "10", "database.secret_rotation.duration": "3h"} {
-						if a[k] != want {
-							return fmt.Errorf("imported %s = %q, want %q", k, a[k], want)
-						}
-					}
-					return nil
-				},
-			},
-			{Config: off.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				checkAccessLogs(c.elb, "false", "", ""),
-				resource.TestCheckNoResourceAttr(addr, "access_logs"),
-			)},
-			{Config: off.config(), PlanOnly: true},
+	stackTest(t, c, base.name, []resource.TestStep{
+		{Config: first.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			checkAccessLogs(c.elb, "true", bucket, "lb/a"),
+			checkRotation(sm, 14, "", ""),
+			resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+		)},
+		{
+			// A prefix the bucket policy does not cover: AWS refuses it
+			// (the strict layer's access-logs-bucket rule), and the
+			// error says what the bucket needs.
+			Config:      denied.config(),
+			ExpectError: regexp.MustCompile(`Access Denied for bucket: ` + bucket + `[\s\S]*access_logs:\s+the\s+bucket[\s\S]*policy\s+must\s+let[\s\S]*elsewhere/AWSLogs/<account>/`),
 		},
+		{Config: second.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			checkAccessLogs(c.elb, "true", bucket, "lb/b"),
+			checkRotation(sm, 10, "rate(10 days)", "3h"),
+		)},
+		{
+			// Both undone outside Terraform: the refresh sees it.
+			PreConfig: func() {
+				lb := stateAttr(t, "load_balancer_arn")
+				if _, err := c.elb.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(lb),
+					Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("access_logs.s3.enabled"), Value: aws.String("false")}}}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := sm.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String(stateAttr(t, "db_secret_arn")),
+					RotationRules: &smtypes.RotationRulesType{AutomaticallyAfterDays: aws.Int64(30)}, RotateImmediately: aws.Bool(false)}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: second.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
+		},
+		{Config: second.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+			checkAccessLogs(c.elb, "true", bucket, "lb/b"),
+			checkRotation(sm, 10, "rate(10 days)", "3h"),
+		)},
+		{Config: second.config(), PlanOnly: true},
+		{
+			// Import reads both back (the schedule, not RDS's default, included).
+			ResourceName: addr, ImportState: true, ImportStateId: base.name, ImportStateVerify: true,
+			ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets",
+				// "rate(10 days)" reads back as its days (see secretRotationObject).
+				"database.secret_rotation.automatically_after_days", "database.secret_rotation.schedule_expression"},
+			ImportStateCheck: func(states []*terraform.InstanceState) error {
+				a := states[0].Attributes
+				for k, want := range map[string]string{"access_logs.bucket": bucket, "access_logs.prefix": "lb/b",
+					"database.secret_rotation.automatically_after_days": "10", "database.secret_rotation.duration": "3h"} {
+					if a[k] != want {
+						return fmt.Errorf("imported %s = %q, want %q", k, a[k], want)
+					}
+				}
+				return nil
+			},
+		},
+		{Config: off.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			checkAccessLogs(c.elb, "false", "", ""),
+			resource.TestCheckNoResourceAttr(addr, "access_logs"),
+		)},
+		{Config: off.config(), PlanOnly: true},
 	})
 }
 

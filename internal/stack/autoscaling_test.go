@@ -22,27 +22,22 @@ func TestAccStack_autoscalerOwnsDesired(t *testing.T) {
 	changed := args
 	changed.healthPath = "/ready"
 	group := args.name + "-us-east-1a"
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config()},
-			{
-				PreConfig: func() {
-					if _, err := c.asg.SetDesiredCapacity(context.Background(), &autoscaling.SetDesiredCapacityInput{
-						AutoScalingGroupName: aws.String(group), DesiredCapacity: aws.Int32(2)}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config:   args.config(),
-				PlanOnly: true, // empty plan: the autoscaler's desired is not drift
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config()},
+		{
+			PreConfig: func() {
+				if _, err := c.asg.SetDesiredCapacity(context.Background(), &autoscaling.SetDesiredCapacityInput{
+					AutoScalingGroupName: aws.String(group), DesiredCapacity: aws.Int32(2)}); err != nil {
+					t.Fatal(err)
+				}
 			},
-			{Config: changed.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				checkHealthPath(c, args.name, "/ready"),
-				checkDesired(c, group, 2),
-			)},
+			Config:   args.config(),
+			PlanOnly: true, // empty plan: the autoscaler's desired is not drift
 		},
+		{Config: changed.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			checkHealthPath(c, args.name, "/ready"),
+			checkDesired(c, group, 2),
+		)},
 	})
 }
 

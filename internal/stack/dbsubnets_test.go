@@ -22,15 +22,10 @@ func TestAccStack_appSubnetsKeepDatabaseSubnet(t *testing.T) {
 	withoutA, withoutC := args, args
 	withoutA.net.App = net.App[1:]
 	withoutC.net.App = net.App[:2]
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config()},
-			{Config: withoutA.config(), ExpectError: regexp.MustCompile(`app_subnet_ids:\s+the\s+change\s+removes\s+` + net.App[0] +
-				`\s+\(us-east-1a\),\s+where\s+the\s+database\s+\S+\s+runs\s+its\s+primary[\s\S]*Keep\s+` + net.App[0] + `\s+in\s+app_subnet_ids`)},
-			{Config: withoutC.config(), PlanOnly: true, ExpectNonEmptyPlan: true},
-		},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config()},
+		{Config: withoutA.config(), ExpectError: regexp.MustCompile(`app_subnet_ids:\s+the\s+change\s+removes\s+` + net.App[0] +
+			`\s+\(us-east-1a\),\s+where\s+the\s+database\s+\S+\s+runs\s+its\s+primary[\s\S]*Keep\s+` + net.App[0] + `\s+in\s+app_subnet_ids`)},
+		{Config: withoutC.config(), PlanOnly: true, ExpectNonEmptyPlan: true},
 	})
 }

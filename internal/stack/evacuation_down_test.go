@@ -1,14 +1,10 @@
 package stack_test
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -53,41 +49,36 @@ func TestAccStack_evacuateZoneThatIsDown(t *testing.T) {
 	surviving := []string{args.name + "-us-east-1a", args.name + "-us-east-1c"}
 	log := &callLog{}
 	t.Cleanup(func() { accRecorder.Before = nil })
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config()},
-			{
-				PreConfig: func() {
-					setZoneHealth(t, c, down, "Unhealthy")
-					accRecorder.Before = log.hook(down, surviving)
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config()},
+		{
+			PreConfig: func() {
+				setZoneHealth(t, c, down, "Unhealthy")
+				accRecorder.Before = log.hook(down, surviving)
+			},
+			Config: evac.config(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				func(*terraform.State) error {
+					accRecorder.Before = nil
+					log.timings(t)
+					return log.check(down, surviving)
 				},
-				Config: evac.config(),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					func(*terraform.State) error {
-						accRecorder.Before = nil
-						log.timings(t)
-						return log.check(down, surviving)
-					},
-					checkShift(c, arc, args.name, evacuated, 72*time.Hour),
-					checkSuspended(c, down, []string{"AlarmNotification", "Launch", "ReplaceUnhealthy"}),
-					checkZoneGroup(c, args.name, "us-east-1a", 2, 2, 2),
-					checkZoneGroup(c, args.name, "us-east-1c", 1, 1, 1),
-				),
-			},
-			{
-				PreConfig: func() { setZoneHealth(t, c, down, "Healthy") },
-				Config:    args.config(),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkNoShift(c, arc, args.name),
-					checkSuspended(c, down, nil),
-					resource.TestCheckNoResourceAttr(addr, "evacuation_expires_at"),
-				),
-			},
-			{Config: args.config(), PlanOnly: true},
+				checkShift(c, arc, args.name, evacuated, 72*time.Hour),
+				checkSuspended(c, down, []string{"AlarmNotification", "Launch", "ReplaceUnhealthy"}),
+				checkZoneGroup(c, args.name, "us-east-1a", 2, 2, 2),
+				checkZoneGroup(c, args.name, "us-east-1c", 1, 1, 1),
+			),
 		},
+		{
+			PreConfig: func() { setZoneHealth(t, c, down, "Healthy") },
+			Config:    args.config(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkNoShift(c, arc, args.name),
+				checkSuspended(c, down, nil),
+				resource.TestCheckNoResourceAttr(addr, "evacuation_expires_at"),
+			),
+		},
+		{Config: args.config(), PlanOnly: true},
 	})
 }
 
@@ -130,7 +121,7 @@ func (l *callLog) hook(down string, surviving []string) func(recorder.Call, http
 		l.arrived[g] = make(chan struct{})
 	}
 	return func(call recorder.Call, w http.ResponseWriter, r *http.Request) bool {
-		group := cmp.Or(formValue(r, "AutoScalingGroupName"), formValue(r, "Tags.member.1.ResourceId"))
+		group := recorder.GroupOf(r)
 		l.mu.Lock()
 		l.calls = append(l.calls, loggedCall{call.Action, group})
 		l.times = append(l.times, time.Now())
@@ -225,21 +216,6 @@ func (l *callLog) order(down string, surviving []string) error {
 		}
 	}
 	return nil
-}
-
-// formValue reads a field of a query-protocol call's form, leaving the
-// body readable for the emulator.
-func formValue(r *http.Request, key string) string {
-	if r.Body == nil {
-		return ""
-	}
-	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return ""
-	}
-	return form.Get(key)
 }
 
 // writeRefusedLaunch answers DescribeScalingActivities with one finished,

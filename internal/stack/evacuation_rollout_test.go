@@ -26,25 +26,20 @@ func TestAccStack_rolloutDuringEvacuation(t *testing.T) {
 	evacV2.userData = "#!/bin/bash\necho v2\n"
 	returnedV2 := args
 	returnedV2.userData = evacV2.userData
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config()},
-			{Config: evac.config()},
-			{Config: evacV2.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				checkGroupVersions(c, args.name, map[string]string{"us-east-1a": "2", evacuated: "1", "us-east-1c": "2"}),
-				checkSuspended(c, args.name+"-"+evacuated, []string{"AlarmNotification", "Launch", "ReplaceUnhealthy"}),
-				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-			)},
-			{Config: evacV2.config(), PlanOnly: true},
-			{Config: returnedV2.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				checkInstancesOnVersion(c, args.name, "2"),
-				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-			)},
-			{Config: returnedV2.config(), PlanOnly: true},
-		},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config()},
+		{Config: evac.config()},
+		{Config: evacV2.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			checkGroupVersions(c, args.name, map[string]string{"us-east-1a": "2", evacuated: "1", "us-east-1c": "2"}),
+			checkSuspended(c, args.name+"-"+evacuated, []string{"AlarmNotification", "Launch", "ReplaceUnhealthy"}),
+			resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+		)},
+		{Config: evacV2.config(), PlanOnly: true},
+		{Config: returnedV2.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			checkInstancesOnVersion(c, args.name, "2"),
+			resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+		)},
+		{Config: returnedV2.config(), PlanOnly: true},
 	})
 }
 

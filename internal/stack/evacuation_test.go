@@ -43,75 +43,70 @@ func TestAccStack_evacuateZone(t *testing.T) {
 		}
 		return err
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr("hawebapp_stack.test", "enable_zonal_shift", "true"),
-				checkLBZonalShift(c, args.name, true),
-				checkNoShift(c, arc, args.name),
-				resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_serving", "3"),
-				resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_after_zone_loss", "2"),
-			)},
-			// Evacuate: 3 instances over the two zones left (2 + 1), then the shift.
-			{Config: evac.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				checkShift(c, arc, args.name, evacuated, 72*time.Hour),
-				checkZoneGroup(c, args.name, "us-east-1a", 2, 2, 2),
-				checkZoneGroup(c, args.name, "us-east-1c", 1, 1, 1),
-				checkZoneGroup(c, args.name, evacuated, 1, 1, 1),
-				checkSuspended(c, args.name+"-"+evacuated, []string{"AlarmNotification", "Launch", "ReplaceUnhealthy"}),
-				resource.TestCheckResourceAttrSet("hawebapp_stack.test", "evacuation_expires_at"),
-				resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_serving", "3"),
-				resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_after_zone_loss", "1"),
-				resource.TestCheckResourceAttr("hawebapp_stack.test", "evacuation_shortfall", "0"),
-				resource.TestCheckResourceAttr("hawebapp_stack.test", "drift.#", "0"),
-				remember,
-			)},
-			{Config: evac.config(), PlanOnly: true},
-			// Cancelled out of band: drift, repaired by the next apply.
-			{
-				PreConfig: func() {
-					if _, err := arc.CancelZonalShift(context.Background(), &arczonalshift.CancelZonalShiftInput{ZonalShiftId: aws.String(shiftID)}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: evac.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr("hawebapp_stack.test", "enable_zonal_shift", "true"),
+			checkLBZonalShift(c, args.name, true),
+			checkNoShift(c, arc, args.name),
+			resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_serving", "3"),
+			resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_after_zone_loss", "2"),
+		)},
+		// Evacuate: 3 instances over the two zones left (2 + 1), then the shift.
+		{Config: evac.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			checkShift(c, arc, args.name, evacuated, 72*time.Hour),
+			checkZoneGroup(c, args.name, "us-east-1a", 2, 2, 2),
+			checkZoneGroup(c, args.name, "us-east-1c", 1, 1, 1),
+			checkZoneGroup(c, args.name, evacuated, 1, 1, 1),
+			checkSuspended(c, args.name+"-"+evacuated, []string{"AlarmNotification", "Launch", "ReplaceUnhealthy"}),
+			resource.TestCheckResourceAttrSet("hawebapp_stack.test", "evacuation_expires_at"),
+			resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_serving", "3"),
+			resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_after_zone_loss", "1"),
+			resource.TestCheckResourceAttr("hawebapp_stack.test", "evacuation_shortfall", "0"),
+			resource.TestCheckResourceAttr("hawebapp_stack.test", "drift.#", "0"),
+			remember,
+		)},
+		{Config: evac.config(), PlanOnly: true},
+		// Cancelled out of band: drift, repaired by the next apply.
+		{
+			PreConfig: func() {
+				if _, err := arc.CancelZonalShift(context.Background(), &arczonalshift.CancelZonalShiftInput{ZonalShiftId: aws.String(shiftID)}); err != nil {
+					t.Fatal(err)
+				}
 			},
-			{Config: evac.config(), Check: resource.ComposeAggregateTestCheckFunc(checkShift(c, arc, args.name, evacuated, 72*time.Hour), remember)},
-			// Close to its expiry (within the renewal margin): renewed.
-			{
-				PreConfig: func() {
-					if _, err := arc.UpdateZonalShift(context.Background(), &arczonalshift.UpdateZonalShiftInput{ZonalShiftId: aws.String(shiftID), ExpiresIn: aws.String("10h")}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: evac.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
-			},
-			{Config: evac.config(), Check: checkShift(c, arc, args.name, evacuated, 72*time.Hour)},
-			// Expired (the emulator's clock is moved past its expiry): drift, repaired.
-			{
-				PreConfig: func() { expireShift(t, c, arc, args.name) },
-				Config:    evac.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
-			},
-			// The refreshed state says the zone gets traffic while suspended.
-			{RefreshState: true, ExpectNonEmptyPlan: true, Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckNoResourceAttr("hawebapp_stack.test", "evacuation_expires_at"),
-				checkDriftMentions("zonal shift away from "+evacuated+" is not active"),
-			)},
-			{Config: evac.config(), Check: checkShift(c, arc, args.name, evacuated, 72*time.Hour)},
-			// Return: the shift goes, the groups return to one instance each.
-			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				checkNoShift(c, arc, args.name),
-				checkZoneGroup(c, args.name, "us-east-1a", 1, 1, 1),
-				checkZoneGroup(c, args.name, "us-east-1c", 1, 1, 1),
-				checkSuspended(c, args.name+"-"+evacuated, nil),
-				resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_serving", "3"),
-				resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_after_zone_loss", "2"),
-			)},
-			{Config: args.config(), PlanOnly: true},
+			Config: evac.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
 		},
+		{Config: evac.config(), Check: resource.ComposeAggregateTestCheckFunc(checkShift(c, arc, args.name, evacuated, 72*time.Hour), remember)},
+		// Close to its expiry (within the renewal margin): renewed.
+		{
+			PreConfig: func() {
+				if _, err := arc.UpdateZonalShift(context.Background(), &arczonalshift.UpdateZonalShiftInput{ZonalShiftId: aws.String(shiftID), ExpiresIn: aws.String("10h")}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: evac.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
+		},
+		{Config: evac.config(), Check: checkShift(c, arc, args.name, evacuated, 72*time.Hour)},
+		// Expired (the emulator's clock is moved past its expiry): drift, repaired.
+		{
+			PreConfig: func() { expireShift(t, c, arc, args.name) },
+			Config:    evac.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
+		},
+		// The refreshed state says the zone gets traffic while suspended.
+		{RefreshState: true, ExpectNonEmptyPlan: true, Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckNoResourceAttr("hawebapp_stack.test", "evacuation_expires_at"),
+			checkDriftMentions("zonal shift away from "+evacuated+" is not active"),
+		)},
+		{Config: evac.config(), Check: checkShift(c, arc, args.name, evacuated, 72*time.Hour)},
+		// Return: the shift goes, the groups return to one instance each.
+		{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			checkNoShift(c, arc, args.name),
+			checkZoneGroup(c, args.name, "us-east-1a", 1, 1, 1),
+			checkZoneGroup(c, args.name, "us-east-1c", 1, 1, 1),
+			checkSuspended(c, args.name+"-"+evacuated, nil),
+			resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_serving", "3"),
+			resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_after_zone_loss", "2"),
+		)},
+		{Config: args.config(), PlanOnly: true},
 	})
 }
 
@@ -124,16 +119,11 @@ func TestAccStack_evacuationShortfall(t *testing.T) {
 	args.withDB = false
 	args.min, args.max = 6, 6 // 2 per zone, no room to grow
 	args.extra = fmt.Sprintf("evacuate_zones = [%q]", evacuated)
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
-			resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_serving", "4"),
-			resource.TestCheckResourceAttr("hawebapp_stack.test", "evacuation_shortfall", "2"),
-			resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_after_zone_loss", "2"),
-		)}},
-	})
+	stackTest(t, c, args.name, []resource.TestStep{{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+		resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_serving", "4"),
+		resource.TestCheckResourceAttr("hawebapp_stack.test", "evacuation_shortfall", "2"),
+		resource.TestCheckResourceAttr("hawebapp_stack.test", "capacity_after_zone_loss", "2"),
+	)}})
 }
 
 // TestAccStack_evacuationPlanChecks: every plan-time check of evacuate_zones.

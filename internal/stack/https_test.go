@@ -131,43 +131,38 @@ func TestAccStack_https(t *testing.T) {
 	plain := args
 	args.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, env.Certificate(t, ambientConfig(t), "app.example.com"))
 	var order *listenerOrder
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{
-				PreConfig: func() { order = watchListenerOrder(t) },
-				Config:    args.config(),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					func(s *terraform.State) error { return order.check(s) },
-					resource.TestMatchResourceAttr(addr, "url", regexp.MustCompile(`^https://`)),
-					resource.TestCheckResourceAttrSet(addr, "https_listener_arn"),
-					checkListeners(c),
-				),
-			},
-			{Config: args.config(), PlanOnly: true},
-			{
-				// Removing the certificate removes the HTTPS listener and the redirect.
-				PreConfig: func() { accRecorder.Before = nil },
-				Config:    plain.config(),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestMatchResourceAttr(addr, "url", regexp.MustCompile(`^http://`)),
-					resource.TestCheckNoResourceAttr(addr, "https_listener_arn"),
-					checkStackInAWS(c, args.name, 3, "1"),
-				),
-			},
-			{Config: plain.config(), PlanOnly: true},
-			{
-				// Adding it back to a running stack: the HTTP listener is
-				// modified to redirect only after the HTTPS one is created.
-				PreConfig: func() { order = watchListenerOrder(t) },
-				Config:    args.config(),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					func(s *terraform.State) error { return order.check(s) },
-					checkListeners(c),
-				),
-			},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{
+			PreConfig: func() { order = watchListenerOrder(t) },
+			Config:    args.config(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				func(s *terraform.State) error { return order.check(s) },
+				resource.TestMatchResourceAttr(addr, "url", regexp.MustCompile(`^https://`)),
+				resource.TestCheckResourceAttrSet(addr, "https_listener_arn"),
+				checkListeners(c),
+			),
+		},
+		{Config: args.config(), PlanOnly: true},
+		{
+			// Removing the certificate removes the HTTPS listener and the redirect.
+			PreConfig: func() { accRecorder.Before = nil },
+			Config:    plain.config(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestMatchResourceAttr(addr, "url", regexp.MustCompile(`^http://`)),
+				resource.TestCheckNoResourceAttr(addr, "https_listener_arn"),
+				checkStackInAWS(c, args.name, 3, "1"),
+			),
+		},
+		{Config: plain.config(), PlanOnly: true},
+		{
+			// Adding it back to a running stack: the HTTP listener is
+			// modified to redirect only after the HTTPS one is created.
+			PreConfig: func() { order = watchListenerOrder(t) },
+			Config:    args.config(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				func(s *terraform.State) error { return order.check(s) },
+				checkListeners(c),
+			),
 		},
 	})
 }

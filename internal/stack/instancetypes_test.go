@@ -54,71 +54,66 @@ func TestAccStack_instanceTypes(t *testing.T) {
 	narrowedMix.types = []string{"t3.small", "m5.large"}
 	var retyped string // an instance made a t3a.small out of band
 	plainRefresh := 0  // AWS calls of a refresh before the policy
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config(), Check: checkMix(c, args.name, nil)},
-			{PreConfig: resetRecorder, RefreshState: true, Check: countRefresh(t, &plainRefresh, 0)},
-			{Config: mixed.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3.small"),
-				resource.TestCheckResourceAttr(addr, "instances.on_demand_percentage_above_base", "100"),
-				resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
-				checkMix(c, args.name, &wantMix{types: []string{"t3.small", "t3a.small"}, pct: 100, spot: "price-capacity-optimized"}),
-				checkInstanceTypes(c, args.name, "t3.small"),
-			)},
-			{Config: spot.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				// The first type is unchanged: no new template version, no rollout.
-				resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
-				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-				checkMix(c, args.name, &spotMix),
-			)},
-			{Config: spot.config(), PlanOnly: true},
-			// DescribeAutoScalingGroups carries the policy: no extra call.
-			{PreConfig: resetRecorder, RefreshState: true, Check: countRefresh(t, new(int), plainRefresh)},
-			{
-				ResourceName: addr, ImportState: true, ImportStateId: args.name, ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets"},
-			},
-			{
-				// Out of band: one zone's types reordered, rebalancing off.
-				PreConfig: func() { breakMix(t, c, args.name+"-us-east-1b") },
-				Config:    spot.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
-			},
-			{
-				RefreshState: true,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestMatchResourceAttr(addr, "drift.#", regexp.MustCompile(`^2$`)),
-					checkDriftSays(`^autoscaling_group/us-east-1b \(.+\): instance types t3a.small, t3.small, m5.large, want t3.small, t3a.small, m5.large in this order$`,
-						`^autoscaling_group/us-east-1b \(.+\): capacity rebalance false, want true$`),
-				),
-				ExpectNonEmptyPlan: true,
-			},
-			{Config: spot.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-				checkMix(c, args.name, &spotMix),
-			)},
-			{
-				// t3a.small leaves the list while an instance runs it: that
-				// instance is replaced, the template is unchanged.
-				PreConfig: func() { retyped = retype(t, c, args.name+"-us-east-1a", "t3a.small") },
-				Config:    narrowed.config(), Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
-					resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-					checkMix(c, args.name, &narrowedMix),
-					checkInstanceTypes(c, args.name, "t3.small"),
-					func(*terraform.State) error { return checkGone(c, args.name, retyped) },
-				),
-			},
-			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3.small"),
-				resource.TestCheckNoResourceAttr(addr, "instances.instance_types"),
-				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-				checkMix(c, args.name, nil),
-			)},
-			{Config: args.config(), PlanOnly: true},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config(), Check: checkMix(c, args.name, nil)},
+		{PreConfig: resetRecorder, RefreshState: true, Check: countRefresh(t, &plainRefresh, 0)},
+		{Config: mixed.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3.small"),
+			resource.TestCheckResourceAttr(addr, "instances.on_demand_percentage_above_base", "100"),
+			resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
+			checkMix(c, args.name, &wantMix{types: []string{"t3.small", "t3a.small"}, pct: 100, spot: "price-capacity-optimized"}),
+			checkInstanceTypes(c, args.name, "t3.small"),
+		)},
+		{Config: spot.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			// The first type is unchanged: no new template version, no rollout.
+			resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
+			resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+			checkMix(c, args.name, &spotMix),
+		)},
+		{Config: spot.config(), PlanOnly: true},
+		// DescribeAutoScalingGroups carries the policy: no extra call.
+		{PreConfig: resetRecorder, RefreshState: true, Check: countRefresh(t, new(int), plainRefresh)},
+		{
+			ResourceName: addr, ImportState: true, ImportStateId: args.name, ImportStateVerify: true,
+			ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets"},
 		},
+		{
+			// Out of band: one zone's types reordered, rebalancing off.
+			PreConfig: func() { breakMix(t, c, args.name+"-us-east-1b") },
+			Config:    spot.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
+		},
+		{
+			RefreshState: true,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestMatchResourceAttr(addr, "drift.#", regexp.MustCompile(`^2$`)),
+				checkDriftSays(`^autoscaling_group/us-east-1b \(.+\): instance types t3a.small, t3.small, m5.large, want t3.small, t3a.small, m5.large in this order$`,
+					`^autoscaling_group/us-east-1b \(.+\): capacity rebalance false, want true$`),
+			),
+			ExpectNonEmptyPlan: true,
+		},
+		{Config: spot.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+			checkMix(c, args.name, &spotMix),
+		)},
+		{
+			// t3a.small leaves the list while an instance runs it: that
+			// instance is replaced, the template is unchanged.
+			PreConfig: func() { retyped = retype(t, c, args.name+"-us-east-1a", "t3a.small") },
+			Config:    narrowed.config(), Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
+				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+				checkMix(c, args.name, &narrowedMix),
+				checkInstanceTypes(c, args.name, "t3.small"),
+				func(*terraform.State) error { return checkGone(c, args.name, retyped) },
+			),
+		},
+		{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3.small"),
+			resource.TestCheckNoResourceAttr(addr, "instances.instance_types"),
+			resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+			checkMix(c, args.name, nil),
+		)},
+		{Config: args.config(), PlanOnly: true},
 	})
 }
 
@@ -286,17 +281,12 @@ resource "terraform_data" "types" {
   input = ["t3a.small", "t3.small"]
 }`
 	args.instancesExtra = `instance_types = terraform_data.types.output`
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3a.small"),
-				checkMix(c, args.name, &wantMix{types: []string{"t3a.small", "t3.small"}, pct: 100, spot: "price-capacity-optimized"}),
-				checkInstanceTypes(c, args.name, "t3a.small"),
-			)},
-			{Config: args.config(), PlanOnly: true},
-		},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3a.small"),
+			checkMix(c, args.name, &wantMix{types: []string{"t3a.small", "t3.small"}, pct: 100, spot: "price-capacity-optimized"}),
+			checkInstanceTypes(c, args.name, "t3a.small"),
+		)},
+		{Config: args.config(), PlanOnly: true},
 	})
 }

@@ -33,23 +33,18 @@ func TestAccStack_refreshCallBudget(t *testing.T) {
 	}
 	c := newClients(t)
 	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config()},
-			{
-				PreConfig:    accRecorder.Reset,
-				RefreshState: true,
-				Check: func(*terraform.State) error {
-					calls := accRecorder.Calls()
-					t.Logf("refresh of one stack: %d calls: %s", len(calls), accRecorder.Summary())
-					if len(calls) == 0 || len(calls) > cloud.RefreshCallBudget {
-						return fmt.Errorf("refresh made %d AWS calls, budget %d: %s", len(calls), cloud.RefreshCallBudget, accRecorder.Summary())
-					}
-					return nil
-				},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config()},
+		{
+			PreConfig:    accRecorder.Reset,
+			RefreshState: true,
+			Check: func(*terraform.State) error {
+				calls := accRecorder.Calls()
+				t.Logf("refresh of one stack: %d calls: %s", len(calls), accRecorder.Summary())
+				if len(calls) == 0 || len(calls) > cloud.RefreshCallBudget {
+					return fmt.Errorf("refresh made %d AWS calls, budget %d: %s", len(calls), cloud.RefreshCallBudget, accRecorder.Summary())
+				}
+				return nil
 			},
 		},
 	})
@@ -68,18 +63,13 @@ func TestAccStack_failedCreateRollsBack(t *testing.T) {
 	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
 	args.withDB = false
 	failSecondGroupCreate(t)
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config(), ExpectError: regexp.MustCompile(`(?s)deleted\s+\d+\s+of\s+them\s+again.*Nothing\s+this\s+apply\s+created\s+is\s+left.*injected\s+by\s+the\s+test`)},
-			{
-				// Nothing is in state and nothing tagged remains.
-				PreConfig: func() { accRecorder.Before = nil },
-				Config:    `provider "hawebapp" {}`,
-				Check:     checkNothingTagged(c, args.name),
-			},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config(), ExpectError: regexp.MustCompile(`(?s)deleted\s+\d+\s+of\s+them\s+again.*Nothing\s+this\s+apply\s+created\s+is\s+left.*injected\s+by\s+the\s+test`)},
+		{
+			// Nothing is in state and nothing tagged remains.
+			PreConfig: func() { accRecorder.Before = nil },
+			Config:    `provider "hawebapp" {}`,
+			Check:     checkNothingTagged(c, args.name),
 		},
 	})
 }
@@ -104,49 +94,44 @@ func TestAccStack_failedCreateKeepsAvailableDatabase(t *testing.T) {
 	// database is available (the fleet does not wait for it).
 	failNthCall(t, "PutRolePolicy", 1)
 	var created time.Time
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, n),
-		Steps: []resource.TestStep{
-			{
-				Config: args.config(),
-				ExpectError: regexp.MustCompile(`(?s)db_instance\s+\(` + n + `.*kept\s+because\s+it\s+had\s+become\s+available` +
-					`.*next\s+terraform\s+apply\s+adopts\s+them.*injected\s+by\s+the\s+test`),
+	stackTest(t, c, n, []resource.TestStep{
+		{
+			Config: args.config(),
+			ExpectError: regexp.MustCompile(`(?s)db_instance\s+\(` + n + `.*kept\s+because\s+it\s+had\s+become\s+available` +
+				`.*next\s+terraform\s+apply\s+adopts\s+them.*injected\s+by\s+the\s+test`),
+		},
+		{
+			PreConfig: func() {
+				accRecorder.Before = nil
+				left, err := leaks.Find(context.Background(), c.cfg, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The kept database keeps its RDS-managed secret and its automated
+				// snapshot (both named by RDS, so matched by kind).
+				ofDB := func(s string) bool {
+					return strings.HasPrefix(s, "secret ") || strings.HasPrefix(s, "db snapshot rds:"+n+"-")
+				}
+				if kept := slices.DeleteFunc(slices.Clone(left), func(s string) bool { return !strings.HasPrefix(s, "secret ") }); len(kept) != 1 {
+					t.Errorf("left after the failed create: %v, want the kept database's one managed secret", left)
+				}
+				left = slices.DeleteFunc(left, ofDB)
+				want := []string{"db instance " + n, "db subnet group " + n,
+					"security group " + n + "-alb", "security group " + n + "-app", "security group " + n + "-db"}
+				if strings.Join(left, ", ") != strings.Join(want, ", ") {
+					t.Errorf("left after the failed create: %v, want %v", left, want)
+				}
+				created = dbCreated(t, c, n)
 			},
-			{
-				PreConfig: func() {
-					accRecorder.Before = nil
-					left, err := leaks.Find(context.Background(), c.cfg, n)
-					if err != nil {
-						t.Fatal(err)
-					}
-					// The kept database keeps its RDS-managed secret and its automated
-					// snapshot (both named by RDS, so matched by kind).
-					ofDB := func(s string) bool {
-						return strings.HasPrefix(s, "secret ") || strings.HasPrefix(s, "db snapshot rds:"+n+"-")
-					}
-					if kept := slices.DeleteFunc(slices.Clone(left), func(s string) bool { return !strings.HasPrefix(s, "secret ") }); len(kept) != 1 {
-						t.Errorf("left after the failed create: %v, want the kept database's one managed secret", left)
-					}
-					left = slices.DeleteFunc(left, ofDB)
-					want := []string{"db instance " + n, "db subnet group " + n,
-						"security group " + n + "-alb", "security group " + n + "-app", "security group " + n + "-db"}
-					if strings.Join(left, ", ") != strings.Join(want, ", ") {
-						t.Errorf("left after the failed create: %v, want %v", left, want)
-					}
-					created = dbCreated(t, c, n)
-				},
-				// The next apply adopts what was left and completes, around
-				// the same database.
-				Config: args.config(),
-				Check: resource.ComposeTestCheckFunc(checkStackInAWS(c, n, 3, "1"), func(*terraform.State) error {
-					if now := dbCreated(t, c, n); !now.Equal(created) {
-						return fmt.Errorf("database %s created at %s, the kept one at %s: the apply made a new one", n, now, created)
-					}
-					return nil
-				}),
-			},
+			// The next apply adopts what was left and completes, around
+			// the same database.
+			Config: args.config(),
+			Check: resource.ComposeTestCheckFunc(checkStackInAWS(c, n, 3, "1"), func(*terraform.State) error {
+				if now := dbCreated(t, c, n); !now.Equal(created) {
+					return fmt.Errorf("database %s created at %s, the kept one at %s: the apply made a new one", n, now, created)
+				}
+				return nil
+			}),
 		},
 	})
 }
@@ -184,21 +169,16 @@ func TestAccStack_adoptsAfterKilledApply(t *testing.T) {
 	net := env.StackNetwork(t, c.cfg)
 	args := defaultArgs(stackName(), net)
 	args.withDB = false
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{
-				PreConfig: func() { createFirstParts(t, args, blueprint.KeyHTTPListener) },
-				Config:    args.config(),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkStackInAWS(c, args.name, 3, "1"), // exactly one load balancer, target group ...
-					resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-				),
-			},
-			{Config: args.config(), PlanOnly: true},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{
+			PreConfig: func() { createFirstParts(t, args, blueprint.KeyHTTPListener) },
+			Config:    args.config(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkStackInAWS(c, args.name, 3, "1"), // exactly one load balancer, target group ...
+				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+			),
 		},
+		{Config: args.config(), PlanOnly: true},
 	})
 }
 

@@ -50,19 +50,14 @@ func TestAccStack_settingNotTaken(t *testing.T) {
 		return false
 	}
 	t.Cleanup(func() { accRecorder.Before = nil })
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config(), ExpectError: regexp.MustCompile(`(?s)AWS\s+accepted\s+the\s+calls\s+but\s+did\s+not\s+keep.*` +
-				`Nothing\s+this\s+apply\s+created\s+is\s+left.*` +
-				`autoscaling_group/us-east-1b\s+\(` + args.name + `-us-east-1b\):\s+instance\s+maintenance\s+policy\s+none,\s+want\s+100-200%\s+healthy`)},
-			{
-				PreConfig: func() { accRecorder.Before = nil },
-				Config:    `provider "hawebapp" {}`,
-				Check:     checkNothingTagged(c, args.name),
-			},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config(), ExpectError: regexp.MustCompile(`(?s)AWS\s+accepted\s+the\s+calls\s+but\s+did\s+not\s+keep.*` +
+			`Nothing\s+this\s+apply\s+created\s+is\s+left.*` +
+			`autoscaling_group/us-east-1b\s+\(` + args.name + `-us-east-1b\):\s+instance\s+maintenance\s+policy\s+none,\s+want\s+100-200%\s+healthy`)},
+		{
+			PreConfig: func() { accRecorder.Before = nil },
+			Config:    `provider "hawebapp" {}`,
+			Check:     checkNothingTagged(c, args.name),
 		},
 	})
 	if dropped.Load() == 0 {

@@ -27,27 +27,22 @@ func TestAccStack_instancePortChangeReplacesTheTargetGroup(t *testing.T) {
 	moved := args
 	moved.instancesExtra = `port = 8081`
 	var before string
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config(), Check: func(s *terraform.State) error {
-				before = s.RootModule().Resources[addr].Primary.Attributes["target_group_arn"]
-				return checkServedBy(c, args.name, before, 8080)(s)
-			}},
-			{Config: moved.config(), Check: func(s *terraform.State) error {
-				after := s.RootModule().Resources[addr].Primary.Attributes["target_group_arn"]
-				if after == before {
-					return fmt.Errorf("target group %s kept after the port changed", after)
-				}
-				if _, err := c.elb.DescribeTargetGroups(context.Background(), &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{before}}); err == nil {
-					return fmt.Errorf("the old target group %s is still there", before)
-				}
-				return checkServedBy(c, args.name, after, 8081)(s)
-			}},
-			{Config: moved.config(), PlanOnly: true},
-		},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config(), Check: func(s *terraform.State) error {
+			before = s.RootModule().Resources[addr].Primary.Attributes["target_group_arn"]
+			return checkServedBy(c, args.name, before, 8080)(s)
+		}},
+		{Config: moved.config(), Check: func(s *terraform.State) error {
+			after := s.RootModule().Resources[addr].Primary.Attributes["target_group_arn"]
+			if after == before {
+				return fmt.Errorf("target group %s kept after the port changed", after)
+			}
+			if _, err := c.elb.DescribeTargetGroups(context.Background(), &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{before}}); err == nil {
+				return fmt.Errorf("the old target group %s is still there", before)
+			}
+			return checkServedBy(c, args.name, after, 8081)(s)
+		}},
+		{Config: moved.config(), PlanOnly: true},
 	})
 }
 

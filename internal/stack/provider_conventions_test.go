@@ -59,50 +59,45 @@ func TestAccProvider_awsDocsBlock(t *testing.T) {
 	var lbARN string // from the first step's state
 	ignoring := args
 	ignoring.provider = fmt.Sprintf(awsDocsProviderBlock, "\n  ignore_tags {\n    keys = [\"Environment\"]\n  }\n")
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{
-				Config: args.config(),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					func(*terraform.State) error {
-						for _, form := range assumed() {
-							if form.Get("RoleArn") == "arn:aws:iam::123456789012:role/ROLE_NAME" &&
-								form.Get("RoleSessionName") == "SESSION_NAME" && form.Get("ExternalId") == "EXTERNAL_ID" {
-								return nil
-							}
+	stackTest(t, c, args.name, []resource.TestStep{
+		{
+			Config: args.config(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				func(*terraform.State) error {
+					for _, form := range assumed() {
+						if form.Get("RoleArn") == "arn:aws:iam::123456789012:role/ROLE_NAME" &&
+							form.Get("RoleSessionName") == "SESSION_NAME" && form.Get("ExternalId") == "EXTERNAL_ID" {
+							return nil
 						}
-						return fmt.Errorf("no AssumeRole call with the block's role, session name and external ID: %v", assumed())
-					},
-					checkLoadBalancerTags(c, addr, map[string]string{"Environment": "Test", "Name": "Provider Tag", "team": "acceptance"}),
-					resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-					func(s *terraform.State) error {
-						lbARN = s.RootModule().Resources[addr].Primary.Attributes["load_balancer_arn"]
-						return nil
-					},
-				),
-			},
-			{
-				// Another system rewrites a default tag: drift, a plan to put it back.
-				PreConfig:          func() { retagLoadBalancer(t, c, lbARN, "Environment", "Scanned") },
-				Config:             args.config(),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-			},
-			{
-				// ignore_tags names it: no drift, an empty plan, the tag left as the other system set it.
-				Config:   ignoring.config(),
-				PlanOnly: true,
-			},
-			{
-				Config: ignoring.config(),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-					checkLoadBalancerTags(c, addr, map[string]string{"Environment": "Scanned", "Name": "Provider Tag"}),
-				),
-			},
+					}
+					return fmt.Errorf("no AssumeRole call with the block's role, session name and external ID: %v", assumed())
+				},
+				checkLoadBalancerTags(c, addr, map[string]string{"Environment": "Test", "Name": "Provider Tag", "team": "acceptance"}),
+				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+				func(s *terraform.State) error {
+					lbARN = s.RootModule().Resources[addr].Primary.Attributes["load_balancer_arn"]
+					return nil
+				},
+			),
+		},
+		{
+			// Another system rewrites a default tag: drift, a plan to put it back.
+			PreConfig:          func() { retagLoadBalancer(t, c, lbARN, "Environment", "Scanned") },
+			Config:             args.config(),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		},
+		{
+			// ignore_tags names it: no drift, an empty plan, the tag left as the other system set it.
+			Config:   ignoring.config(),
+			PlanOnly: true,
+		},
+		{
+			Config: ignoring.config(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+				checkLoadBalancerTags(c, addr, map[string]string{"Environment": "Scanned", "Name": "Provider Tag"}),
+			),
 		},
 	})
 }

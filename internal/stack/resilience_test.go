@@ -36,52 +36,47 @@ func TestAccStack_resilienceSettings(t *testing.T) {
 	explicit := args
 	explicit.healthExtra = "time_to_detect = 30, fail_open_below_percent = 10"
 	explicit.extra = "instance_maintenance = { min_healthy_percent = 90, max_healthy_percent = 110 }"
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(addr, "health_check.time_to_detect", "70"),
-				resource.TestCheckResourceAttr(addr, "health_check.fail_open_below_percent", "25"),
-				resource.TestCheckResourceAttr(addr, "instance_maintenance.min_healthy_percent", "100"),
-				resource.TestCheckResourceAttr(addr, "instance_maintenance.max_healthy_percent", "200"),
-				checkHealthTimings(c, args.name, 15, 10, 4),
-				checkFailOpen(c, args.name, "25"),
-				checkMaintenance(c, args.name, 100, 200),
-			)},
-			{Config: explicit.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(addr, "health_check.time_to_detect", "30"),
-				resource.TestCheckResourceAttr(addr, "health_check.interval", "8"),
-				resource.TestCheckResourceAttr(addr, "health_check.timeout", "6"),
-				resource.TestCheckResourceAttr(addr, "health_check.unhealthy_threshold", "3"),
-				checkHealthTimings(c, args.name, 8, 6, 3),
-				checkFailOpen(c, args.name, "10"),
-				checkMaintenance(c, args.name, 90, 110),
-			)},
-			{Config: explicit.config(), PlanOnly: true},
-			{
-				// Out of band: the fail-open threshold turned off, one zone's
-				// maintenance policy removed.
-				PreConfig: func() { breakResilience(t, c, args.name) },
-				Config:    explicit.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
-			},
-			{
-				RefreshState: true,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestMatchResourceAttr(addr, "drift.#", regexp.MustCompile(`^2$`)),
-					checkDriftSays(`^target_group \(.+\): fail open below off% healthy targets, want 10$`,
-						`^autoscaling_group/us-east-1b \(.+\): instance maintenance policy none, want 90-110% healthy$`),
-				),
-				ExpectNonEmptyPlan: true,
-			},
-			{Config: explicit.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-				checkFailOpen(c, args.name, "10"),
-				checkMaintenance(c, args.name, 90, 110),
-			)},
-			{Config: explicit.config(), PlanOnly: true},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "health_check.time_to_detect", "70"),
+			resource.TestCheckResourceAttr(addr, "health_check.fail_open_below_percent", "25"),
+			resource.TestCheckResourceAttr(addr, "instance_maintenance.min_healthy_percent", "100"),
+			resource.TestCheckResourceAttr(addr, "instance_maintenance.max_healthy_percent", "200"),
+			checkHealthTimings(c, args.name, 15, 10, 4),
+			checkFailOpen(c, args.name, "25"),
+			checkMaintenance(c, args.name, 100, 200),
+		)},
+		{Config: explicit.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "health_check.time_to_detect", "30"),
+			resource.TestCheckResourceAttr(addr, "health_check.interval", "8"),
+			resource.TestCheckResourceAttr(addr, "health_check.timeout", "6"),
+			resource.TestCheckResourceAttr(addr, "health_check.unhealthy_threshold", "3"),
+			checkHealthTimings(c, args.name, 8, 6, 3),
+			checkFailOpen(c, args.name, "10"),
+			checkMaintenance(c, args.name, 90, 110),
+		)},
+		{Config: explicit.config(), PlanOnly: true},
+		{
+			// Out of band: the fail-open threshold turned off, one zone's
+			// maintenance policy removed.
+			PreConfig: func() { breakResilience(t, c, args.name) },
+			Config:    explicit.config(), PlanOnly: true, ExpectNonEmptyPlan: true,
 		},
+		{
+			RefreshState: true,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestMatchResourceAttr(addr, "drift.#", regexp.MustCompile(`^2$`)),
+				checkDriftSays(`^target_group \(.+\): fail open below off% healthy targets, want 10$`,
+					`^autoscaling_group/us-east-1b \(.+\): instance maintenance policy none, want 90-110% healthy$`),
+			),
+			ExpectNonEmptyPlan: true,
+		},
+		{Config: explicit.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+			checkFailOpen(c, args.name, "10"),
+			checkMaintenance(c, args.name, 90, 110),
+		)},
+		{Config: explicit.config(), PlanOnly: true},
 	})
 }
 

@@ -120,37 +120,32 @@ func TestAccStack_basic(t *testing.T) {
 	c := newClients(t)
 	net := env.StackNetwork(t, c.cfg)
 	args := defaultArgs(stackName(), net)
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{
-				Config: args.config(),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(addr, "id", args.name),
-					resource.TestCheckResourceAttr(addr, "zones.#", "3"),
-					resource.TestCheckResourceAttr(addr, "autoscaling_group_names.%", "3"),
-					resource.TestCheckResourceAttr(addr, "autoscaling_group_names.us-east-1b", args.name+"-us-east-1b"),
-					resource.TestCheckResourceAttr(addr, "capacity_after_zone_loss", "2"),
-					resource.TestCheckResourceAttr(addr, "security_group_ids.%", "3"),
-					resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
-					resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-					resource.TestCheckResourceAttr(addr, "database.port", "5432"),
-					resource.TestCheckResourceAttrSet(addr, "db_secret_arn"),
-					resource.TestCheckResourceAttrSet(addr, "db_endpoint"),
-					resource.TestMatchResourceAttr(addr, "url", regexp.MustCompile(`^http://.+`)),
-					checkStackInAWS(c, args.name, 3, "1"),
-				),
-			},
-			{Config: args.config(), PlanOnly: true}, // a second plan is empty
-			{
-				// Import finds every child by its tags and reads the configuration back.
-				ResourceName: addr, ImportState: true, ImportStateId: args.name, ImportStateVerify: true,
-				// Settings AWS does not hold: how the provider waits. What a
-				// destroy does with the database is read back from its tag.
-				ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets"},
-			},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{
+			Config: args.config(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "id", args.name),
+				resource.TestCheckResourceAttr(addr, "zones.#", "3"),
+				resource.TestCheckResourceAttr(addr, "autoscaling_group_names.%", "3"),
+				resource.TestCheckResourceAttr(addr, "autoscaling_group_names.us-east-1b", args.name+"-us-east-1b"),
+				resource.TestCheckResourceAttr(addr, "capacity_after_zone_loss", "2"),
+				resource.TestCheckResourceAttr(addr, "security_group_ids.%", "3"),
+				resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
+				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+				resource.TestCheckResourceAttr(addr, "database.port", "5432"),
+				resource.TestCheckResourceAttrSet(addr, "db_secret_arn"),
+				resource.TestCheckResourceAttrSet(addr, "db_endpoint"),
+				resource.TestMatchResourceAttr(addr, "url", regexp.MustCompile(`^http://.+`)),
+				checkStackInAWS(c, args.name, 3, "1"),
+			),
+		},
+		{Config: args.config(), PlanOnly: true}, // a second plan is empty
+		{
+			// Import finds every child by its tags and reads the configuration back.
+			ResourceName: addr, ImportState: true, ImportStateId: args.name, ImportStateVerify: true,
+			// Settings AWS does not hold: how the provider waits. What a
+			// destroy does with the database is read back from its tag.
+			ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets"},
 		},
 	})
 }
@@ -167,34 +162,29 @@ func TestAccStack_update(t *testing.T) {
 	updated.min, updated.max, updated.target, updated.healthPath = 6, 12, 800, "/ready"
 	updated.userData = "#!/bin/bash\necho v2\n"
 	var firstARN string
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				checkStackInAWS(c, args.name, 3, "1"),
-				func(s *terraform.State) error {
-					firstARN = s.RootModule().Resources[addr].Primary.Attributes["load_balancer_arn"]
-					return nil
-				},
-			)},
-			{Config: updated.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(addr, "launch_template_version", "2"),
-				resource.TestCheckResourceAttr(addr, "capacity_after_zone_loss", "4"),
-				checkStackInAWS(c, args.name, 6, "2"),
-				checkGroupBounds(c, args.name, 2, 4),
-				checkHealthPath(c, args.name, "/ready"),
-				checkScalingTarget(c, args.name, 800),
-				func(s *terraform.State) error {
-					if got := s.RootModule().Resources[addr].Primary.Attributes["load_balancer_arn"]; got != firstARN {
-						return fmt.Errorf("load balancer replaced (%s -> %s): the update should be in place", firstARN, got)
-					}
-					return nil
-				},
-			)},
-			{Config: updated.config(), PlanOnly: true},
-		},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			checkStackInAWS(c, args.name, 3, "1"),
+			func(s *terraform.State) error {
+				firstARN = s.RootModule().Resources[addr].Primary.Attributes["load_balancer_arn"]
+				return nil
+			},
+		)},
+		{Config: updated.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "launch_template_version", "2"),
+			resource.TestCheckResourceAttr(addr, "capacity_after_zone_loss", "4"),
+			checkStackInAWS(c, args.name, 6, "2"),
+			checkGroupBounds(c, args.name, 2, 4),
+			checkHealthPath(c, args.name, "/ready"),
+			checkScalingTarget(c, args.name, 800),
+			func(s *terraform.State) error {
+				if got := s.RootModule().Resources[addr].Primary.Attributes["load_balancer_arn"]; got != firstARN {
+					return fmt.Errorf("load balancer replaced (%s -> %s): the update should be in place", firstARN, got)
+				}
+				return nil
+			},
+		)},
+		{Config: updated.config(), PlanOnly: true},
 	})
 }
 
@@ -205,31 +195,26 @@ func TestAccStack_drift(t *testing.T) {
 	net := env.StackNetwork(t, c.cfg)
 	args := defaultArgs(stackName(), net)
 	args.withDB = false
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config()},
-			{
-				PreConfig: func() {
-					_, err := c.asg.DeleteAutoScalingGroup(context.Background(), &autoscaling.DeleteAutoScalingGroupInput{
-						AutoScalingGroupName: aws.String(args.name + "-us-east-1b"), ForceDelete: aws.Bool(true)})
-					if err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config:             args.config(),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config()},
+		{
+			PreConfig: func() {
+				_, err := c.asg.DeleteAutoScalingGroup(context.Background(), &autoscaling.DeleteAutoScalingGroupInput{
+					AutoScalingGroupName: aws.String(args.name + "-us-east-1b"), ForceDelete: aws.Bool(true)})
+				if err != nil {
+					t.Fatal(err)
+				}
 			},
-			{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-				resource.TestCheckResourceAttr(addr, "autoscaling_group_names.us-east-1b", args.name+"-us-east-1b"),
-				checkStackInAWS(c, args.name, 3, "1"),
-			)},
-			{Config: args.config(), PlanOnly: true},
+			Config:             args.config(),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
 		},
+		{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+			resource.TestCheckResourceAttr(addr, "autoscaling_group_names.us-east-1b", args.name+"-us-east-1b"),
+			checkStackInAWS(c, args.name, 3, "1"),
+		)},
+		{Config: args.config(), PlanOnly: true},
 	})
 }
 
@@ -247,4 +232,17 @@ func checkNothingTagged(c clients, stack string) resource.TestCheckFunc {
 		}
 		return nil
 	}
+}
+
+// stackTest runs the acceptance test case of every stack test: this
+// provider, the acceptance pre-check, and after the destroy nothing of the
+// stack left in AWS.
+func stackTest(t *testing.T, c clients, stack string, steps []resource.TestStep) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkNothingTagged(c, stack),
+		Steps:                    steps,
+	})
 }

@@ -42,25 +42,20 @@ func TestAccStack_interruptedRolloutIsDrift(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() { accRecorder.Before = nil })
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{Config: args.config()},
-			{PreConfig: refuseOnce, Config: updated.config(), ExpectError: regexp.MustCompile(`refused by the test`)},
-			{
-				PreConfig:          func() { accRecorder.Before = nil },
-				Config:             updated.config(),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-			},
-			{Config: updated.config(), Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
-				checkInstancesOnVersion(c, args.name, "2"),
-			)},
-			{Config: updated.config(), PlanOnly: true},
+	stackTest(t, c, args.name, []resource.TestStep{
+		{Config: args.config()},
+		{PreConfig: refuseOnce, Config: updated.config(), ExpectError: regexp.MustCompile(`refused by the test`)},
+		{
+			PreConfig:          func() { accRecorder.Before = nil },
+			Config:             updated.config(),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
 		},
+		{Config: updated.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+			checkInstancesOnVersion(c, args.name, "2"),
+		)},
+		{Config: updated.config(), PlanOnly: true},
 	})
 }
 

@@ -41,38 +41,33 @@ func TestAccStack_wiringAttributes(t *testing.T) {
 	for _, a := range wiringAttrs {
 		knownInPlan = append(knownInPlan, plancheck.ExpectKnownValue(addr, tfjsonpath.New(a), knownvalue.NotNull()))
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, args.name),
-		Steps: []resource.TestStep{
-			{
-				Config: args.config(),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkWiringMatchesAPI(c, account),
-					func(s *terraform.State) error {
-						for k, v := range s.RootModule().Resources[addr].Primary.Attributes {
-							first[k] = v
+	stackTest(t, c, args.name, []resource.TestStep{
+		{
+			Config: args.config(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkWiringMatchesAPI(c, account),
+				func(s *terraform.State) error {
+					for k, v := range s.RootModule().Resources[addr].Primary.Attributes {
+						first[k] = v
+					}
+					return nil
+				},
+			),
+		},
+		{
+			Config:           retagged.config(),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: append([]plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}, knownInPlan...)},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkWiringMatchesAPI(c, account),
+				func(s *terraform.State) error {
+					for k, v := range s.RootModule().Resources[addr].Primary.Attributes {
+						if isWiring(k) && first[k] != v {
+							return fmt.Errorf("%s changed from %q to %q on an update that replaces nothing", k, first[k], v)
 						}
-						return nil
-					},
-				),
-			},
-			{
-				Config:           retagged.config(),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: append([]plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}, knownInPlan...)},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkWiringMatchesAPI(c, account),
-					func(s *terraform.State) error {
-						for k, v := range s.RootModule().Resources[addr].Primary.Attributes {
-							if isWiring(k) && first[k] != v {
-								return fmt.Errorf("%s changed from %q to %q on an update that replaces nothing", k, first[k], v)
-							}
-						}
-						return nil
-					},
-				),
-			},
+					}
+					return nil
+				},
+			),
 		},
 	})
 }

@@ -1,13 +1,9 @@
 package ha
 
 import (
-	"bytes"
-	"cmp"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -49,7 +45,7 @@ func (s *stack) recordCalls(t *testing.T) (*callLog, *terraform.Options) {
 	t.Cleanup(rec.Stop)
 	l := &callLog{rec: rec}
 	rec.Before = func(c recorder.Call, _ http.ResponseWriter, r *http.Request) bool {
-		group := cmp.Or(formValue(r, "AutoScalingGroupName"), formValue(r, "Tags.member.1.ResourceId"))
+		group := recorder.GroupOf(r)
 		l.mu.Lock()
 		l.calls = append(l.calls, applyCall{c.Action, group, time.Now()})
 		l.mu.Unlock()
@@ -112,19 +108,4 @@ func (l *callLog) firstChanges(down string) error {
 		}
 	}
 	return nil
-}
-
-// formValue reads a field of a query-protocol call's form, leaving the
-// body readable for the sandbox.
-func formValue(r *http.Request, key string) string {
-	if r.Body == nil {
-		return ""
-	}
-	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return ""
-	}
-	return form.Get(key)
 }
