@@ -71,6 +71,11 @@ type CapacityPlan struct {
 	// AfterZoneLoss is what would still serve if the zone in service with the
 	// most instances were lost too, before autoscaling reacts.
 	AfterZoneLoss int32
+	// OnDemandAfterZoneLoss is the part of AfterZoneLoss that is on-demand
+	// at the least (OnDemandInGroup): what still serves if, on top of the
+	// zone, every Spot instance is reclaimed, as Spot capacity is when a
+	// zone's demand moves to the others. AfterZoneLoss without a Spot share.
+	OnDemandAfterZoneLoss int32
 }
 
 // PlanCapacity splits the stack's capacity across its zones and, for the
@@ -94,6 +99,7 @@ func PlanCapacity(s Spec) CapacityPlan {
 	if len(surviving) == len(plan.Zones) || len(surviving) == 0 {
 		plan.Serving = s.Capacity.Desired
 		plan.AfterZoneLoss = CapacityAfterZoneLoss(s.Capacity, len(s.AppSubnets))
+		plan.OnDemandAfterZoneLoss = onDemandAfterZoneLoss(s.Instances.Mix, plan)
 		return plan
 	}
 	shares := SplitCapacity(CapacitySpec{Min: s.Capacity.Desired, Desired: s.Capacity.Desired, Max: s.Capacity.Desired}, len(surviving))
@@ -126,6 +132,7 @@ func PlanCapacity(s Spec) CapacityPlan {
 	}
 	plan.Shortfall = max(0, s.Capacity.Desired-plan.Serving)
 	plan.AfterZoneLoss = plan.Serving - largest
+	plan.OnDemandAfterZoneLoss = onDemandAfterZoneLoss(s.Instances.Mix, plan)
 	return plan
 }
 

@@ -125,3 +125,38 @@ func TestBuildEvacuationOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestOnDemandAfterZoneLoss: without a Spot share the on-demand figure is
+// the capacity after the zone loss; with one, it counts each remaining
+// group's on-demand base and its percentage of the rest, rounded down.
+func TestOnDemandAfterZoneLoss(t *testing.T) {
+	three := []Subnet{{ID: "a", Zone: "z-a"}, {ID: "b", Zone: "z-b"}, {ID: "c", Zone: "z-c"}}
+	spot := func(base, pct int32) *MixSpec {
+		return &MixSpec{Types: []string{"t3.small", "t3a.small"}, OnDemandBase: base, OnDemandPercentAboveBase: pct}
+	}
+	cases := map[string]struct {
+		capacity CapacitySpec
+		evacuate []string
+		mix      *MixSpec
+		want     int32
+	}{
+		"no mix":                          {CapacitySpec{3, 6, 12}, nil, nil, 4},
+		"types without spot":              {CapacitySpec{3, 6, 12}, nil, spot(0, 100), 4},
+		"half spot: 2 per zone, 1 each":   {CapacitySpec{3, 6, 12}, nil, spot(0, 50), 2},
+		"all spot above a base of 3":      {CapacitySpec{3, 6, 12}, nil, spot(3, 0), 2},
+		"odd share rounds down":           {CapacitySpec{3, 9, 12}, nil, spot(0, 50), 2},
+		"evacuated: survivors carry base": {CapacitySpec{3, 6, 12}, []string{"z-b"}, spot(3, 0), 1},
+		"evacuated without spot":          {CapacitySpec{3, 6, 12}, []string{"z-b"}, nil, 3},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := PlanCapacity(Spec{AppSubnets: three, Capacity: c.capacity, EvacuateZones: c.evacuate, Instances: InstancesSpec{Mix: c.mix}})
+			if p.OnDemandAfterZoneLoss != c.want {
+				t.Errorf("on-demand after zone loss = %d, want %d (after zone loss %d)", p.OnDemandAfterZoneLoss, c.want, p.AfterZoneLoss)
+			}
+			if !c.mix.UsesSpot() && p.OnDemandAfterZoneLoss != p.AfterZoneLoss {
+				t.Errorf("without Spot the on-demand figure %d must equal the capacity after the loss %d", p.OnDemandAfterZoneLoss, p.AfterZoneLoss)
+			}
+		})
+	}
+}

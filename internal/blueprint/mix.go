@@ -48,3 +48,38 @@ func groupMix(m *MixSpec, plan CapacityPlan, i int) *GroupMix {
 		SpotStrategy: m.SpotStrategy, CapacityRebalance: m.UsesSpot(),
 	}
 }
+
+// OnDemandInGroup is how many of a group's desired instances are on-demand
+// at the least: the base first, then the percentage of the rest, rounded
+// down (the lower bound whichever way Auto Scaling rounds a fraction).
+func OnDemandInGroup(m *GroupMix, desired int32) int32 {
+	if m == nil {
+		return desired
+	}
+	base := min(desired, m.OnDemandBase)
+	return base + (desired-base)*m.OnDemandPercentAboveBase/100
+}
+
+// onDemandAfterZoneLoss is the on-demand part of plan.AfterZoneLoss: the
+// zones in service but the one AfterZoneLoss loses (the first with the
+// most instances), each group's on-demand instances summed.
+// When every zone is evacuated, PlanCapacity plans as if none were, and so
+// does this.
+func onDemandAfterZoneLoss(m *MixSpec, plan CapacityPlan) int32 {
+	all := !slices.ContainsFunc(plan.Zones, func(z ZonePlan) bool { return !z.Evacuated })
+	inService := func(z ZonePlan) bool { return all || !z.Evacuated }
+	lost, most := -1, int32(-1)
+	for i, z := range plan.Zones {
+		if inService(z) && z.Planned.Desired > most {
+			lost, most = i, z.Planned.Desired
+		}
+	}
+	var sum int32
+	for i, z := range plan.Zones {
+		if !inService(z) || i == lost {
+			continue
+		}
+		sum += OnDemandInGroup(groupMix(m, plan, i), z.Planned.Desired)
+	}
+	return sum
+}

@@ -45,9 +45,9 @@ func TestAccStack_instanceTypes(t *testing.T) {
 	mixed.instancesExtra = `instance_types = ["t3.small", "t3a.small"]`
 	spot := args
 	spot.instancesExtra = `instance_types = ["t3.small", "t3a.small", "m5.large"]
-    on_demand_base_capacity = 4
+    on_demand_base_capacity = 1
     on_demand_percentage_above_base = 50`
-	spotMix := wantMix{types: []string{"t3.small", "t3a.small", "m5.large"}, base: [3]int32{2, 1, 1}, pct: 50, spot: "price-capacity-optimized", rebalance: true}
+	spotMix := wantMix{types: []string{"t3.small", "t3a.small", "m5.large"}, base: [3]int32{1, 0, 0}, pct: 50, spot: "price-capacity-optimized", rebalance: true}
 	narrowed := spot
 	narrowed.instancesExtra = strings.Replace(spot.instancesExtra, `"t3a.small", `, "", 1)
 	narrowedMix := spotMix
@@ -61,6 +61,9 @@ func TestAccStack_instanceTypes(t *testing.T) {
 			resource.TestCheckResourceAttr(addr, "instances.instance_type", "t3.small"),
 			resource.TestCheckResourceAttr(addr, "instances.on_demand_percentage_above_base", "100"),
 			resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
+			// No Spot: every instance left after a zone loss is on-demand.
+			resource.TestCheckResourceAttr(addr, "capacity_after_zone_loss", "2"),
+			resource.TestCheckResourceAttr(addr, "on_demand_after_zone_loss", "2"),
 			checkMix(c, args.name, &wantMix{types: []string{"t3.small", "t3a.small"}, pct: 100, spot: "price-capacity-optimized"}),
 			checkInstanceTypes(c, args.name, "t3.small"),
 		)},
@@ -68,6 +71,11 @@ func TestAccStack_instanceTypes(t *testing.T) {
 			// The first type is unchanged: no new template version, no rollout.
 			resource.TestCheckResourceAttr(addr, "launch_template_version", "1"),
 			resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+			// One instance a zone; the base of 1 is us-east-1a's, the zone a
+			// loss takes first: the two left are above the base, and half of
+			// one instance rounds down to no on-demand instance.
+			resource.TestCheckResourceAttr(addr, "capacity_after_zone_loss", "2"),
+			resource.TestCheckResourceAttr(addr, "on_demand_after_zone_loss", "0"),
 			checkMix(c, args.name, &spotMix),
 		)},
 		{Config: spot.config(), PlanOnly: true},

@@ -56,6 +56,7 @@ type stackModelV0 struct {
 	DBPort                types.Int64  `tfsdk:"db_port"`
 	DBSecretARN           types.String `tfsdk:"db_secret_arn"`
 	CapacityAfterZoneLoss types.Int64  `tfsdk:"capacity_after_zone_loss"`
+	OnDemandAfterZoneLoss types.Int64  `tfsdk:"on_demand_after_zone_loss"`
 	CapacityServing       types.Int64  `tfsdk:"capacity_serving"`
 	EvacuationShortfall   types.Int64  `tfsdk:"evacuation_shortfall"`
 	EvacuationExpiresAt   types.String `tfsdk:"evacuation_expires_at"`

@@ -71,7 +71,7 @@ func (r *stackResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		}
 	}
 	if ok {
-		planDerived(&plan, n, zones, evacuate, evacKnown)
+		planDerived(ctx, &plan, n, zones, evacuate, evacKnown)
 		if evacKnown && n.capacity != nil {
 			var returning []string
 			if state != nil {
@@ -198,7 +198,7 @@ func capacitySpec(c *capacityModel, zones, evacuate []string) blueprint.Spec {
 }
 
 // planDerived sets the computed values that follow from the configuration alone.
-func planDerived(plan *stackModelV0, n nested, zones, evacuate []string, evacKnown bool) {
+func planDerived(ctx context.Context, plan *stackModelV0, n nested, zones, evacuate []string, evacKnown bool) {
 	plan.Zones = stringList(zones)
 	names := blueprint.NamesFor(blueprint.Spec{Name: plan.Name.ValueString()})
 	groups := map[string]attr.Value{}
@@ -207,7 +207,19 @@ func planDerived(plan *stackModelV0, n nested, zones, evacuate []string, evacKno
 	}
 	plan.AutoScalingGroupNames = types.MapValueMust(types.StringType, groups)
 	if c := n.capacity; c != nil && !c.Desired.IsUnknown() && !c.Min.IsUnknown() && !c.Max.IsUnknown() && evacKnown {
-		setCapacityComputed(plan, blueprint.PlanCapacity(capacitySpec(c, zones, evacuate)))
+		spec := capacitySpec(c, zones, evacuate)
+		// The on-demand figure follows from the base and the percentage
+		// alone (the types change which instances launch, not how many are
+		// on-demand): unknown until both are.
+		mixKnown := true
+		if in := n.instances; in != nil {
+			spec.Instances.Mix = mixSpec(ctx, in)
+			mixKnown = !in.OnDemandBase.IsUnknown() && !in.OnDemandAbovePct.IsUnknown()
+		}
+		setCapacityComputed(plan, blueprint.PlanCapacity(spec))
+		if !mixKnown {
+			plan.OnDemandAfterZoneLoss = types.Int64Unknown()
+		}
 	}
 	if knownString(plan.Name) && n.database != nil {
 		plan.DBInstanceIdentifier = types.StringValue(names.DBInstance)

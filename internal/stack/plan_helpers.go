@@ -92,6 +92,9 @@ func keepUnchangedComputed(ctx context.Context, plan *stackModelV0, state stackM
 	if plan.CapacityAfterZoneLoss.IsUnknown() && plan.Capacity.Equal(state.Capacity) && plan.AppSubnetIDs.Equal(state.AppSubnetIDs) &&
 		plan.EvacuateZones.Equal(state.EvacuateZones) {
 		plan.CapacityAfterZoneLoss, plan.CapacityServing, plan.EvacuationShortfall = state.CapacityAfterZoneLoss, state.CapacityServing, state.EvacuationShortfall
+		if plan.OnDemandAfterZoneLoss.IsUnknown() && plan.Instances.Equal(state.Instances) {
+			plan.OnDemandAfterZoneLoss = state.OnDemandAfterZoneLoss
+		}
 	}
 
 	var pi, si *instancesModel

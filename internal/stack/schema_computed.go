@@ -41,6 +41,10 @@ func computedAttributes() map[string]schema.Attribute {
 		"capacity_after_zone_loss": schema.Int64Attribute{Computed: true,
 			MarkdownDescription: "Instances left serving, of the initial `desired`, if the zone in service with the most instances is lost (before autoscaling replaces them); " +
 				"with `evacuate_zones`, the loss of another zone on top of the evacuated one."},
+		"on_demand_after_zone_loss": schema.Int64Attribute{Computed: true,
+			MarkdownDescription: "The on-demand part of `capacity_after_zone_loss`, at the least: what keeps serving if, on top of the zone, every Spot instance is reclaimed " +
+				"(Spot capacity is what AWS takes back first when a zone's demand moves to the others). Each group counts its share of `on_demand_base_capacity`, " +
+				"then `on_demand_percentage_above_base` of the rest, rounded down. Equal to `capacity_after_zone_loss` without a Spot share."},
 		"capacity_serving": schema.Int64Attribute{Computed: true,
 			MarkdownDescription: "Instances serving traffic, of the initial `desired`: all of it normally; with `evacuate_zones`, what the zones in service carry once their groups are raised."},
 		"evacuation_shortfall": schema.Int64Attribute{Computed: true,

@@ -114,6 +114,7 @@ func nonNil(s []string) []string {
 // setCapacityComputed records what serves where.
 func setCapacityComputed(m *stackModelV0, p blueprint.CapacityPlan) {
 	m.CapacityAfterZoneLoss = types.Int64Value(int64(p.AfterZoneLoss))
+	m.OnDemandAfterZoneLoss = types.Int64Value(int64(p.OnDemandAfterZoneLoss))
 	m.CapacityServing = types.Int64Value(int64(p.Serving))
 	m.EvacuationShortfall = types.Int64Value(int64(p.Shortfall))
 }

@@ -82,6 +82,11 @@ output "capacity_after_zone_loss" {
   value       = hawebapp_stack.this.capacity_after_zone_loss
 }
 
+output "on_demand_after_zone_loss" {
+  description = "The on-demand instances, at the least, of capacity_after_zone_loss: what keeps serving if every Spot instance is reclaimed too."
+  value       = hawebapp_stack.this.on_demand_after_zone_loss
+}
+
 output "db_instance_identifier" {
   description = "Identifier of the database instance; null without a database."
   value       = hawebapp_stack.this.db_instance_identifier
