@@ -17,8 +17,8 @@ import (
 
 // Step names of the evacuation phases.
 const (
-	StepImpairment = "evacuation of an impaired zone (under load)"
-	StepGray       = "evacuation of a gray zone (under load)"
+	StepImpairment = "evacuate an impaired zone"
+	StepGray       = "evacuate a gray zone"
 )
 
 // The evacuation phases' sizes: those of the HA suites at CI size
@@ -65,7 +65,7 @@ func writeEvacuation(b *strings.Builder, res *scenario.Result, err error) {
 			"measured", ms(res.ToShiftCall), ms(res.ToShift), ms(res.EvacuationApply), ms(res.ReturnApply))
 		fmt.Fprintf(b, "    %-11s %d sent, %d failed: %d before the shift (measured, not budgeted), %d after it (budget 0) of %d sent after\n",
 			"requests", res.Sent, res.Failed, res.FailedBefore, res.FailedAfter, res.SentAfter)
-		fmt.Fprintf(b, "    %-11s %d launches refused in %s while it was impaired; the surviving zones carried %d instances\n",
+		fmt.Fprintf(b, "    %-11s %d refused in %s while it was impaired; the surviving zones carried %d instances\n",
 			"launches", res.LaunchesRefused, res.Zone, res.Surviving)
 	}
 	for _, f := range res.Failures {

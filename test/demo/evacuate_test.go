@@ -45,7 +45,7 @@ func TestWriteEvacuation(t *testing.T) {
 	var b strings.Builder
 	writeEvacuation(&b, res, nil)
 	for _, want := range []string{"to StartZonalShift 2.1s", "to the shift in effect 2.6s", "evacuation apply 9s", "return apply 14s",
-		"40 before the shift", "0 after it (budget 0) of 3000", "3 launches refused in us-east-1b", "verdict     PASS"} {
+		"40 before the shift", "0 after it (budget 0) of 3000", "launches    3 refused in us-east-1b", "verdict     PASS"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("missing %q in:\n%s", want, b.String())
 		}
