@@ -170,6 +170,11 @@ resource "hawebapp_stack" "app" {
     skip_final_snapshot = true
   }
 
+  # The zone to take out of service while it is impaired (see the guide
+  # "Evacuating a zone"): `terraform apply -var 'evacuate_zones=["us-east-1b"]'`,
+  # and `[]` again once the zone is healthy.
+  evacuate_zones = var.evacuate_zones
+
   tags = {
     example = "minimal"
   }

@@ -49,3 +49,9 @@ variable "requests_per_instance" {
     error_message = "The target must be at least one request per instance and minute."
   }
 }
+
+variable "evacuate_zones" {
+  description = "Zones to take out of service while they are impaired, such as `[\"us-east-1b\"]`: the stack shifts traffic away from the zone and the other zones carry the load (see the guide *Evacuating a zone*). Set it back to `[]` when the zone is healthy again."
+  type        = list(string)
+  default     = []
+}

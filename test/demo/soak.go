@@ -9,12 +9,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/breaker"
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/scenario"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
@@ -54,6 +53,15 @@ type SoakOptions struct {
 	LightRate int
 	// OutDir receives the report and the chart; default a new temporary directory.
 	OutDir string
+	// NoEvacuation leaves out the evacuation of an impaired zone after the
+	// soak; Gray adds the evacuation of a gray zone after it.
+	NoEvacuation, Gray bool
+	// EvacuationRate is the evacuations' load in requests a second;
+	// negative: the HA suites' (40% of the target-tracking target on the
+	// instances in service). Default 50: the demo's target is calibrated
+	// for its soak (hundreds a second), more than a loaded machine serves
+	// without answers slower than the load balancer's timeouts.
+	EvacuationRate float64
 }
 
 func (o *SoakOptions) defaults() {
@@ -70,6 +78,9 @@ func (o *SoakOptions) defaults() {
 	}
 	if o.Path == "" {
 		o.Path = "/fruits"
+	}
+	if o.EvacuationRate == 0 {
+		o.EvacuationRate = 50
 	}
 	if o.LightRate <= 0 {
 		o.LightRate = 2
@@ -106,14 +117,21 @@ func NewSoak(opts SoakOptions) *Soak {
 }
 
 // Steps is the whole demo: the default steps with the sandbox instead of a
-// bare moto, and the soak, its report and a second empty plan between the
-// empty plan and the destroy.
+// bare moto, and between the empty plan and the destroy: the soak, its
+// report, the evacuation of an impaired zone (and of a gray one, with
+// Gray) and a second empty plan.
 func (s *Soak) Steps() []Step {
 	steps := DefaultSteps()
 	steps = Replace(steps, StepPrereqs, Step{StepPrereqs, s.CheckPrereqs})
 	steps = Replace(steps, StepEndpoint, Step{StepSandbox, s.StartSandbox})
-	return InsertAfter(steps, StepPlanEmpty,
-		Step{StepWaitHealthy, s.WaitHealthy}, Step{StepSoak, s.Run}, Step{StepReport, s.Report}, Step{StepPlanAfter, PlanEmpty})
+	after := []Step{{StepWaitHealthy, s.WaitHealthy}, {StepSoak, s.Run}, {StepReport, s.Report}}
+	if !s.Opts.NoEvacuation {
+		after = append(after, Step{StepImpairment, s.Evacuation(scenario.ZoneImpairment)})
+	}
+	if s.Opts.Gray {
+		after = append(after, Step{StepGray, s.Evacuation(scenario.GrayFailure)})
+	}
+	return InsertAfter(steps, StepPlanEmpty, append(after, Step{StepPlanAfter, PlanEmpty})...)
 }
 
 // StartSandbox starts the sandbox and points terraform at it. Its log goes
@@ -158,9 +176,7 @@ func (s *Soak) StartSandbox(ctx context.Context, r *Run) error {
 	for k, v := range sb.Env() {
 		r.Env[k] = v
 	}
-	cfg := env.AWSConfig(sb.Endpoint)
-	cfg.Region = sb.Env()["AWS_REGION"]
-	s.asg = autoscaling.NewFromConfig(cfg)
+	s.asg = autoscaling.NewFromConfig(s.awsConfig())
 	r.Logf("sandbox at %s (one emulated minute = %gs; log %s)", sb.Endpoint, s.Opts.MinuteSeconds, f.Name())
 	return nil
 }
@@ -305,37 +321,6 @@ func (s *Soak) zone(ctx context.Context, r *Run, down bool) error {
 	res.Events = append(res.Events, Event{At: time.Since(s.start), What: what})
 	fmt.Fprintf(r.Out, "    >>> %s\n", what)
 	return nil
-}
-
-// fallbackRate is the load when no policy says what load tells the story.
-const fallbackRate = 50
-
-// rate is the load in requests a second: Opts.Rate when set, else one that
-// makes target tracking tell the story, from the policy's target T, the
-// zones Z and the emulated minute m. A per-target minute count of (2Z-1)T
-// over Z instances scales each zone from one to two instances; with a zone
-// lost, the 2(Z-1) instances left see more than T and the surviving zones
-// scale out again; after the zone is back, the count falls below 0.9T and
-// the groups scale in.
-func (s *Soak) rate(ctx context.Context) (int, string) {
-	if s.Opts.Rate > 0 {
-		return s.Opts.Rate, fmt.Sprintf("%d requests a second", s.Opts.Rate)
-	}
-	names := make([]string, 0, len(s.groups))
-	for _, g := range s.groups {
-		names = append(names, g)
-	}
-	out, err := s.asg.DescribePolicies(ctx, &autoscaling.DescribePoliciesInput{AutoScalingGroupName: aws.String(names[0]), PolicyTypes: []string{"TargetTrackingScaling"}})
-	if err != nil || len(out.ScalingPolicies) == 0 || out.ScalingPolicies[0].TargetTrackingConfiguration == nil {
-		return fallbackRate, fmt.Sprintf("%d requests a second (no target-tracking policy found: %v)", fallbackRate, err)
-	}
-	cfg := out.ScalingPolicies[0].TargetTrackingConfiguration
-	if cfg.PredefinedMetricSpecification == nil || cfg.PredefinedMetricSpecification.PredefinedMetricType != "ALBRequestCountPerTarget" {
-		return fallbackRate, fmt.Sprintf("%d requests a second (the policy does not track requests per target)", fallbackRate)
-	}
-	target, zones := aws.ToFloat64(cfg.TargetValue), len(s.groups)
-	rate := int(float64(2*zones-1) * target / s.Opts.MinuteSeconds)
-	return rate, fmt.Sprintf("%d requests a second (target tracking: %.0f requests per target per minute; one minute = %gs)", rate, target, s.Opts.MinuteSeconds)
 }
 
 // progress prints the sandbox's notes since the last line and a line for

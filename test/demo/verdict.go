@@ -9,7 +9,6 @@ import (
 
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
@@ -31,22 +30,11 @@ type CausedWindow struct {
 // the soak's zone, before any load runs.
 func (s *Soak) budget(ctx context.Context, r *Run) error {
 	res := &s.Result
-	st, err := s.sb.Client().State(ctx)
+	arn, err := s.loadBalancerARN(ctx)
 	if err != nil {
-		return fmt.Errorf("reading the sandbox's state: %w", err)
+		return err
 	}
-	arn := ""
-	for _, lb := range st.LoadBalancers {
-		if lb.URL == s.url {
-			arn = lb.ARN
-		}
-	}
-	if arn == "" {
-		return fmt.Errorf("no load balancer of the sandbox serves %s", s.url)
-	}
-	cfg := env.AWSConfig(s.sb.Endpoint)
-	cfg.Region = s.sb.Env()["AWS_REGION"]
-	settings, err := soak.SettingsForLoadBalancer(ctx, elb.NewFromConfig(cfg), arn)
+	settings, err := soak.SettingsForLoadBalancer(ctx, elb.NewFromConfig(s.awsConfig()), arn)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ const failoverOutage = 120 * time.Second
 func dbFailover(t *testing.T, s *stack) figures {
 	ctx := t.Context()
 	s.waitSteady(t, s.size.Recover)
-	rate := s.baseRate(s.inService(ctx, t).total())
+	rate := s.baseRate(s.inService(ctx, t).Total())
 	budget := soak.OutageBudget("database failover", failoverOutage, s.settings, soak.Load{Rate: rate, Concurrency: concurrency})
 	logBudget(t, budget)
 	w, err := soak.StartWrites(ctx, soak.WriteOptions{Name: "writes through a failover", URL: s.url + "/fruits", Rate: rate, Concurrency: concurrency, Drain: drain})
@@ -74,7 +74,7 @@ func scaleOutIn(t *testing.T, s *stack) figures {
 	ctx := t.Context()
 	s.waitSteady(t, s.size.Recover)
 	before := s.inService(ctx, t)
-	p := s.start(t, "scale out", s.rateFor(2*s.scalingTarget, before.total()), drain)
+	p := s.start(t, "scale out", s.rateFor(2*s.scalingTarget, before.Total()), drain)
 	env.Until(t, "every zone scaled out", s.size.Recover, func() (bool, string) {
 		now := s.inService(ctx, t)
 		for _, z := range s.zones {
@@ -86,7 +86,7 @@ func scaleOutIn(t *testing.T, s *stack) figures {
 	})
 	s.waitSteady(t, s.size.Recover)
 	peak := s.inService(ctx, t)
-	logf(t, "scaled out from %d to %d instances", before.total(), peak.total())
+	logf(t, "scaled out from %d to %d instances", before.Total(), peak.Total())
 	out := stop(t, p)
 	if out.Failed > 0 {
 		t.Errorf("scale out: want no failed request: %s", out.Summary())
@@ -95,25 +95,25 @@ func scaleOutIn(t *testing.T, s *stack) figures {
 	// A trickle below the target: target tracking scales in; the targets
 	// it removes drain first (DrainBudget: no failure while requests are
 	// shorter than the deregistration delay).
-	light := s.rateFor(0.1*s.scalingTarget, before.total())
+	light := s.rateFor(0.1*s.scalingTarget, before.Total())
 	budget := soak.DrainBudget(s.settings, soak.Load{Rate: light, Concurrency: concurrency}, time.Duration(out.Latency.Max*float64(time.Millisecond)))
 	logBudget(t, budget)
 	q := s.start(t, "scale in", light, drain)
 	at := time.Now()
 	env.Until(t, "the groups back at their size before the load", s.size.Recover, func() (bool, string) {
 		now := s.inService(ctx, t)
-		if now.total() > before.total() {
-			return false, fmt.Sprintf("%d in service, %d before the load", now.total(), before.total())
+		if now.Total() > before.Total() {
+			return false, fmt.Sprintf("%d in service, %d before the load", now.Total(), before.Total())
 		}
 		return s.steady(ctx, t)
 	})
-	logf(t, "scaled back in to %d instances", s.inService(ctx, t).total())
+	logf(t, "scaled back in to %d instances", s.inService(ctx, t).Total())
 	in := stop(t, q)
 	if err := budget.Check(in, at); err != nil {
 		t.Error(err)
 	}
 	return figures{Suite: "scale out/in", Requests: out.Sent + in.Sent, Failed: out.Failed + in.Failed, Budget: budget.MaxFailed,
-		BudgetWindow: budget.Window, Window: failureWindow(in, at), Note: fmt.Sprintf("%d -> %d -> %d instances", before.total(), peak.total(), before.total())}
+		BudgetWindow: budget.Window, Window: failureWindow(in, at), Note: fmt.Sprintf("%d -> %d -> %d instances", before.Total(), peak.Total(), before.Total())}
 }
 
 // rollingDeploy (suite 4): a user-data change (a new app release URL) under
@@ -125,7 +125,7 @@ func rollingDeploy(t *testing.T, s *stack) figures {
 	ctx := t.Context()
 	s.waitSteady(t, s.size.Recover)
 	before := pinnedVersion(s.groups(ctx, t))
-	n := s.inService(ctx, t).total()
+	n := s.inService(ctx, t).Total()
 	p := s.start(t, "rolling deploy", s.rateFor(1.5*s.scalingTarget, n), drain)
 	until(t, p.Started().Add(s.size.Settle))
 	// The same release with a marker in its URL: a new user data that still

@@ -3,12 +3,12 @@ package ha
 import (
 	"context"
 	"slices"
-	"sort"
 	"testing"
 	"time"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/scenario"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
 
@@ -21,9 +21,11 @@ const concurrency = 4
 // failure; one still waiting after it is a failure all the same.
 const drain = 10 * time.Second
 
-// baseRate is the load of the failure suites: 40% of the target-tracking
-// target on the targets there are, so no scaling muddles the budgets.
-func (s *stack) baseRate(targets int) float64 { return s.rateFor(0.4*s.scalingTarget, targets) }
+// baseRate is the load of the failure suites (scenario.BaseRate, the
+// evacuation scenario's).
+func (s *stack) baseRate(targets int) float64 {
+	return scenario.BaseRate(s.scalingTarget, s.tg.MinuteSeconds, targets)
+}
 
 func (s *stack) start(t *testing.T, name string, rate float64, drainFor time.Duration) *soak.Phase {
 	t.Helper()
@@ -74,23 +76,6 @@ func failureWindow(res *soak.Result, at time.Time) time.Duration {
 	return w
 }
 
-// zonesServing are the zones whose instances answered 2xx in reqs sent
-// from from on.
-func zonesServing(reqs []soak.Request, from time.Time) []string {
-	seen := map[string]bool{}
-	for _, q := range reqs {
-		if q.Outcome == soak.OK && !q.Sent.Before(from) && q.Zone != "" {
-			seen[q.Zone] = true
-		}
-	}
-	var out []string
-	for z := range seen {
-		out = append(out, z)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func logBudget(t *testing.T, b soak.Budget) {
 	t.Helper()
 	t.Logf("budget for the %s, computed before the load:", b.What)
@@ -103,14 +88,14 @@ func logBudget(t *testing.T, b soak.Budget) {
 // every zone serves.
 func steadyState(t *testing.T, s *stack) figures {
 	s.waitSteady(t, s.size.Recover)
-	n := s.inService(t.Context(), t).total()
+	n := s.inService(t.Context(), t).Total()
 	p := s.start(t, "steady state", s.baseRate(n), drain)
 	until(t, p.Started().Add(s.size.Steady))
 	res := stop(t, p)
 	if res.Sent == 0 || res.Failed > 0 {
 		t.Errorf("steady state: want every request answered 2xx: %s", res.Summary())
 	}
-	if got := zonesServing(res.Requests, res.Start); len(got) != len(s.zones) {
+	if got := soak.ZonesServing(res.Requests, res.Start); len(got) != len(s.zones) {
 		t.Errorf("steady state: zones serving %v, want every zone %v", got, s.zones)
 	}
 	return figures{Suite: "steady state", Requests: res.Sent, Failed: res.Failed, Budget: -1}
@@ -125,8 +110,8 @@ func instanceLoss(t *testing.T, s *stack) figures {
 	before := s.inService(ctx, t)
 	zone := s.zones[0]
 	victim := before[zone][0]
-	rate := s.baseRate(before.total())
-	budget, err := soak.LossBudget(s.settings, soak.Load{Rate: rate, Concurrency: concurrency}, 1, before.total())
+	rate := s.baseRate(before.Total())
+	budget, err := soak.LossBudget(s.settings, soak.Load{Rate: rate, Concurrency: concurrency}, 1, before.Total())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,8 +157,8 @@ func zoneLoss(t *testing.T, s *stack) figures {
 	s.waitSteady(t, s.size.Recover)
 	before := s.inService(ctx, t)
 	zone := s.zones[len(s.zones)/2]
-	rate := s.baseRate(before.total())
-	budget, err := soak.LossBudget(s.settings, soak.Load{Rate: rate, Concurrency: concurrency}, len(before[zone]), before.total())
+	rate := s.baseRate(before.Total())
+	budget, err := soak.LossBudget(s.settings, soak.Load{Rate: rate, Concurrency: concurrency}, len(before[zone]), before.Total())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,10 +181,10 @@ func zoneLoss(t *testing.T, s *stack) figures {
 			}
 		}
 	}()
-	logf(t, "zone %s down (%d of %d targets)", zone, len(before[zone]), before.total())
+	logf(t, "zone %s down (%d of %d targets)", zone, len(before[zone]), before.Total())
 	carried := at.Add(budget.Window)
 	until(t, carried.Add(s.size.Tail))
-	if got := zonesServing(p.Since(carried), carried); len(got) != len(s.zones)-1 || slices.Contains(got, zone) {
+	if got := soak.ZonesServing(p.Since(carried), carried); len(got) != len(s.zones)-1 || slices.Contains(got, zone) {
 		t.Errorf("after the budget's window, zones serving %v: want the %d others than %s", got, len(s.zones)-1, zone)
 	}
 	if err := s.brk.ZoneUp(ctx, zone); err != nil {
@@ -213,7 +198,7 @@ func zoneLoss(t *testing.T, s *stack) figures {
 	logf(t, "stack steady again %s after the zone's return", recovered.Sub(back).Round(100*time.Millisecond))
 	until(t, recovered.Add(s.size.Tail))
 	res := stop(t, p)
-	if got := zonesServing(res.Requests, recovered); !slices.Contains(got, zone) {
+	if got := soak.ZonesServing(res.Requests, recovered); !slices.Contains(got, zone) {
 		t.Errorf("zone %s serves nothing after it came back (zones serving %v)", zone, got)
 	}
 	if err := budget.Check(res, at); err != nil {

@@ -215,3 +215,20 @@ func FormatReasons(m map[string]int) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// ZonesServing are the zones whose instances answered 2xx in reqs sent
+// from from on, sorted.
+func ZonesServing(reqs []Request, from time.Time) []string {
+	seen := map[string]bool{}
+	for _, q := range reqs {
+		if q.Outcome == OK && !q.Sent.Before(from) && q.Zone != "" {
+			seen[q.Zone] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for z := range seen {
+		out = append(out, z)
+	}
+	sort.Strings(out)
+	return out
+}

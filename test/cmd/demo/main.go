@@ -6,11 +6,17 @@
 // shows the scale-out and scale-in the load caused, prints a report
 // (requests, failures by reason, latency percentiles, the budget and the
 // verdict, instances per zone over time, scaling activities) with a PNG
-// chart, then destroys and stops everything. It exits 1 when the soak is
-// over budget.
+// chart; then, under a new load through the load balancer's per-zone
+// nodes, impairs the zone (power lost, launches there refused) until Auto
+// Scaling has tried to replace there, evacuates it (evacuate_zones), lets
+// power return and takes it back, with the budget printed before and the
+// figures and verdict after (test/scenario, the HA suites' zone_impairment;
+// -gray adds their zone_gray); then destroys and stops everything. It exits
+// 1 when the soak is over budget or the evacuation breaks a requirement.
 //
 //	go run ./test/cmd/demo [-example examples/minimal] [-keep] [-provider-bin path]
 //	                       [-quick] [-rate 0] [-concurrency 16] [-load 80s] [-minute 3] [-zone us-east-1b] [-out dir]
+//	                       [-no-evacuation] [-gray] [-evacuation-rate 50]
 //
 // -quick is the short demo against a bare moto: apply, empty plan, destroy.
 package main
@@ -42,6 +48,9 @@ func main() {
 	flag.DurationVar(&o.CoolDown, "cool-down", 90*time.Second, "longest wait for the scale-in after the load")
 	flag.Float64Var(&o.MinuteSeconds, "minute", 3, "real seconds per emulated AWS minute in the sandbox")
 	flag.StringVar(&o.Zone, "zone", "", "zone to take down (default: the stack's second zone)")
+	flag.BoolVar(&o.NoEvacuation, "no-evacuation", false, "leave out the evacuation of an impaired zone after the soak")
+	flag.BoolVar(&o.Gray, "gray", false, "also evacuate a zone with a gray failure (half its new connections reset) after the impaired one")
+	flag.Float64Var(&o.EvacuationRate, "evacuation-rate", 50, "the evacuations' load in requests a second (-1: the HA suites', 40% of the scaling target)")
 	flag.StringVar(&o.OutDir, "out", "", "directory for the report and the chart (default: a new temporary directory)")
 	flag.Parse()
 	os.Exit(run(*example, *keep, *providerBin, *quick, o))

@@ -1,16 +1,12 @@
-package ha
+package scenario
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
-
-	"github.com/gruntwork-io/terratest/modules/terraform"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
@@ -24,25 +20,23 @@ type applyCall struct {
 
 func (c applyCall) String() string { return c.action + "(" + c.group + ")" }
 
-// callLog records the calls of one terraform run (both providers of
-// examples/complete: its refresh, plan and apply) through a recorder
-// (test/recorder) in front of the sandbox, so the suite asserts the order
-// of the calls rather than how long anything took.
+// callLog records the calls of one terraform run (every provider of the
+// root: its refresh, plan and apply) through a recorder (test/recorder) in
+// front of the sandbox, so the scenario asserts the order of the calls
+// rather than how long anything took.
 type callLog struct {
 	rec   *recorder.Recorder
 	mu    sync.Mutex
 	calls []applyCall
 }
 
-// recordCalls starts a recorder in front of the sandbox and returns a copy
-// of the stack's options whose terraform runs go through it.
-func (s *stack) recordCalls(t *testing.T) (*callLog, *terraform.Options) {
-	t.Helper()
-	rec, err := recorder.Start(s.tg.Sandbox.Endpoint)
+// recordCalls starts a recorder in front of the sandbox; terraform runs
+// given its URL go through it. Stop it with its rec.Stop.
+func (s *Stack) recordCalls() (*callLog, error) {
+	rec, err := recorder.Start(s.Sandbox.Endpoint)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(rec.Stop)
 	l := &callLog{rec: rec}
 	rec.Before = func(c recorder.Call, _ http.ResponseWriter, r *http.Request) bool {
 		group := recorder.GroupOf(r)
@@ -51,10 +45,7 @@ func (s *stack) recordCalls(t *testing.T) (*callLog, *terraform.Options) {
 		l.mu.Unlock()
 		return false
 	}
-	opts := *s.opts
-	opts.EnvVars = maps.Clone(s.opts.EnvVars)
-	opts.EnvVars["AWS_ENDPOINT_URL"] = rec.URL
-	return l, &opts
+	return l, nil
 }
 
 func (l *callLog) list() []applyCall {

@@ -1,0 +1,233 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+)
+
+// shiftSeen is when an apply started, when it called StartZonalShift,
+// and when the shift was first seen in effect: the sandbox's DNS no longer
+// answered the zone's node and the load balancer sent no new request to
+// any of the zone's instances. Every request sent later goes elsewhere.
+type shiftSeen struct{ start, call, at time.Time }
+
+// evacuate applies evacuate_zones = [zone] through a call recorder while
+// watching the load balancer, and returns when the shift was seen and when
+// the apply ended. For a zone that is down (down), the suspension of its
+// group and the shift must be the apply's first changes, before any wait.
+func (s *Stack) evacuate(ctx context.Context, res *Result, dns, node, zone string, down bool, within time.Duration) (shiftSeen, time.Time, error) {
+	sb := s.Sandbox.Client()
+	watch, cancel := context.WithCancel(ctx)
+	defer cancel()
+	seen := make(chan error, 1)
+	var at time.Time
+	go func() {
+		seen <- env.UntilE(watch, "the zonal shift away from "+zone, within, func() (bool, string) {
+			ips, err := sb.Resolve(watch, dns)
+			if err != nil {
+				return false, err.Error()
+			}
+			if slices.Contains(ips, hostOf(node)) {
+				return false, fmt.Sprintf("%s answers %v", dns, ips)
+			}
+			st, err := sb.State(watch)
+			if err != nil {
+				return false, err.Error()
+			}
+			for _, in := range st.Instances {
+				if in.AZ == zone && in.Serving {
+					return false, fmt.Sprintf("node out of DNS; %s still served", in.ID)
+				}
+			}
+			at = time.Now()
+			return true, ""
+		})
+	}()
+	calls, err := s.recordCalls()
+	if err != nil {
+		return shiftSeen{}, time.Time{}, err
+	}
+	defer calls.rec.Stop()
+	start := time.Now()
+	if err := s.Terraform.Apply(ctx, []string{zone}, calls.rec.URL); err != nil {
+		return shiftSeen{}, time.Time{}, fmt.Errorf("evacuation apply: %w", err)
+	}
+	applied := time.Now()
+	if err := <-seen; err != nil {
+		return shiftSeen{}, applied, err
+	}
+	// The apply called the shift; when it is seen in effect is a poll's
+	// observation (a later "at" only makes the clean period start later).
+	call, i, ok := calls.shiftCall()
+	if !ok {
+		return shiftSeen{}, applied, fmt.Errorf("the evacuation apply made no StartZonalShift call")
+	}
+	s.logf("StartZonalShift was call %d of %d of the apply (every provider's refresh included), %s after its start",
+		i+1, len(calls.list()), call.at.Sub(start).Round(100*time.Millisecond))
+	if down {
+		if err := calls.firstChanges(s.Groups[zone]); err != nil {
+			res.fail("zone %s is down: %v", zone, err)
+		}
+	}
+	return shiftSeen{start: start, call: call.at, at: at}, applied, nil
+}
+
+// returnZone applies evacuate_zones = [] and checks the zone is back: its
+// node in DNS, every group with every process resumed, nothing to plan.
+// It returns when the apply ended.
+func (s *Stack) returnZone(ctx context.Context, res *Result, dns, node, zone string, within time.Duration) (time.Time, error) {
+	start := time.Now()
+	if err := s.Terraform.Apply(ctx, []string{}, ""); err != nil {
+		return time.Time{}, fmt.Errorf("return apply: %w", err)
+	}
+	done := time.Now()
+	s.logf("return apply took %s", done.Sub(start).Round(100*time.Millisecond))
+	groups, err := s.GroupsByZone(ctx)
+	if err != nil {
+		return done, err
+	}
+	for z, g := range groups {
+		if len(g.SuspendedProcesses) > 0 {
+			res.fail("%s (%s) after the return: still suspended %v", aws.ToString(g.AutoScalingGroupName), z, processNames(g.SuspendedProcesses))
+		}
+	}
+	ips, err := s.Sandbox.Client().Resolve(ctx, dns)
+	if err != nil {
+		return done, err
+	}
+	if !slices.Contains(ips, hostOf(node)) {
+		res.fail("after the return %s answers %v, not %s's node %s", dns, ips, zone, node)
+	}
+	if err := s.WaitSteady(ctx, within); err != nil {
+		return done, err
+	}
+	changes, err := s.Terraform.Changes(ctx)
+	if err != nil {
+		return done, err
+	}
+	if changes {
+		res.fail("the plan after the return has changes, want none")
+	}
+	return done, nil
+}
+
+// waitSurviving checks that the evacuation moved the stack's capacity to
+// the zones other than zone, enough for the load (rate) at the scaling
+// target, and waits until they have that many healthy instances in
+// service; it returns how many and when.
+func (s *Stack) waitSurviving(ctx context.Context, res *Result, zone string, rate float64, within time.Duration) (int, time.Time, error) {
+	groups, err := s.GroupsByZone(ctx)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	want := 0
+	for z, g := range groups {
+		if z != zone {
+			want += int(aws.ToInt32(g.MinSize))
+		}
+	}
+	needed := int(math.Ceil(rate * s.MinuteSeconds / s.ScalingTarget))
+	if want < needed {
+		res.fail("the surviving groups' minimum sizes add up to %d after the evacuation: the load (%.1f/s) needs %d at the scaling target", want, rate, needed)
+	}
+	err = env.UntilE(ctx, fmt.Sprintf("the zones other than %s carrying %d healthy instances", zone, want), within, func() (bool, string) {
+		h, err := s.Health(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		fleet, err := s.InService(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		got := 0
+		for z, ids := range fleet {
+			for _, id := range ids {
+				if z != zone && h[id] == "healthy" {
+					got++
+				}
+			}
+		}
+		return got >= want, fmt.Sprintf("%d healthy in service", got)
+	})
+	return want, time.Now(), err
+}
+
+// event waits for the sandbox to record an event of kind in zone at or
+// after since, and returns when it took effect.
+func (s *Stack) event(ctx context.Context, kind, zone string, since time.Time, within time.Duration) (time.Time, error) {
+	var at time.Time
+	err := env.UntilE(ctx, fmt.Sprintf("a %q event in %s", kind, zone), within, func() (bool, string) {
+		evs, err := s.Sandbox.Client().Events(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		e, ok := sandbox.LastEvent(evs, kind, func(e sandbox.Event) bool { return e.Zone == zone && !e.At.Before(since) })
+		at = e.At
+		return ok, fmt.Sprintf("%d events, none yet", len(evs))
+	})
+	return at, err
+}
+
+// lbNode is the stack's load balancer DNS name and its node in zone
+// (ip:port), from the sandbox's state.
+func (s *Stack) lbNode(ctx context.Context, zone string) (dns, node string, err error) {
+	st, err := s.Sandbox.Client().State(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	for _, lb := range st.LoadBalancers {
+		if lb.ARN != s.LoadBalancerARN {
+			continue
+		}
+		for _, n := range lb.Nodes {
+			if n.Zone == zone && n.InDNS {
+				return lb.DNSName, n.Address, nil
+			}
+		}
+		return "", "", fmt.Errorf("load balancer %s has no node in %s in DNS: %+v", lb.DNSName, zone, lb.Nodes)
+	}
+	return "", "", fmt.Errorf("the sandbox serves no load balancer %s", s.LoadBalancerARN)
+}
+
+func hostOf(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
+}
+
+func portOf(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Port() == "" {
+		return "", fmt.Errorf("no port in the load balancer's URL %q", raw)
+	}
+	return u.Port(), nil
+}
+
+func instanceIDs(g astypes.AutoScalingGroup) []string {
+	var out []string
+	for _, in := range g.Instances {
+		out = append(out, aws.ToString(in.InstanceId))
+	}
+	return out
+}
+
+func processNames(ps []astypes.SuspendedProcess) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, aws.ToString(p.ProcessName))
+	}
+	return out
+}
