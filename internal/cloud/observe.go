@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +14,7 @@ import (
 	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -51,6 +53,11 @@ const RefreshCallBudget = 14
 // refresh: one Secrets Manager DescribeSecret.
 const RefreshCallsSecretRotation = 1
 
+// RefreshCallsAutoshift is what zonal_autoshift adds to a refresh: one
+// ARC GetManagedResource (autoshift status and practice run
+// configuration) and one CloudWatch DescribeAlarms (the outcome alarm).
+const RefreshCallsAutoshift = 2
+
 // Observe reads a whole stack with a fixed number of batched, read-only
 // calls, whatever the zone count (RefreshCallBudget for a full stack with a
 // database): one describe per service object type, filtered by the stack tag
@@ -70,11 +77,17 @@ func (c *Cloud) Observe(ctx context.Context, bp blueprint.Blueprint) (map[string
 	for _, p := range bp.Parts {
 		byKind[p.Kind] = append(byKind[p.Kind], p)
 	}
-	f := found{readAll: bp.ReadAll, knownTargetGroup: bp.Known[blueprint.KeyTargetGroup]}
+	f := found{readAll: bp.ReadAll, knownTargetGroup: bp.Known[blueprint.KeyTargetGroup], knownAlarm: bp.Known[blueprint.KeyOutcomeAlarm]}
 	err := parallel(
 		func() error { return f.readSecurityGroups(ctx, c, bp.Stack, byKind) },
 		func() error { return f.readIAM(ctx, c, bp.Stack, byKind) },
-		func() error { return f.readELB(ctx, c, bp.Stack, byKind) },
+		func() error {
+			if err := f.readELB(ctx, c, bp.Stack, byKind); err != nil {
+				return err
+			}
+			return f.readAutoshift(ctx, c, byKind)
+		},
+		func() error { return f.readOutcomeAlarm(ctx, c, byKind) },
 		func() error { return f.readRDS(ctx, c, bp.Stack, byKind) },
 		func() error { return f.readLaunchTemplate(ctx, c, byKind) },
 		func() error { return f.readAutoScaling(ctx, c, bp.Stack, byKind) },
@@ -101,15 +114,19 @@ type found struct {
 	readAll bool
 	// knownTargetGroup is the target group ARN the state recorded.
 	knownTargetGroup string
-	securityGroups   []ec2types.SecurityGroup
-	profile          *iamtypes.InstanceProfile
-	attached         []string
-	rolePolicy       *string
-	loadBalancer     *elbtypes.LoadBalancer
-	targetGroups     []elbtypes.TargetGroup
-	listeners        []elbtypes.Listener
-	elbTags          map[string]map[string]string
-	db               *rdstypes.DBInstance
+	// knownAlarm is the outcome alarm ARN the state recorded: a stack
+	// whose zonal_autoshift was just removed still has its alarm and
+	// practice run configuration, which Observe then reads as orphans.
+	knownAlarm     string
+	securityGroups []ec2types.SecurityGroup
+	profile        *iamtypes.InstanceProfile
+	attached       []string
+	rolePolicy     *string
+	loadBalancer   *elbtypes.LoadBalancer
+	targetGroups   []elbtypes.TargetGroup
+	listeners      []elbtypes.Listener
+	elbTags        map[string]map[string]string
+	db             *rdstypes.DBInstance
 	// secret is the database secret's rotation, read only when the
 	// blueprint sets its schedule (database.secret_rotation).
 	secret      *secretsmanager.DescribeSecretOutput
@@ -127,6 +144,11 @@ type found struct {
 	// zonalShifts are the active shifts on the load balancer, read only
 	// when the blueprint has zonal shift parts (an evacuation).
 	zonalShifts []zstypes.ZonalShiftSummary
+
+	// managed (GetManagedResource) and alarm (DescribeAlarms) are read only
+	// when the blueprint has zonal_autoshift's parts.
+	managed *arczonalshift.GetManagedResourceOutput
+	alarm   *cwtypes.MetricAlarm
 }
 
 func stackFilter(stack string) []string { return []string{stack} }
@@ -236,6 +258,46 @@ func (f *found) readELB(ctx context.Context, c *Cloud, stack string, byKind map[
 		return err
 	}
 	return f.readELBAttributes(ctx, c, stack)
+}
+
+// readAutoshift reads the load balancer's autoshift status and practice run
+// configuration, one GetManagedResource, only when the blueprint has
+// zonal_autoshift or the state still records its alarm (it was just
+// removed): other stacks pay no call for it.
+func (f *found) readAutoshift(ctx context.Context, c *Cloud, byKind map[blueprint.Kind][]blueprint.Part) error {
+	if f.loadBalancer == nil || (len(byKind[blueprint.KindAutoshift]) == 0 && f.knownAlarm == "") {
+		return nil
+	}
+	m, err := autoshifts{c}.findManaged(ctx, aws.ToString(f.loadBalancer.LoadBalancerArn))
+	switch {
+	case err == nil:
+		f.managed = m
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	return nil
+}
+
+// readOutcomeAlarm reads zonal_autoshift's alarm by its name, one
+// DescribeAlarms, only when the blueprint has it or the state still
+// records it.
+func (f *found) readOutcomeAlarm(ctx context.Context, c *Cloud, byKind map[blueprint.Kind][]blueprint.Part) error {
+	var name string
+	if parts := byKind[blueprint.KindOutcomeAlarm]; len(parts) > 0 {
+		name = parts[0].Name
+	} else if _, known, ok := strings.Cut(f.knownAlarm, ":alarm:"); ok {
+		name = known
+	} else {
+		return nil
+	}
+	a, err := outcomeAlarms{c}.findAlarm(ctx, name)
+	switch {
+	case err == nil:
+		f.alarm = a
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	return nil
 }
 
 // readZonalShifts lists the active zonal shifts on the load balancer, one

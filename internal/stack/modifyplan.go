@@ -216,4 +216,10 @@ func planDerived(plan *stackModelV0, n nested, zones, evacuate []string, evacKno
 		plan.DBInstanceIdentifier, plan.DBEndpoint, plan.DBSecretARN = types.StringNull(), types.StringNull(), types.StringNull()
 		plan.DBPort = types.Int64Null()
 	}
+	switch {
+	case plan.ZonalAutoshift.IsNull():
+		plan.AutoshiftAlarmARN, plan.AutoshiftAlarmName = types.StringNull(), types.StringNull()
+	case knownString(plan.Name):
+		plan.AutoshiftAlarmName = types.StringValue(names.OutcomeAlarm)
+	}
 }
