@@ -1,0 +1,131 @@
+package cloud
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
+	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/zonalshift"
+)
+
+// countSuffix counts the calls of an operation, whatever the service ID
+// the SDK gives it.
+func countSuffix(calls []string, op string) int {
+	return len(slices.DeleteFunc(slices.Clone(calls), func(c string) bool { return !strings.HasSuffix(c, "."+op) }))
+}
+
+// TestAutoshift creates the load balancer, the outcome alarm and the
+// practice run configuration with autoshift in the order a stack does,
+// right after the zonal shift attribute is turned on (the ARC emulator
+// keeps the load balancer unknown for registrationDelay), and checks: a
+// refresh reads both with exactly RefreshCallsAutoshift calls and none for
+// a stack without them; autoshift disabled outside is drift an update
+// repairs; with the block removed, the alarm the state recorded and the
+// configuration are found as orphans; deleting them, configuration first
+// (autoshift disabled before it), leaves neither.
+func TestAutoshift(t *testing.T) {
+	arc, err := zonalshift.Start(endpoint, endpoint, zonalshift.Options{RegistrationDelay: registrationDelay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(arc.Stop)
+	counter := &callCounter{}
+	cfg := testConfig(t, counter)
+	endpoints := map[string]string{}
+	for _, s := range Services {
+		endpoints[s] = arc.URL
+	}
+	c := New(cfg, endpoints)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	spec := fullSpec("autoshift", env.Network(t, testConfig(t, nil)))
+	spec.EnableZonalShift = true
+	spec.Autoshift = &blueprint.AutoshiftSpec{Enabled: true, BlockedWindows: []string{"Mon:09:00-Mon:17:00"}, BlockedDates: []string{"2027-01-01"}}
+	full := blueprint.Build(spec)
+	keys := []string{blueprint.KeyALBSecurityGroup, blueprint.KeyLoadBalancer, blueprint.KeyOutcomeAlarm, blueprint.KeyAutoshift}
+	bp := full
+	bp.Parts = slices.DeleteFunc(slices.Clone(full.Parts), func(p blueprint.Part) bool { return !slices.Contains(keys, p.Key) })
+	refs := createInOrder(ctx, t, c, bp, keys, nil)
+	lbARN, alarmARN := refs[blueprint.KeyLoadBalancer].ARN, refs[blueprint.KeyOutcomeAlarm].ARN
+	if p, _ := bp.Part(blueprint.KeyOutcomeAlarm); p.Props.(blueprint.OutcomeAlarmProps).EvaluationPeriods != 1 {
+		t.Errorf("evaluation periods %d, want 1 (3 × 15 s rounded up to minutes)", p.Props.(blueprint.OutcomeAlarmProps).EvaluationPeriods)
+	}
+
+	counter.reset()
+	observeClean(t, c, bp)
+	calls := counter.calls()
+	if got := countSuffix(calls, "GetManagedResource") + countSuffix(calls, "DescribeAlarms"); got != RefreshCallsAutoshift {
+		t.Errorf("refresh made %d GetManagedResource and DescribeAlarms calls, want %d: %v", got, RefreshCallsAutoshift, calls)
+	}
+	without := bp
+	without.Parts = slices.DeleteFunc(slices.Clone(bp.Parts), func(p blueprint.Part) bool {
+		return p.Kind == blueprint.KindAutoshift || p.Kind == blueprint.KindOutcomeAlarm
+	})
+	counter.reset()
+	if _, err := c.Observe(ctx, without); err != nil {
+		t.Fatal(err)
+	}
+	if n := countSuffix(counter.calls(), "GetManagedResource") + countSuffix(counter.calls(), "DescribeAlarms"); n != 0 {
+		t.Errorf("refresh without zonal_autoshift made %d of its calls, want 0: %v", n, counter.calls())
+	}
+
+	arcClient := arczonalshift.NewFromConfig(cfg, func(o *arczonalshift.Options) { o.BaseEndpoint = aws.String(arc.URL) })
+	if _, err := arcClient.UpdateZonalAutoshiftConfiguration(ctx, &arczonalshift.UpdateZonalAutoshiftConfigurationInput{
+		ResourceIdentifier: aws.String(lbARN), ZonalAutoshiftStatus: zstypes.ZonalAutoshiftStatusDisabled}); err != nil {
+		t.Fatal(err)
+	}
+	drifted, err := c.Observe(ctx, bp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(drifted[blueprint.KeyAutoshift].Drift, "; "); got != "zonal autoshift DISABLED, want ENABLED" {
+		t.Errorf("drift %q, want autoshift DISABLED", got)
+	}
+
+	// An update repairs it, so the delete below meets autoshift ENABLED,
+	// which ARC refuses to delete the configuration under.
+	part, _ := bp.Part(blueprint.KeyAutoshift)
+	if _, err := c.Update(ctx, part, drifted[blueprint.KeyAutoshift], refs); err != nil {
+		t.Fatal(err)
+	}
+	observeClean(t, c, bp)
+
+	// The block removed: Observe finds both by the alarm the state recorded.
+	without.Known = map[string]string{blueprint.KeyOutcomeAlarm: alarmARN}
+	orphans, err := c.Observe(ctx, without)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{blueprint.KeyAutoshift, blueprint.KeyOutcomeAlarm} {
+		o, ok := orphans[key]
+		if !ok {
+			t.Fatalf("%s not found with the block removed", key)
+		}
+		if err := c.Delete(ctx, blueprint.Part{Kind: o.Kind, Key: o.Key, Name: o.Name}, o); err != nil {
+			t.Fatalf("deleting %s: %v", key, err)
+		}
+	}
+	managed, err := arcClient.GetManagedResource(ctx, &arczonalshift.GetManagedResourceInput{ResourceIdentifier: aws.String(lbARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if managed.PracticeRunConfiguration != nil || managed.ZonalAutoshiftStatus == zstypes.ZonalAutoshiftStatusEnabled {
+		t.Errorf("after delete: autoshift %s, practice run configuration %v", managed.ZonalAutoshiftStatus, managed.PracticeRunConfiguration)
+	}
+	alarms, err := c.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{refs[blueprint.KeyOutcomeAlarm].Name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alarms.MetricAlarms) != 0 {
+		t.Errorf("alarm %s left after delete", refs[blueprint.KeyOutcomeAlarm].Name)
+	}
+}
