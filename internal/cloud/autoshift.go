@@ -240,3 +240,21 @@ func (f *found) autoshiftExtras(stack string, out map[string]engine.Observation)
 		out[blueprint.KeyAutoshift] = autoshiftObservation(orphan(blueprint.KindAutoshift, blueprint.KeyAutoshift, lb.Name), lb.ARN, alarm.ARN, f.managed)
 	}
 }
+
+// readAutoshift reads the load balancer's autoshift status and practice run
+// configuration, one GetManagedResource, only when the blueprint has
+// zonal_autoshift or the state still records its alarm (it was just
+// removed): other stacks pay no call for it.
+func (f *found) readAutoshift(ctx context.Context, c *Cloud, byKind map[blueprint.Kind][]blueprint.Part) error {
+	if f.loadBalancer == nil || (len(byKind[blueprint.KindAutoshift]) == 0 && f.knownAlarm == "") {
+		return nil
+	}
+	m, err := autoshifts{c}.findManaged(ctx, aws.ToString(f.loadBalancer.LoadBalancerArn))
+	switch {
+	case err == nil:
+		f.managed = m
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	return nil
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -114,19 +113,15 @@ type found struct {
 	readAll bool
 	// knownTargetGroup is the target group ARN the state recorded.
 	knownTargetGroup string
-	// knownAlarm is the outcome alarm ARN the state recorded: a stack
-	// whose zonal_autoshift was just removed still has its alarm and
-	// practice run configuration, which Observe then reads as orphans.
-	knownAlarm     string
-	securityGroups []ec2types.SecurityGroup
-	profile        *iamtypes.InstanceProfile
-	attached       []string
-	rolePolicy     *string
-	loadBalancer   *elbtypes.LoadBalancer
-	targetGroups   []elbtypes.TargetGroup
-	listeners      []elbtypes.Listener
-	elbTags        map[string]map[string]string
-	db             *rdstypes.DBInstance
+	securityGroups   []ec2types.SecurityGroup
+	profile          *iamtypes.InstanceProfile
+	attached         []string
+	rolePolicy       *string
+	loadBalancer     *elbtypes.LoadBalancer
+	targetGroups     []elbtypes.TargetGroup
+	listeners        []elbtypes.Listener
+	elbTags          map[string]map[string]string
+	db               *rdstypes.DBInstance
 	// secret is the database secret's rotation, read only when the
 	// blueprint sets its schedule (database.secret_rotation).
 	secret      *secretsmanager.DescribeSecretOutput
@@ -145,8 +140,12 @@ type found struct {
 	// when the blueprint has zonal shift parts (an evacuation).
 	zonalShifts []zstypes.ZonalShiftSummary
 
+	// knownAlarm is the outcome alarm ARN the state recorded: a stack
+	// whose zonal_autoshift was just removed still has its alarm and
+	// practice run configuration, which Observe then reads as orphans.
+	knownAlarm string
 	// managed (GetManagedResource) and alarm (DescribeAlarms) are read only
-	// when the blueprint has zonal_autoshift's parts.
+	// when the blueprint has zonal_autoshift's parts or knownAlarm is set.
 	managed *arczonalshift.GetManagedResourceOutput
 	alarm   *cwtypes.MetricAlarm
 }
@@ -258,46 +257,6 @@ func (f *found) readELB(ctx context.Context, c *Cloud, stack string, byKind map[
 		return err
 	}
 	return f.readELBAttributes(ctx, c, stack)
-}
-
-// readAutoshift reads the load balancer's autoshift status and practice run
-// configuration, one GetManagedResource, only when the blueprint has
-// zonal_autoshift or the state still records its alarm (it was just
-// removed): other stacks pay no call for it.
-func (f *found) readAutoshift(ctx context.Context, c *Cloud, byKind map[blueprint.Kind][]blueprint.Part) error {
-	if f.loadBalancer == nil || (len(byKind[blueprint.KindAutoshift]) == 0 && f.knownAlarm == "") {
-		return nil
-	}
-	m, err := autoshifts{c}.findManaged(ctx, aws.ToString(f.loadBalancer.LoadBalancerArn))
-	switch {
-	case err == nil:
-		f.managed = m
-	case !errors.Is(err, ErrNotFound):
-		return err
-	}
-	return nil
-}
-
-// readOutcomeAlarm reads zonal_autoshift's alarm by its name, one
-// DescribeAlarms, only when the blueprint has it or the state still
-// records it.
-func (f *found) readOutcomeAlarm(ctx context.Context, c *Cloud, byKind map[blueprint.Kind][]blueprint.Part) error {
-	var name string
-	if parts := byKind[blueprint.KindOutcomeAlarm]; len(parts) > 0 {
-		name = parts[0].Name
-	} else if _, known, ok := strings.Cut(f.knownAlarm, ":alarm:"); ok {
-		name = known
-	} else {
-		return nil
-	}
-	a, err := outcomeAlarms{c}.findAlarm(ctx, name)
-	switch {
-	case err == nil:
-		f.alarm = a
-	case !errors.Is(err, ErrNotFound):
-		return err
-	}
-	return nil
 }
 
 // readZonalShifts lists the active zonal shifts on the load balancer, one

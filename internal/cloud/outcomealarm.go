@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -180,4 +181,26 @@ func cwTags(m map[string]string) []cwtypes.Tag {
 		out = append(out, cwtypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
 	}
 	return out
+}
+
+// readOutcomeAlarm reads zonal_autoshift's alarm by its name, one
+// DescribeAlarms, only when the blueprint has it or the state still
+// records it.
+func (f *found) readOutcomeAlarm(ctx context.Context, c *Cloud, byKind map[blueprint.Kind][]blueprint.Part) error {
+	var name string
+	if parts := byKind[blueprint.KindOutcomeAlarm]; len(parts) > 0 {
+		name = parts[0].Name
+	} else if _, known, ok := strings.Cut(f.knownAlarm, ":alarm:"); ok {
+		name = known
+	} else {
+		return nil
+	}
+	a, err := outcomeAlarms{c}.findAlarm(ctx, name)
+	switch {
+	case err == nil:
+		f.alarm = a
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	return nil
 }

@@ -21,8 +21,10 @@ import (
 
 // zonal_autoshift: ARC zonal autoshift of the load balancer, with the
 // practice run configuration AWS requires for it and the stack's own
-// outcome alarm (blueprint/autoshift.go). hashicorp/aws has no resource for
-// either (terraform-provider-aws #37120).
+// outcome alarm (blueprint/autoshift.go). hashicorp/aws's
+// aws_arczonalshift_zonal_autoshift_configuration (terraform-provider-aws
+// #37120, #46114) sets the same two on any resource but takes the outcome
+// alarm from its user; here the stack makes it from its own settings.
 
 type autoshiftModel struct {
 	Enabled           types.Bool `tfsdk:"enabled"`
