@@ -49,9 +49,13 @@ func TestAccStack_zonalAutoshift(t *testing.T) {
 	net := env.StackNetwork(t, c.cfg)
 	base := defaultArgs(stackName(), net)
 	first := autoshiftArgs(base, `{ blocked_windows = ["Mon:09:00-Mon:17:00"], blocked_dates = ["2026-12-24"] }`)
-	second := autoshiftArgs(base, `{ blocked_windows = ["Tue:01:00-Tue:02:00", "Sat:00:00-Sat:23:59"] }`)
-	disabled := autoshiftArgs(base, `{ enabled = false, blocked_windows = ["Tue:01:00-Tue:02:00", "Sat:00:00-Sat:23:59"] }`)
-	none := autoshiftArgs(base, "")
+	// The second configuration also changes the stack's tags, which the
+	// alarm follows.
+	retagged := base
+	retagged.tags = `{ team = "payments" }`
+	second := autoshiftArgs(retagged, `{ blocked_windows = ["Tue:01:00-Tue:02:00", "Sat:00:00-Sat:23:59"] }`)
+	disabled := autoshiftArgs(retagged, `{ enabled = false, blocked_windows = ["Tue:01:00-Tue:02:00", "Sat:00:00-Sat:23:59"] }`)
+	none := autoshiftArgs(retagged, "")
 	alarmName := base.name + "-autoshift-outcome"
 	ctx := context.Background()
 	resource.Test(t, resource.TestCase{
@@ -61,13 +65,14 @@ func TestAccStack_zonalAutoshift(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: first.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				checkAutoshift(arc, wantAutoshift{zstypes.ZonalAutoshiftStatusEnabled, []string{"Mon:09:00-Mon:17:00"}, []string{"2026-12-24"}}),
-				checkOutcomeAlarm(cw, alarmName, base.name),
+				checkOutcomeAlarm(cw, alarmName, base.name, "acceptance"),
 				resource.TestCheckResourceAttr(addr, "autoshift_alarm_name", alarmName),
 				resource.TestCheckResourceAttr(addr, "drift.#", "0"),
 			)},
 			{Config: first.config(), PlanOnly: true},
 			{Config: second.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				checkAutoshift(arc, wantAutoshift{zstypes.ZonalAutoshiftStatusEnabled, []string{"Tue:01:00-Tue:02:00", "Sat:00:00-Sat:23:59"}, nil}),
+				checkOutcomeAlarm(cw, alarmName, base.name, "payments"),
 			)},
 			{
 				// Autoshift disabled outside Terraform: the refresh sees it.
@@ -90,7 +95,7 @@ func TestAccStack_zonalAutoshift(t *testing.T) {
 			},
 			{Config: disabled.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				checkAutoshift(arc, wantAutoshift{zstypes.ZonalAutoshiftStatusDisabled, []string{"Tue:01:00-Tue:02:00", "Sat:00:00-Sat:23:59"}, nil}),
-				checkOutcomeAlarm(cw, alarmName, base.name),
+				checkOutcomeAlarm(cw, alarmName, base.name, "payments"),
 			)},
 			{Config: none.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				checkAutoshift(arc, wantAutoshift{}),
@@ -137,8 +142,8 @@ func checkAutoshift(client *arczonalshift.Client, want wantAutoshift) resource.T
 }
 
 // checkOutcomeAlarm reads the stack's alarm from CloudWatch: the load
-// balancer's 5xx, tagged as the stack's.
-func checkOutcomeAlarm(client *cloudwatch.Client, name, stack string) resource.TestCheckFunc {
+// balancer's 5xx, tagged as the stack's with the configuration's team tag.
+func checkOutcomeAlarm(client *cloudwatch.Client, name, stack, team string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		a := s.RootModule().Resources[addr].Primary.Attributes
 		out, err := client.DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{name}})
@@ -158,12 +163,14 @@ func checkOutcomeAlarm(client *cloudwatch.Client, name, stack string) resource.T
 		if err != nil {
 			return err
 		}
+		got := map[string]string{}
 		for _, tag := range tags.Tags {
-			if aws.ToString(tag.Key) == "hawebapp:stack" && aws.ToString(tag.Value) == stack {
-				return nil
-			}
+			got[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
 		}
-		return fmt.Errorf("alarm %s is not tagged hawebapp:stack=%s: %v", name, stack, tags.Tags)
+		if got["hawebapp:stack"] != stack || got["team"] != team {
+			return fmt.Errorf("alarm %s tagged %v, want hawebapp:stack=%s and team=%s", name, got, stack, team)
+		}
+		return nil
 	}
 }
 
