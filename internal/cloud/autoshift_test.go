@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
 	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
@@ -127,5 +128,81 @@ func TestAutoshift(t *testing.T) {
 	}
 	if len(alarms.MetricAlarms) != 0 {
 		t.Errorf("alarm %s left after delete", refs[blueprint.KeyOutcomeAlarm].Name)
+	}
+}
+
+// TestAutoshiftDrift compares what ARC holds with the wanted configuration
+// and status: each difference is drift, lists in ARC's order, an absent and
+// an empty list alike.
+func TestAutoshiftDrift(t *testing.T) {
+	const lb, alarm = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/1", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-autoshift-outcome"
+	want := blueprint.AutoshiftProps{LoadBalancerKey: blueprint.KeyLoadBalancer, AlarmKey: blueprint.KeyOutcomeAlarm,
+		AutoshiftSpec: blueprint.AutoshiftSpec{Enabled: true, BlockedWindows: []string{"Mon:09:00-Mon:17:00", "Tue:09:00-Tue:17:00"}}}
+	p := blueprint.Part{Kind: blueprint.KindAutoshift, Key: blueprint.KeyAutoshift, Name: "web", Props: want}
+	same := func() *arczonalshift.GetManagedResourceOutput {
+		cfg := practiceConfig(want, alarm)
+		return &arczonalshift.GetManagedResourceOutput{ZonalAutoshiftStatus: zstypes.ZonalAutoshiftStatusEnabled, PracticeRunConfiguration: &cfg}
+	}
+	cases := map[string]struct {
+		change func(*arczonalshift.GetManagedResourceOutput)
+		drift  string
+	}{
+		"Same":           {func(*arczonalshift.GetManagedResourceOutput) {}, ""},
+		"EmptyDatesList": {func(o *arczonalshift.GetManagedResourceOutput) { o.PracticeRunConfiguration.BlockedDates = []string{} }, ""},
+		"Disabled": {func(o *arczonalshift.GetManagedResourceOutput) {
+			o.ZonalAutoshiftStatus = zstypes.ZonalAutoshiftStatusDisabled
+		},
+			"zonal autoshift DISABLED, want ENABLED"},
+		"WindowsReordered": {func(o *arczonalshift.GetManagedResourceOutput) {
+			o.PracticeRunConfiguration.BlockedWindows = []string{"Tue:09:00-Tue:17:00", "Mon:09:00-Mon:17:00"}
+		}, "practice run blocked windows"},
+		"OtherOutcomeAlarm": {func(o *arczonalshift.GetManagedResourceOutput) {
+			o.PracticeRunConfiguration.OutcomeAlarms[0].AlarmIdentifier = aws.String(alarm + "-other")
+		}, "practice run outcome alarms"},
+		"BlockingAlarmAdded": {func(o *arczonalshift.GetManagedResourceOutput) {
+			o.PracticeRunConfiguration.BlockingAlarms = []zstypes.ControlCondition{{AlarmIdentifier: aws.String(alarm), Type: zstypes.ControlConditionTypeCloudwatch}}
+		}, "practice run blocking alarms"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			have := same()
+			tc.change(have)
+			got := strings.Join(autoshiftObservation(p, lb, alarm, have).Drift, "; ")
+			if (tc.drift == "") != (got == "") || !strings.Contains(got, tc.drift) {
+				t.Errorf("drift %q, want %q", got, tc.drift)
+			}
+		})
+	}
+}
+
+// TestOutcomeAlarmDrift: the alarm as PutMetricAlarm writes it is no drift;
+// any setting changed outside is.
+func TestOutcomeAlarmDrift(t *testing.T) {
+	const suffix = "app/web/1"
+	props := blueprint.OutcomeAlarmProps{LoadBalancerKey: blueprint.KeyLoadBalancer, EvaluationPeriods: 2}
+	p := blueprint.Part{Kind: blueprint.KindOutcomeAlarm, Key: blueprint.KeyOutcomeAlarm, Name: "web-autoshift-outcome", Props: props,
+		Tags: map[string]string{blueprint.TagStack: "web"}}
+	written := func() *cwtypes.MetricAlarm {
+		in := outcomeAlarmInput(p, props, suffix)
+		return &cwtypes.MetricAlarm{AlarmName: in.AlarmName, AlarmArn: aws.String("arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-autoshift-outcome"),
+			Namespace: in.Namespace, MetricName: in.MetricName, Dimensions: in.Dimensions, Statistic: in.Statistic, Period: in.Period,
+			EvaluationPeriods: in.EvaluationPeriods, DatapointsToAlarm: in.DatapointsToAlarm, Threshold: in.Threshold,
+			ComparisonOperator: in.ComparisonOperator, TreatMissingData: in.TreatMissingData}
+	}
+	if d := alarmObservation(p, written(), suffix).Drift; len(d) != 0 {
+		t.Errorf("alarm as written: drift %q", d)
+	}
+	for name, change := range map[string]func(*cwtypes.MetricAlarm){
+		"Threshold":         func(a *cwtypes.MetricAlarm) { a.Threshold = aws.Float64(10) },
+		"EvaluationPeriods": func(a *cwtypes.MetricAlarm) { a.EvaluationPeriods = aws.Int32(5) },
+		"Metric":            func(a *cwtypes.MetricAlarm) { a.MetricName = aws.String("HTTPCode_Target_5XX_Count") },
+		"OtherLoadBalancer": func(a *cwtypes.MetricAlarm) { a.Dimensions[0].Value = aws.String("app/other/2") },
+		"MissingData":       func(a *cwtypes.MetricAlarm) { a.TreatMissingData = aws.String("breaching") },
+	} {
+		a := written()
+		change(a)
+		if d := alarmObservation(p, a, suffix).Drift; len(d) != 1 {
+			t.Errorf("%s changed: drift %q, want one entry", name, d)
+		}
 	}
 }
