@@ -73,9 +73,16 @@ func (c autoshifts) update(ctx context.Context, p blueprint.Part, _ engine.Obser
 		return engine.Observation{}, fmt.Errorf("%w: its zonal shift integration (enable_zonal_shift) must be on for zonal_autoshift", err)
 	}
 	want := practiceConfig(props, alarm.ARN)
+	// made is what a failure from here on returns: once the configuration
+	// exists, the engine records it (by the load balancer) for the
+	// rollback, which disables autoshift and deletes it.
+	made := createdObservation(p, p.Name, lb.ARN, "")
+	made.Attrs["load_balancer_arn"] = lb.ARN
 	switch {
 	case have.PracticeRunConfiguration == nil:
-		_, err = c.arc.CreatePracticeRunConfiguration(ctx, &arczonalshift.CreatePracticeRunConfigurationInput{ResourceIdentifier: aws.String(lb.ARN),
+		// A create call (createCall): run to its end when the apply is
+		// cancelled, so the configuration it made is recorded.
+		_, err = createCall(ctx, c.arc.CreatePracticeRunConfiguration, &arczonalshift.CreatePracticeRunConfigurationInput{ResourceIdentifier: aws.String(lb.ARN),
 			OutcomeAlarms: want.OutcomeAlarms, BlockingAlarms: want.BlockingAlarms, BlockedWindows: want.BlockedWindows, BlockedDates: want.BlockedDates})
 		if err != nil {
 			return engine.Observation{}, fmt.Errorf("creating the practice run configuration of load balancer %s: %w", lb.Name, err)
@@ -88,16 +95,16 @@ func (c autoshifts) update(ctx context.Context, p blueprint.Part, _ engine.Obser
 			OutcomeAlarms: want.OutcomeAlarms, BlockingAlarms: nonNil(want.BlockingAlarms),
 			BlockedWindows: nonNil(want.BlockedWindows), BlockedDates: nonNil(want.BlockedDates)})
 		if err != nil {
-			return engine.Observation{}, fmt.Errorf("updating the practice run configuration of load balancer %s: %w", lb.Name, err)
+			return made, fmt.Errorf("updating the practice run configuration of load balancer %s: %w", lb.Name, err)
 		}
 	}
 	if status := autoshiftStatus(props.Enabled); have.ZonalAutoshiftStatus != status {
 		if err := c.setStatus(ctx, lb, status); err != nil {
-			return engine.Observation{}, err
+			return made, err
 		}
 	}
 	if have, err = c.findManaged(ctx, lb.ARN); err != nil {
-		return engine.Observation{}, err
+		return made, err
 	}
 	return autoshiftObservation(p, lb.ARN, alarm.ARN, have), nil
 }

@@ -94,17 +94,20 @@ func (c outcomeAlarms) put(ctx context.Context, p blueprint.Part, refs engine.Re
 	case !errors.Is(err, ErrNotFound):
 		return engine.Observation{}, err
 	}
+	// A create call (createCall): run to its end when the apply is
+	// cancelled, so that the alarm it made is recorded, by name, for the
+	// rollback.
 	in := outcomeAlarmInput(p, props, arnSuffix(lb.ARN))
-	if _, err := c.cw.PutMetricAlarm(ctx, in); err != nil {
+	if _, err := createCall(ctx, c.cw.PutMetricAlarm, in); err != nil {
 		return engine.Observation{}, fmt.Errorf("writing alarm %s: %w", p.Name, err)
 	}
 	a, err := c.findAlarm(ctx, p.Name)
 	if err != nil {
-		return engine.Observation{}, err
+		return createdObservation(p, p.Name, "", ""), err
 	}
 	if existing != nil {
 		if _, err := c.cw.TagResource(ctx, &cloudwatch.TagResourceInput{ResourceARN: a.AlarmArn, Tags: cwTags(p.Tags)}); err != nil {
-			return engine.Observation{}, fmt.Errorf("tagging alarm %s: %w", p.Name, err)
+			return createdObservation(p, p.Name, "", aws.ToString(a.AlarmArn)), fmt.Errorf("tagging alarm %s: %w", p.Name, err)
 		}
 	}
 	return alarmObservation(p, a, arnSuffix(lb.ARN)), nil
