@@ -2,8 +2,11 @@ package cloud
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	proxy "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/zonalshift"
 )
 
@@ -204,5 +208,48 @@ func TestOutcomeAlarmDrift(t *testing.T) {
 		if d := alarmObservation(p, a, suffix).Drift; len(d) != 1 {
 			t.Errorf("%s changed: drift %q, want one entry", name, d)
 		}
+	}
+}
+
+// TestAutoshiftCreateFailureLeavesItForRollback: ARC refuses the status
+// after the practice run configuration was made. Create returns the
+// configuration with the error, so the rollback's delete removes it.
+func TestAutoshiftCreateFailureLeavesItForRollback(t *testing.T) {
+	arc, err := zonalshift.Start(endpoint, endpoint, zonalshift.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(arc.Stop)
+	c, rec := recordedCloudTo(t, arc.URL)
+	var refuse atomic.Bool
+	rec.Before = func(call proxy.Call, w http.ResponseWriter, _ *http.Request) bool {
+		if !refuse.Load() || call.Action != "UpdateZonalAutoshiftConfiguration" {
+			return false
+		}
+		w.Header().Set("X-Amzn-Errortype", "ValidationException")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"message":"refused by the test","reason":"InvalidStatus"}`)
+		return true
+	}
+	ctx := t.Context()
+	spec := fullSpec("autoshift-rb", env.Network(t, testConfig(t, nil)))
+	spec.EnableZonalShift = true
+	spec.Autoshift = &blueprint.AutoshiftSpec{Enabled: true}
+	bp := blueprint.Build(spec)
+	refs := createInOrder(ctx, t, c, bp, []string{blueprint.KeyALBSecurityGroup, blueprint.KeyLoadBalancer, blueprint.KeyOutcomeAlarm}, nil)
+	part, _ := bp.Part(blueprint.KeyAutoshift)
+	refuse.Store(true)
+	made, err := c.Create(ctx, part, refs)
+	refuse.Store(false)
+	if err == nil || !strings.Contains(err.Error(), "refused by the test") {
+		t.Fatalf("create: %v, want the refusal", err)
+	}
+	if err := c.Delete(ctx, part, made); err != nil {
+		t.Fatalf("rollback delete: %v", err)
+	}
+	lbARN := refs[blueprint.KeyLoadBalancer].ARN
+	if cfg, ok, _ := arc.Emulator.Practice(lbARN); ok {
+		t.Errorf("practice run configuration left after the rollback: %+v", cfg)
 	}
 }
