@@ -60,17 +60,26 @@ func (c autoshifts) update(ctx context.Context, p blueprint.Part, _ engine.Obser
 	if err != nil {
 		return engine.Observation{}, err
 	}
-	var have *arczonalshift.GetManagedResourceOutput
+	var (
+		have *arczonalshift.GetManagedResourceOutput
+		last error
+	)
 	wait, cancel := context.WithTimeout(ctx, zonalShiftRegistrationTimeout)
 	defer cancel()
 	err = retryWhile(wait, "load balancer "+lb.Name+" to be registered with ARC", func(err error) bool {
 		return errors.Is(err, ErrNotFound)
-	}, func(ctx context.Context) (err error) {
-		have, err = c.findManaged(ctx, lb.ARN)
-		return err
+	}, func(ctx context.Context) error {
+		have, last = c.findManaged(ctx, lb.ARN)
+		return last
 	})
-	if err != nil {
-		return engine.Observation{}, fmt.Errorf("%w: its zonal shift integration (enable_zonal_shift) must be on for zonal_autoshift", err)
+	switch {
+	case errors.Is(last, ErrNotFound):
+		return engine.Observation{}, fmt.Errorf("%w (still unknown to ARC after %s): its zonal shift integration (enable_zonal_shift) must be on for zonal_autoshift",
+			last, zonalShiftRegistrationTimeout)
+	case last != nil:
+		return engine.Observation{}, last // ARC's own error, not the wait's
+	case err != nil:
+		return engine.Observation{}, err
 	}
 	want := practiceConfig(props, alarm.ARN)
 	// made is what a failure from here on returns: once the configuration
