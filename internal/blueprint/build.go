@@ -73,6 +73,7 @@ func Build(s Spec) Blueprint {
 	}, KeyALBSecurityGroup)
 	tg := TargetGroupProps{VPCID: s.VPCID, Port: s.Instances.Port, Protocol: "HTTP", HealthCheck: s.HealthCheck, DeregistrationDelay: s.DeregistrationDelay}
 	add(KindTargetGroup, KeyTargetGroup, names.TargetGroup, tg)
+	addAutoshift(s, names, add)
 	httpDeps := []string{KeyLoadBalancer, KeyTargetGroup}
 	if s.Listener.CertificateARN != "" {
 		add(KindListener, KeyHTTPSListener, names.HTTPSListener, ListenerProps{

@@ -42,7 +42,11 @@ func TestBuildGolden(t *testing.T) {
 	noDB.Instances.InstanceProfileName = "my-profile"
 	noDB.AppSubnets = noDB.AppSubnets[:2]
 	noDB.Capacity = CapacitySpec{Min: 2, Desired: 3, Max: 5}
-	cases := map[string]Spec{"full": goldenSpec(), "https": https, "no_database_own_profile": noDB}
+	autoshift := goldenSpec()
+	autoshift.EnableZonalShift = true
+	autoshift.Autoshift = &AutoshiftSpec{Enabled: true, BlockedWindows: []string{"Mon:09:00-Mon:17:00"}, BlockedDates: []string{"2026-12-24"},
+		BlockingAlarmARNs: []string{"arn:aws:cloudwatch:us-east-1:123456789012:alarm:deploying"}}
+	cases := map[string]Spec{"full": goldenSpec(), "https": https, "no_database_own_profile": noDB, "autoshift": autoshift}
 	for name, spec := range cases {
 		t.Run(name, func(t *testing.T) {
 			got, err := json.MarshalIndent(Build(spec), "", "  ")

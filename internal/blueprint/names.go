@@ -107,7 +107,9 @@ type Names struct {
 	HTTPListener, HTTPSListener                         string
 	DBSubnetGroup, DBInstance, FinalSnapshot            string
 	LaunchTemplate                                      string
-	stack                                               string
+	// OutcomeAlarm is zonal_autoshift's CloudWatch alarm.
+	OutcomeAlarm string
+	stack        string
 }
 
 // NamesFor derives every child's name from the stack name. The target group
@@ -124,6 +126,7 @@ func NamesFor(s Spec) Names {
 		HTTPListener: n + "-http", HTTPSListener: n + "-https",
 		DBSubnetGroup: n, DBInstance: n, FinalSnapshot: n + "-final",
 		LaunchTemplate: n,
+		OutcomeAlarm:   n + "-autoshift-outcome",
 		stack:          n,
 	}
 }

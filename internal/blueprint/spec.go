@@ -45,6 +45,10 @@ type Spec struct {
 	// AccessLogs, when set, has the load balancer write its access logs to
 	// an S3 bucket (nil: off).
 	AccessLogs *AccessLogsSpec `json:",omitempty"`
+	// Autoshift, when set, gives the load balancer a practice run
+	// configuration on the stack's outcome alarm and sets its zonal
+	// autoshift (nil: neither is managed).
+	Autoshift *AutoshiftSpec `json:",omitempty"`
 	// EvacuateZones are zones taken out of service by a zonal shift (zone
 	// names of AppSubnets; ARC shifts a load balancer away from one zone at a time).
 	EvacuateZones []string

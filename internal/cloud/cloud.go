@@ -18,12 +18,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
@@ -36,6 +39,7 @@ type Cloud struct {
 	ec2    *ec2.Client
 	elb    *elb.Client
 	asg    *autoscaling.Client
+	cw     *cloudwatch.Client // zonal_autoshift's outcome alarm
 	iam    *iam.Client
 	rds    *rds.Client
 	sm     *secretsmanager.Client // the database secret's rotation schedule
@@ -66,7 +70,7 @@ var _ engine.Cloud = (*Cloud)(nil)
 
 // Services are the AWS APIs a stack's clients call, as named in New's
 // endpoints (and the provider's `endpoints` block). "sts" is the provider's.
-var Services = []string{"acm", "arczonalshift", "autoscaling", "ec2", "elbv2", "iam", "rds", "secretsmanager", "sts"}
+var Services = []string{"acm", "arczonalshift", "autoscaling", "cloudwatch", "ec2", "elbv2", "iam", "rds", "secretsmanager", "sts"}
 
 // New builds the service clients from the provider's configuration (region,
 // credentials and retryer are already set there). endpoints maps a name of
@@ -74,11 +78,19 @@ var Services = []string{"acm", "arczonalshift", "autoscaling", "ec2", "elbv2", "
 // for that service's client; a nil map keeps the SDK's resolution.
 func New(cfg aws.Config, endpoints map[string]string) *Cloud {
 	return &Cloud{
-		acm:    acm.NewFromConfig(cfg, func(o *acm.Options) { setEndpoint(&o.BaseEndpoint, endpoints["acm"]) }),
-		arc:    arczonalshift.NewFromConfig(cfg, func(o *arczonalshift.Options) { setEndpoint(&o.BaseEndpoint, endpoints["arczonalshift"]) }),
-		ec2:    ec2.NewFromConfig(cfg, func(o *ec2.Options) { setEndpoint(&o.BaseEndpoint, endpoints["ec2"]) }),
-		elb:    elb.NewFromConfig(cfg, func(o *elb.Options) { setEndpoint(&o.BaseEndpoint, endpoints["elbv2"]) }),
-		asg:    autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { setEndpoint(&o.BaseEndpoint, endpoints["autoscaling"]) }),
+		acm: acm.NewFromConfig(cfg, func(o *acm.Options) { setEndpoint(&o.BaseEndpoint, endpoints["acm"]) }),
+		arc: arczonalshift.NewFromConfig(cfg, func(o *arczonalshift.Options) { setEndpoint(&o.BaseEndpoint, endpoints["arczonalshift"]) }),
+		ec2: ec2.NewFromConfig(cfg, func(o *ec2.Options) { setEndpoint(&o.BaseEndpoint, endpoints["ec2"]) }),
+		elb: elb.NewFromConfig(cfg, func(o *elb.Options) { setEndpoint(&o.BaseEndpoint, endpoints["elbv2"]) }),
+		asg: autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { setEndpoint(&o.BaseEndpoint, endpoints["autoscaling"]) }),
+		cw: cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) {
+			setEndpoint(&o.BaseEndpoint, endpoints["cloudwatch"])
+			// CloudWatch answers awsQuery as well as the SDK's default
+			// rpcv2Cbor (its service model lists both); awsQuery is the one
+			// every CloudWatch endpoint and emulator speaks, the same for
+			// real AWS and tests.
+			o.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801)
+		}),
 		iam:    iam.NewFromConfig(cfg, func(o *iam.Options) { setEndpoint(&o.BaseEndpoint, endpoints["iam"]) }),
 		rds:    rds.NewFromConfig(cfg, func(o *rds.Options) { setEndpoint(&o.BaseEndpoint, endpoints["rds"]) }),
 		sm:     secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { setEndpoint(&o.BaseEndpoint, endpoints["secretsmanager"]) }),
@@ -136,6 +148,10 @@ func (c *Cloud) kind(k blueprint.Kind) (kindClient, error) {
 		return zonalShifts{c}, nil
 	case blueprint.KindSecretRotation:
 		return secretRotations{c}, nil
+	case blueprint.KindOutcomeAlarm:
+		return outcomeAlarms{c}, nil
+	case blueprint.KindAutoshift:
+		return autoshifts{c}, nil
 	}
 	return nil, fmt.Errorf("unknown part kind %q", k)
 }

@@ -13,6 +13,7 @@ import (
 	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -51,6 +52,11 @@ const RefreshCallBudget = 14
 // refresh: one Secrets Manager DescribeSecret.
 const RefreshCallsSecretRotation = 1
 
+// RefreshCallsAutoshift is what zonal_autoshift adds to a refresh: one
+// ARC GetManagedResource (autoshift status and practice run
+// configuration) and one CloudWatch DescribeAlarms (the outcome alarm).
+const RefreshCallsAutoshift = 2
+
 // Observe reads a whole stack with a fixed number of batched, read-only
 // calls, whatever the zone count (RefreshCallBudget for a full stack with a
 // database): one describe per service object type, filtered by the stack tag
@@ -70,11 +76,17 @@ func (c *Cloud) Observe(ctx context.Context, bp blueprint.Blueprint) (map[string
 	for _, p := range bp.Parts {
 		byKind[p.Kind] = append(byKind[p.Kind], p)
 	}
-	f := found{readAll: bp.ReadAll, knownTargetGroup: bp.Known[blueprint.KeyTargetGroup]}
+	f := found{readAll: bp.ReadAll, knownTargetGroup: bp.Known[blueprint.KeyTargetGroup], knownAlarm: bp.Known[blueprint.KeyOutcomeAlarm]}
 	err := parallel(
 		func() error { return f.readSecurityGroups(ctx, c, bp.Stack, byKind) },
 		func() error { return f.readIAM(ctx, c, bp.Stack, byKind) },
-		func() error { return f.readELB(ctx, c, bp.Stack, byKind) },
+		func() error {
+			if err := f.readELB(ctx, c, bp.Stack, byKind); err != nil {
+				return err
+			}
+			return f.readAutoshift(ctx, c, byKind)
+		},
+		func() error { return f.readOutcomeAlarm(ctx, c, byKind) },
 		func() error { return f.readRDS(ctx, c, bp.Stack, byKind) },
 		func() error { return f.readLaunchTemplate(ctx, c, byKind) },
 		func() error { return f.readAutoScaling(ctx, c, bp.Stack, byKind) },
@@ -127,6 +139,15 @@ type found struct {
 	// zonalShifts are the active shifts on the load balancer, read only
 	// when the blueprint has zonal shift parts (an evacuation).
 	zonalShifts []zstypes.ZonalShiftSummary
+
+	// knownAlarm is the outcome alarm ARN the state recorded: a stack
+	// whose zonal_autoshift was just removed still has its alarm and
+	// practice run configuration, which Observe then reads as orphans.
+	knownAlarm string
+	// managed (GetManagedResource) and alarm (DescribeAlarms) are read only
+	// when the blueprint has zonal_autoshift's parts or knownAlarm is set.
+	managed *arczonalshift.GetManagedResourceOutput
+	alarm   *cwtypes.MetricAlarm
 }
 
 func stackFilter(stack string) []string { return []string{stack} }

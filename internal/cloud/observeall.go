@@ -52,6 +52,7 @@ func (f *found) extras(bp blueprint.Blueprint, out map[string]engine.Observation
 			out[p.Key] = listenerObservation(p, &f.listeners[i], tags, out)
 		}
 	}
+	f.autoshiftExtras(stack, out)
 	if !f.readAll {
 		return
 	}

@@ -84,6 +84,15 @@ func (f *found) observation(p blueprint.Part, refs engine.Refs, region string) (
 				return policyObservation(p, &f.policies[i], refs), true
 			}
 		}
+	case blueprint.KindOutcomeAlarm:
+		if lb, ok := refs[blueprint.KeyLoadBalancer]; ok && f.alarm != nil {
+			return alarmObservation(p, f.alarm, arnSuffix(lb.ARN)), true
+		}
+	case blueprint.KindAutoshift:
+		lb, lbOK := refs[blueprint.KeyLoadBalancer]
+		if alarm, ok := refs[blueprint.KeyOutcomeAlarm]; lbOK && ok && f.managed != nil && f.managed.PracticeRunConfiguration != nil {
+			return autoshiftObservation(p, lb.ARN, alarm.ARN, f.managed), true
+		}
 	case blueprint.KindZonalShift:
 		props, _ := p.Props.(blueprint.ZonalShiftProps)
 		lb, ok := refs[props.LoadBalancerKey]

@@ -96,6 +96,8 @@ func orphanPart(o Observation) blueprint.Part {
 // dependency says otherwise: what uses a child goes before it.
 var deleteOrder = []blueprint.Kind{
 	blueprint.KindZonalShift, // traffic returns to the zone before anything goes
+	blueprint.KindAutoshift,  // autoshift off and the practice run configuration gone before its alarm
+	blueprint.KindOutcomeAlarm,
 	blueprint.KindScalingPolicy,
 	blueprint.KindAutoScalingGroup,
 	blueprint.KindLaunchTemplate,

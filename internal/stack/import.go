@@ -23,7 +23,8 @@ func (r *stackResource) importByName(ctx context.Context, name string, resp *res
 	// A blueprint of names only: Observe looks children up by name and tag.
 	// The secret rotation part makes Observe read the database secret's
 	// schedule, which import reads back when it is not RDS's default.
-	probe := blueprint.Build(blueprint.Spec{Name: name, Database: &blueprint.DatabaseSpec{SecretRotation: &blueprint.SecretRotationSpec{}}})
+	probe := blueprint.Build(blueprint.Spec{Name: name, Database: &blueprint.DatabaseSpec{SecretRotation: &blueprint.SecretRotationSpec{}},
+		Autoshift: &blueprint.AutoshiftSpec{}})
 	probe.ReadAll = true
 	obs, err := r.engine(ctx).Observe(ctx, probe)
 	if err != nil {
@@ -92,6 +93,7 @@ func modelFromObserved(ctx context.Context, name string, obs map[string]engine.O
 		m.Internal = types.BoolValue(lb.Internal)
 		m.EnableZonalShift = types.BoolValue(lb.ZonalShift)
 		m.AccessLogs = accessLogsObject(lb.AccessLogs)
+		m.ZonalAutoshift = importedAutoshift(obs)
 		m.LBSubnetIDs = stringList(lb.SubnetIDs)
 	}
 	listener := listenerModel{HTTPPort: types.Int64Value(defaultHTTPPort), HTTPSPort: types.Int64Value(defaultHTTPSPort),
@@ -167,6 +169,16 @@ func userTags(obs map[string]engine.Observation, defaultTags map[string]string, 
 	return types.MapValueMust(types.StringType, tags)
 }
 
+// importedAutoshift is the load balancer's practice run configuration and
+// autoshift status as Observe read them; null without a configuration.
+func importedAutoshift(obs map[string]engine.Observation) types.Object {
+	a, ok := props[blueprint.AutoshiftProps](obs, blueprint.KeyAutoshift)
+	if !ok {
+		return autoshiftObject(nil)
+	}
+	return autoshiftObject(&a.AutoshiftSpec)
+}
+
 // importedRotation is the database secret's schedule as Observe read it.
 func importedRotation(obs map[string]engine.Observation) types.Object {
 	r, ok := props[blueprint.SecretRotationProps](obs, blueprint.KeySecretRotation)
@@ -207,6 +219,9 @@ func nullModel(ctx context.Context, sch resource.SchemaResponse) stackModelV0 {
 		EvacuationShiftTiming: types.StringValue(blueprint.ShiftTimingAuto),
 		EvacuationExpiresAt:   types.StringNull(),
 		AccessLogs:            accessLogsObject(nil),
+		ZonalAutoshift:        autoshiftObject(nil),
+		AutoshiftAlarmARN:     types.StringNull(),
+		AutoshiftAlarmName:    types.StringNull(),
 		DeregistrationDelay:   types.Int64Value(defaultDeregistrationDelay),
 		wiringModel:           nullWiring(),
 	}

@@ -33,6 +33,7 @@ type stackModelV0 struct {
 	EvacuateZones         types.List     `tfsdk:"evacuate_zones"`
 	EvacuationShiftTiming types.String   `tfsdk:"evacuation_shift_timing"`
 	AccessLogs            types.Object   `tfsdk:"access_logs"`
+	ZonalAutoshift        types.Object   `tfsdk:"zonal_autoshift"`
 	InstanceMaintenance   types.Object   `tfsdk:"instance_maintenance"`
 	Tags                  types.Map      `tfsdk:"tags"`
 	Timeouts              timeouts.Value `tfsdk:"timeouts"`
@@ -60,6 +61,8 @@ type stackModelV0 struct {
 	CapacityServing       types.Int64  `tfsdk:"capacity_serving"`
 	EvacuationShortfall   types.Int64  `tfsdk:"evacuation_shortfall"`
 	EvacuationExpiresAt   types.String `tfsdk:"evacuation_expires_at"`
+	AutoshiftAlarmARN     types.String `tfsdk:"autoshift_alarm_arn"`
+	AutoshiftAlarmName    types.String `tfsdk:"autoshift_alarm_name"`
 	Drift                 types.List   `tfsdk:"drift"`
 	wiringModel                        // schema_wiring.go
 }

@@ -228,4 +228,10 @@ func planDerived(ctx context.Context, plan *stackModelV0, n nested, zones, evacu
 		plan.DBInstanceIdentifier, plan.DBEndpoint, plan.DBSecretARN = types.StringNull(), types.StringNull(), types.StringNull()
 		plan.DBPort = types.Int64Null()
 	}
+	switch {
+	case plan.ZonalAutoshift.IsNull():
+		plan.AutoshiftAlarmARN, plan.AutoshiftAlarmName = types.StringNull(), types.StringNull()
+	case knownString(plan.Name):
+		plan.AutoshiftAlarmName = types.StringValue(names.OutcomeAlarm)
+	}
 }

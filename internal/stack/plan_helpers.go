@@ -89,6 +89,9 @@ func keepUnchangedComputed(ctx context.Context, plan *stackModelV0, state stackM
 	if plan.Zones.IsUnknown() {
 		plan.Zones, plan.AutoScalingGroupNames = state.Zones, state.AutoScalingGroupNames
 	}
+	if !plan.ZonalAutoshift.IsNull() && !state.ZonalAutoshift.IsNull() && plan.AutoshiftAlarmName.Equal(state.AutoshiftAlarmName) {
+		plan.AutoshiftAlarmARN = state.AutoshiftAlarmARN // the alarm's ARN follows its name
+	}
 	if plan.CapacityAfterZoneLoss.IsUnknown() && plan.Capacity.Equal(state.Capacity) && plan.AppSubnetIDs.Equal(state.AppSubnetIDs) &&
 		plan.EvacuateZones.Equal(state.EvacuateZones) {
 		plan.CapacityAfterZoneLoss, plan.CapacityServing, plan.EvacuationShortfall = state.CapacityAfterZoneLoss, state.CapacityServing, state.EvacuationShortfall

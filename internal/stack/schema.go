@@ -94,6 +94,7 @@ func inputAttributes() map[string]schema.Attribute {
 				"At most one zone: ARC shifts a load balancer away from a single zone at a time. See the guide *Evacuating a zone*.",
 			Validators: []validator.List{uniqueValues{}}},
 		"evacuation_shift_timing": evacuationShiftTimingAttribute(),
+		"zonal_autoshift":         autoshiftAttribute(),
 		"access_logs":             accessLogsAttribute(),
 		"listener":                listenerAttribute(),
 		"health_check":            healthCheckAttribute(),

@@ -53,6 +53,8 @@ func computedAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "When the zonal shift of `evacuate_zones` expires (RFC 3339, UTC); null when no shift of the stack's is active. " +
 				"An apply renews a shift with less than a day left; one that expired sends traffic back to a zone whose group's processes are still suspended, " +
 				"which the plan warns about and `drift` shows."},
+		"autoshift_alarm_arn":  str("ARN of the CloudWatch alarm `zonal_autoshift`'s practice runs watch; null without `zonal_autoshift`."),
+		"autoshift_alarm_name": str("Name of that alarm (`<name>-autoshift-outcome`); null without `zonal_autoshift`."),
 		"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
 			MarkdownDescription: "Differences between AWS and the configuration found by the last refresh, such as a deleted zonal group. " +
 				"The plan shows them going away; the apply repairs them."},

@@ -34,6 +34,7 @@ func toSpec(ctx context.Context, m stackModelV0, env environment, defaultTags ma
 		GroupMetrics:          m.GroupMetrics.ValueBool(),
 		EnableZonalShift:      m.EnableZonalShift.ValueBool(),
 		AccessLogs:            accessLogsSpec(ctx, m.AccessLogs),
+		Autoshift:             autoshiftSpec(ctx, m.ZonalAutoshift),
 		Tags:                  mergedTags(ctx, m, defaultTags),
 	}
 	s.EvacuateZones, _ = stringsOf(ctx, m.EvacuateZones)

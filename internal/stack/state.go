@@ -87,6 +87,8 @@ func setComputed(ctx context.Context, m *stackModelV0, spec blueprint.Spec, bp b
 		}
 	}
 
+	m.AutoshiftAlarmARN = str(blueprint.KeyOutcomeAlarm, arn)
+	m.AutoshiftAlarmName = str(blueprint.KeyOutcomeAlarm, func(o engine.Observation) string { return o.Name })
 	setCapacityComputed(m, blueprint.PlanCapacity(spec))
 	setWiringComputed(m, spec, obs)
 	m.EvacuationExpiresAt = types.StringNull()
@@ -121,10 +123,20 @@ func setCapacityComputed(m *stackModelV0, p blueprint.CapacityPlan) {
 
 // knownChildren is what the state recorded that Observe cannot find by the
 // desired names alone: the target group, whose name changes when it is
-// replaced (blueprint.Blueprint.Known).
+// replaced, and zonal_autoshift's alarm once the block is removed
+// (blueprint.Blueprint.Known).
 func knownChildren(m stackModelV0) map[string]string {
-	if !knownString(m.TargetGroupARN) {
+	known := map[string]string{}
+	if knownString(m.TargetGroupARN) {
+		known[blueprint.KeyTargetGroup] = m.TargetGroupARN.ValueString()
+	}
+	// zonal_autoshift's alarm: with the block removed, Observe finds the
+	// alarm and the practice run configuration by it, to delete them.
+	if knownString(m.AutoshiftAlarmARN) {
+		known[blueprint.KeyOutcomeAlarm] = m.AutoshiftAlarmARN.ValueString()
+	}
+	if len(known) == 0 {
 		return nil
 	}
-	return map[string]string{blueprint.KeyTargetGroup: m.TargetGroupARN.ValueString()}
+	return known
 }

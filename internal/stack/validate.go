@@ -36,6 +36,7 @@ func (r *stackResource) ValidateConfig(ctx context.Context, req resource.Validat
 	validateMaintenance(n.maintenance, resp)
 	validateFailOpen(n.healthCheck, n.capacity, zones, resp)
 	validateTags(ctx, m.Tags, resp)
+	validateAutoshift(m, resp)
 }
 
 // intOr returns v's value, def when v is null, and ok=false when unknown.

@@ -57,7 +57,7 @@ func TestAccStack_planTimeValidation(t *testing.T) {
 		"TimeoutNotBelowInterval": {func(a *stackArgs) { a.healthTimeout, a.healthInterval = 30, 30 }, "health_check.timeout",
 			`health_check.timeout \(30 s\) must be less than\s+health_check.interval \(30 s\)[\s\S]*Lower the timeout or raise the\s+interval`},
 	}
-	all := mergeCases(cases, nameAndValueCases(net, *sameZone.Subnet.SubnetId), moreInvalidCases(net), instanceTypeCases(), accessLogsInvalidCases())
+	all := mergeCases(cases, nameAndValueCases(net, *sameZone.Subnet.SubnetId), moreInvalidCases(net), instanceTypeCases(), accessLogsInvalidCases(), autoshiftInvalidCases())
 	if len(all) < 30 {
 		t.Fatalf("%d invalid configurations, want at least 30", len(all))
 	}

@@ -35,7 +35,7 @@ func Find(ctx context.Context, cfg aws.Config, stack string) ([]string, error) {
 	var errs []error
 	for _, step := range []func(context.Context) error{
 		f.securityGroups, f.launchTemplates, f.groups, f.instances,
-		f.loadBalancers, f.targetGroups, f.instanceRole, f.database, f.secrets, f.buckets,
+		f.loadBalancers, f.targetGroups, f.instanceRole, f.database, f.secrets, f.buckets, f.alarms,
 		f.tagged, // last: it reports only what the steps above did not
 	} {
 		errs = append(errs, step(ctx))
