@@ -59,15 +59,36 @@ type recorder struct {
 	mu     sync.Mutex
 	reqs   []Request
 	frozen bool
+	closed bool // no new request: a drain is waiting for those sent
 	held   int
 }
 
-func (r *recorder) sent(method, path string) int {
+// sent records a request going to the server and returns its id, or false
+// once the phase is closed to new requests: the request is then held back,
+// never sent. The check and the record are one step, so a request that
+// passed the pacer just before a drain began is either counted as waiting,
+// and drained, or held back; never sent after the drain saw nothing
+// waiting (a busy machine made that happen: one request "in flight when
+// the phase ended" against a healthy server).
+func (r *recorder) sent(method, path string) (int, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed || r.frozen {
+		if !r.frozen {
+			r.held++
+		}
+		return -1, false
+	}
 	id := len(r.reqs)
 	r.reqs = append(r.reqs, Request{Seq: id, Method: method, Path: path, Sent: time.Now()})
-	return id
+	return id, true
+}
+
+// stopSending closes the phase to new requests (see sent).
+func (r *recorder) stopSending() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
 }
 
 // connected notes the address request id's connection goes to.

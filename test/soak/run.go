@@ -225,6 +225,7 @@ func (p *Phase) drain() {
 		return
 	}
 	p.tap.pace.stop()
+	p.rec.stopSending()
 	deadline := time.Now().Add(p.opts.Drain)
 	for delay := 10 * time.Millisecond; p.rec.progress().Waiting > 0 && time.Now().Before(deadline); delay = min(delay*2, 250*time.Millisecond) {
 		time.Sleep(min(delay, time.Until(deadline)))

@@ -147,7 +147,10 @@ func (t *tap) serve(client net.Conn) {
 			t.rec.heldBack() // the phase ended while the pacer held it: never sent
 			return
 		}
-		id := t.rec.sent(req.Method, req.URL.RequestURI())
+		id, ok := t.rec.sent(req.Method, req.URL.RequestURI())
+		if !ok {
+			return // the phase is draining: held back, never sent
+		}
 		if up == nil {
 			addr, err := t.address()
 			if err != nil {

@@ -108,7 +108,10 @@ func StartWrites(ctx context.Context, o WriteOptions) (*Writer, error) {
 }
 
 func (w *Writer) one(ctx context.Context, client *http.Client, base *url.URL) {
-	id := w.rec.sent(w.opts.Method, base.RequestURI())
+	id, ok := w.rec.sent(w.opts.Method, base.RequestURI())
+	if !ok {
+		return // stopping: held back, never sent
+	}
 	key := fmt.Sprintf("%s-%d", w.opts.KeyPrefix, id)
 	w.rec.setKey(id, key)
 	req, err := http.NewRequestWithContext(ctx, w.opts.Method, base.String(), bytes.NewReader(w.opts.Body(key)))
@@ -149,15 +152,16 @@ func (w *Writer) Progress() Progress { return w.rec.progress() }
 // not in the acknowledged list).
 func (w *Writer) Stop() (*Result, []Ack) {
 	w.pace.stop()
+	w.rec.stopSending()
 	deadline := time.Now().Add(w.opts.Drain)
 	for delay := 10 * time.Millisecond; w.rec.progress().Waiting > 0 && time.Now().Before(deadline); delay = min(delay*2, 250*time.Millisecond) {
 		time.Sleep(min(delay, time.Until(deadline)))
 	}
 	end := time.Now()
-	reqs, _ := w.rec.freeze()
+	reqs, held := w.rec.freeze()
 	w.cancel()
 	w.wg.Wait()
-	r := newResult(w.opts.Name, w.opts.URL, w.start, end, reqs, 0)
+	r := newResult(w.opts.Name, w.opts.URL, w.start, end, reqs, held)
 	r.Rate, r.Concurrency = w.opts.Rate, w.opts.Concurrency
 	r.Sources = []string{"writes: the library's Go writers (ab sends one fixed body, it cannot make unique keys); outcomes and latency timed by them"}
 	w.mu.Lock()
