@@ -221,6 +221,7 @@ func autoshiftObservation(p blueprint.Part, lbARN, alarmARN string, have *arczon
 		o.Attrs["practice_run"] = "configured"
 	}
 	o.Props = got
+	setActiveShift(o.Attrs, p.Tags[blueprint.TagStack], have)
 	props, ok := p.Props.(blueprint.AutoshiftProps)
 	if !ok {
 		return o

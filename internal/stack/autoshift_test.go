@@ -3,6 +3,7 @@ package stack_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -58,6 +59,7 @@ func TestAccStack_zonalAutoshift(t *testing.T) {
 	none := autoshiftArgs(retagged, "")
 	alarmName := base.name + "-autoshift-outcome"
 	ctx := context.Background()
+	var shift othersShift
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -93,10 +95,39 @@ func TestAccStack_zonalAutoshift(t *testing.T) {
 				ResourceName: addr, ImportState: true, ImportStateId: base.name, ImportStateVerify: true,
 				ImportStateVerifyIgnore: []string{"timeouts", "wait_for_healthy_targets"},
 			},
+			{
+				// Someone else's zonal shift: the plan stays empty...
+				PreConfig: func() { shift = startOthersShift(t, arc) },
+				Config:    second.config(), PlanOnly: true,
+			},
+			{
+				// ...and the state says it is there and whose it is.
+				RefreshState: true, Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(addr, "active_shift_started_by", "customer"),
+					resource.TestCheckResourceAttrPtr(addr, "active_shift_away_from", &shift.zoneID),
+					resource.TestCheckResourceAttrSet(addr, "active_shift_expires_at"),
+					resource.TestCheckNoResourceAttr(addr, "practice_run_outcome"),
+					resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+				),
+			},
 			{Config: disabled.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				checkAutoshift(arc, wantAutoshift{zstypes.ZonalAutoshiftStatusDisabled, []string{"Tue:01:00-Tue:02:00", "Sat:00:00-Sat:23:59"}, nil}),
 				checkOutcomeAlarm(cw, alarmName, base.name, "payments"),
+				// The apply left the other shift alone.
+				func(*terraform.State) error { return checkShiftActive(arc, shift.id) },
+				resource.TestCheckResourceAttr(addr, "active_shift_started_by", "customer"),
 			)},
+			{
+				PreConfig: func() {
+					if _, err := arc.CancelZonalShift(ctx, &arczonalshift.CancelZonalShiftInput{ZonalShiftId: aws.String(shift.id)}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				RefreshState: true, Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckNoResourceAttr(addr, "active_shift_started_by"),
+					resource.TestCheckNoResourceAttr(addr, "active_shift_away_from"),
+				),
+			},
 			{Config: none.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				checkAutoshift(arc, wantAutoshift{}),
 				checkNoAlarm(cw, alarmName),
@@ -185,4 +216,46 @@ func checkNoAlarm(client *cloudwatch.Client, name string) resource.TestCheckFunc
 		}
 		return nil
 	}
+}
+
+// othersShift is a zonal shift the stack did not start.
+type othersShift struct{ id, zoneID string }
+
+// startOthersShift starts a customer's zonal shift on the stack's load
+// balancer, away from the first of its zones, with a comment not the
+// stack's.
+func startOthersShift(t *testing.T, arc *arczonalshift.Client) othersShift {
+	t.Helper()
+	lb := stateAttr(t, "load_balancer_arn")
+	m, err := arc.GetManagedResource(context.Background(), &arczonalshift.GetManagedResourceInput{ResourceIdentifier: aws.String(lb)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := slices.Sorted(maps.Keys(m.AppliedWeights))
+	if len(ids) == 0 {
+		t.Fatalf("ARC lists no zone for %s", lb)
+	}
+	out, err := arc.StartZonalShift(context.Background(), &arczonalshift.StartZonalShiftInput{ResourceIdentifier: aws.String(lb),
+		AwayFrom: aws.String(ids[0]), ExpiresIn: aws.String("2h"), Comment: aws.String("ops: network maintenance")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return othersShift{id: aws.ToString(out.ZonalShiftId), zoneID: ids[0]}
+}
+
+// checkShiftActive says whether ARC still lists the shift as active.
+func checkShiftActive(arc *arczonalshift.Client, id string) error {
+	out, err := arc.ListZonalShifts(context.Background(), &arczonalshift.ListZonalShiftsInput{})
+	if err != nil {
+		return err
+	}
+	for _, s := range out.Items {
+		if aws.ToString(s.ZonalShiftId) == id {
+			if s.Status != zstypes.ZonalShiftStatusActive {
+				return fmt.Errorf("zonal shift %s is %s, want ACTIVE: the apply cancelled a shift it does not own", id, s.Status)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("zonal shift %s is gone: the apply cancelled a shift it does not own", id)
 }

@@ -222,8 +222,9 @@ func nullModel(ctx context.Context, sch resource.SchemaResponse) stackModelV0 {
 		ZonalAutoshift:        autoshiftObject(nil),
 		AutoshiftAlarmARN:     types.StringNull(),
 		AutoshiftAlarmName:    types.StringNull(),
-		DeregistrationDelay:   types.Int64Value(defaultDeregistrationDelay),
-		wiringModel:           nullWiring(),
+		ActiveShiftStartedBy:  types.StringNull(), ActiveShiftAwayFrom: types.StringNull(), ActiveShiftExpiresAt: types.StringNull(), PracticeRunOutcome: types.StringNull(),
+		DeregistrationDelay: types.Int64Value(defaultDeregistrationDelay),
+		wiringModel:         nullWiring(),
 	}
 }
 

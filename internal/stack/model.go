@@ -63,6 +63,10 @@ type stackModelV0 struct {
 	EvacuationExpiresAt   types.String `tfsdk:"evacuation_expires_at"`
 	AutoshiftAlarmARN     types.String `tfsdk:"autoshift_alarm_arn"`
 	AutoshiftAlarmName    types.String `tfsdk:"autoshift_alarm_name"`
+	ActiveShiftStartedBy  types.String `tfsdk:"active_shift_started_by"`
+	ActiveShiftAwayFrom   types.String `tfsdk:"active_shift_away_from"`
+	ActiveShiftExpiresAt  types.String `tfsdk:"active_shift_expires_at"`
+	PracticeRunOutcome    types.String `tfsdk:"practice_run_outcome"`
 	Drift                 types.List   `tfsdk:"drift"`
 	wiringModel                        // schema_wiring.go
 }

@@ -231,6 +231,9 @@ func planDerived(ctx context.Context, plan *stackModelV0, n nested, zones, evacu
 	switch {
 	case plan.ZonalAutoshift.IsNull():
 		plan.AutoshiftAlarmARN, plan.AutoshiftAlarmName = types.StringNull(), types.StringNull()
+		// Read only with zonal_autoshift: null, not "known after apply".
+		plan.ActiveShiftStartedBy, plan.ActiveShiftAwayFrom = types.StringNull(), types.StringNull()
+		plan.ActiveShiftExpiresAt, plan.PracticeRunOutcome = types.StringNull(), types.StringNull()
 	case knownString(plan.Name):
 		plan.AutoshiftAlarmName = types.StringValue(names.OutcomeAlarm)
 	}

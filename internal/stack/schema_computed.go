@@ -55,6 +55,13 @@ func computedAttributes() map[string]schema.Attribute {
 				"which the plan warns about and `drift` shows."},
 		"autoshift_alarm_arn":  str("ARN of the CloudWatch alarm `zonal_autoshift`'s practice runs watch; null without `zonal_autoshift`."),
 		"autoshift_alarm_name": str("Name of that alarm (`<name>-autoshift-outcome`); null without `zonal_autoshift`."),
+		"active_shift_started_by": str("Who started the zonal shift that moves the load balancer's traffic now, as of the last refresh: `stack` (`evacuate_zones`), " +
+			"`customer` (someone else's zonal shift), `zonal_autoshift` (AWS, for an impaired zone), `practice_run` (AWS, or one started on request) or `fis_experiment`. " +
+			"Null when no shift is applied. Read with `zonal_autoshift` only (from the call it makes anyway). A shift AWS started is shown, never treated as drift: " +
+			"the next apply leaves it alone."),
+		"active_shift_away_from":  str("The Availability Zone ID (ARC names zones by ID, e.g. `use1-az1`) the active shift moves traffic away from; null when none."),
+		"active_shift_expires_at": str("When the active shift expires (RFC 3339, UTC); null when none, and for an autoshift, which lasts as long as the impairment."),
+		"practice_run_outcome":    str("The outcome of the active practice run (`PENDING`, `SUCCEEDED`, `FAILED`, `INTERRUPTED`, `CAPACITY_CHECK_FAILED`); null when no practice run is applied."),
 		"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
 			MarkdownDescription: "Differences between AWS and the configuration found by the last refresh, such as a deleted zonal group. " +
 				"The plan shows them going away; the apply repairs them."},

@@ -89,6 +89,10 @@ func setComputed(ctx context.Context, m *stackModelV0, spec blueprint.Spec, bp b
 
 	m.AutoshiftAlarmARN = str(blueprint.KeyOutcomeAlarm, arn)
 	m.AutoshiftAlarmName = str(blueprint.KeyOutcomeAlarm, func(o engine.Observation) string { return o.Name })
+	m.ActiveShiftStartedBy = str(blueprint.KeyAutoshift, attrOf("active_shift_started_by"))
+	m.ActiveShiftAwayFrom = str(blueprint.KeyAutoshift, attrOf("active_shift_away_from"))
+	m.ActiveShiftExpiresAt = str(blueprint.KeyAutoshift, attrOf("active_shift_expires_at"))
+	m.PracticeRunOutcome = str(blueprint.KeyAutoshift, attrOf("practice_run_outcome"))
 	setCapacityComputed(m, blueprint.PlanCapacity(spec))
 	setWiringComputed(m, spec, obs)
 	m.EvacuationExpiresAt = types.StringNull()
