@@ -4,6 +4,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 )
 
 // Region is the region the emulators (moto, the strict layer, the sandbox)
@@ -29,4 +32,11 @@ func AWSConfig(endpoint string) aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		Retryer:      func() aws.Retryer { return retry.NewStandard() },
 	}
+}
+
+// CloudWatch is a CloudWatch client that speaks awsQuery, as the provider's
+// does (internal/cloud): the SDK's default protocol, RPCv2 CBOR, is one
+// moto 5.2.1 does not answer.
+func CloudWatch(cfg aws.Config) *cloudwatch.Client {
+	return cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801) })
 }

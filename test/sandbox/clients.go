@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -24,6 +25,7 @@ type awsClients struct {
 	rds *rds.Client
 	sm  *secretsmanager.Client
 	sns *sns.Client
+	cw  *cloudwatch.Client // practice runs' outcome alarms (autoshift.go)
 }
 
 func newAWSClients(ctx context.Context, endpoint, region string) (*awsClients, error) {
@@ -33,5 +35,5 @@ func newAWSClients(ctx context.Context, endpoint, region string) (*awsClients, e
 	// the tests' config has the SDK's default three.
 	cfg.Retryer = func() aws.Retryer { return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 5 }) }
 	return &awsClients{asg: autoscaling.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
-		rds: rds.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg)}, nil
+		rds: rds.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg), cw: env.CloudWatch(cfg)}, nil
 }

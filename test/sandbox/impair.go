@@ -91,6 +91,7 @@ func (s *Sandbox) impairZone(ctx context.Context, zone string, types []string) e
 	s.record(Event{Kind: EventZoneImpaired, Zone: zone, IDs: ids,
 		Reason: "FIS AZ Availability: Power Interruption: instances without power; launches of " + what + " fail with InsufficientInstanceCapacity"})
 	s.logf("zone %s impaired (power lost, launches of %s refused)", zone, what)
+	s.startAutoshift(ctx, zone)
 	return s.failoverZone(ctx, zone)
 }
 
@@ -107,6 +108,7 @@ func (s *Sandbox) recoverZone(ctx context.Context, zone string) error {
 	}
 	short := s.faults.impaired[zone].short
 	delete(s.faults.impaired, zone)
+	defer s.endAutoshift(zone)
 	for key := range s.faults.retry {
 		if strings.HasSuffix(key, "/"+zone) {
 			delete(s.faults.retry, key)

@@ -37,6 +37,9 @@ type observed struct {
 func (s *Sandbox) reconcileLoop(ctx context.Context) {
 	period := max(s.emu(10*time.Second), 200*time.Millisecond)
 	for {
+		// Before the rest, which can take a while: a practice run's outcome
+		// alarm is read on every tick, however the reconcile goes.
+		s.watchPracticeRuns(ctx)
 		if err := s.reconcile(ctx); err != nil && ctx.Err() == nil {
 			s.logf("reconcile: %v", err)
 		}

@@ -64,6 +64,9 @@ type Options struct {
 	// Downloads adds files the instances can download, by URL path on any
 	// host (downloads.go); the example app's release asset is always there.
 	Downloads map[string]string
+	// PracticeRunMinutes is how many emulated minutes an ARC practice run
+	// shifts traffic for; default 30, as ARC's (autoshift.go).
+	PracticeRunMinutes float64
 }
 
 // Sandbox is one running local AWS with its data plane.
@@ -100,6 +103,7 @@ type Sandbox struct {
 	tracking      map[string]*trackingState
 	ltCache       map[string]string // launch template id/version -> user data
 	replacing     map[string]string // unhealthy instance -> the replacement launched first (reconcile loop only)
+	practiceSeen  map[string]string // practice run ID -> status last recorded (reconcile loop only; autoshift.go)
 	faults        zoneFaults        // zone impairments and gray failures (impair.go, gray.go)
 	lbNodes       lbNodes           // a node per zone of each load balancer (lbnodes.go)
 
@@ -125,6 +129,9 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
 	}
+	if opts.PracticeRunMinutes <= 0 {
+		opts.PracticeRunMinutes = 30
+	}
 	if opts.Logf == nil {
 		opts.Logf = log.Printf
 	}
@@ -140,7 +147,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		dbs: map[string]*database{}, zonesDown: map[string]bool{}, refreshes: map[string][]*refresh{},
 		notifications: map[string]map[string]notificationConfig{}, activities: map[string][]activity{},
 		dbPasswords: map[string]string{}, tracking: map[string]*trackingState{}, ltCache: map[string]string{},
-		replacing: map[string]string{}}
+		replacing: map[string]string{}, practiceSeen: map[string]string{}}
 	if err := s.launch(ctx); err != nil {
 		s.Stop()
 		return nil, err
@@ -166,7 +173,8 @@ func (s *Sandbox) launch(ctx context.Context) error {
 	}
 	motoURL, _ := url.Parse(moto.URL)
 	s.rp = httputil.NewSingleHostReverseProxy(motoURL)
-	s.zonalShifts = zonalshift.New(s.rp, zonalshift.Options{Clock: emulatedClock{s}, Region: s.opts.Region})
+	s.zonalShifts = zonalshift.New(s.rp, zonalshift.Options{Clock: emulatedClock{s}, Region: s.opts.Region,
+		PracticeRunDuration: time.Duration(s.opts.PracticeRunMinutes * float64(time.Minute))})
 	if s.aws, err = newAWSClients(ctx, moto.URL, s.opts.Region); err != nil {
 		return err
 	}

@@ -14,8 +14,9 @@ func (c emulatedClock) Now() time.Time {
 	return c.s.start.Add(time.Duration(float64(time.Since(c.s.start)) * 60 / c.s.opts.MinuteSeconds))
 }
 
-// shiftedZones maps each load balancer ARN to the zones an active zonal
-// shift moves its traffic away from.
+// shiftedZones maps each load balancer ARN to the zone its APPLIED shift
+// (a customer's zonal shift, else ARC's autoshift, else a practice run:
+// autoshift.go) moves its traffic away from.
 func (s *Sandbox) shiftedZones() map[string][]string {
 	out := map[string][]string{}
 	for _, sh := range s.zonalShifts.Active() {

@@ -90,6 +90,12 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		out, err = e.deletePractice(r)
 	case "UpdateZonalAutoshiftConfiguration":
 		out, err = e.updateAutoshift(r)
+	case "StartPracticeRun":
+		out, err = e.startPractice(r)
+	case "CancelPracticeRun":
+		out, err = e.cancelPractice(r)
+	case "ListAutoshifts":
+		out, err = e.listAutoshifts(r)
 	default:
 		err = &apiError{status: 404, code: "UnknownOperationException", message: "the emulator does not serve " + r.Method + " " + r.URL.Path}
 	}
@@ -158,15 +164,17 @@ func (e *Emulator) start(r *http.Request) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.expire()
+	// A practice run or an autoshift does not stop a customer's shift,
+	// which takes precedence over both (developer guide, "Zonal autoshift").
 	for _, s := range e.shifts {
-		if s.Resource == res.ARN && s.Status == StatusActive {
+		if s.Resource == res.ARN && s.Status == StatusActive && s.Type == TypeZonalShift {
 			return nil, &apiError{status: 409, code: "ConflictException", reason: "ZonalShiftAlreadyExists",
 				message: fmt.Sprintf("resource %s already has an active zonal shift %s away from %s", res.Name, s.ID, s.AwayFrom)}
 		}
 	}
 	now := e.clock.Now()
 	e.seq++
-	s := &Shift{ID: fmt.Sprintf("zs-%08d-emul", e.seq), Resource: res.ARN, AwayFrom: in.AwayFrom, AwayFromName: name,
+	s := &Shift{ID: fmt.Sprintf("zs-%08d-emul", e.seq), Type: TypeZonalShift, Resource: res.ARN, AwayFrom: in.AwayFrom, AwayFromName: name,
 		Comment: *in.Comment, Start: now, Expiry: now.Add(d), Status: StatusActive}
 	e.shifts = append(e.shifts, s)
 	return shiftJSON(*s), nil
@@ -276,9 +284,7 @@ func (e *Emulator) list(r *http.Request) (any, *apiError) {
 	var items []map[string]any
 	for _, s := range e.shifts {
 		if s.Status == status && (q.Get("resourceIdentifier") == "" || s.Resource == q.Get("resourceIdentifier")) {
-			item := shiftJSON(*s)
-			item["shiftType"] = "ZONAL_SHIFT"
-			items = append(items, item)
+			items = append(items, typedJSON(*s))
 		}
 	}
 	out := map[string]any{"items": []map[string]any{}}
@@ -321,8 +327,10 @@ func (e *Emulator) listManaged(r *http.Request) (any, *apiError) {
 }
 
 // managedJSON is GetManagedResource's answer, or with summary a
-// ManagedResourceSummary: the zones' applied weights (0 for the zone an
-// active shift moves traffic away from, 1 otherwise) and the active shifts.
+// ManagedResourceSummary: the zones' applied weights (0 for the zone the
+// APPLIED shift or autoshift moves traffic away from, 1 otherwise), the
+// active shifts and practice runs, and the autoshifts on it, each APPLIED
+// or NOT_APPLIED by precedence (autoshift.go).
 func (e *Emulator) managedJSON(res resource, summary bool) map[string]any {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -334,20 +342,30 @@ func (e *Emulator) managedJSON(res resource, summary bool) map[string]any {
 		zones = append(zones, id)
 	}
 	slices.Sort(zones)
+	won := e.winner(res.ARN)
 	shifts := []map[string]any{}
 	for _, s := range e.shifts {
 		if s.Resource != res.ARN || s.Status != StatusActive {
 			continue
 		}
-		weights[s.AwayFrom] = 0
-		item := shiftJSON(*s)
+		if s.ID == won {
+			weights[s.AwayFrom] = 0
+		}
+		item := typedJSON(*s)
 		delete(item, "status")
-		item["appliedStatus"] = "APPLIED"
-		item["shiftType"] = "ZONAL_SHIFT"
+		item["appliedStatus"] = appliedStatus(s.ID == won)
 		shifts = append(shifts, item)
 	}
+	autoshifts := []map[string]any{}
+	if a := e.autoshiftOn(res.ARN); a != nil {
+		applied := won == "autoshift:"+a.AwayFrom
+		if applied {
+			weights[a.AwayFrom] = 0
+		}
+		autoshifts = append(autoshifts, map[string]any{"awayFrom": a.AwayFrom, "startTime": epoch(a.Start), "appliedStatus": appliedStatus(applied)})
+	}
 	out := map[string]any{"arn": res.ARN, "name": res.Name, "appliedWeights": weights, "zonalShifts": shifts,
-		"autoshifts": []any{}, "zonalAutoshiftStatus": e.autoshiftStatus(res.ARN)}
+		"autoshifts": autoshifts, "zonalAutoshiftStatus": e.autoshiftStatus(res.ARN)}
 	c := e.practice[res.ARN]
 	switch {
 	case summary:
@@ -360,6 +378,17 @@ func (e *Emulator) managedJSON(res resource, summary bool) map[string]any {
 		out["practiceRunConfiguration"] = practiceJSON(*c)
 	}
 	return out
+}
+
+// typedJSON is shiftJSON with the shift's type and, for a practice run,
+// its outcome (ZonalShiftSummary, ZonalShiftInResource).
+func typedJSON(s Shift) map[string]any {
+	item := shiftJSON(s)
+	item["shiftType"] = s.Type
+	if s.Type == TypePracticeRun {
+		item["practiceRunOutcome"] = s.Outcome
+	}
+	return item
 }
 
 // shiftJSON is the ZonalShift shape; timestamps are epoch seconds, as

@@ -28,8 +28,7 @@ import (
 //     (PracticeConfigurationDoesNotExist), and the configuration deleted
 //     only while autoshift is DISABLED (AutoShiftEnabled).
 //
-// No practice run or autoshift is ever started: the emulator only stores
-// and reports the configuration.
+// Practice runs on request and autoshifts are in autoshift.go.
 
 // PracticeRun is a resource's practice run configuration as the emulator
 // holds it.

@@ -23,7 +23,8 @@
 //     (ZonalShiftStatusNotActive);
 //   - ListZonalShifts lists the ACTIVE shifts unless another status is asked;
 //   - the practice run configuration and zonal autoshift status are stored
-//     and reported, never acted on (practicerun.go);
+//     and reported (practicerun.go); practice runs on request and
+//     autoshifts a caller starts, with ARC's precedence (autoshift.go);
 //   - with Options.RegistrationDelay, a load balancer whose attribute was
 //     turned on through the emulator stays unknown (ResourceNotFoundException)
 //     for that long: ARC registers resources itself, not at once.
@@ -69,6 +70,11 @@ type Shift struct {
 	Start        time.Time
 	Expiry       time.Time
 	Status       string
+	// Type is TypeZonalShift (a customer's), TypePracticeRun, or, in
+	// Active only, TypeAutoshift.
+	Type string
+	// Outcome is a practice run's (OutcomePending while it runs).
+	Outcome string
 }
 
 // Options tune New. The zero value uses the wall clock.
@@ -91,21 +97,26 @@ type Options struct {
 	// provisioned", Developer Guide, "Supported resources"), not at once.
 	// Default 0: at once.
 	RegistrationDelay time.Duration
+	// PracticeRunDuration is how long a practice run shifts traffic;
+	// default 30 minutes, as ARC's.
+	PracticeRunDuration time.Duration
 }
 
 // Emulator is the handler. Build it with New.
 type Emulator struct {
-	next      http.Handler
-	clock     Clock
-	resources *resources
-	delay     time.Duration // Options.RegistrationDelay
+	next        http.Handler
+	clock       Clock
+	resources   *resources
+	delay       time.Duration // Options.RegistrationDelay
+	practiceFor time.Duration // Options.PracticeRunDuration
 
-	mu        sync.Mutex
-	shifts    []*Shift
-	seq       int
-	enabledAt map[string]time.Time    // load balancer ARN -> zonal shift attribute last turned on
-	practice  map[string]*PracticeRun // load balancer ARN -> its practice run configuration (practicerun.go)
-	autoshift map[string]bool         // load balancer ARN -> zonal autoshift ENABLED
+	mu         sync.Mutex
+	shifts     []*Shift
+	seq        int
+	enabledAt  map[string]time.Time    // load balancer ARN -> zonal shift attribute last turned on
+	practice   map[string]*PracticeRun // load balancer ARN -> its practice run configuration (practicerun.go)
+	autoshift  map[string]bool         // load balancer ARN -> zonal autoshift ENABLED
+	autoshifts []*Autoshift            // started by the caller (autoshift.go)
 }
 
 // New puts the emulator in front of next (moto, or a layer in front of it).
@@ -117,11 +128,14 @@ func New(next http.Handler, opts Options) *Emulator {
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
 	}
+	if opts.PracticeRunDuration <= 0 {
+		opts.PracticeRunDuration = defaultPracticeRun
+	}
 	lookup := opts.Lookup
 	if lookup == nil {
 		lookup = next
 	}
-	e := &Emulator{next: next, clock: opts.Clock, resources: newResources(lookup, opts.Region), delay: opts.RegistrationDelay,
+	e := &Emulator{next: next, clock: opts.Clock, resources: newResources(lookup, opts.Region), delay: opts.RegistrationDelay, practiceFor: opts.PracticeRunDuration,
 		enabledAt: map[string]time.Time{}, practice: map[string]*PracticeRun{}, autoshift: map[string]bool{}}
 	e.resources.registered = e.registered
 	return e
@@ -186,7 +200,8 @@ func IsZonalShiftCall(r *http.Request) bool {
 	if m := scopeService.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		return m[1] == "arc-zonal-shift" || m[1] == "percdataplane"
 	}
-	return strings.HasPrefix(r.URL.Path, "/zonalshifts") || strings.HasPrefix(r.URL.Path, "/managedresources") || strings.HasPrefix(r.URL.Path, "/configuration")
+	return strings.HasPrefix(r.URL.Path, "/zonalshifts") || strings.HasPrefix(r.URL.Path, "/managedresources") || strings.HasPrefix(r.URL.Path, "/configuration") ||
+		strings.HasPrefix(r.URL.Path, "/practiceruns") || strings.HasPrefix(r.URL.Path, "/autoshifts")
 }
 
 // Operation names the zonal shift API operation a request calls ("" for
@@ -217,6 +232,12 @@ func Operation(r *http.Request) string {
 		return "UpdatePracticeRunConfiguration"
 	case strings.HasPrefix(p, "/configuration/") && r.Method == http.MethodDelete:
 		return "DeletePracticeRunConfiguration"
+	case p == "/practiceruns" && r.Method == http.MethodPost:
+		return "StartPracticeRun"
+	case strings.HasPrefix(p, "/practiceruns/") && r.Method == http.MethodDelete:
+		return "CancelPracticeRun"
+	case p == "/autoshifts" && r.Method == http.MethodGet:
+		return "ListAutoshifts"
 	}
 	return "unknown"
 }
@@ -234,25 +255,56 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.serveAPI(w, r)
 }
 
-// expire marks every active shift past its expiry EXPIRED. Callers hold mu.
+// expire marks every active shift past its expiry EXPIRED; a practice run
+// that reached its end without being failed SUCCEEDED. Callers hold mu.
 func (e *Emulator) expire() {
 	now := e.clock.Now()
 	for _, s := range e.shifts {
 		if s.Status == StatusActive && !now.Before(s.Expiry) {
 			s.Status = StatusExpired
+			if s.Type == TypePracticeRun && s.Outcome == OutcomePending {
+				s.Outcome = OutcomeSucceeded
+			}
 		}
 	}
 }
 
-// Active returns copies of the shifts in effect now, for the data plane.
+// Active returns, for the data plane, what moves each resource's traffic
+// now: per resource only the APPLIED one of its customer zonal shift,
+// autoshift (as a Shift of TypeAutoshift) and practice run.
 func (e *Emulator) Active() []Shift {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.expire()
 	var out []Shift
+	seen := map[string]bool{}
+	add := func(arn string) {
+		if seen[arn] {
+			return
+		}
+		seen[arn] = true
+		w := e.winner(arn)
+		if zone, ok := strings.CutPrefix(w, "autoshift:"); ok {
+			a := e.autoshiftOn(arn)
+			out = append(out, Shift{ID: w, Resource: arn, AwayFrom: zone, AwayFromName: a.AwayFromName, Start: a.Start, Status: StatusActive, Type: TypeAutoshift})
+			return
+		}
+		for _, s := range e.shifts {
+			if s.ID == w {
+				out = append(out, *s)
+			}
+		}
+	}
 	for _, s := range e.shifts {
 		if s.Status == StatusActive {
-			out = append(out, *s)
+			add(s.Resource)
+		}
+	}
+	for _, a := range e.autoshifts {
+		if a.Status == AutoshiftActive {
+			for _, arn := range a.Resources {
+				add(arn)
+			}
 		}
 	}
 	return out

@@ -1,0 +1,229 @@
+package sandbox_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
+	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+)
+
+// TestAutoshiftAndPracticeRun: with zonal autoshift DISABLED an impaired
+// zone keeps its node in the DNS answers and no autoshift starts; a
+// practice run on request takes the zone's node out of the answers and
+// ends SUCCEEDED while the outcome alarm is OK, FAILED (cancelled) once
+// the alarm is in ALARM; with autoshift ENABLED an impairment starts an
+// autoshift that takes the node out with no call from the customer, and
+// recovery completes it. Each step is in the event log.
+func TestAutoshiftAndPracticeRun(t *testing.T) {
+	ctx := context.Background()
+	// Ten emulated minutes (30 s real): long enough that the watcher,
+	// reading the alarm every tick, always sees it before the run's end.
+	sb := startSandbox(t, sandbox.Options{PracticeRunMinutes: 10})
+	c := sb.Client()
+	s := newStack(t, sb, stackSpec{name: "autoshift", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
+	s.waitHealthy(2)
+	if _, err := s.elb.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(s.lbARN),
+		Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("zonal_shift.config.enabled"), Value: aws.String("true")}}}); err != nil {
+		t.Fatal(err)
+	}
+	cw := env.CloudWatch(s.cfg)
+	if _, err := cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("autoshift-outcome"), Namespace: aws.String("AWS/ApplicationELB"),
+		MetricName: aws.String("HTTPCode_ELB_5XX_Count"), Statistic: cwtypes.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1),
+		Threshold: aws.Float64(10), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold}); err != nil {
+		t.Fatal(err)
+	}
+	setAlarm := func(state cwtypes.StateValue) {
+		t.Helper()
+		if _, err := cw.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("autoshift-outcome"), StateValue: state, StateReason: aws.String("test")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setAlarm(cwtypes.StateValueOk)
+	alarms, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"autoshift-outcome"}})
+	if err != nil || len(alarms.MetricAlarms) != 1 {
+		t.Fatalf("the outcome alarm: %v %+v", err, alarms)
+	}
+	arc := arczonalshift.NewFromConfig(s.cfg)
+	if _, err := arc.CreatePracticeRunConfiguration(ctx, &arczonalshift.CreatePracticeRunConfigurationInput{ResourceIdentifier: aws.String(s.lbARN),
+		OutcomeAlarms: []zstypes.ControlCondition{{Type: zstypes.ControlConditionTypeCloudwatch, AlarmIdentifier: alarms.MetricAlarms[0].AlarmArn}}}); err != nil {
+		t.Fatal(err)
+	}
+	azs, err := ec2.NewFromConfig(s.cfg).DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{ZoneNames: []string{"us-east-1b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	awayID := aws.ToString(azs.AvailabilityZones[0].ZoneId)
+
+	// inDNS is the zones whose node the load balancer's name answers.
+	inDNS := func() []string {
+		t.Helper()
+		st, err := c.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var zones []string
+		for _, lb := range st.LoadBalancers {
+			for _, n := range lb.Nodes {
+				if lb.ARN == s.lbARN && n.InDNS {
+					zones = append(zones, n.Zone)
+				}
+			}
+		}
+		return sorted(zones)
+	}
+	both, oneA := []string{"us-east-1a", "us-east-1b"}, []string{"us-east-1a"}
+	env.Until(t, "a node per zone in DNS", 30*time.Second, func() (bool, string) { z := inDNS(); return slices.Equal(z, both), fmt.Sprint(z) })
+	autoshifts := func(status zstypes.AutoshiftExecutionStatus) []zstypes.AutoshiftSummary {
+		t.Helper()
+		out, err := arc.ListAutoshifts(ctx, &arczonalshift.ListAutoshiftsInput{Status: status})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Items
+	}
+	events := func(kind string) []sandbox.Event {
+		t.Helper()
+		evs, err := c.Events(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sandbox.EventsOf(evs, kind, func(e sandbox.Event) bool { return slices.Contains(e.IDs, s.lbARN) })
+	}
+
+	// Autoshift DISABLED: an impairment shifts nothing.
+	if err := c.ImpairZone(ctx, "us-east-1b"); err != nil {
+		t.Fatal(err)
+	}
+	if got := autoshifts(""); len(got) != 0 {
+		t.Errorf("autoshifts with zonal autoshift DISABLED: %+v, want none", got)
+	}
+	if z := inDNS(); !slices.Equal(z, both) {
+		t.Errorf("impaired, autoshift DISABLED: DNS answers %v, want both zones", z)
+	}
+	if err := c.RecoverZone(ctx, "us-east-1b"); err != nil {
+		t.Fatal(err)
+	}
+
+	// A practice run while the outcome alarm is OK: shifted, then SUCCEEDED.
+	practice := func() string {
+		t.Helper()
+		run, err := arc.StartPracticeRun(ctx, &arczonalshift.StartPracticeRunInput{ResourceIdentifier: aws.String(s.lbARN), AwayFrom: aws.String(awayID), Comment: aws.String("on request")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if z := inDNS(); !slices.Equal(z, oneA) {
+			t.Errorf("during practice run: DNS answers %v, want %v", z, oneA)
+		}
+		return aws.ToString(run.ZonalShiftId)
+	}
+	outcome := func(id string, status zstypes.ZonalShiftStatus) func() (bool, string) {
+		return func() (bool, string) {
+			list, err := arc.ListZonalShifts(ctx, &arczonalshift.ListZonalShiftsInput{ResourceIdentifier: aws.String(s.lbARN), Status: status})
+			if err != nil {
+				return false, err.Error()
+			}
+			for _, it := range list.Items {
+				if aws.ToString(it.ZonalShiftId) == id {
+					return true, string(it.PracticeRunOutcome)
+				}
+			}
+			return false, fmt.Sprintf("%s not %s yet", id, status)
+		}
+	}
+	wantOutcome := func(id string, status zstypes.ZonalShiftStatus, want zstypes.PracticeRunOutcome) {
+		t.Helper()
+		env.Until(t, "practice run "+id+" "+string(status), 120*time.Second, func() (bool, string) { ok, _ := outcome(id, status)(); return ok, "" })
+		if _, got := outcome(id, status)(); got != string(want) {
+			t.Errorf("practice run %s %s with outcome %s, want %s", id, status, got, want)
+		}
+		env.Until(t, "the practice run's end in the event log", 30*time.Second, func() (bool, string) {
+			ended := events(sandbox.EventPracticeRunEnded)
+			return slices.ContainsFunc(ended, func(e sandbox.Event) bool { return contains(e.Reason, id, string(want)) }), fmt.Sprintf("%+v", ended)
+		})
+		if z := inDNS(); !slices.Equal(z, both) {
+			t.Errorf("after practice run %s: DNS answers %v, want both zones", id, z)
+		}
+	}
+	wantOutcome(practice(), zstypes.ZonalShiftStatusExpired, zstypes.PracticeRunOutcomeSucceeded)
+
+	// The outcome alarm goes to ALARM during a practice run: FAILED.
+	failing := practice()
+	setAlarm(cwtypes.StateValueAlarm)
+	wantOutcome(failing, zstypes.ZonalShiftStatusCanceled, zstypes.PracticeRunOutcomeFailed)
+	setAlarm(cwtypes.StateValueOk)
+	if n := len(events(sandbox.EventPracticeRun)); n != 2 {
+		t.Errorf("%d practice runs started in the event log, want 2", n)
+	}
+
+	// Autoshift ENABLED: the impairment shifts traffic away by itself.
+	if _, err := arc.UpdateZonalAutoshiftConfiguration(ctx, &arczonalshift.UpdateZonalAutoshiftConfigurationInput{ResourceIdentifier: aws.String(s.lbARN),
+		ZonalAutoshiftStatus: zstypes.ZonalAutoshiftStatusEnabled}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ImpairZone(ctx, "us-east-1b"); err != nil {
+		t.Fatal(err)
+	}
+	if got := autoshifts(zstypes.AutoshiftExecutionStatusActive); len(got) != 1 || aws.ToString(got[0].AwayFrom) != awayID {
+		t.Fatalf("autoshifts: %+v, want one ACTIVE away from %s", got, awayID)
+	}
+	mr, err := arc.GetManagedResource(ctx, &arczonalshift.GetManagedResourceInput{ResourceIdentifier: aws.String(s.lbARN)})
+	if err != nil || len(mr.Autoshifts) != 1 || mr.Autoshifts[0].AppliedStatus != zstypes.AutoshiftAppliedStatusApplied {
+		t.Fatalf("managed resource during the autoshift: %v %+v", err, mr)
+	}
+	if z := inDNS(); !slices.Equal(z, oneA) {
+		t.Errorf("autoshift: DNS answers %v, want %v", z, oneA)
+	}
+	lbURL, err := url.Parse(s.url())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lbs, err := s.elb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{s.lbARN}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaDNS := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: c.DialContext, DisableKeepAlives: true}}
+	name := "http://" + net.JoinHostPort(aws.ToString(lbs.LoadBalancers[0].DNSName), lbURL.Port()) + "/health"
+	env.Until(t, "the name to serve from us-east-1a", 60*time.Second, func() (bool, string) { code := status(viaDNS, name); return code == 200, fmt.Sprint(code) })
+	if len(events(sandbox.EventAutoshift)) != 1 {
+		t.Errorf("autoshifts started in the event log: %+v, want 1", events(sandbox.EventAutoshift))
+	}
+	if err := c.RecoverZone(ctx, "us-east-1b"); err != nil {
+		t.Fatal(err)
+	}
+	if got := autoshifts(zstypes.AutoshiftExecutionStatusCompleted); len(got) != 1 || got[0].EndTime == nil {
+		t.Errorf("after recovery, completed autoshifts: %+v, want one with its end", got)
+	}
+	if z := inDNS(); !slices.Equal(z, both) {
+		t.Errorf("after recovery: DNS answers %v, want both zones", z)
+	}
+	if len(events(sandbox.EventAutoshiftEnded)) != 1 {
+		t.Errorf("autoshift ends in the event log: %+v, want 1", events(sandbox.EventAutoshiftEnded))
+	}
+}
+
+// contains reports whether s holds every part.
+func contains(s string, parts ...string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}
