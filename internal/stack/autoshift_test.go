@@ -60,6 +60,7 @@ func TestAccStack_zonalAutoshift(t *testing.T) {
 	alarmName := base.name + "-autoshift-outcome"
 	ctx := context.Background()
 	var shift othersShift
+	var practice string // the practice run's zonal shift ID
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -128,7 +129,21 @@ func TestAccStack_zonalAutoshift(t *testing.T) {
 					resource.TestCheckNoResourceAttr(addr, "active_shift_away_from"),
 				),
 			},
-			{Config: none.config(), Check: resource.ComposeAggregateTestCheckFunc(
+			{
+				// A practice run on request: the state names it and its outcome.
+				PreConfig:    func() { practice = startPracticeRun(t, arc, shift.zoneID) },
+				RefreshState: true, Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(addr, "active_shift_started_by", "practice_run"),
+					resource.TestCheckResourceAttr(addr, "practice_run_outcome", "PENDING"),
+					resource.TestCheckResourceAttr(addr, "drift.#", "0"),
+				),
+			},
+			{Config: disabled.config(), PlanOnly: true},
+			{PreConfig: func() {
+				if _, err := arc.CancelPracticeRun(ctx, &arczonalshift.CancelPracticeRunInput{ZonalShiftId: aws.String(practice)}); err != nil {
+					t.Fatal(err)
+				}
+			}, Config: none.config(), Check: resource.ComposeAggregateTestCheckFunc(
 				checkAutoshift(arc, wantAutoshift{}),
 				checkNoAlarm(cw, alarmName),
 				resource.TestCheckNoResourceAttr(addr, "autoshift_alarm_arn"),
@@ -258,4 +273,16 @@ func checkShiftActive(arc *arczonalshift.Client, id string) error {
 		}
 	}
 	return fmt.Errorf("zonal shift %s is gone: the apply cancelled a shift it does not own", id)
+}
+
+// startPracticeRun starts a practice run on request away from zoneID and
+// returns its zonal shift ID.
+func startPracticeRun(t *testing.T, arc *arczonalshift.Client, zoneID string) string {
+	t.Helper()
+	out, err := arc.StartPracticeRun(context.Background(), &arczonalshift.StartPracticeRunInput{
+		ResourceIdentifier: aws.String(stateAttr(t, "load_balancer_arn")), AwayFrom: aws.String(zoneID), Comment: aws.String("practice on request")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.ZonalShiftId)
 }
