@@ -21,7 +21,7 @@ import (
 
 // shortageTypes are the capacity suite's instances.instance_types, in
 // priority order: the zone short of the first launches the second.
-var shortageTypes = []string{"t3.small", "t3.medium"}
+var shortageTypes = []string{"t3.small", "t3a.small"}
 
 // failedCreateTimeout bounds the create that a zone short of every type
 // fails. The provider waits on capacity refusals for DefaultCapacityWait
