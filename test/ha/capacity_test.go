@@ -103,7 +103,9 @@ func capacityShortage(t *testing.T, sz size) figures {
 	if n := rec.Counts()["rds:CreateDBInstance"]; n != 0 {
 		t.Errorf("the adopting apply called CreateDBInstance %d times, want 0 (the kept database adopted)", n)
 	}
-	if after := stackDB(ctx, t, tg, name); after.ID != before.ID || after.ResourceID != before.ResourceID || !after.Created.Equal(before.Created) {
+	after := stackDB(ctx, t, tg, name)
+	logf(t, "database after the adopting apply: %s", after)
+	if after.ID != before.ID || after.ResourceID != before.ResourceID || !after.Created.Equal(before.Created) {
 		t.Errorf("database after the adopting apply: %s, want the kept one: %s", after, before)
 	}
 	if code := terraform.PlanExitCodeContext(t, ctx, opts); code != 0 {
