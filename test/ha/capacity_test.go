@@ -148,7 +148,9 @@ func secondZone(t *testing.T, tg *e2e.Target) string {
 }
 
 // dbIdentity is what says a database is the same one: its identifier, its
-// resource ID (never reused) and its creation time.
+// resource ID (never reused on AWS; moto gives every database the same one,
+// so in the sandbox the creation time and the absence of CreateDBInstance
+// carry the proof) and its creation time.
 type dbIdentity struct {
 	ID, ResourceID string
 	Created        time.Time
