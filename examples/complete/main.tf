@@ -35,9 +35,10 @@ module "web_app" {
   lb_subnet_ids  = module.network.public_subnet_ids
 
   instances = {
-    image_id      = nonsensitive(data.aws_ssm_parameter.image.value)
-    instance_type = var.instance_type
-    port          = 8080
+    image_id       = nonsensitive(data.aws_ssm_parameter.image.value)
+    instance_type  = var.instance_types == null ? var.instance_type : null
+    instance_types = var.instance_types
+    port           = 8080
     user_data = templatefile("${path.module}/boot.sh", {
       app_release_url = var.app_release_url
     })
@@ -45,6 +46,7 @@ module "web_app" {
 
   capacity       = var.capacity
   evacuate_zones = var.evacuate_zones
+  timeouts       = var.timeouts
   scaling        = { metric = "request_count_per_target", target = var.scaling_target }
   health_check   = { path = "/health" }
 

@@ -39,6 +39,22 @@ variable "instance_type" {
   default     = "t3.small"
 }
 
+variable "instance_types" {
+  description = "Instance types in priority order: each zone launches the first it has capacity for (a mixed instances policy per zonal group). Null: instance_type alone."
+  type        = list(string)
+  default     = null
+}
+
+variable "timeouts" {
+  description = "Timeouts of the stack's create, update and delete, such as `{ create = \"45m\" }`. Null: the provider's defaults."
+  type = object({
+    create = optional(string)
+    update = optional(string)
+    delete = optional(string)
+  })
+  default = null
+}
+
 variable "app_release_url" {
   description = "URL of the example app's linux/amd64 binary (a build of examples/app) that the instances download at boot. The default is the asset the release workflow (.github/workflows/release.yml) publishes on the project's latest release. Before any release exists, or to run your own build: build it (GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o hawebapp-app_linux_amd64 ./examples/app), host it where the instances can download it without credentials (for example an S3 object behind a presigned URL, `aws s3 presign`, valid up to 7 days), and set this to its URL; use the linux/arm64 build (GOARCH=arm64) for Graviton instance types."
   type        = string

@@ -71,10 +71,11 @@ variable "allowed_cidrs" {
 }
 
 variable "instances" {
-  description = "The application instances (`hawebapp_stack.instances`): `image_id` is required; `instance_type`, `port`, `user_data`, `root_volume_size`, `metadata_hop_limit`, `key_name`, `instance_profile_name` and `managed_policy_arns` are optional (null: the provider's default)."
+  description = "The application instances (`hawebapp_stack.instances`): `image_id` is required; `instance_type`, `instance_types` (priority order, a mixed instances policy per zone), `port`, `user_data`, `root_volume_size`, `metadata_hop_limit`, `key_name`, `instance_profile_name` and `managed_policy_arns` are optional (null: the provider's default)."
   type = object({
     image_id              = string
     instance_type         = optional(string)
+    instance_types        = optional(list(string))
     port                  = optional(number)
     user_data             = optional(string)
     root_volume_size      = optional(number)
