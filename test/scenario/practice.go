@@ -15,8 +15,9 @@ import (
 )
 
 // practiceSeen is when the practice run was asked for, seen applied (the
-// zone's node out of DNS), when ARC said it would expire, and when it was
-// seen ended.
+// zone's node out of DNS), last seen still active by ARC (expiry: it was
+// active all along until then), and seen ended. Not ARC's expiryTime: the
+// sandbox's ARC runs on the emulated clock.
 type practiceSeen struct{ start, applied, expiry, ended time.Time }
 
 // practiceRun starts an ARC practice run on request away from zone and
@@ -33,13 +34,14 @@ func (s *Stack) practiceRun(ctx context.Context, res *AutoshiftResult, alarm, dn
 	if err != nil {
 		return pr, fmt.Errorf("starting a practice run away from %s: %w", zone, err)
 	}
-	pr.expiry = aws.ToTime(run.ExpiryTime)
+	length := aws.ToTime(run.ExpiryTime).Sub(aws.ToTime(run.StartTime))
 	id := aws.ToString(run.ZonalShiftId)
 	if pr.applied, err = s.shiftApplied(ctx, dns, node, zone, within); err != nil {
 		return pr, err
 	}
-	s.logf("practice run %s applied %s after the request; it expires at +%s", id, pr.applied.Sub(pr.start).Round(100*time.Millisecond),
-		pr.expiry.Sub(pr.start).Round(time.Second))
+	pr.expiry = pr.applied
+	s.logf("practice run %s applied %s after the request; it lasts %s of ARC's (emulated) time", id, pr.applied.Sub(pr.start).Round(100*time.Millisecond),
+		length.Round(time.Second))
 	seen := map[string]bool{}
 	err = env.UntilE(ctx, "the end of practice run "+id, within, func() (bool, string) {
 		a, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{alarm}})
@@ -50,6 +52,7 @@ func (s *Stack) practiceRun(ctx context.Context, res *AutoshiftResult, alarm, dn
 			return false, fmt.Sprintf("outcome alarm %s: %d alarms", alarm, len(a.MetricAlarms))
 		}
 		seen[string(a.MetricAlarms[0].StateValue)] = true
+		asked := time.Now()
 		for _, st := range []zstypes.ZonalShiftStatus{zstypes.ZonalShiftStatusExpired, zstypes.ZonalShiftStatusCanceled} {
 			out, err := arc.ListZonalShifts(ctx, &arczonalshift.ListZonalShiftsInput{ResourceIdentifier: lb, Status: st})
 			if err != nil {
@@ -62,6 +65,7 @@ func (s *Stack) practiceRun(ctx context.Context, res *AutoshiftResult, alarm, dn
 				}
 			}
 		}
+		pr.expiry = asked
 		return false, "still active"
 	})
 	pr.ended = time.Now()
