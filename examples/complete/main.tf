@@ -76,6 +76,8 @@ module "web_app" {
     example = "complete"
   }
 
+  zonal_autoshift = var.zonal_autoshift
+
   # The private subnets must reach the internet (NAT) before instances boot.
   depends_on = [module.network]
 }

@@ -117,3 +117,11 @@ variable "evacuate_zones" {
   type        = list(string)
   default     = []
 }
+
+variable "zonal_autoshift" {
+  description = "Turns on ARC zonal autoshift for the load balancer: AWS shifts traffic away from a zone it finds impaired, with no apply, and the stack creates the practice run configuration and its outcome alarm. Null: off. See the guide *Evacuating a zone*."
+  type = object({
+    enabled = optional(bool, true)
+  })
+  default = null
+}

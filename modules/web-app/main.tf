@@ -87,6 +87,7 @@ resource "hawebapp_stack" "this" {
   deregistration_delay     = var.deregistration_delay
   evacuate_zones           = var.evacuate_zones
   evacuation_shift_timing  = var.evacuation_shift_timing
+  zonal_autoshift          = var.zonal_autoshift
 
   listener = {
     http_port       = var.http_port

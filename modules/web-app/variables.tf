@@ -456,6 +456,17 @@ variable "evacuation_shift_timing" {
   }
 }
 
+variable "zonal_autoshift" {
+  description = "ARC zonal autoshift of the load balancer (`hawebapp_stack.zonal_autoshift`): AWS shifts traffic away from a zone it finds impaired, with no apply, and runs practice runs watched by the stack's own outcome alarm. `enabled` (default true), `blocked_windows`, `blocked_dates`, `blocking_alarm_arns` as the resource's. Null: not managed. See the guide *Evacuating a zone*."
+  type = object({
+    enabled             = optional(bool, true)
+    blocked_windows     = optional(list(string))
+    blocked_dates       = optional(list(string))
+    blocking_alarm_arns = optional(list(string))
+  })
+  default = null
+}
+
 variable "access_logs" {
   description = "The load balancer's access logs (`hawebapp_stack.access_logs`), or null to keep them off. `create_bucket = true` makes an S3 bucket for them (SSE-S3, public access blocked, ACLs off, TLS only, and a bucket policy letting Elastic Load Balancing write under `<prefix>/AWSLogs/<account>/`: the region's ELB account in Regions available before August 2022, the `logdelivery.elasticloadbalancing.amazonaws.com` service principal in later ones), with `expiration_days` (null: keep the logs) and `force_destroy`; or give `bucket`, your own bucket in the same region with such a policy. `prefix` (no leading or trailing `/`, no `AWSLogs`) is the key prefix; null writes at the bucket's root."
   type = object({

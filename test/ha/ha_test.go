@@ -44,9 +44,9 @@ var suites = slices.Concat([]suite{
 // TestHA runs suites 1 to 6. CI size (`make test`): one examples/complete
 // stack runs them in sequence with short soaks and compressed time. Full
 // size (`make soak`, HAWEBAPP_HA_SIZE=full): each suite gets its own stack,
-// and the load-runner example (suite 7) and the capacity shortage (suite
-// 10, capacity_test.go) run too. Each run ends with the
-// figures of every suite.
+// the load-runner example (suite 7), the capacity shortage (suite 10,
+// capacity_test.go) and zonal autoshift (suite 11) run too. Each run ends
+// with the figures of every suite.
 func TestHA(t *testing.T) {
 	if testing.Short() {
 		t.Skip("HA suites: not with -short")
@@ -63,6 +63,9 @@ func TestHA(t *testing.T) {
 	}
 	t.Run("load_runner", func(t *testing.T) { all = append(all, loadRunner(t, sz)) })
 	t.Run("capacity_shortage", func(t *testing.T) { all = append(all, capacityShortage(t, sz)) })
+	t.Run(autoshiftSuite.name, func(t *testing.T) {
+		all = append(all, runStack(t, autoshiftSuite.name, sz, []suite{autoshiftSuite})...)
+	})
 }
 
 // runStack stands up one stack in stages (deploy, validate, soak,

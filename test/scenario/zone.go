@@ -27,32 +27,14 @@ type shiftSeen struct{ start, call, at time.Time }
 // the apply ended. For a zone that is down (down), the suspension of its
 // group and the shift must be the apply's first changes, before any wait.
 func (s *Stack) evacuate(ctx context.Context, res *Result, dns, node, zone string, down bool, within time.Duration) (shiftSeen, time.Time, error) {
-	sb := s.Sandbox.Client()
 	watch, cancel := context.WithCancel(ctx)
 	defer cancel()
 	seen := make(chan error, 1)
 	var at time.Time
 	go func() {
-		seen <- env.UntilE(watch, "the zonal shift away from "+zone, within, func() (bool, string) {
-			ips, err := sb.Resolve(watch, dns)
-			if err != nil {
-				return false, err.Error()
-			}
-			if slices.Contains(ips, hostOf(node)) {
-				return false, fmt.Sprintf("%s answers %v", dns, ips)
-			}
-			st, err := sb.State(watch)
-			if err != nil {
-				return false, err.Error()
-			}
-			for _, in := range st.Instances {
-				if in.AZ == zone && in.Serving {
-					return false, fmt.Sprintf("node out of DNS; %s still served", in.ID)
-				}
-			}
-			at = time.Now()
-			return true, ""
-		})
+		var err error
+		at, err = s.shiftApplied(watch, dns, node, zone, within)
+		seen <- err
 	}()
 	calls, err := s.recordCalls()
 	if err != nil {
@@ -81,6 +63,36 @@ func (s *Stack) evacuate(ctx context.Context, res *Result, dns, node, zone strin
 		}
 	}
 	return shiftSeen{start: start, call: call.at, at: at}, applied, nil
+}
+
+// shiftApplied waits until a shift away from zone is applied, as clients
+// see it: the load balancer's name no longer answers the zone's node and no
+// instance in the zone is served new requests. It returns when it saw so:
+// every request sent later goes elsewhere.
+func (s *Stack) shiftApplied(ctx context.Context, dns, node, zone string, within time.Duration) (time.Time, error) {
+	sb := s.Sandbox.Client()
+	var at time.Time
+	err := env.UntilE(ctx, "the zonal shift away from "+zone, within, func() (bool, string) {
+		ips, err := sb.Resolve(ctx, dns)
+		if err != nil {
+			return false, err.Error()
+		}
+		if slices.Contains(ips, hostOf(node)) {
+			return false, fmt.Sprintf("%s answers %v", dns, ips)
+		}
+		st, err := sb.State(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, in := range st.Instances {
+			if in.AZ == zone && in.Serving {
+				return false, fmt.Sprintf("node out of DNS; %s still served", in.ID)
+			}
+		}
+		at = time.Now()
+		return true, ""
+	})
+	return at, err
 }
 
 // returnZone applies evacuate_zones = [] and checks the zone is back: its

@@ -1,0 +1,302 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
+	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
+)
+
+// StateReader is a Terraform root that can refresh its state and read the
+// stack's attributes from it (the root's hawebapp_stack). The autoshift
+// scenario needs it: what the stack says about a shift AWS started is in
+// its computed attributes after a refresh.
+type StateReader interface {
+	RefreshedStack(ctx context.Context) (map[string]any, error)
+}
+
+// AutoshiftResult is what the autoshift scenario measured, and the
+// requirements it saw broken (Failures; none: the run passed).
+type AutoshiftResult struct {
+	Zone, ZoneID string
+	// Budget is the failure budget, stated before the load.
+	Budget string
+	Rate   float64
+	// ToAutoshift is from the impairment taking effect to the autoshift
+	// applied (the zone's node out of DNS, its instances out of service).
+	ToAutoshift time.Duration
+	// StartedBy is active_shift_started_by after a refresh during the
+	// autoshift.
+	StartedBy string
+	// Requests: sent and failed in all; failed before the autoshift applied
+	// (measured) and after it (budget 0) of SentAfter, until the recovery.
+	Sent, Failed, FailedBefore, FailedAfter, SentAfter int
+	// The practice run's outcome, the requests sent while it was applied
+	// and those of them that failed (budget 0), the outcome alarm's states
+	// seen while it ran.
+	PracticeOutcome              string
+	PracticeSent, PracticeFailed int
+	AlarmStates                  []string
+	Failures                     []string
+}
+
+func (r *AutoshiftResult) fail(format string, args ...any) {
+	r.Failures = append(r.Failures, fmt.Sprintf(format, args...))
+}
+
+// Summary is the figures on one line.
+func (r *AutoshiftResult) Summary() string {
+	return fmt.Sprintf("zone %s: autoshift applied %s after the impairment, no apply (started by %q); failed %d before it, %d after (of %d); "+
+		"practice run %s, failed %d of %d sent while applied; outcome alarm %v",
+		r.Zone, r.ToAutoshift.Round(100*time.Millisecond), r.StartedBy, r.FailedBefore, r.FailedAfter, r.SentAfter,
+		r.PracticeOutcome, r.PracticeFailed, r.PracticeSent, r.AlarmStates)
+}
+
+// Autoshift runs the zonal autoshift scenario on a stack with
+// zonal_autoshift on (sandbox only: on AWS only AWS declares a zone
+// impaired). Under load through the load balancer's per-zone nodes, a zone
+// loses power (ZoneImpairment's fault); AWS, played by the sandbox, starts
+// an autoshift away from it with no apply. Required: no request sent once
+// the autoshift is applied fails or reaches the zone; a refresh shows
+// active_shift_started_by = "zonal_autoshift"; on recovery the autoshift
+// COMPLETES, the zone serves again and the plan is empty. Then a practice
+// run on request: it shifts away and back, ends SUCCEEDED with the stack's
+// outcome alarm never in ALARM, and no request sent while it is applied
+// fails or reaches the zone.
+func (s *Stack) Autoshift(ctx context.Context, o Options) (res *AutoshiftResult, err error) {
+	res = &AutoshiftResult{Zone: o.Zone}
+	if s.Sandbox == nil {
+		return res, errors.New("zonal autoshift: needs the sandbox (on AWS only AWS declares a zone impaired)")
+	}
+	state, ok := s.Terraform.(StateReader)
+	if !ok {
+		return res, errors.New("zonal autoshift: the stack's Terraform root cannot read its state")
+	}
+	if res.Zone == "" {
+		zones := s.Zones()
+		res.Zone = zones[len(zones)/2]
+	}
+	zone, sb := res.Zone, s.Sandbox.Client()
+	if err := s.WaitSteady(ctx, o.Recover); err != nil {
+		return res, err
+	}
+	attrs, err := state.RefreshedStack(ctx)
+	if err != nil {
+		return res, err
+	}
+	alarm, _ := attrs["autoshift_alarm_name"].(string)
+	if alarm == "" {
+		return res, errors.New("zonal autoshift: the stack has no autoshift_alarm_name: zonal_autoshift is not set")
+	}
+	if res.ZoneID, err = s.zoneID(ctx, zone); err != nil {
+		return res, err
+	}
+	before, err := s.InService(ctx)
+	if err != nil {
+		return res, err
+	}
+	dns, node, err := s.lbNode(ctx, zone)
+	if err != nil {
+		return res, err
+	}
+	port, err := portOf(s.URL)
+	if err != nil {
+		return res, err
+	}
+	res.Rate = o.Rate
+	if res.Rate <= 0 {
+		res.Rate = BaseRate(s.ScalingTarget, s.MinuteSeconds, before.Total())
+	}
+	res.Budget = fmt.Sprintf("0 failed requests among those sent once the autoshift has taken the zone's node %s out of %s's DNS answers "+
+		"and its instances out of service, until the zone recovers; the same while the practice run is applied; those sent before are measured: "+
+		"1 in %d connections resolves to the zone's node until the shift; a client gives up on a request after %s",
+		node, dns, len(s.Groups), o.ClientTimeout)
+	s.logf("budget for the zonal autoshift away from %s, computed before the load: %s", zone, res.Budget)
+
+	p, err := soak.Start(ctx, soak.Options{Name: "zonal autoshift", URL: "http://" + net.JoinHostPort(dns, port) + "/fruits",
+		Resolve: sb.Resolve, Timeout: o.ClientTimeout, Concurrency: o.Concurrency, Rate: res.Rate, Drain: o.Drain})
+	if err != nil {
+		return res, err
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			_, _ = p.Stop()
+		}
+	}()
+	if err := sleepUntil(ctx, p.Started().Add(o.Settle)); err != nil {
+		return res, err
+	}
+
+	asked := time.Now()
+	if err := sb.ImpairZone(ctx, zone); err != nil {
+		return res, err
+	}
+	recovered := false
+	defer func() {
+		if !recovered {
+			err = errors.Join(err, sb.RecoverZone(context.WithoutCancel(ctx), zone))
+		}
+	}()
+	hit, err := s.event(ctx, sandbox.EventZoneImpaired, zone, asked, o.Recover)
+	if err != nil {
+		return res, err
+	}
+	if _, err := s.event(ctx, sandbox.EventAutoshift, zone, hit, o.Recover); err != nil {
+		return res, err
+	}
+	shifted, err := s.shiftApplied(ctx, dns, node, zone, o.Recover)
+	if err != nil {
+		return res, err
+	}
+	res.ToAutoshift = shifted.Sub(hit)
+	s.logf("autoshift away from %s applied %s after the impairment, with no apply", zone, res.ToAutoshift.Round(100*time.Millisecond))
+	if err := s.autoshiftIs(ctx, res, zstypes.AutoshiftExecutionStatusActive); err != nil {
+		return res, err
+	}
+	if attrs, err = state.RefreshedStack(ctx); err != nil {
+		return res, err
+	}
+	res.StartedBy, _ = attrs["active_shift_started_by"].(string)
+	if away, _ := attrs["active_shift_away_from"].(string); res.StartedBy != "zonal_autoshift" || away != res.ZoneID {
+		res.fail("after a refresh during the autoshift: active_shift_started_by %q away from %q, want \"zonal_autoshift\" away from %s", res.StartedBy, away, res.ZoneID)
+	}
+	if err := sleepUntil(ctx, time.Now().Add(o.Tail)); err != nil {
+		return res, err
+	}
+
+	recovering := time.Now()
+	recovered = true
+	if err := sb.RecoverZone(ctx, zone); err != nil {
+		return res, err
+	}
+	if _, err := s.event(ctx, sandbox.EventAutoshiftEnded, zone, recovering, o.Recover); err != nil {
+		return res, err
+	}
+	if err := s.autoshiftIs(ctx, res, zstypes.AutoshiftExecutionStatusCompleted); err != nil {
+		return res, err
+	}
+	if err := s.WaitSteady(ctx, o.Recover); err != nil {
+		return res, err
+	}
+	ips, err := sb.Resolve(ctx, dns)
+	if err != nil {
+		return res, err
+	}
+	if !slices.Contains(ips, hostOf(node)) {
+		res.fail("after the recovery %s answers %v, not %s's node %s", dns, ips, zone, node)
+	}
+	back := time.Now()
+	changes, err := s.Terraform.Changes(ctx)
+	if err != nil {
+		return res, err
+	}
+	if changes {
+		res.fail("the plan after the autoshift has changes, want none: an autoshift is not drift")
+	}
+
+	pr, err := s.practiceRun(ctx, res, alarm, dns, node, zone, o.Recover)
+	if err != nil {
+		return res, err
+	}
+	if err := sleepUntil(ctx, time.Now().Add(o.Settle)); err != nil {
+		return res, err
+	}
+	stopped = true
+	out, err := p.Stop()
+	if err != nil {
+		return res, err
+	}
+	if err := out.Accounted(); err != nil {
+		return res, err
+	}
+	s.logf("%s", out.Summary())
+	res.Sent, res.Failed = out.Sent, out.Failed
+	res.tally(out.Requests, shifted, recovering, pr)
+	if got := soak.ZonesServing(sentBefore(out.Requests, pr.start), back); !slices.Contains(got, zone) {
+		res.fail("zone %s serves nothing after its recovery (zones serving %v)", zone, got)
+	}
+	if got := soak.ZonesServing(out.Requests, pr.ended); !slices.Contains(got, zone) {
+		res.fail("zone %s serves nothing after the practice run (zones serving %v)", zone, got)
+	}
+	s.logf("zonal autoshift figures: %s", res.Summary())
+	return res, nil
+}
+
+// tally counts the failures before the autoshift applied (measured) and
+// those after it until the recovery and while the practice run was applied
+// (none may fail nor reach the zone).
+func (r *AutoshiftResult) tally(reqs []soak.Request, shifted, recovering time.Time, pr practiceSeen) {
+	for _, q := range reqs {
+		bad := q.Outcome != soak.OK
+		switch {
+		case q.Sent.Before(shifted):
+			if bad {
+				r.FailedBefore++
+			}
+		case q.Sent.Before(recovering):
+			r.SentAfter++
+			if bad {
+				r.FailedAfter++
+				r.fail("request %d sent +%s after the autoshift (node %s) failed: %s", q.Seq, q.Sent.Sub(shifted).Round(100*time.Millisecond), q.Node, q.Reason)
+			}
+			if q.Zone == r.Zone {
+				r.fail("request %d sent +%s after the autoshift was served in %s (%s)", q.Seq, q.Sent.Sub(shifted).Round(100*time.Millisecond), r.Zone, q.Instance)
+			}
+		case !q.Sent.Before(pr.applied) && q.Sent.Before(pr.ended):
+			r.PracticeSent++
+			if bad {
+				r.PracticeFailed++
+				r.fail("request %d sent +%s into the practice run (node %s) failed: %s", q.Seq, q.Sent.Sub(pr.applied).Round(100*time.Millisecond), q.Node, q.Reason)
+			}
+			if q.Zone == r.Zone && q.Sent.Before(pr.expiry) {
+				r.fail("request %d sent +%s into the practice run was served in %s (%s)", q.Seq, q.Sent.Sub(pr.applied).Round(100*time.Millisecond), r.Zone, q.Instance)
+			}
+		}
+	}
+	if r.SentAfter == 0 || r.PracticeSent == 0 {
+		r.fail("%d requests sent during the autoshift, %d during the practice run: nothing shows the shifts keep clients served", r.SentAfter, r.PracticeSent)
+	}
+}
+
+// autoshiftIs checks that ARC lists an autoshift away from the zone with
+// that status.
+func (s *Stack) autoshiftIs(ctx context.Context, res *AutoshiftResult, status zstypes.AutoshiftExecutionStatus) error {
+	out, err := arczonalshift.NewFromConfig(s.AWS).ListAutoshifts(ctx, &arczonalshift.ListAutoshiftsInput{Status: status})
+	if err != nil {
+		return fmt.Errorf("listing ARC's autoshifts: %w", err)
+	}
+	if !slices.ContainsFunc(out.Items, func(a zstypes.AutoshiftSummary) bool { return aws.ToString(a.AwayFrom) == res.ZoneID }) {
+		res.fail("ARC lists no %s autoshift away from %s (%s): %+v", status, res.Zone, res.ZoneID, out.Items)
+	}
+	return nil
+}
+
+// zoneID is the zone's ID (ARC names zones by ID).
+func (s *Stack) zoneID(ctx context.Context, zone string) (string, error) {
+	out, err := ec2.NewFromConfig(s.AWS).DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{ZoneNames: []string{zone}})
+	if err != nil || len(out.AvailabilityZones) != 1 {
+		return "", fmt.Errorf("the ID of zone %s: %v", zone, err)
+	}
+	return aws.ToString(out.AvailabilityZones[0].ZoneId), nil
+}
+
+func sentBefore(reqs []soak.Request, at time.Time) []soak.Request {
+	var out []soak.Request
+	for _, q := range reqs {
+		if q.Sent.Before(at) {
+			out = append(out, q)
+		}
+	}
+	return out
+}
