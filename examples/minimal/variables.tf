@@ -51,7 +51,7 @@ variable "requests_per_instance" {
 }
 
 variable "evacuate_zones" {
-  description = "Zones to take out of service while they are impaired, such as `[\"us-east-1b\"]`: the stack shifts traffic away from the zone and the other zones carry the load (see the guide *Evacuating a zone*). Set it back to `[]` when the zone is healthy again."
+  description = "Zones to take out of service while they are impaired, such as `[\"us-east-1b\"]`: the stack shifts traffic away from the zone and the other zones carry the load (see the guide *Evacuating a zone*). Set it back to `[]` (or remove it) when the zone is healthy again. Null by default, as an imported stack reads it, so a plan after `terraform import` is empty."
   type        = list(string)
-  default     = []
+  default     = null
 }

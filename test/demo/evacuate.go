@@ -112,12 +112,15 @@ type runTerraform struct {
 	zones []string
 }
 
-func (tf *runTerraform) zonesVar() string {
-	b, _ := json.Marshal(tf.zones)
-	if tf.zones == nil {
-		b = []byte("[]")
+// zonesArgs sets evacuate_zones while a zone is evacuated; with none it
+// leaves the example's default (null), which the demo's later plans use
+// too, so they stay empty after the zone returns.
+func (tf *runTerraform) zonesArgs() []string {
+	if len(tf.zones) == 0 {
+		return nil
 	}
-	return "evacuate_zones=" + string(b)
+	b, _ := json.Marshal(tf.zones)
+	return []string{"-var", "evacuate_zones=" + string(b)}
 }
 
 func (tf *runTerraform) Apply(ctx context.Context, zones []string, endpoint string) error {
@@ -127,12 +130,12 @@ func (tf *runTerraform) Apply(ctx context.Context, zones []string, endpoint stri
 		tf.r.Env["AWS_ENDPOINT_URL"] = endpoint
 		defer func() { tf.r.Env["AWS_ENDPOINT_URL"] = prev }()
 	}
-	_, err := tf.r.terraform(ctx, false, "apply", "-auto-approve", "-input=false", "-var", tf.zonesVar())
+	_, err := tf.r.terraform(ctx, false, append([]string{"apply", "-auto-approve", "-input=false"}, tf.zonesArgs()...)...)
 	return err
 }
 
 func (tf *runTerraform) Changes(ctx context.Context) (bool, error) {
-	_, err := tf.r.terraform(ctx, false, "plan", "-detailed-exitcode", "-input=false", "-var", tf.zonesVar())
+	_, err := tf.r.terraform(ctx, false, append([]string{"plan", "-detailed-exitcode", "-input=false"}, tf.zonesArgs()...)...)
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
