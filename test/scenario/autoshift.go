@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"time"
 
@@ -101,30 +100,19 @@ func (s *Stack) Autoshift(ctx context.Context, o Options) (res *AutoshiftResult,
 	if res.ZoneID, err = s.zoneID(ctx, zone); err != nil {
 		return res, err
 	}
-	before, err := s.InService(ctx)
+	l, err := s.readZoneLoad(ctx, zone, o)
 	if err != nil {
 		return res, err
 	}
-	dns, node, err := s.lbNode(ctx, zone)
-	if err != nil {
-		return res, err
-	}
-	port, err := portOf(s.URL)
-	if err != nil {
-		return res, err
-	}
-	res.Rate = o.Rate
-	if res.Rate <= 0 {
-		res.Rate = BaseRate(s.ScalingTarget, s.MinuteSeconds, before.Total())
-	}
+	dns, node := l.dns, l.node
+	res.Rate = l.rate
 	res.Budget = fmt.Sprintf("0 failed requests among those sent once the autoshift has taken the zone's node %s out of %s's DNS answers "+
 		"and its instances out of service, until the zone recovers; the same while the practice run is applied; those sent before are measured: "+
 		"1 in %d connections resolves to the zone's node until the shift; a client gives up on a request after %s",
 		node, dns, len(s.Groups), o.ClientTimeout)
 	s.logf("budget for the zonal autoshift away from %s, computed before the load: %s", zone, res.Budget)
 
-	p, err := soak.Start(ctx, soak.Options{Name: "zonal autoshift", URL: "http://" + net.JoinHostPort(dns, port) + "/fruits",
-		Resolve: sb.Resolve, Timeout: o.ClientTimeout, Concurrency: o.Concurrency, Rate: res.Rate, Drain: o.Drain})
+	p, err := l.start(ctx, sb, "zonal autoshift", o)
 	if err != nil {
 		return res, err
 	}

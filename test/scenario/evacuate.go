@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"time"
 
@@ -159,30 +158,19 @@ func (s *Stack) Evacuate(ctx context.Context, f Fault, o Options) (res *Result, 
 	if err := s.WaitSteady(ctx, o.Recover); err != nil {
 		return res, err
 	}
-	before, err := s.InService(ctx)
+	l, err := s.readZoneLoad(ctx, zone, o)
 	if err != nil {
 		return res, err
 	}
-	dns, node, err := s.lbNode(ctx, zone)
-	if err != nil {
-		return res, err
-	}
-	port, err := portOf(s.URL)
-	if err != nil {
-		return res, err
-	}
-	res.Rate = o.Rate
-	if res.Rate <= 0 {
-		res.Rate = BaseRate(s.ScalingTarget, s.MinuteSeconds, before.Total())
-	}
+	dns, node := l.dns, l.node
+	res.Rate = l.rate
 	res.Budget = fmt.Sprintf("0 failed requests among those sent once the zonal shift has taken the zone's node %s out of %s's DNS answers "+
 		"and its instances out of service (and once the database is back, if it failed over); those sent before are measured, not budgeted: "+
 		"1 in %d connections resolves to the zone's node until the shift; a client gives up on a request after %s; the surviving zones carry %d instances",
-		node, dns, len(s.Groups), o.ClientTimeout, before.Total())
+		node, dns, len(s.Groups), o.ClientTimeout, l.inService)
 	s.logf("budget for the %s of zone %s, computed before the load: %s", f.Name, zone, res.Budget)
 
-	p, err := soak.Start(ctx, soak.Options{Name: f.Name, URL: "http://" + net.JoinHostPort(dns, port) + "/fruits",
-		Resolve: sb.Resolve, Timeout: o.ClientTimeout, Concurrency: o.Concurrency, Rate: res.Rate, Drain: o.Drain})
+	p, err := l.start(ctx, sb, f.Name, o)
 	if err != nil {
 		return res, err
 	}

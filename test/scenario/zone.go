@@ -14,6 +14,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
 
 // shiftSeen is when an apply started, when it called StartZonalShift,
@@ -242,4 +243,38 @@ func processNames(ps []astypes.SuspendedProcess) []string {
 		out = append(out, aws.ToString(p.ProcessName))
 	}
 	return out
+}
+
+// zoneLoad is what a zone scenario's load and budget are made of, read
+// before the load starts: the stack's DNS name, the zone's node behind it,
+// the instances in service, and the rate (Options.Rate, or BaseRate).
+type zoneLoad struct {
+	dns, node, port string
+	inService       int
+	rate            float64
+}
+
+func (s *Stack) readZoneLoad(ctx context.Context, zone string, o Options) (zoneLoad, error) {
+	before, err := s.InService(ctx)
+	if err != nil {
+		return zoneLoad{}, err
+	}
+	l := zoneLoad{inService: before.Total(), rate: o.Rate}
+	if l.dns, l.node, err = s.lbNode(ctx, zone); err != nil {
+		return zoneLoad{}, err
+	}
+	if l.port, err = portOf(s.URL); err != nil {
+		return zoneLoad{}, err
+	}
+	if l.rate <= 0 {
+		l.rate = BaseRate(s.ScalingTarget, s.MinuteSeconds, before.Total())
+	}
+	return l, nil
+}
+
+// start sends the load through the load balancer's per-zone nodes, the
+// DNS name resolved per connection as a client does.
+func (l zoneLoad) start(ctx context.Context, sb *sandbox.Client, name string, o Options) (*soak.Phase, error) {
+	return soak.Start(ctx, soak.Options{Name: name, URL: "http://" + net.JoinHostPort(l.dns, l.port) + "/fruits",
+		Resolve: sb.Resolve, Timeout: o.ClientTimeout, Concurrency: o.Concurrency, Rate: l.rate, Drain: o.Drain})
 }
