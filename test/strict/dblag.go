@@ -17,25 +17,9 @@ import "time"
 // back, see dbmodify.go) the settings from before the call, as AWS does
 // before it starts.
 func dbLagRule() *rule {
-	return &rule{name: DBLag,
-		before: func(l *Layer, c *call) *apiError {
-			id := c.params.Get("DBInstanceIdentifier")
-			if c.Service != "rds" || c.Action != "DescribeDBInstances" || id == "" {
-				return nil
-			}
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			if within(l.st.dbInvisible[id], l.opts.DBLag, c.now) {
-				return errorf(404, "DBInstanceNotFound", "DBInstance %s not found.", id)
-			}
-			return nil
-		},
-		after: func(l *Layer, c *call, resp *response) bool {
-			if c.Service == "rds" && c.Action == "CreateDBInstance" && resp.ok() {
-				l.remember(l.st.dbInvisible, c.params.Get("DBInstanceIdentifier"), c.now)
-			}
-			return false
-		}}
+	return unknownAfterCreate(DBLag, "rds", "CreateDBInstance", "DescribeDBInstances", "DBInstanceIdentifier",
+		func(st *state) map[string]time.Time { return st.dbInvisible }, func(o *Options) time.Duration { return o.DBLag },
+		404, "DBInstanceNotFound", "DBInstance %s not found.")
 }
 
 // dbModifyLag is how long after ModifyDBInstance the db-states rule starts
