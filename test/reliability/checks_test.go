@@ -42,6 +42,12 @@ func (e *env) parts(t *testing.T) map[string]int {
 	t.Helper()
 	ctx := background()
 	count := map[string]int{}
+	// part counts a child by its part tag.
+	part := func(key, value *string) {
+		if aws.ToString(key) == blueprint.TagPart {
+			count[aws.ToString(value)]++
+		}
+	}
 	owned := []tagtypes.TagFilter{{Key: aws.String(blueprint.TagStack), Values: []string{e.name}}}
 	pages := tagging.NewGetResourcesPaginator(tagging.NewFromConfig(e.aws), &tagging.GetResourcesInput{TagFilters: owned})
 	for pages.HasMorePages() {
@@ -58,22 +64,13 @@ func (e *env) parts(t *testing.T) map[string]int {
 				continue
 			}
 			for _, tag := range r.Tags {
-				if aws.ToString(tag.Key) == blueprint.TagPart {
-					count[aws.ToString(tag.Value)]++
-				}
+				part(tag.Key, tag.Value)
 			}
 		}
 	}
-	groups, err := autoscaling.NewFromConfig(e.aws).DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{
-		Filters: []astypes.Filter{{Name: aws.String("tag:" + blueprint.TagStack), Values: []string{e.name}}}})
-	if err != nil {
-		t.Fatalf("listing the stack's Auto Scaling groups: %v", err)
-	}
-	for _, g := range groups.AutoScalingGroups {
+	for _, g := range e.groups(t) {
 		for _, tag := range g.Tags {
-			if aws.ToString(tag.Key) == blueprint.TagPart {
-				count[aws.ToString(tag.Value)]++
-			}
+			part(tag.Key, tag.Value)
 		}
 	}
 	lts, err := ec2.NewFromConfig(e.aws).DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{
@@ -83,12 +80,21 @@ func (e *env) parts(t *testing.T) map[string]int {
 	}
 	for _, lt := range lts.LaunchTemplates {
 		for _, tag := range lt.Tags {
-			if aws.ToString(tag.Key) == blueprint.TagPart {
-				count[aws.ToString(tag.Value)]++
-			}
+			part(tag.Key, tag.Value)
 		}
 	}
 	return count
+}
+
+// groups are the stack's Auto Scaling groups, by its ownership tag.
+func (e *env) groups(t *testing.T) []astypes.AutoScalingGroup {
+	t.Helper()
+	out, err := autoscaling.NewFromConfig(e.aws).DescribeAutoScalingGroups(background(), &autoscaling.DescribeAutoScalingGroupsInput{
+		Filters: []astypes.Filter{{Name: aws.String("tag:" + blueprint.TagStack), Values: []string{e.name}}}})
+	if err != nil {
+		t.Fatalf("listing the stack's Auto Scaling groups: %v", err)
+	}
+	return out.AutoScalingGroups
 }
 
 // byName counts the named children whose name AWS does not keep unique
@@ -155,12 +161,7 @@ func (e *env) duplicates(t *testing.T) int {
 // launch template version and no process is left suspended.
 func (e *env) rolledOut(t *testing.T, wantVersion string) {
 	t.Helper()
-	groups, err := autoscaling.NewFromConfig(e.aws).DescribeAutoScalingGroups(background(), &autoscaling.DescribeAutoScalingGroupsInput{
-		Filters: []astypes.Filter{{Name: aws.String("tag:" + blueprint.TagStack), Values: []string{e.name}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range groups.AutoScalingGroups {
+	for _, g := range e.groups(t) {
 		name, version := aws.ToString(g.AutoScalingGroupName), aws.ToString(g.LaunchTemplate.Version)
 		t.Logf("%s: desired %d, %d instances, launch template version %s", name, aws.ToInt32(g.DesiredCapacity), len(g.Instances), version)
 		if wantVersion != "" && version != wantVersion {
