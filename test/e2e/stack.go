@@ -155,7 +155,7 @@ func assertInstanceRole(ctx context.Context, t *testing.T, tg *Target, name stri
 	iamc := iam.NewFromConfig(tg.AWS)
 	var roles []string
 	p := iam.NewListRolesPaginator(iamc, &iam.ListRolesInput{})
-	for _, r := range allPages(ctx, t, "listing roles", p.HasMorePages, p.NextPage, func(o *iam.ListRolesOutput) []iamtypes.Role { return o.Roles }) {
+	for _, r := range AllPages(ctx, t, "listing roles", p.HasMorePages, p.NextPage, func(o *iam.ListRolesOutput) []iamtypes.Role { return o.Roles }) {
 		if !strings.HasPrefix(aws.ToString(r.RoleName), name) {
 			continue // only the stack's name prefix: bounded calls on real accounts
 		}
@@ -188,7 +188,7 @@ func assertDatabase(ctx context.Context, t *testing.T, tg *Target, name string, 
 	rdsc := rds.NewFromConfig(tg.AWS)
 	var groups []string
 	gp := rds.NewDescribeDBSubnetGroupsPaginator(rdsc, &rds.DescribeDBSubnetGroupsInput{})
-	for _, g := range allPages(ctx, t, "describing DB subnet groups", gp.HasMorePages, gp.NextPage,
+	for _, g := range AllPages(ctx, t, "describing DB subnet groups", gp.HasMorePages, gp.NextPage,
 		func(o *rds.DescribeDBSubnetGroupsOutput) []rdstypes.DBSubnetGroup { return o.DBSubnetGroups }) {
 		tags, err := rdsc.ListTagsForResource(ctx, &rds.ListTagsForResourceInput{ResourceName: g.DBSubnetGroupArn})
 		if err != nil {
@@ -204,7 +204,7 @@ func assertDatabase(ctx context.Context, t *testing.T, tg *Target, name string, 
 
 	var dbs []string
 	ip := rds.NewDescribeDBInstancesPaginator(rdsc, &rds.DescribeDBInstancesInput{})
-	for _, db := range allPages(ctx, t, "describing DB instances", ip.HasMorePages, ip.NextPage,
+	for _, db := range AllPages(ctx, t, "describing DB instances", ip.HasMorePages, ip.NextPage,
 		func(o *rds.DescribeDBInstancesOutput) []rdstypes.DBInstance { return o.DBInstances }) {
 		if !slices.ContainsFunc(db.TagList, func(tag rdsTag) bool {
 			return owns(tag.Key, tag.Value, name)
@@ -245,7 +245,7 @@ func OwnedGroups(ctx context.Context, t *testing.T, tg *Target, name string) []a
 	p := autoscaling.NewDescribeAutoScalingGroupsPaginator(autoscaling.NewFromConfig(tg.AWS), &autoscaling.DescribeAutoScalingGroupsInput{
 		Filters: []astypes.Filter{{Name: aws.String("tag:" + TagStack), Values: []string{name}}},
 	})
-	return allPages(ctx, t, "describing Auto Scaling groups", p.HasMorePages, p.NextPage,
+	return AllPages(ctx, t, "describing Auto Scaling groups", p.HasMorePages, p.NextPage,
 		func(o *autoscaling.DescribeAutoScalingGroupsOutput) []astypes.AutoScalingGroup {
 			return o.AutoScalingGroups
 		})
@@ -273,14 +273,14 @@ func ownedELB(ctx context.Context, t *testing.T, tg *Target, name string, target
 	var arns []string
 	if targetGroups {
 		p := elb.NewDescribeTargetGroupsPaginator(c, &elb.DescribeTargetGroupsInput{})
-		for _, g := range allPages(ctx, t, "describing target groups", p.HasMorePages, p.NextPage,
+		for _, g := range AllPages(ctx, t, "describing target groups", p.HasMorePages, p.NextPage,
 			func(o *elb.DescribeTargetGroupsOutput) []elbtypes.TargetGroup { return o.TargetGroups }) {
 			arns = append(arns, aws.ToString(g.TargetGroupArn))
 		}
 		return elbOwned(ctx, t, c, arns, name)
 	}
 	p := elb.NewDescribeLoadBalancersPaginator(c, &elb.DescribeLoadBalancersInput{})
-	for _, lb := range allPages(ctx, t, "describing load balancers", p.HasMorePages, p.NextPage,
+	for _, lb := range AllPages(ctx, t, "describing load balancers", p.HasMorePages, p.NextPage,
 		func(o *elb.DescribeLoadBalancersOutput) []elbtypes.LoadBalancer { return o.LoadBalancers }) {
 		arns = append(arns, aws.ToString(lb.LoadBalancerArn))
 	}
@@ -313,9 +313,9 @@ func owns(key, value *string, name string) bool {
 	return aws.ToString(key) == TagStack && aws.ToString(value) == name
 }
 
-// allPages is what items gives for every page of a paginator (its
+// AllPages is what items gives for every page of a paginator (its
 // HasMorePages and NextPage), failing t with doing on an error.
-func allPages[Out, Opt, T any](ctx context.Context, t *testing.T, doing string, more func() bool,
+func AllPages[Out, Opt, T any](ctx context.Context, t *testing.T, doing string, more func() bool,
 	next func(context.Context, ...func(*Opt)) (Out, error), items func(Out) []T) []T {
 	t.Helper()
 	var all []T

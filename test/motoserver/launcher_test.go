@@ -21,12 +21,7 @@ import (
 // config for it.
 func start(t *testing.T) aws.Config {
 	t.Helper()
-	s, err := Start(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Stop)
-	return env.AWSConfig(s.URL)
+	return env.AWSConfig(StartT(t).URL)
 }
 
 // newTemplate creates a launch template of the test image on t3.small.

@@ -24,12 +24,7 @@ import (
 // variable, so an update is a zone-by-zone rollout.
 const stackConfig = e2e.RootHeader + `variable "user_data" { type = string }
 
-resource "hawebapp_stack" "app" {
-  name           = var.name
-  vpc_id         = var.vpc_id
-  app_subnet_ids = var.app_subnet_ids
-  lb_subnet_ids  = var.lb_subnet_ids
-  instances = {
+` + e2e.StackOpen + `  instances = {
     image_id  = "ami-12c6146b"
     port      = 8080
     user_data = var.user_data
