@@ -1,6 +1,7 @@
 package strict
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -13,6 +14,8 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
@@ -252,4 +255,98 @@ func TestLBAttributesUnknownToPartitionOrType(t *testing.T) {
 	}
 	wantFired(t, c, LBAttributes, 3)
 	must(t, modify("routing.http.drop_invalid_header_fields.enabled", "true")) // known to the partition and the type
+}
+
+func TestInvalidTargetForTerminatedInstance(t *testing.T) {
+	c := through(t, Options{}, InvalidTarget)
+	n := twoZones(t, c)
+	ctx := t.Context()
+	tg, err := c.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("strict-invalid-target"), Port: aws.Int32(80),
+		Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.VPCID)})
+	must(t, err)
+	arn := tg.TargetGroups[0].TargetGroupArn
+	run, err := c.ec2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Micro,
+		MinCount: aws.Int32(2), MaxCount: aws.Int32(2), SubnetId: aws.String(n.App[0])})
+	must(t, err)
+	live, gone := aws.ToString(run.Instances[0].InstanceId), aws.ToString(run.Instances[1].InstanceId)
+	targets := func(ids ...string) []elbtypes.TargetDescription {
+		var out []elbtypes.TargetDescription
+		for _, id := range ids {
+			out = append(out, elbtypes.TargetDescription{Id: aws.String(id)})
+		}
+		return out
+	}
+	_, err = c.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: arn, Targets: targets(live, gone)})
+	must(t, err)
+	_, err = c.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{gone}})
+	must(t, err)
+
+	_, err = c.elb.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: arn, Targets: targets(live, gone)})
+	wantCode(t, err, "InvalidTarget", 400) // moto answers "healthy"
+	wantFired(t, c, InvalidTarget, 1)
+	_, err = c.elb.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: arn, Targets: targets(live)})
+	must(t, err) // a live instance is still a valid target
+	_, err = c.elb.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: arn})
+	must(t, err) // the whole group names no target
+}
+
+func TestAccessLogsBucketRefused(t *testing.T) {
+	c := through(t, Options{}, AccessLogsBucket)
+	s3c := s3.NewFromConfig(c.cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	n := twoZones(t, c)
+	ctx := t.Context()
+	arn := newLB(t, c, n, "strict-lb-logs")
+	account := arnAccount(aws.ToString(arn))
+	logsTo := func(bucket, prefix string) error {
+		_, err := c.elb.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: arn,
+			Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("access_logs.s3.enabled"), Value: aws.String("true")},
+				{Key: aws.String("access_logs.s3.bucket"), Value: aws.String(bucket)}, {Key: aws.String("access_logs.s3.prefix"), Value: aws.String(prefix)}}})
+		return err
+	}
+	bucket := func(name, policy string) {
+		_, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
+		must(t, err)
+		if policy != "" {
+			_, err = s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(name), Policy: aws.String(policy)})
+			must(t, err)
+		}
+	}
+	policy := func(principal, resource string) string {
+		return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":%s,"Action":"s3:PutObject","Resource":%q}]}`, principal, resource)
+	}
+	service := `{"Service":"` + ELBLogDeliveryService + `"}`
+	bucket("logs-service", policy(service, "arn:aws:s3:::logs-service/lb/AWSLogs/"+account+"/*"))
+	bucket("logs-account", policy(`{"AWS":"arn:aws:iam::`+ELBAccountIDs["us-east-1"]+`:root"}`, "arn:aws:s3:::logs-account/*"))
+	bucket("logs-nopolicy", "")
+	bucket("logs-otherprefix", policy(service, "arn:aws:s3:::logs-otherprefix/app/AWSLogs/"+account+"/*"))
+	bucket("logs-kms", policy(service, "arn:aws:s3:::logs-kms/*"))
+	_, err := s3c.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String("logs-kms"),
+		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{
+			{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAwsKms}}}}})
+	must(t, err)
+
+	refused := 0
+	for _, tc := range []struct {
+		bucket, prefix string
+		ok             bool
+	}{
+		{"logs-service", "lb", true}, {"logs-account", "any/prefix", true},
+		{"logs-missing", "lb", false}, {"logs-nopolicy", "lb", false}, {"logs-otherprefix", "lb", false}, {"logs-kms", "lb", false},
+	} {
+		err := logsTo(tc.bucket, tc.prefix)
+		if tc.ok {
+			must(t, err)
+			continue
+		}
+		refused++
+		wantCode(t, err, "InvalidConfigurationRequest", 400)
+		if want := "Access Denied for bucket: " + tc.bucket + ". Please check S3bucket permission"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", tc.bucket, err, want)
+		}
+	}
+	wantFired(t, c, AccessLogsBucket, refused)
+	// Turning logs off never looks at a bucket.
+	_, err = c.elb.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: arn,
+		Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("access_logs.s3.enabled"), Value: aws.String("false")}}})
+	must(t, err)
 }
