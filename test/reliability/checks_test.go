@@ -7,10 +7,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -71,7 +69,7 @@ func (e *env) parts(t *testing.T) map[string]int {
 		}
 	}
 	lts, err := ec2.NewFromConfig(e.aws).DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{
-		Filters: []ec2types.Filter{{Name: aws.String("tag:" + blueprint.TagStack), Values: []string{e.name}}}})
+		Filters: e2e.TagFilter(e.name)})
 	if err != nil {
 		t.Fatalf("listing the stack's launch templates: %v", err)
 	}
@@ -86,12 +84,7 @@ func (e *env) parts(t *testing.T) map[string]int {
 // groups are the stack's Auto Scaling groups, by its ownership tag.
 func (e *env) groups(t *testing.T) []astypes.AutoScalingGroup {
 	t.Helper()
-	out, err := autoscaling.NewFromConfig(e.aws).DescribeAutoScalingGroups(background(), &autoscaling.DescribeAutoScalingGroupsInput{
-		Filters: []astypes.Filter{{Name: aws.String("tag:" + blueprint.TagStack), Values: []string{e.name}}}})
-	if err != nil {
-		t.Fatalf("listing the stack's Auto Scaling groups: %v", err)
-	}
-	return out.AutoScalingGroups
+	return e2e.OwnedGroups(background(), t, &e2e.Target{AWS: e.aws}, e.name)
 }
 
 // byName counts the named children whose name AWS does not keep unique
