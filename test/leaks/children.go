@@ -25,13 +25,7 @@ import (
 // and each one's listeners, which go with it.
 func (f *finder) loadBalancers(ctx context.Context) error {
 	c := elb.NewFromConfig(f.cfg)
-	p := elb.NewDescribeLoadBalancersPaginator(c, &elb.DescribeLoadBalancersInput{})
-	arns, named, owned, err := elbListed(ctx, f, c, "describing load balancers", p.HasMorePages, p.NextPage,
-		func(page *elb.DescribeLoadBalancersOutput, add func(arn, name *string)) {
-			for _, lb := range page.LoadBalancers {
-				add(lb.LoadBalancerArn, lb.LoadBalancerName)
-			}
-		})
+	arns, named, owned, err := f.elbListed(ctx, c, false)
 	if err != nil {
 		return err
 	}
@@ -58,13 +52,7 @@ func (f *finder) loadBalancers(ctx context.Context) error {
 func (f *finder) targetGroups(ctx context.Context) error {
 	c := elb.NewFromConfig(f.cfg)
 	byName := regexp.MustCompile(`^` + regexp.QuoteMeta(f.stack) + `-[0-9a-f]{6}$`)
-	p := elb.NewDescribeTargetGroupsPaginator(c, &elb.DescribeTargetGroupsInput{})
-	arns, named, owned, err := elbListed(ctx, f, c, "describing target groups", p.HasMorePages, p.NextPage,
-		func(page *elb.DescribeTargetGroupsOutput, add func(arn, name *string)) {
-			for _, g := range page.TargetGroups {
-				add(g.TargetGroupArn, g.TargetGroupName)
-			}
-		})
+	arns, named, owned, err := f.elbListed(ctx, c, true)
 	if err != nil {
 		return err
 	}
@@ -76,19 +64,33 @@ func (f *finder) targetGroups(ctx context.Context) error {
 	return nil
 }
 
-// elbListed is every ARN a describe lists (each calls add for what a page
-// lists), each one's name, and which of them carry the stack's tag.
-func elbListed[Out, Opt any](ctx context.Context, f *finder, c *elb.Client, doing string, more func() bool,
-	next func(context.Context, ...func(*Opt)) (Out, error), each func(Out, func(arn, name *string))) ([]string, map[string]string, map[string]bool, error) {
+// elbListed is every load balancer (with targetGroups, every target group)
+// by ARN, each one's name, and which of them carry the stack's tag.
+func (f *finder) elbListed(ctx context.Context, c *elb.Client, targetGroups bool) ([]string, map[string]string, map[string]bool, error) {
 	var arns []string
 	named := map[string]string{}
-	err := eachPage(ctx, doing, more, next, func(page Out) error {
-		each(page, func(arn, name *string) {
-			arns = append(arns, aws.ToString(arn))
-			named[aws.ToString(arn)] = aws.ToString(name)
+	add := func(arn, name *string) {
+		arns = append(arns, aws.ToString(arn))
+		named[aws.ToString(arn)] = aws.ToString(name)
+	}
+	var err error
+	if targetGroups {
+		p := elb.NewDescribeTargetGroupsPaginator(c, &elb.DescribeTargetGroupsInput{})
+		err = eachPage(ctx, "describing target groups", p.HasMorePages, p.NextPage, func(page *elb.DescribeTargetGroupsOutput) error {
+			for _, g := range page.TargetGroups {
+				add(g.TargetGroupArn, g.TargetGroupName)
+			}
+			return nil
 		})
-		return nil
-	})
+	} else {
+		p := elb.NewDescribeLoadBalancersPaginator(c, &elb.DescribeLoadBalancersInput{})
+		err = eachPage(ctx, "describing load balancers", p.HasMorePages, p.NextPage, func(page *elb.DescribeLoadBalancersOutput) error {
+			for _, lb := range page.LoadBalancers {
+				add(lb.LoadBalancerArn, lb.LoadBalancerName)
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
