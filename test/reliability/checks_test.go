@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
@@ -63,7 +62,7 @@ func (e *env) parts(t *testing.T) map[string]int {
 			part(tag.Key, tag.Value)
 		}
 	}
-	for _, g := range e.groups(t) {
+	for _, g := range e2e.OwnedGroups(background(), t, &e2e.Target{AWS: e.aws}, e.name) {
 		for _, tag := range g.Tags {
 			part(tag.Key, tag.Value)
 		}
@@ -79,12 +78,6 @@ func (e *env) parts(t *testing.T) map[string]int {
 		}
 	}
 	return count
-}
-
-// groups are the stack's Auto Scaling groups, by its ownership tag.
-func (e *env) groups(t *testing.T) []astypes.AutoScalingGroup {
-	t.Helper()
-	return e2e.OwnedGroups(background(), t, &e2e.Target{AWS: e.aws}, e.name)
 }
 
 // byName counts the named children whose name AWS does not keep unique
@@ -141,7 +134,7 @@ func (e *env) duplicates(t *testing.T) int {
 // launch template version and no process is left suspended.
 func (e *env) rolledOut(t *testing.T, wantVersion string) {
 	t.Helper()
-	for _, g := range e.groups(t) {
+	for _, g := range e2e.OwnedGroups(background(), t, &e2e.Target{AWS: e.aws}, e.name) {
 		name, version := aws.ToString(g.AutoScalingGroupName), aws.ToString(g.LaunchTemplate.Version)
 		t.Logf("%s: desired %d, %d instances, launch template version %s", name, aws.ToInt32(g.DesiredCapacity), len(g.Instances), version)
 		if wantVersion != "" && version != wantVersion {
