@@ -23,6 +23,15 @@ variable "app_subnet_ids" { type = list(string) }
 variable "lb_subnet_ids" { type = list(string) }
 `
 
+// StackOpen opens a root's hawebapp_stack "app" on the network RootHeader
+// declares; the root goes on with the stack's own arguments and closes it.
+const StackOpen = `resource "hawebapp_stack" "app" {
+  name           = var.name
+  vpc_id         = var.vpc_id
+  app_subnet_ids = var.app_subnet_ids
+  lb_subnet_ids  = var.lb_subnet_ids
+`
+
 // NetworkVars are the root variables RootHeader declares for n, a network
 // made by env.NetworkOf with LB subnets (no hashicorp/aws in the roots: its
 // start-up alone costs seconds a command).

@@ -13,7 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 )
@@ -153,24 +155,16 @@ func assertInstanceRole(ctx context.Context, t *testing.T, tg *Target, name stri
 	iamc := iam.NewFromConfig(tg.AWS)
 	var roles []string
 	p := iam.NewListRolesPaginator(iamc, &iam.ListRolesInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("listing roles: %v", err)
+	for _, r := range AllPages(ctx, t, "listing roles", p.HasMorePages, p.NextPage, func(o *iam.ListRolesOutput) []iamtypes.Role { return o.Roles }) {
+		if !strings.HasPrefix(aws.ToString(r.RoleName), name) {
+			continue // only the stack's name prefix: bounded calls on real accounts
 		}
-		for _, r := range page.Roles {
-			if !strings.HasPrefix(aws.ToString(r.RoleName), name) {
-				continue // only the stack's name prefix: bounded calls on real accounts
-			}
-			tags, err := iamc.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: r.RoleName})
-			if err != nil {
-				t.Fatalf("listing tags of role %s: %v", aws.ToString(r.RoleName), err)
-			}
-			for _, tag := range tags.Tags {
-				if aws.ToString(tag.Key) == TagStack && aws.ToString(tag.Value) == name {
-					roles = append(roles, aws.ToString(r.Arn))
-				}
-			}
+		tags, err := iamc.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: r.RoleName})
+		if err != nil {
+			t.Fatalf("listing tags of role %s: %v", aws.ToString(r.RoleName), err)
+		}
+		if slices.ContainsFunc(tags.Tags, func(tag iamtypes.Tag) bool { return owns(tag.Key, tag.Value, name) }) {
+			roles = append(roles, aws.ToString(r.Arn))
 		}
 	}
 	if len(roles) != 1 || roles[0] != st.InstanceRoleARN {
@@ -194,21 +188,14 @@ func assertDatabase(ctx context.Context, t *testing.T, tg *Target, name string, 
 	rdsc := rds.NewFromConfig(tg.AWS)
 	var groups []string
 	gp := rds.NewDescribeDBSubnetGroupsPaginator(rdsc, &rds.DescribeDBSubnetGroupsInput{})
-	for gp.HasMorePages() {
-		page, err := gp.NextPage(ctx)
+	for _, g := range AllPages(ctx, t, "describing DB subnet groups", gp.HasMorePages, gp.NextPage,
+		func(o *rds.DescribeDBSubnetGroupsOutput) []rdstypes.DBSubnetGroup { return o.DBSubnetGroups }) {
+		tags, err := rdsc.ListTagsForResource(ctx, &rds.ListTagsForResourceInput{ResourceName: g.DBSubnetGroupArn})
 		if err != nil {
-			t.Fatalf("describing DB subnet groups: %v", err)
+			t.Fatalf("listing tags of DB subnet group %s: %v", aws.ToString(g.DBSubnetGroupName), err)
 		}
-		for _, g := range page.DBSubnetGroups {
-			tags, err := rdsc.ListTagsForResource(ctx, &rds.ListTagsForResourceInput{ResourceName: g.DBSubnetGroupArn})
-			if err != nil {
-				t.Fatalf("listing tags of DB subnet group %s: %v", aws.ToString(g.DBSubnetGroupName), err)
-			}
-			for _, tag := range tags.TagList {
-				if aws.ToString(tag.Key) == TagStack && aws.ToString(tag.Value) == name {
-					groups = append(groups, aws.ToString(g.DBSubnetGroupName))
-				}
-			}
+		if slices.ContainsFunc(tags.TagList, func(tag rdsTag) bool { return owns(tag.Key, tag.Value, name) }) {
+			groups = append(groups, aws.ToString(g.DBSubnetGroupName))
 		}
 	}
 	if len(groups) != 1 {
@@ -217,34 +204,29 @@ func assertDatabase(ctx context.Context, t *testing.T, tg *Target, name string, 
 
 	var dbs []string
 	ip := rds.NewDescribeDBInstancesPaginator(rdsc, &rds.DescribeDBInstancesInput{})
-	for ip.HasMorePages() {
-		page, err := ip.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("describing DB instances: %v", err)
+	for _, db := range AllPages(ctx, t, "describing DB instances", ip.HasMorePages, ip.NextPage,
+		func(o *rds.DescribeDBInstancesOutput) []rdstypes.DBInstance { return o.DBInstances }) {
+		if !slices.ContainsFunc(db.TagList, func(tag rdsTag) bool {
+			return owns(tag.Key, tag.Value, name)
+		}) {
+			continue
 		}
-		for _, db := range page.DBInstances {
-			if !slices.ContainsFunc(db.TagList, func(tag rdsTag) bool {
-				return aws.ToString(tag.Key) == TagStack && aws.ToString(tag.Value) == name
-			}) {
-				continue
-			}
-			id := aws.ToString(db.DBInstanceIdentifier)
-			dbs = append(dbs, id)
-			switch {
-			case !aws.ToBool(db.MultiAZ):
-				t.Errorf("database %s is not multi-AZ", id)
-			case !aws.ToBool(db.StorageEncrypted):
-				t.Errorf("database %s storage is not encrypted", id)
-			case aws.ToBool(db.PubliclyAccessible):
-				t.Errorf("database %s is publicly accessible", id)
-			case db.MasterUserSecret == nil || aws.ToString(db.MasterUserSecret.SecretArn) == "":
-				t.Errorf("database %s has no managed master user secret", id)
-			case aws.ToString(db.MasterUserSecret.SecretArn) != st.DBSecretARN || outputs["db_secret_arn"] != st.DBSecretARN:
-				t.Errorf("database %s secret %s, state %s, output %v: want one ARN", id, aws.ToString(db.MasterUserSecret.SecretArn), st.DBSecretARN, outputs["db_secret_arn"])
-			}
-			if db.DBSubnetGroup == nil || len(groups) == 1 && aws.ToString(db.DBSubnetGroup.DBSubnetGroupName) != groups[0] {
-				t.Errorf("database %s is not in the stack's subnet group %v", id, groups)
-			}
+		id := aws.ToString(db.DBInstanceIdentifier)
+		dbs = append(dbs, id)
+		switch {
+		case !aws.ToBool(db.MultiAZ):
+			t.Errorf("database %s is not multi-AZ", id)
+		case !aws.ToBool(db.StorageEncrypted):
+			t.Errorf("database %s storage is not encrypted", id)
+		case aws.ToBool(db.PubliclyAccessible):
+			t.Errorf("database %s is publicly accessible", id)
+		case db.MasterUserSecret == nil || aws.ToString(db.MasterUserSecret.SecretArn) == "":
+			t.Errorf("database %s has no managed master user secret", id)
+		case aws.ToString(db.MasterUserSecret.SecretArn) != st.DBSecretARN || outputs["db_secret_arn"] != st.DBSecretARN:
+			t.Errorf("database %s secret %s, state %s, output %v: want one ARN", id, aws.ToString(db.MasterUserSecret.SecretArn), st.DBSecretARN, outputs["db_secret_arn"])
+		}
+		if db.DBSubnetGroup == nil || len(groups) == 1 && aws.ToString(db.DBSubnetGroup.DBSubnetGroupName) != groups[0] {
+			t.Errorf("database %s is not in the stack's subnet group %v", id, groups)
 		}
 	}
 	if len(dbs) != 1 || dbs[0] != st.DBInstanceIdentifier {
@@ -260,18 +242,13 @@ func TagFilter(name string) []ec2types.Filter {
 // OwnedGroups lists the Auto Scaling groups tagged with the stack's name.
 func OwnedGroups(ctx context.Context, t *testing.T, tg *Target, name string) []astypes.AutoScalingGroup {
 	t.Helper()
-	var out []astypes.AutoScalingGroup
 	p := autoscaling.NewDescribeAutoScalingGroupsPaginator(autoscaling.NewFromConfig(tg.AWS), &autoscaling.DescribeAutoScalingGroupsInput{
 		Filters: []astypes.Filter{{Name: aws.String("tag:" + TagStack), Values: []string{name}}},
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("describing Auto Scaling groups: %v", err)
-		}
-		out = append(out, page.AutoScalingGroups...)
-	}
-	return out
+	return AllPages(ctx, t, "describing Auto Scaling groups", p.HasMorePages, p.NextPage,
+		func(o *autoscaling.DescribeAutoScalingGroupsOutput) []astypes.AutoScalingGroup {
+			return o.AutoScalingGroups
+		})
 }
 
 type rdsTag = rdstypes.Tag
@@ -279,35 +256,33 @@ type rdsTag = rdstypes.Tag
 // OwnedLoadBalancers lists the ARNs of the load balancers tagged with the stack's name.
 func OwnedLoadBalancers(ctx context.Context, t *testing.T, tg *Target, name string) []string {
 	t.Helper()
-	c := elb.NewFromConfig(tg.AWS)
-	var arns []string
-	p := elb.NewDescribeLoadBalancersPaginator(c, &elb.DescribeLoadBalancersInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("describing load balancers: %v", err)
-		}
-		for _, lb := range page.LoadBalancers {
-			arns = append(arns, aws.ToString(lb.LoadBalancerArn))
-		}
-	}
-	return elbOwned(ctx, t, c, arns, name)
+	return ownedELB(ctx, t, tg, name, false)
 }
 
 // OwnedTargetGroups lists the ARNs of the target groups tagged with the stack's name.
 func OwnedTargetGroups(ctx context.Context, t *testing.T, tg *Target, name string) []string {
 	t.Helper()
+	return ownedELB(ctx, t, tg, name, true)
+}
+
+// ownedELB lists the ARNs of the stack's load balancers, or with
+// targetGroups of its target groups.
+func ownedELB(ctx context.Context, t *testing.T, tg *Target, name string, targetGroups bool) []string {
+	t.Helper()
 	c := elb.NewFromConfig(tg.AWS)
 	var arns []string
-	p := elb.NewDescribeTargetGroupsPaginator(c, &elb.DescribeTargetGroupsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("describing target groups: %v", err)
-		}
-		for _, g := range page.TargetGroups {
+	if targetGroups {
+		p := elb.NewDescribeTargetGroupsPaginator(c, &elb.DescribeTargetGroupsInput{})
+		for _, g := range AllPages(ctx, t, "describing target groups", p.HasMorePages, p.NextPage,
+			func(o *elb.DescribeTargetGroupsOutput) []elbtypes.TargetGroup { return o.TargetGroups }) {
 			arns = append(arns, aws.ToString(g.TargetGroupArn))
 		}
+		return elbOwned(ctx, t, c, arns, name)
+	}
+	p := elb.NewDescribeLoadBalancersPaginator(c, &elb.DescribeLoadBalancersInput{})
+	for _, lb := range AllPages(ctx, t, "describing load balancers", p.HasMorePages, p.NextPage,
+		func(o *elb.DescribeLoadBalancersOutput) []elbtypes.LoadBalancer { return o.LoadBalancers }) {
+		arns = append(arns, aws.ToString(lb.LoadBalancerArn))
 	}
 	return elbOwned(ctx, t, c, arns, name)
 }
@@ -324,11 +299,32 @@ func elbOwned(ctx context.Context, t *testing.T, c *elb.Client, arns []string, n
 		}
 		for _, d := range out.TagDescriptions {
 			for _, tag := range d.Tags {
-				if aws.ToString(tag.Key) == TagStack && aws.ToString(tag.Value) == name {
+				if owns(tag.Key, tag.Value, name) {
 					owned = append(owned, aws.ToString(d.ResourceArn))
 				}
 			}
 		}
 	}
 	return owned
+}
+
+// owns reports whether a tag is the ownership tag of the stack name.
+func owns(key, value *string, name string) bool {
+	return aws.ToString(key) == TagStack && aws.ToString(value) == name
+}
+
+// AllPages is what items gives for every page of a paginator (its
+// HasMorePages and NextPage), failing t with doing on an error.
+func AllPages[Out, Opt, T any](ctx context.Context, t *testing.T, doing string, more func() bool,
+	next func(context.Context, ...func(*Opt)) (Out, error), items func(Out) []T) []T {
+	t.Helper()
+	var all []T
+	for more() {
+		page, err := next(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", doing, err)
+		}
+		all = append(all, items(page)...)
+	}
+	return all
 }

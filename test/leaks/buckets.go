@@ -18,11 +18,7 @@ import (
 func (f *finder) buckets(ctx context.Context) error {
 	c := s3.NewFromConfig(f.cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("listing buckets: %w", err)
-		}
+	return eachPage(ctx, "listing buckets", p.HasMorePages, p.NextPage, func(page *s3.ListBucketsOutput) error {
 		for _, b := range page.Buckets {
 			name := aws.ToString(b.Name)
 			tags, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(name)})
@@ -38,6 +34,6 @@ func (f *finder) buckets(ctx context.Context) error {
 				}
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }

@@ -25,21 +25,7 @@ import (
 // and each one's listeners, which go with it.
 func (f *finder) loadBalancers(ctx context.Context) error {
 	c := elb.NewFromConfig(f.cfg)
-	var arns []string
-	named := map[string]string{}
-	p := elb.NewDescribeLoadBalancersPaginator(c, &elb.DescribeLoadBalancersInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("describing load balancers: %w", err)
-		}
-		for _, lb := range page.LoadBalancers {
-			arn := aws.ToString(lb.LoadBalancerArn)
-			arns = append(arns, arn)
-			named[arn] = aws.ToString(lb.LoadBalancerName)
-		}
-	}
-	owned, err := f.elbTagged(ctx, c, arns)
+	arns, named, owned, err := f.elbListed(ctx, c, false)
 	if err != nil {
 		return err
 	}
@@ -49,14 +35,13 @@ func (f *finder) loadBalancers(ctx context.Context) error {
 		}
 		f.add("load balancer", named[arn], arn)
 		ls := elb.NewDescribeListenersPaginator(c, &elb.DescribeListenersInput{LoadBalancerArn: aws.String(arn)})
-		for ls.HasMorePages() {
-			page, err := ls.NextPage(ctx)
-			if err != nil {
-				return fmt.Errorf("describing listeners of %s: %w", named[arn], err)
-			}
+		if err := eachPage(ctx, fmt.Sprintf("describing listeners of %s", named[arn]), ls.HasMorePages, ls.NextPage, func(page *elb.DescribeListenersOutput) error {
 			for _, l := range page.Listeners {
 				f.add("listener", fmt.Sprintf("%s:%d", named[arn], aws.ToInt32(l.Port)), aws.ToString(l.ListenerArn))
 			}
+			return nil
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -67,21 +52,7 @@ func (f *finder) loadBalancers(ctx context.Context) error {
 func (f *finder) targetGroups(ctx context.Context) error {
 	c := elb.NewFromConfig(f.cfg)
 	byName := regexp.MustCompile(`^` + regexp.QuoteMeta(f.stack) + `-[0-9a-f]{6}$`)
-	var arns []string
-	named := map[string]string{}
-	p := elb.NewDescribeTargetGroupsPaginator(c, &elb.DescribeTargetGroupsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("describing target groups: %w", err)
-		}
-		for _, g := range page.TargetGroups {
-			arn := aws.ToString(g.TargetGroupArn)
-			arns = append(arns, arn)
-			named[arn] = aws.ToString(g.TargetGroupName)
-		}
-	}
-	owned, err := f.elbTagged(ctx, c, arns)
+	arns, named, owned, err := f.elbListed(ctx, c, true)
 	if err != nil {
 		return err
 	}
@@ -91,6 +62,40 @@ func (f *finder) targetGroups(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// elbListed is every load balancer (with targetGroups, every target group)
+// by ARN, each one's name, and which of them carry the stack's tag.
+func (f *finder) elbListed(ctx context.Context, c *elb.Client, targetGroups bool) ([]string, map[string]string, map[string]bool, error) {
+	var arns []string
+	named := map[string]string{}
+	add := func(arn, name *string) {
+		arns = append(arns, aws.ToString(arn))
+		named[aws.ToString(arn)] = aws.ToString(name)
+	}
+	var err error
+	if targetGroups {
+		p := elb.NewDescribeTargetGroupsPaginator(c, &elb.DescribeTargetGroupsInput{})
+		err = eachPage(ctx, "describing target groups", p.HasMorePages, p.NextPage, func(page *elb.DescribeTargetGroupsOutput) error {
+			for _, g := range page.TargetGroups {
+				add(g.TargetGroupArn, g.TargetGroupName)
+			}
+			return nil
+		})
+	} else {
+		p := elb.NewDescribeLoadBalancersPaginator(c, &elb.DescribeLoadBalancersInput{})
+		err = eachPage(ctx, "describing load balancers", p.HasMorePages, p.NextPage, func(page *elb.DescribeLoadBalancersOutput) error {
+			for _, lb := range page.LoadBalancers {
+				add(lb.LoadBalancerArn, lb.LoadBalancerName)
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	owned, err := f.elbTagged(ctx, c, arns)
+	return arns, named, owned, err
 }
 
 func (f *finder) elbTagged(ctx context.Context, c *elb.Client, arns []string) (map[string]bool, error) {
@@ -135,26 +140,21 @@ func (f *finder) instanceRole(ctx context.Context) error {
 	}
 	f.add("iam role", name, aws.ToString(role.Role.Arn))
 	inline := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	for inline.HasMorePages() {
-		page, err := inline.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("listing inline policies of role %s: %w", name, err)
-		}
+	if err := eachPage(ctx, fmt.Sprintf("listing inline policies of role %s", name), inline.HasMorePages, inline.NextPage, func(page *iam.ListRolePoliciesOutput) error {
 		for _, p := range page.PolicyNames {
 			f.add("iam role policy", name+":"+p)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	attached := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	for attached.HasMorePages() {
-		page, err := attached.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("listing policies attached to role %s: %w", name, err)
-		}
+	return eachPage(ctx, fmt.Sprintf("listing policies attached to role %s", name), attached.HasMorePages, attached.NextPage, func(page *iam.ListAttachedRolePoliciesOutput) error {
 		for _, p := range page.AttachedPolicies {
 			f.add("iam role policy attachment", name+":"+aws.ToString(p.PolicyName))
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // database looks the DB instance and the DB subnet group up by their derived
@@ -195,11 +195,7 @@ func (f *finder) secrets(ctx context.Context) error {
 	c := secretsmanager.NewFromConfig(f.cfg)
 	p := secretsmanager.NewListSecretsPaginator(c, &secretsmanager.ListSecretsInput{
 		Filters: []smtypes.Filter{{Key: smtypes.FilterNameStringTypeTagKey, Values: []string{primaryDBTag}}}})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("listing secrets: %w", err)
-		}
+	return eachPage(ctx, "listing secrets", p.HasMorePages, p.NextPage, func(page *secretsmanager.ListSecretsOutput) error {
 		for _, s := range page.SecretList {
 			for _, t := range s.Tags {
 				if aws.ToString(t.Key) == primaryDBTag && strings.HasSuffix(aws.ToString(t.Value), ":db:"+f.names.DBInstance) {
@@ -207,8 +203,8 @@ func (f *finder) secrets(ctx context.Context) error {
 				}
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // tagged asks the resource groups tagging API for anything else that carries
@@ -217,11 +213,7 @@ func (f *finder) secrets(ctx context.Context) error {
 func (f *finder) tagged(ctx context.Context) error {
 	p := tagging.NewGetResourcesPaginator(tagging.NewFromConfig(f.cfg), &tagging.GetResourcesInput{
 		TagFilters: []taggingtypes.TagFilter{{Key: aws.String(blueprint.TagStack), Values: []string{f.stack}}}})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("listing resources by tag: %w", err)
-		}
+	return eachPage(ctx, "listing resources by tag", p.HasMorePages, p.NextPage, func(page *tagging.GetResourcesOutput) error {
 		for _, r := range page.ResourceTagMappingList {
 			arn := aws.ToString(r.ResourceARN)
 			if f.seen[arn] || f.seen[arn[strings.LastIndex(arn, "/")+1:]] || strings.Contains(arn, ":instance/") {
@@ -235,6 +227,6 @@ func (f *finder) tagged(ctx context.Context) error {
 			}
 			f.add("tagged resource", arn, arn)
 		}
-	}
-	return nil
+		return nil
+	})
 }

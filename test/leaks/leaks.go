@@ -81,32 +81,24 @@ func (f *finder) ec2Owned() []ec2types.Filter {
 
 func (f *finder) securityGroups(ctx context.Context) error {
 	p := ec2.NewDescribeSecurityGroupsPaginator(ec2.NewFromConfig(f.cfg), &ec2.DescribeSecurityGroupsInput{Filters: f.ec2Owned()})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("describing security groups: %w", err)
-		}
+	return eachPage(ctx, "describing security groups", p.HasMorePages, p.NextPage, func(page *ec2.DescribeSecurityGroupsOutput) error {
 		for _, g := range page.SecurityGroups {
 			f.add("security group", aws.ToString(g.GroupName), aws.ToString(g.SecurityGroupArn), aws.ToString(g.GroupId))
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // launchTemplates uses its own describe: moto's tagging API does not list
 // launch templates (DESIGN.md section 3).
 func (f *finder) launchTemplates(ctx context.Context) error {
 	p := ec2.NewDescribeLaunchTemplatesPaginator(ec2.NewFromConfig(f.cfg), &ec2.DescribeLaunchTemplatesInput{Filters: f.ec2Owned()})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("describing launch templates: %w", err)
-		}
+	return eachPage(ctx, "describing launch templates", p.HasMorePages, p.NextPage, func(page *ec2.DescribeLaunchTemplatesOutput) error {
 		for _, lt := range page.LaunchTemplates {
 			f.add("launch template", aws.ToString(lt.LaunchTemplateName), aws.ToString(lt.LaunchTemplateId))
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // groups lists the stack's Auto Scaling groups (DescribeAutoScalingGroups
@@ -116,11 +108,7 @@ func (f *finder) groups(ctx context.Context) error {
 	c := autoscaling.NewFromConfig(f.cfg)
 	p := autoscaling.NewDescribeAutoScalingGroupsPaginator(c, &autoscaling.DescribeAutoScalingGroupsInput{
 		Filters: []astypes.Filter{{Name: aws.String("tag:" + blueprint.TagStack), Values: []string{f.stack}}}})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("describing Auto Scaling groups: %w", err)
-		}
+	return eachPage(ctx, "describing Auto Scaling groups", p.HasMorePages, p.NextPage, func(page *autoscaling.DescribeAutoScalingGroupsOutput) error {
 		for _, g := range page.AutoScalingGroups {
 			f.add("autoscaling group", aws.ToString(g.AutoScalingGroupName), aws.ToString(g.AutoScalingGroupARN))
 			pols := autoscaling.NewDescribePoliciesPaginator(c, &autoscaling.DescribePoliciesInput{AutoScalingGroupName: g.AutoScalingGroupName})
@@ -134,8 +122,8 @@ func (f *finder) groups(ctx context.Context) error {
 				}
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // zoneGroup matches the names of the stack's groups, "<stack>-<zone>"
@@ -162,11 +150,7 @@ func (f *finder) instances(ctx context.Context) error {
 		{Name: aws.String("tag:aws:autoscaling:groupName"), Values: []string{f.stack + "-*"}},
 	} {
 		p := ec2.NewDescribeInstancesPaginator(c, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{filter, alive}})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return fmt.Errorf("describing instances: %w", err)
-			}
+		if err := eachPage(ctx, "describing instances", p.HasMorePages, p.NextPage, func(page *ec2.DescribeInstancesOutput) error {
 			for _, r := range page.Reservations {
 				for _, i := range r.Instances {
 					id := aws.ToString(i.InstanceId)
@@ -177,6 +161,9 @@ func (f *finder) instances(ctx context.Context) error {
 					f.add("instance", id)
 				}
 			}
+			return nil
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -196,4 +183,20 @@ func ownedInstance(i ec2types.Instance, stack string, byGroup *regexp.Regexp) bo
 		}
 	}
 	return false
+}
+
+// eachPage calls each with every page of a paginator (its HasMorePages and
+// NextPage) and stops at the first error; doing says what a failed call was.
+func eachPage[Out, Opt any](ctx context.Context, doing string, more func() bool,
+	next func(context.Context, ...func(*Opt)) (Out, error), each func(Out) error) error {
+	for more() {
+		page, err := next(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", doing, err)
+		}
+		if err := each(page); err != nil {
+			return err
+		}
+	}
+	return nil
 }

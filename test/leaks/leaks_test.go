@@ -24,13 +24,7 @@ func startMoto(t *testing.T) (aws.Config, *recorder.Recorder) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (it starts its own moto)")
 	}
-	ctx := context.Background()
-	moto, err := motoserver.Start(ctx, motoserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(moto.Stop)
-	rec, err := recorder.Start(moto.URL)
+	rec, err := recorder.Start(motoserver.StartT(t).URL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,3 +25,15 @@ func RunShared(m *testing.M, pkg string, url *string) int {
 	*url = s.URL
 	return m.Run()
 }
+
+// StartT starts a private server for one test: it fails t when the server
+// does not start, and stops it when t ends.
+func StartT(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}

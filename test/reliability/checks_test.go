@@ -7,12 +7,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	tagging "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	tagtypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
 
@@ -42,50 +41,40 @@ func (e *env) parts(t *testing.T) map[string]int {
 	t.Helper()
 	ctx := background()
 	count := map[string]int{}
+	// part counts a child by its part tag.
+	part := func(key, value *string) {
+		if aws.ToString(key) == blueprint.TagPart {
+			count[aws.ToString(value)]++
+		}
+	}
 	owned := []tagtypes.TagFilter{{Key: aws.String(blueprint.TagStack), Values: []string{e.name}}}
 	pages := tagging.NewGetResourcesPaginator(tagging.NewFromConfig(e.aws), &tagging.GetResourcesInput{TagFilters: owned})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("listing the stack's tagged children: %v", err)
+	for _, r := range e2e.AllPages(ctx, t, "listing the stack's tagged children", pages.HasMorePages, pages.NextPage,
+		func(o *tagging.GetResourcesOutput) []tagtypes.ResourceTagMapping { return o.ResourceTagMappingList }) {
+		arn := aws.ToString(r.ResourceARN)
+		// Instances (and their volumes and interfaces) are the groups'
+		// to count; the database's automated snapshots copy its tags.
+		if strings.Contains(arn, ":instance/") || strings.Contains(arn, ":volume/") ||
+			strings.Contains(arn, ":network-interface/") || strings.Contains(arn, ":snapshot:") {
+			continue
 		}
-		for _, r := range page.ResourceTagMappingList {
-			arn := aws.ToString(r.ResourceARN)
-			// Instances (and their volumes and interfaces) are the groups'
-			// to count; the database's automated snapshots copy its tags.
-			if strings.Contains(arn, ":instance/") || strings.Contains(arn, ":volume/") ||
-				strings.Contains(arn, ":network-interface/") || strings.Contains(arn, ":snapshot:") {
-				continue
-			}
-			for _, tag := range r.Tags {
-				if aws.ToString(tag.Key) == blueprint.TagPart {
-					count[aws.ToString(tag.Value)]++
-				}
-			}
+		for _, tag := range r.Tags {
+			part(tag.Key, tag.Value)
 		}
 	}
-	groups, err := autoscaling.NewFromConfig(e.aws).DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{
-		Filters: []astypes.Filter{{Name: aws.String("tag:" + blueprint.TagStack), Values: []string{e.name}}}})
-	if err != nil {
-		t.Fatalf("listing the stack's Auto Scaling groups: %v", err)
-	}
-	for _, g := range groups.AutoScalingGroups {
+	for _, g := range e2e.OwnedGroups(background(), t, &e2e.Target{AWS: e.aws}, e.name) {
 		for _, tag := range g.Tags {
-			if aws.ToString(tag.Key) == blueprint.TagPart {
-				count[aws.ToString(tag.Value)]++
-			}
+			part(tag.Key, tag.Value)
 		}
 	}
 	lts, err := ec2.NewFromConfig(e.aws).DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{
-		Filters: []ec2types.Filter{{Name: aws.String("tag:" + blueprint.TagStack), Values: []string{e.name}}}})
+		Filters: e2e.TagFilter(e.name)})
 	if err != nil {
 		t.Fatalf("listing the stack's launch templates: %v", err)
 	}
 	for _, lt := range lts.LaunchTemplates {
 		for _, tag := range lt.Tags {
-			if aws.ToString(tag.Key) == blueprint.TagPart {
-				count[aws.ToString(tag.Value)]++
-			}
+			part(tag.Key, tag.Value)
 		}
 	}
 	return count
@@ -100,27 +89,17 @@ func (e *env) byName(t *testing.T) map[string]int {
 	names := blueprint.NamesFor(blueprint.Spec{Name: e.name})
 	count := map[string]int{}
 	lbs := elb.NewDescribeLoadBalancersPaginator(elb.NewFromConfig(e.aws), &elb.DescribeLoadBalancersInput{})
-	for lbs.HasMorePages() {
-		page, err := lbs.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("listing load balancers: %v", err)
-		}
-		for _, lb := range page.LoadBalancers {
-			if aws.ToString(lb.LoadBalancerName) == names.LoadBalancer {
-				count["load balancer "+names.LoadBalancer]++
-			}
+	for _, lb := range e2e.AllPages(ctx, t, "listing load balancers", lbs.HasMorePages, lbs.NextPage,
+		func(o *elb.DescribeLoadBalancersOutput) []elbtypes.LoadBalancer { return o.LoadBalancers }) {
+		if aws.ToString(lb.LoadBalancerName) == names.LoadBalancer {
+			count["load balancer "+names.LoadBalancer]++
 		}
 	}
 	dbs := rds.NewDescribeDBInstancesPaginator(rds.NewFromConfig(e.aws), &rds.DescribeDBInstancesInput{})
-	for dbs.HasMorePages() {
-		page, err := dbs.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("listing database instances: %v", err)
-		}
-		for _, db := range page.DBInstances {
-			if aws.ToString(db.DBInstanceIdentifier) == names.DBInstance {
-				count["database "+names.DBInstance]++
-			}
+	for _, db := range e2e.AllPages(ctx, t, "listing database instances", dbs.HasMorePages, dbs.NextPage,
+		func(o *rds.DescribeDBInstancesOutput) []rdstypes.DBInstance { return o.DBInstances }) {
+		if aws.ToString(db.DBInstanceIdentifier) == names.DBInstance {
+			count["database "+names.DBInstance]++
 		}
 	}
 	return count
@@ -155,12 +134,7 @@ func (e *env) duplicates(t *testing.T) int {
 // launch template version and no process is left suspended.
 func (e *env) rolledOut(t *testing.T, wantVersion string) {
 	t.Helper()
-	groups, err := autoscaling.NewFromConfig(e.aws).DescribeAutoScalingGroups(background(), &autoscaling.DescribeAutoScalingGroupsInput{
-		Filters: []astypes.Filter{{Name: aws.String("tag:" + blueprint.TagStack), Values: []string{e.name}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range groups.AutoScalingGroups {
+	for _, g := range e2e.OwnedGroups(background(), t, &e2e.Target{AWS: e.aws}, e.name) {
 		name, version := aws.ToString(g.AutoScalingGroupName), aws.ToString(g.LaunchTemplate.Version)
 		t.Logf("%s: desired %d, %d instances, launch template version %s", name, aws.ToInt32(g.DesiredCapacity), len(g.Instances), version)
 		if wantVersion != "" && version != wantVersion {

@@ -58,22 +58,34 @@ func sgNotFoundRule() *rule {
 // hashicorp/aws meets it in internal/service/iam/instance_profile.go,
 // instanceProfileAddRole, which retries NoSuchEntity "The role with name".
 func roleNotFoundRule() *rule {
-	return &rule{name: RoleNotFound,
+	return unknownAfterCreate(RoleNotFound, "iam", "CreateRole", "AddRoleToInstanceProfile", "RoleName",
+		func(st *state) map[string]time.Time { return st.roleCreated }, func(o *Options) time.Duration { return o.Consistency },
+		404, "NoSuchEntity", "The role with name %s cannot be found.")
+}
+
+// unknownAfterCreate is a rule for a name that the call using it does not
+// know yet for a while after the call that made it: a successful create
+// (service's action create) remembers the name (the parameter param) in
+// created, and for the window after it the use action naming it is refused
+// with status and code, the message being format with the name.
+func unknownAfterCreate(name Rule, service, create, use, param string, created func(*state) map[string]time.Time,
+	window func(*Options) time.Duration, status int, code, format string) *rule {
+	return &rule{name: name,
 		before: func(l *Layer, c *call) *apiError {
-			if !c.is("iam", "AddRoleToInstanceProfile") {
+			key := c.params.Get(param)
+			if !c.is(service, use) || key == "" {
 				return nil
 			}
-			role := c.params.Get("RoleName")
 			l.mu.Lock()
 			defer l.mu.Unlock()
-			if within(l.st.roleCreated[role], l.opts.Consistency, c.now) {
-				return errorf(404, "NoSuchEntity", "The role with name %s cannot be found.", role)
+			if within(created(&l.st)[key], window(&l.opts), c.now) {
+				return errorf(status, code, format, key)
 			}
 			return nil
 		},
 		after: func(l *Layer, c *call, resp *response) bool {
-			if c.is("iam", "CreateRole") && resp.ok() {
-				l.remember(l.st.roleCreated, c.params.Get("RoleName"), c.now)
+			if c.is(service, create) && resp.ok() {
+				l.remember(created(&l.st), c.params.Get(param), c.now)
 			}
 			return false
 		}}

@@ -6,8 +6,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
-
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // A create sent again with the same settings (as the SDK does when the
@@ -16,7 +14,7 @@ import (
 // Duplicate error and change nothing.
 func TestIdempotentCreate(t *testing.T) {
 	c := through(t, Options{}, IdempotentCreate)
-	n := env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
+	n := twoZones(t, c)
 	ctx := t.Context()
 	group := newGroup(t, c, n.VPCID, "strict-idem")
 

@@ -106,3 +106,29 @@ func (c *manualClock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
+
+// twoZones is the network most tests need: a VPC with subnets in zones a and b.
+func twoZones(t *testing.T, c clients) env.Net {
+	return env.Network(t, c.cfg, "us-east-1a", "us-east-1b")
+}
+
+// newLB creates a load balancer in n's app subnets with the given security
+// groups, and gives its ARN.
+func newLB(t *testing.T, c clients, n env.Net, name string, groups ...string) *string {
+	t.Helper()
+	in := &elasticloadbalancingv2.CreateLoadBalancerInput{Name: aws.String(name), Subnets: n.App}
+	if len(groups) > 0 {
+		in.SecurityGroups = groups
+	}
+	lb, err := c.elb.CreateLoadBalancer(t.Context(), in)
+	must(t, err)
+	return lb.LoadBalancers[0].LoadBalancerArn
+}
+
+// onClock is through with the layer on a manualClock that the test moves.
+func onClock(t *testing.T, opts Options, rules ...Rule) (clients, *manualClock) {
+	t.Helper()
+	clock := newManualClock()
+	opts.Now = clock.Now
+	return through(t, opts, rules...), clock
+}

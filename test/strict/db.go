@@ -5,12 +5,103 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 )
+
+// dbLagRule models how RDS's answers trail its calls. Right after
+// CreateDBInstance, DescribeDBInstances naming the new instance may answer
+// DBInstanceNotFound (404); right after ModifyDBInstance with
+// ApplyImmediately, the instance may still show "available" with nothing in
+// PendingModifiedValues before it turns "modifying". hashicorp/aws
+// internal/service/rds/instance.go waits for both: waitDBInstanceAvailable
+// reads for the first time a minute after the call (Delay) and takes
+// DBInstanceNotFound as "not yet" (its status function answers nil,
+// StateChangeConf's NotFoundChecks). The rule refuses by-identifier
+// describes for DBLag after the create, and (with db-states) starts the
+// modifying window DBLag after the modification; in the meantime the
+// instance shows "available" with nothing pending and (db-states puts them
+// back, see dbModifiable below) the settings from before the call, as AWS does
+// before it starts.
+func dbLagRule() *rule {
+	return unknownAfterCreate(DBLag, "rds", "CreateDBInstance", "DescribeDBInstances", "DBInstanceIdentifier",
+		func(st *state) map[string]time.Time { return st.dbInvisible }, func(o *Options) time.Duration { return o.DBLag },
+		404, "DBInstanceNotFound", "DBInstance %s not found.")
+}
+
+// dbModifyLag is how long after ModifyDBInstance the db-states rule starts
+// showing "modifying": DBLag with the db-lag rule on, else at once.
+func (l *Layer) dbModifyLag() time.Duration {
+	if l.opts.Rules[DBLag] {
+		return l.opts.DBLag
+	}
+	return 0
+}
+
+// dbSubnetInUseRule refuses ModifyDBSubnetGroup when the new subnet list
+// drops a subnet a database of the group runs in; moto accepts any list.
+// AWS answers SubnetAlreadyInUse (RDS API reference, ModifyDBSubnetGroup,
+// Errors: "The DB subnet is already in use in the Availability Zone"; AWS
+// Knowledge Center, "How can I delete a subnet that is in an Amazon RDS DB
+// subnet group?": a subnet can leave the group only when no instance runs
+// in it). The instance runs in the group's subnet of its zone (primary, and
+// the standby's for multi-AZ): a group with one subnet per zone, as a
+// stack's, makes that subnet unambiguous; with several in a zone the layer
+// takes all of them as in use.
+func dbSubnetInUseRule() *rule {
+	return &rule{name: DBSubnetInUse,
+		before: func(l *Layer, c *call) *apiError {
+			if !c.is("rds", "ModifyDBSubnetGroup") {
+				return nil
+			}
+			keep := c.list("SubnetIds.SubnetIdentifier", "") // RDS's query list member name
+			if len(keep) == 0 {
+				return nil
+			}
+			if inUse := l.dbSubnetsInUse(c.region, c.params.Get("DBSubnetGroupName")); len(inUse) > 0 {
+				var dropped []string
+				for _, s := range inUse {
+					if !slices.Contains(keep, s) {
+						dropped = append(dropped, s)
+					}
+				}
+				if len(dropped) > 0 {
+					return errorf(400, "SubnetAlreadyInUse", "Some of the subnets to be deleted are currently in use: %s", strings.Join(dropped, ", "))
+				}
+			}
+			return nil
+		}}
+}
+
+// dbSubnetsInUse looks in the emulator for the subnets of the group that its
+// databases run in. A failed look-up counts as none: the layer adds
+// strictness, never outages.
+func (l *Layer) dbSubnetsInUse(region, group string) []string {
+	ctx, cancel := sideCtx()
+	defer cancel()
+	out, err := l.side.region(region).rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
+	if err != nil {
+		return nil
+	}
+	var inUse []string
+	for _, db := range out.DBInstances {
+		g := db.DBSubnetGroup
+		if g == nil || aws.ToString(g.DBSubnetGroupName) != group {
+			continue
+		}
+		zones := []string{aws.ToString(db.AvailabilityZone), aws.ToString(db.SecondaryAvailabilityZone)}
+		for _, s := range g.Subnets {
+			if s.SubnetAvailabilityZone != nil && slices.Contains(zones, aws.ToString(s.SubnetAvailabilityZone.Name)) {
+				inUse = append(inUse, aws.ToString(s.SubnetIdentifier))
+			}
+		}
+	}
+	return inUse
+}
 
 // What a DB instance shows while a modification applied immediately is
 // under way. AWS keeps the settings in effect in the DBInstance's own
