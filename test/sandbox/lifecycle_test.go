@@ -1,0 +1,323 @@
+package sandbox_test
+
+// Instance lifecycle: replacing unhealthy instances, launching before
+// terminating, suspended processes, instance refresh and notifications.
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+)
+
+// TestUnhealthyInstanceReplaced: with ELB health checks, an instance whose
+// app died is marked Unhealthy after the grace period and replaced; the old
+// one leaves the target group and its process is gone; the activity says why.
+func TestUnhealthyInstanceReplaced(t *testing.T) {
+	ctx := context.Background()
+	sb := startSandbox(t, sandbox.Options{})
+	s := newStack(t, sb, stackSpec{name: "replace", zones: []string{"us-east-1a"}, perZone: 1, healthCheckType: "ELB", grace: 60, deregDelay: 5})
+	old := s.waitHealthy(1)[0]
+	st, err := sb.Client().State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var oldPID int
+	for _, in := range st.Instances {
+		if in.ID == old {
+			oldPID = in.PID
+		}
+	}
+	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: old}); err != nil {
+		t.Fatal(err)
+	}
+	var fresh string
+	env.Until(t, "a healthy replacement", 60*time.Second, func() (bool, string) {
+		h := s.health()
+		for id, th := range h {
+			if id != old && th.State == elbtypes.TargetHealthStateEnumHealthy {
+				fresh = id
+			}
+		}
+		_, stillThere := h[old]
+		return fresh != "" && !stillThere, describeHealth(h)
+	})
+	if ids := s.instances("us-east-1a"); len(ids) != 1 || ids[0] != fresh {
+		t.Fatalf("the group should hold only the replacement %s, has %v", fresh, ids)
+	}
+	env.Until(t, "the replaced instance's process to end", 30*time.Second, func() (bool, string) {
+		return !alive(oldPID), "still alive"
+	})
+	acts, err := s.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(s.groups["us-east-1a"])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range acts.Activities {
+		found = found || (strings.Contains(aws.ToString(a.Cause), "ELB system health check failure") && strings.Contains(aws.ToString(a.Description), old))
+	}
+	if !found {
+		t.Fatalf("no scaling activity explains the replacement of %s: %d activities", old, len(acts.Activities))
+	}
+}
+
+// TestLaunchBeforeTerminate: a one-instance zone whose group keeps 100% of
+// its capacity healthy replaces a failed instance by launching first: the
+// failed instance is terminated only after the replacement is healthy, and
+// the desired capacity is 1 again.
+func TestLaunchBeforeTerminate(t *testing.T) {
+	ctx := context.Background()
+	sb := startSandbox(t, sandbox.Options{})
+	s := newStack(t, sb, stackSpec{name: "lbt", zones: []string{"us-east-1a"}, perZone: 1, healthCheckType: "ELB", grace: 60, deregDelay: 5})
+	group := s.groups["us-east-1a"]
+	if _, err := s.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(group),
+		InstanceMaintenancePolicy: &astypes.InstanceMaintenancePolicy{MinHealthyPercentage: aws.Int32(100), MaxHealthyPercentage: aws.Int32(200)}}); err != nil {
+		t.Fatal(err)
+	}
+	old := s.waitHealthy(1)[0]
+	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: old}); err != nil {
+		t.Fatal(err)
+	}
+	// The replacement's health and the old instance's termination are a
+	// few hundred milliseconds apart in compressed time, too close for a
+	// poll to see the order: the order is read afterwards from the
+	// sandbox's event log (the replacement's target healthy) and the
+	// group's scaling activities (the old instance terminated), one clock.
+	var fresh string
+	env.Until(t, "the failed instance replaced and the capacity back to 1", 180*time.Second, func() (bool, string) {
+		out, err := s.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
+		if err != nil {
+			return false, err.Error()
+		}
+		g := out.AutoScalingGroups[0]
+		var live []string
+		for _, i := range g.Instances {
+			if i.LifecycleState == astypes.LifecycleStateInService || i.LifecycleState == astypes.LifecycleStatePending {
+				live = append(live, aws.ToString(i.InstanceId))
+			}
+		}
+		if len(live) == 1 && live[0] != old {
+			fresh = live[0]
+		}
+		return fresh != "" && aws.ToInt32(g.DesiredCapacity) == 1 && s.health()[fresh].State == elbtypes.TargetHealthStateEnumHealthy, strings.Join(live, ",")
+	})
+	evs, err := sb.Client().Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	healthy, ok := firstEvent(evs, sandbox.EventTarget, func(e sandbox.Event) bool { return e.Target == fresh && e.State == "healthy" })
+	if !ok {
+		t.Fatalf("the event log never shows the replacement %s healthy", fresh)
+	}
+	acts, err := s.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(group)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range acts.Activities {
+		if !strings.Contains(aws.ToString(a.Description), "Terminating EC2 instance: "+old) {
+			continue
+		}
+		found = true
+		// The API gives an activity's start to the second.
+		if start := aws.ToTime(a.StartTime); start.Before(healthy.At.Truncate(time.Second)) {
+			t.Errorf("the failed instance %s was terminated at %s, before its replacement %s was healthy at %s",
+				old, start.Format(time.StampMilli), fresh, healthy.At.Format(time.StampMilli))
+		}
+		if !strings.Contains(aws.ToString(a.Cause), "after its replacement "+fresh) {
+			t.Errorf("the termination of %s gives the cause %q, want after its replacement %s", old, aws.ToString(a.Cause), fresh)
+		}
+	}
+	if !found {
+		t.Errorf("no scaling activity terminated %s", old)
+	}
+}
+
+// firstEvent is the first event of kind that matches.
+func firstEvent(evs []sandbox.Event, kind string, match func(sandbox.Event) bool) (sandbox.Event, bool) {
+	for _, e := range evs {
+		if e.Kind == kind && match(e) {
+			return e, true
+		}
+	}
+	return sandbox.Event{}, false
+}
+
+// TestSuspendedReplaceUnhealthy: a group whose ReplaceUnhealthy process is
+// suspended keeps its unhealthy instance (an evacuated zone's group must
+// not launch into the zone), while another group, with the process
+// running, replaces its own: asserted once the other's replacement is
+// healthy, so the sandbox has had its chance to replace both.
+func TestSuspendedReplaceUnhealthy(t *testing.T) {
+	ctx := context.Background()
+	sb := startSandbox(t, sandbox.Options{})
+	s := newStack(t, sb, stackSpec{name: "suspend", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, healthCheckType: "ELB", grace: 60, deregDelay: 5})
+	s.waitHealthy(2)
+	held, running := s.instances("us-east-1a"), s.instances("us-east-1b")
+	if _, err := s.asg.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: aws.String(s.groups["us-east-1a"]),
+		ScalingProcesses: []string{"ReplaceUnhealthy"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range append(slices.Clone(held), running...) {
+		if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.Until(t, "us-east-1b's instance replaced by a healthy one", 60*time.Second, func() (bool, string) {
+		h := s.health()
+		ids := s.instances("us-east-1b")
+		for _, id := range ids {
+			if !slices.Contains(running, id) && h[id].State == elbtypes.TargetHealthStateEnumHealthy {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("us-east-1b %v; %s", ids, describeHealth(h))
+	})
+	if got := s.instances("us-east-1a"); !slices.Equal(got, held) {
+		t.Fatalf("us-east-1a (ReplaceUnhealthy suspended) has %v, want only its unhealthy %v", got, held)
+	}
+	if h := s.health()[held[0]]; h.State != elbtypes.TargetHealthStateEnumUnhealthy {
+		t.Fatalf("us-east-1a's %s is %s, want unhealthy (nothing proves the suspension held back a replacement)", held[0], h.State)
+	}
+}
+
+// TestInstanceRefreshUnderLoad: a new launch template version rolled out
+// zone by zone with instance refresh replaces every instance while ab runs,
+// and not one request fails.
+func TestInstanceRefreshUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	sb := startSandbox(t, sandbox.Options{})
+	zones := []string{"us-east-1a", "us-east-1b"}
+	s := newStack(t, sb, stackSpec{name: "refresh", zones: zones, perZone: 1, grace: 60, deregDelay: 10})
+	before := s.waitHealthy(2)
+	load := startLoad(t, s.url()+"/fruits", 4)
+
+	if _, err := s.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{LaunchTemplateName: aws.String("refresh"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small,
+			UserData: aws.String(base64.StdEncoding.EncodeToString([]byte("#!/bin/bash\n# v2\n")))}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range zones {
+		group := s.groups[z]
+		if _, err := s.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(group),
+			LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("refresh"), Version: aws.String("2")}}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.asg.StartInstanceRefresh(ctx, &autoscaling.StartInstanceRefreshInput{AutoScalingGroupName: aws.String(group),
+			Preferences: &astypes.RefreshPreferences{MinHealthyPercentage: aws.Int32(0), InstanceWarmup: aws.Int32(10)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Until(t, "the refresh of "+group, 90*time.Second, func() (bool, string) {
+			d, err := s.asg.DescribeInstanceRefreshes(ctx, &autoscaling.DescribeInstanceRefreshesInput{AutoScalingGroupName: aws.String(group),
+				InstanceRefreshIds: []string{aws.ToString(out.InstanceRefreshId)}})
+			if err != nil || len(d.InstanceRefreshes) != 1 {
+				return false, "describe failed"
+			}
+			r := d.InstanceRefreshes[0]
+			return r.Status == astypes.InstanceRefreshStatusSuccessful, string(r.Status)
+		})
+	}
+	// The refreshed zones' new instances must be serving before load stops.
+	after := s.waitHealthy(2)
+	res := load.stop(t)
+	for _, id := range after {
+		for _, old := range before {
+			if id == old {
+				t.Errorf("instance %s survived the refresh", id)
+			}
+		}
+	}
+	t.Logf("load: %s", res.Summary())
+	if bad, _ := load.failures(t, "start"); len(bad) != 0 {
+		t.Fatalf("%d requests failed during the refresh:\n%s", len(bad), describeFailed(bad, 20))
+	}
+}
+
+// TestNotifications: an ASG notification configuration (moto lacks it)
+// delivers launch and terminate events through SNS to a subscribed SQS queue.
+func TestNotifications(t *testing.T) {
+	ctx := context.Background()
+	sb := startSandbox(t, sandbox.Options{})
+	s := newStack(t, sb, stackSpec{name: "notify", zones: []string{"us-east-1a"}, perZone: 1, maxPerZone: 2})
+	sn, sq := sns.NewFromConfig(s.cfg), sqs.NewFromConfig(s.cfg)
+	topic, err := sn.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("asg-events")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue, err := sq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("asg-events")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := sq.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: queue.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sn.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(attrs.Attributes["QueueArn"])}); err != nil {
+		t.Fatal(err)
+	}
+	group := s.groups["us-east-1a"]
+	if _, err := s.asg.PutNotificationConfiguration(ctx, &autoscaling.PutNotificationConfigurationInput{AutoScalingGroupName: aws.String(group),
+		TopicARN: topic.TopicArn, NotificationTypes: []string{"autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_TERMINATE"}}); err != nil {
+		t.Fatal(err)
+	}
+	desc, err := s.asg.DescribeNotificationConfigurations(ctx, &autoscaling.DescribeNotificationConfigurationsInput{AutoScalingGroupNames: []string{group}})
+	if err != nil || len(desc.NotificationConfigurations) != 2 {
+		t.Fatalf("describe notification configurations: %v %+v", err, desc)
+	}
+
+	events := map[string]string{} // event -> instance
+	receive := func(want string) func() (bool, string) {
+		return func() (bool, string) {
+			out, err := sq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: queue.QueueUrl, MaxNumberOfMessages: 10})
+			if err != nil {
+				return false, err.Error()
+			}
+			for _, m := range out.Messages {
+				var envelope struct{ Message string }
+				var msg struct{ Event, EC2InstanceId string }
+				_ = json.Unmarshal([]byte(aws.ToString(m.Body)), &envelope)
+				_ = json.Unmarshal([]byte(envelope.Message), &msg)
+				events[msg.Event] = msg.EC2InstanceId
+				_, _ = sq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: queue.QueueUrl, ReceiptHandle: m.ReceiptHandle})
+			}
+			_, ok := events[want]
+			return ok, fmt.Sprint(events)
+		}
+	}
+	env.Until(t, "the test notification", 30*time.Second, receive("autoscaling:TEST_NOTIFICATION"))
+
+	if _, err := s.asg.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(group), DesiredCapacity: aws.Int32(2)}); err != nil {
+		t.Fatal(err)
+	}
+	env.Until(t, "a launch notification", 30*time.Second, receive("autoscaling:EC2_INSTANCE_LAUNCH"))
+	launched := events["autoscaling:EC2_INSTANCE_LAUNCH"]
+	if _, err := s.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: aws.String(launched),
+		ShouldDecrementDesiredCapacity: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	env.Until(t, "a terminate notification", 30*time.Second, receive("autoscaling:EC2_INSTANCE_TERMINATE"))
+	if got := events["autoscaling:EC2_INSTANCE_TERMINATE"]; got != launched {
+		t.Fatalf("terminate notification for %s, want %s", got, launched)
+	}
+	if _, err := s.asg.DeleteNotificationConfiguration(ctx, &autoscaling.DeleteNotificationConfigurationInput{AutoScalingGroupName: aws.String(group), TopicARN: topic.TopicArn}); err != nil {
+		t.Fatal(err)
+	}
+}
