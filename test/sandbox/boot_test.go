@@ -87,9 +87,8 @@ func TestExampleUserDataBoots(t *testing.T) {
 // console output (the shell's "command not found") is in the event log
 // and at GET /_sandbox/console/<id>.
 func TestBootFailureLeavesInstanceUnhealthy(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{})
 	ud := strings.Replace(exampleUserData(t, "../../examples/minimal"), "systemctl enable", "systemclt enable", 1)
-	s := newStack(t, sb, stackSpec{name: "typo", zones: []string{"us-east-1a"}, perZone: 1, userData: ud})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "typo", zones: []string{"us-east-1a"}, perZone: 1, userData: ud})
 	// The target is unhealthy from its first checks (nothing listens
 	// while the script runs), so the boot's end is waited for by its event.
 	var ev sandbox.Event
@@ -147,9 +146,8 @@ func assertServiceUser(t *testing.T, sb *sandbox.Sandbox, id string) {
 // notwithstanding) until recovered, and a zone's power loss stops it
 // without a restart (the same process answers once power is back).
 func TestBootedServiceFailures(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{})
 	ud := exampleUserData(t, "../../examples/minimal")
-	s := newStack(t, sb, stackSpec{name: "bootfail", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, userData: ud})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "bootfail", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, userData: ud})
 	s.waitHealthy(2)
 	ctx := context.Background()
 	victim := s.instances("us-east-1a")[0]
@@ -172,23 +170,17 @@ func TestBootedServiceFailures(t *testing.T) {
 		})
 	}
 
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: victim}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "instance", ID: victim})
 	unhealthy("the kill")
 	if pid := pidOf(); pid != 0 {
 		t.Errorf("a killed instance's service came back as pid %d without a recover", pid)
 	}
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: victim, Recover: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "instance", ID: victim, Recover: true})
 	s.waitHealthy(2)
 
 	before := pidOf()
 	for _, down := range []bool{true, false} {
-		if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1a", Down: down}); err != nil {
-			t.Fatal(err)
-		}
+		s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1a", Down: down})
 		if down {
 			unhealthy("the power loss")
 		}

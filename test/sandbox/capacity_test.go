@@ -34,9 +34,8 @@ import (
 // in the zone.
 func TestZoneImpairmentRefusesLaunches(t *testing.T) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "ice", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, maxPerZone: 3})
 	c := sb.Client()
-	s := newStack(t, sb, stackSpec{name: "ice", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, maxPerZone: 3})
 	s.waitHealthy(2)
 	group := s.groups["us-east-1b"]
 
@@ -224,32 +223,6 @@ func TestZoneImpairmentFailsOverDatabase(t *testing.T) {
 	}
 }
 
-func (s *stack) setDesired(group string, n int32) {
-	s.t.Helper()
-	if _, err := s.asg.SetDesiredCapacity(context.Background(), &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(group), DesiredCapacity: aws.Int32(n)}); err != nil {
-		s.t.Fatal(err)
-	}
-}
-
-// failedLaunches are the group's failed activities, through the AWS API.
-func (s *stack) failedLaunches(group string) []astypes.Activity {
-	s.t.Helper()
-	var failed []astypes.Activity
-	p := autoscaling.NewDescribeScalingActivitiesPaginator(s.asg, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(group)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		for _, a := range page.Activities {
-			if a.StatusCode == astypes.ScalingActivityStatusCodeFailed {
-				failed = append(failed, a)
-			}
-		}
-	}
-	return failed
-}
-
 // TestShortZoneFallsBackToNextType: in a zone short of t3.small, a group
 // with a prioritized mixed instances policy (t3.small, then t3a.small)
 // launches a t3a.small in the same activity, which succeeds and names the
@@ -258,9 +231,8 @@ func (s *stack) failedLaunches(group string) []astypes.Activity {
 // so in order: the shortage, then the fallback.
 func TestShortZoneFallsBackToNextType(t *testing.T) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "mix", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, maxPerZone: 3})
 	c := sb.Client()
-	s := newStack(t, sb, stackSpec{name: "mix", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, maxPerZone: 3})
 	s.waitHealthy(2)
 	mixed, plain := s.groups["us-east-1b"], s.groups["us-east-1a"]
 	if _, err := s.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(mixed),
@@ -302,17 +274,10 @@ func TestShortZoneFallsBackToNextType(t *testing.T) {
 	}
 	var shown []string
 	found := false
-	p := autoscaling.NewDescribeScalingActivitiesPaginator(s.asg, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(mixed)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range page.Activities {
-			shown = append(shown, aws.ToString(a.Description)+" "+aws.ToString(a.Details))
-			found = found || (aws.ToString(a.Description) == "Launching a new EC2 instance: "+launched && a.StatusCode == astypes.ScalingActivityStatusCodeSuccessful &&
-				strings.Contains(aws.ToString(a.Details), `"InstanceType":"t3a.small"`) && strings.Contains(aws.ToString(a.Details), `"Availability Zone":"us-east-1b"`))
-		}
+	for _, a := range s.activities(mixed) {
+		shown = append(shown, aws.ToString(a.Description)+" "+aws.ToString(a.Details))
+		found = found || (aws.ToString(a.Description) == "Launching a new EC2 instance: "+launched && a.StatusCode == astypes.ScalingActivityStatusCodeSuccessful &&
+			strings.Contains(aws.ToString(a.Details), `"InstanceType":"t3a.small"`) && strings.Contains(aws.ToString(a.Details), `"Availability Zone":"us-east-1b"`))
 	}
 	if !found {
 		t.Errorf("no successful activity launching %s as t3a.small in us-east-1b: %q", launched, shown)

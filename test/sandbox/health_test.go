@@ -22,8 +22,7 @@ import (
 // app process dies its target turns unhealthy with AWS's reason and the load
 // balancer stops sending to it; when it comes back it is healthy again.
 func TestHealthTransitions(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{})
-	s := newStack(t, sb, stackSpec{name: "health", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
+	_, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "health", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
 	h := s.health()
 	if len(h) != 2 {
 		t.Fatalf("want the 2 ASG instances registered, got %s", describeHealth(h))
@@ -40,9 +39,7 @@ func TestHealthTransitions(t *testing.T) {
 	}
 
 	victim := ids[0]
-	if err := sb.Client().Fail(context.Background(), sandbox.Failure{Kind: "instance", ID: victim}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "instance", ID: victim})
 	env.Until(t, victim+" unhealthy", 30*time.Second, func() (bool, string) {
 		h := s.health()
 		th := h[victim]
@@ -56,9 +53,7 @@ func TestHealthTransitions(t *testing.T) {
 		}
 	}
 
-	if err := sb.Client().Fail(context.Background(), sandbox.Failure{Kind: "instance", ID: victim, Recover: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "instance", ID: victim, Recover: true})
 	s.waitHealthy(2)
 	env.Until(t, "traffic back on "+victim, 30*time.Second, func() (bool, string) {
 		_, served, _ := get(url + "/fruits")
@@ -73,8 +68,7 @@ func TestHealthTransitions(t *testing.T) {
 // keeps sending to all of them, as an ALB does, instead of answering 503.
 func TestOneHealthChecker(t *testing.T) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
-	s := newStack(t, sb, stackSpec{name: "onecheck", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
+	_, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "onecheck", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
 	s.waitHealthy(2)
 	load := startLoad(t, s.url()+"/fruits", 4)
 	load.setPhase("steady")
@@ -137,9 +131,8 @@ func TestGrayFailureFlapsHealth(t *testing.T) {
 
 func testGrayFailureFlapsHealth(t *testing.T, f sandbox.Failure) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "gray", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
 	c := sb.Client()
-	s := newStack(t, sb, stackSpec{name: "gray", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
 	s.waitHealthy(2)
 	gray, calm := s.instances("us-east-1b")[0], s.instances("us-east-1a")[0]
 	pid := func() int {
@@ -214,18 +207,14 @@ const failOpenPercent = "target_group_health.unhealthy_state_routing.minimum_hea
 // one; with 50% it fails open and the slow ones serve too; off again, it
 // stops.
 func TestFailOpenBelowThreshold(t *testing.T) {
-	ctx := context.Background()
 	// Six-second minutes: the load balancer's idle timeout (6 s) outlasts
 	// the slow answers (3 s), which outlast a check's timeout (2 s).
-	sb := startSandbox(t, sandbox.Options{MinuteSeconds: 6})
-	s := newStack(t, sb, stackSpec{name: "failopen", zones: []string{"us-east-1a"}, perZone: 4})
+	_, s := sandboxStack(t, sandbox.Options{MinuteSeconds: 6}, stackSpec{name: "failopen", zones: []string{"us-east-1a"}, perZone: 4})
 	ids := s.waitHealthy(4)
 	url := s.url()
 	healthy, slow := ids[0], ids[1:]
 	for _, id := range slow {
-		if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "slow", ID: id, MS: 3000}); err != nil {
-			t.Fatal(err)
-		}
+		s.fail(sandbox.Failure{Kind: "slow", ID: id, MS: 3000})
 	}
 	env.Until(t, "three slow targets unhealthy", 90*time.Second, func() (bool, string) {
 		h := s.health()

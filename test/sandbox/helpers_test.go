@@ -160,6 +160,86 @@ func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
 	return s
 }
 
+// sandboxStack starts a sandbox with opts, as startSandbox does, and
+// builds the stack of spec in it: the start of most tests.
+func sandboxStack(t *testing.T, opts sandbox.Options, spec stackSpec) (*sandbox.Sandbox, *stack) {
+	t.Helper()
+	sb := startSandbox(t, opts)
+	return sb, newStack(t, sb, spec)
+}
+
+// fail injects a failure (or its recovery) through the admin API.
+func (s *stack) fail(f sandbox.Failure) {
+	s.t.Helper()
+	if err := s.sb.Client().Fail(context.Background(), f); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *stack) setDesired(group string, n int32) {
+	s.t.Helper()
+	if _, err := s.asg.SetDesiredCapacity(context.Background(), &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(group), DesiredCapacity: aws.Int32(n)}); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// activities are all the group's scaling activities, every page, through
+// the AWS API.
+func (s *stack) activities(group string) []astypes.Activity {
+	s.t.Helper()
+	var acts []astypes.Activity
+	p := autoscaling.NewDescribeScalingActivitiesPaginator(s.asg, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(group)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		acts = append(acts, page.Activities...)
+	}
+	return acts
+}
+
+// failedLaunches are the group's failed activities, through the AWS API.
+func (s *stack) failedLaunches(group string) []astypes.Activity {
+	s.t.Helper()
+	var failed []astypes.Activity
+	for _, a := range s.activities(group) {
+		if a.StatusCode == astypes.ScalingActivityStatusCodeFailed {
+			failed = append(failed, a)
+		}
+	}
+	return failed
+}
+
+// enableZonalShift turns zonal shift on for the stack's load balancer.
+func (s *stack) enableZonalShift() {
+	s.t.Helper()
+	if _, err := s.elb.ModifyLoadBalancerAttributes(context.Background(), &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(s.lbARN),
+		Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("zonal_shift.config.enabled"), Value: aws.String("true")}}}); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// zoneID is a zone's ID (use1-az1...), as DescribeAvailabilityZones says.
+func (s *stack) zoneID(zone string) string {
+	s.t.Helper()
+	azs, err := s.ec2.DescribeAvailabilityZones(context.Background(), &ec2.DescribeAvailabilityZonesInput{ZoneNames: []string{zone}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return aws.ToString(azs.AvailabilityZones[0].ZoneId)
+}
+
+// dnsName is the load balancer's DNS name, as DescribeLoadBalancers says.
+func (s *stack) dnsName() string {
+	s.t.Helper()
+	lbs, err := s.elb.DescribeLoadBalancers(context.Background(), &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{s.lbARN}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return aws.ToString(lbs.LoadBalancers[0].DNSName)
+}
+
 // health reads DescribeTargetHealth through the endpoint: id -> state/reason.
 func (s *stack) health() map[string]elbtypes.TargetHealth {
 	out, err := s.elb.DescribeTargetHealth(context.Background(), &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(s.tgARN)})

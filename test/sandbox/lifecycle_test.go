@@ -32,8 +32,7 @@ import (
 // one leaves the target group and its process is gone; the activity says why.
 func TestUnhealthyInstanceReplaced(t *testing.T) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
-	s := newStack(t, sb, stackSpec{name: "replace", zones: []string{"us-east-1a"}, perZone: 1, healthCheckType: "ELB", grace: 60, deregDelay: 5})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "replace", zones: []string{"us-east-1a"}, perZone: 1, healthCheckType: "ELB", grace: 60, deregDelay: 5})
 	old := s.waitHealthy(1)[0]
 	st, err := sb.Client().State(ctx)
 	if err != nil {
@@ -45,9 +44,7 @@ func TestUnhealthyInstanceReplaced(t *testing.T) {
 			oldPID = in.PID
 		}
 	}
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: old}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "instance", ID: old})
 	var fresh string
 	env.Until(t, "a healthy replacement", 60*time.Second, func() (bool, string) {
 		h := s.health()
@@ -65,16 +62,13 @@ func TestUnhealthyInstanceReplaced(t *testing.T) {
 	env.Until(t, "the replaced instance's process to end", 30*time.Second, func() (bool, string) {
 		return !alive(oldPID), "still alive"
 	})
-	acts, err := s.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(s.groups["us-east-1a"])})
-	if err != nil {
-		t.Fatal(err)
-	}
+	acts := s.activities(s.groups["us-east-1a"])
 	found := false
-	for _, a := range acts.Activities {
+	for _, a := range acts {
 		found = found || (strings.Contains(aws.ToString(a.Cause), "ELB system health check failure") && strings.Contains(aws.ToString(a.Description), old))
 	}
 	if !found {
-		t.Fatalf("no scaling activity explains the replacement of %s: %d activities", old, len(acts.Activities))
+		t.Fatalf("no scaling activity explains the replacement of %s: %d activities", old, len(acts))
 	}
 }
 
@@ -84,17 +78,14 @@ func TestUnhealthyInstanceReplaced(t *testing.T) {
 // the desired capacity is 1 again.
 func TestLaunchBeforeTerminate(t *testing.T) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
-	s := newStack(t, sb, stackSpec{name: "lbt", zones: []string{"us-east-1a"}, perZone: 1, healthCheckType: "ELB", grace: 60, deregDelay: 5})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "lbt", zones: []string{"us-east-1a"}, perZone: 1, healthCheckType: "ELB", grace: 60, deregDelay: 5})
 	group := s.groups["us-east-1a"]
 	if _, err := s.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(group),
 		InstanceMaintenancePolicy: &astypes.InstanceMaintenancePolicy{MinHealthyPercentage: aws.Int32(100), MaxHealthyPercentage: aws.Int32(200)}}); err != nil {
 		t.Fatal(err)
 	}
 	old := s.waitHealthy(1)[0]
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: old}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "instance", ID: old})
 	// The replacement's health and the old instance's termination are a
 	// few hundred milliseconds apart in compressed time, too close for a
 	// poll to see the order: the order is read afterwards from the
@@ -126,12 +117,9 @@ func TestLaunchBeforeTerminate(t *testing.T) {
 	if !ok {
 		t.Fatalf("the event log never shows the replacement %s healthy", fresh)
 	}
-	acts, err := s.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(group)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	acts := s.activities(group)
 	found := false
-	for _, a := range acts.Activities {
+	for _, a := range acts {
 		if !strings.Contains(aws.ToString(a.Description), "Terminating EC2 instance: "+old) {
 			continue
 		}
@@ -167,8 +155,7 @@ func firstEvent(evs []sandbox.Event, kind string, match func(sandbox.Event) bool
 // healthy, so the sandbox has had its chance to replace both.
 func TestSuspendedReplaceUnhealthy(t *testing.T) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
-	s := newStack(t, sb, stackSpec{name: "suspend", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, healthCheckType: "ELB", grace: 60, deregDelay: 5})
+	_, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "suspend", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, healthCheckType: "ELB", grace: 60, deregDelay: 5})
 	s.waitHealthy(2)
 	held, running := s.instances("us-east-1a"), s.instances("us-east-1b")
 	if _, err := s.asg.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: aws.String(s.groups["us-east-1a"]),
@@ -176,9 +163,7 @@ func TestSuspendedReplaceUnhealthy(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range append(slices.Clone(held), running...) {
-		if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: id}); err != nil {
-			t.Fatal(err)
-		}
+		s.fail(sandbox.Failure{Kind: "instance", ID: id})
 	}
 	env.Until(t, "us-east-1b's instance replaced by a healthy one", 60*time.Second, func() (bool, string) {
 		h := s.health()
@@ -203,9 +188,8 @@ func TestSuspendedReplaceUnhealthy(t *testing.T) {
 // and not one request fails.
 func TestInstanceRefreshUnderLoad(t *testing.T) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
 	zones := []string{"us-east-1a", "us-east-1b"}
-	s := newStack(t, sb, stackSpec{name: "refresh", zones: zones, perZone: 1, grace: 60, deregDelay: 10})
+	_, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "refresh", zones: zones, perZone: 1, grace: 60, deregDelay: 10})
 	before := s.waitHealthy(2)
 	load := startLoad(t, s.url()+"/fruits", 4)
 
@@ -255,8 +239,7 @@ func TestInstanceRefreshUnderLoad(t *testing.T) {
 // delivers launch and terminate events through SNS to a subscribed SQS queue.
 func TestNotifications(t *testing.T) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
-	s := newStack(t, sb, stackSpec{name: "notify", zones: []string{"us-east-1a"}, perZone: 1, maxPerZone: 2})
+	_, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "notify", zones: []string{"us-east-1a"}, perZone: 1, maxPerZone: 2})
 	sn, sq := sns.NewFromConfig(s.cfg), sqs.NewFromConfig(s.cfg)
 	topic, err := sn.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("asg-events")})
 	if err != nil {
@@ -304,9 +287,7 @@ func TestNotifications(t *testing.T) {
 	}
 	env.Until(t, "the test notification", 30*time.Second, receive("autoscaling:TEST_NOTIFICATION"))
 
-	if _, err := s.asg.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(group), DesiredCapacity: aws.Int32(2)}); err != nil {
-		t.Fatal(err)
-	}
+	s.setDesired(group, 2)
 	env.Until(t, "a launch notification", 30*time.Second, receive("autoscaling:EC2_INSTANCE_LAUNCH"))
 	launched := events["autoscaling:EC2_INSTANCE_LAUNCH"]
 	if _, err := s.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: aws.String(launched),

@@ -30,8 +30,7 @@ import (
 func TestTargetTrackingScalesOutAndIn(t *testing.T) {
 	ctx := context.Background()
 	// One emulated minute per real second: scale-in needs 15 datapoints.
-	sb := startSandbox(t, sandbox.Options{MinuteSeconds: 1})
-	s := newStack(t, sb, stackSpec{name: "scale", zones: []string{"us-east-1a"}, perZone: 1, maxPerZone: 3, grace: 60, deregDelay: 5})
+	sb, s := sandboxStack(t, sandbox.Options{MinuteSeconds: 1}, stackSpec{name: "scale", zones: []string{"us-east-1a"}, perZone: 1, maxPerZone: 3, grace: 60, deregDelay: 5})
 	s.waitHealthy(1)
 	group := s.groups["us-east-1a"]
 	lbName, tgName := s.lbARN[strings.Index(s.lbARN, "loadbalancer/")+len("loadbalancer/"):], s.tgARN[strings.Index(s.tgARN, "targetgroup/"):]
@@ -63,12 +62,9 @@ func TestTargetTrackingScalesOutAndIn(t *testing.T) {
 		d := desired()
 		return d == 1, fmt.Sprint("desired ", d)
 	})
-	acts, err := s.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(group)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	acts := s.activities(group)
 	var out, in bool
-	for _, a := range acts.Activities {
+	for _, a := range acts {
 		cause := aws.ToString(a.Cause)
 		out = out || strings.Contains(cause, "AlarmHigh") && strings.Contains(cause, "policy requests")
 		in = in || strings.Contains(cause, "AlarmLow") && strings.Contains(cause, "policy requests")
@@ -137,7 +133,6 @@ func newDatabase(t *testing.T, sb *sandbox.Sandbox, id string) string {
 // once saw 3% 503s here: ten database connections per instance exhausted
 // the database's max_connections once nine instances ran.)
 func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
-	ctx := context.Background()
 	sb := startSandbox(t, sandbox.Options{})
 	userData := newDatabase(t, sb, "soakdb")
 	zones := []string{"us-east-1a", "us-east-1b", "us-east-1c"}
@@ -148,9 +143,7 @@ func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
 
 	load.setPhase("1 scale-out")
 	for _, z := range zones {
-		if _, err := s.asg.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(s.groups[z]), DesiredCapacity: aws.Int32(3)}); err != nil {
-			t.Fatal(err)
-		}
+		s.setDesired(s.groups[z], 3)
 	}
 	s.waitHealthy(9)
 	load.setPhase("2 steady")
@@ -163,9 +156,7 @@ func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
 	// failure may be seen. The phase lasts at least that long.
 	_, idle := sb.LoadBalancerTimeouts()
 	failuresEnd := time.Now().Add(detectionTime(sb) + idle)
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true})
 	env.Until(t, "the zone's targets to be replaced", 60*time.Second, func() (bool, string) {
 		now := s.instances("us-east-1b")
 		for _, id := range now {
@@ -179,9 +170,7 @@ func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
 	})
 
 	time.Sleep(time.Until(failuresEnd)) // a computed instant, not a tuned pause: see failuresEnd
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false})
 	load.setPhase("4 zone back")
 	s.waitHealthy(9)
 	load.setPhase("5 after")

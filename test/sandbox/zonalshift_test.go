@@ -19,9 +19,6 @@ import (
 	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
@@ -34,20 +31,15 @@ import (
 // the other zone's node serves), until the power returns.
 func TestLoadBalancerNodePerZone(t *testing.T) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "nodes", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
 	c := sb.Client()
-	s := newStack(t, sb, stackSpec{name: "nodes", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
 	ids := s.waitHealthy(2)
 	lbURL, err := url.Parse(s.url())
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := lbURL.Port()
-	lbs, err := s.elb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{s.lbARN}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dns := aws.ToString(lbs.LoadBalancers[0].DNSName)
+	dns := s.dnsName()
 	nodes := map[string]string{} // zone -> address
 	env.Until(t, "a node per zone", 30*time.Second, func() (bool, string) {
 		st, err := c.State(ctx)
@@ -80,17 +72,10 @@ func TestLoadBalancerNodePerZone(t *testing.T) {
 	}
 
 	// A zonal shift: the zone's node leaves the answers, and comes back.
-	if _, err := s.elb.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(s.lbARN),
-		Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("zonal_shift.config.enabled"), Value: aws.String("true")}}}); err != nil {
-		t.Fatal(err)
-	}
-	azs, err := ec2.NewFromConfig(s.cfg).DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{ZoneNames: []string{"us-east-1b"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.enableZonalShift()
 	arc := arczonalshift.NewFromConfig(s.cfg)
 	shift, err := arc.StartZonalShift(ctx, &arczonalshift.StartZonalShiftInput{ResourceIdentifier: aws.String(s.lbARN),
-		AwayFrom: azs.AvailabilityZones[0].ZoneId, ExpiresIn: aws.String("1h"), Comment: aws.String("node test")})
+		AwayFrom: aws.String(s.zoneID("us-east-1b")), ExpiresIn: aws.String("1h"), Comment: aws.String("node test")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,14 +151,10 @@ func TestAutoshiftAndPracticeRun(t *testing.T) {
 	ctx := context.Background()
 	// Ten emulated minutes (30 s real): long enough that the watcher,
 	// reading the alarm every tick, always sees it before the run's end.
-	sb := startSandbox(t, sandbox.Options{PracticeRunMinutes: 10})
+	sb, s := sandboxStack(t, sandbox.Options{PracticeRunMinutes: 10}, stackSpec{name: "autoshift", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
 	c := sb.Client()
-	s := newStack(t, sb, stackSpec{name: "autoshift", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
 	s.waitHealthy(2)
-	if _, err := s.elb.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(s.lbARN),
-		Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("zonal_shift.config.enabled"), Value: aws.String("true")}}}); err != nil {
-		t.Fatal(err)
-	}
+	s.enableZonalShift()
 	cw := env.CloudWatch(s.cfg)
 	if _, err := cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("autoshift-outcome"), Namespace: aws.String("AWS/ApplicationELB"),
 		MetricName: aws.String("HTTPCode_ELB_5XX_Count"), Statistic: cwtypes.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1),
@@ -196,11 +177,7 @@ func TestAutoshiftAndPracticeRun(t *testing.T) {
 		OutcomeAlarms: []zstypes.ControlCondition{{Type: zstypes.ControlConditionTypeCloudwatch, AlarmIdentifier: alarms.MetricAlarms[0].AlarmArn}}}); err != nil {
 		t.Fatal(err)
 	}
-	azs, err := ec2.NewFromConfig(s.cfg).DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{ZoneNames: []string{"us-east-1b"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	awayID := aws.ToString(azs.AvailabilityZones[0].ZoneId)
+	awayID := s.zoneID("us-east-1b")
 
 	// inDNS is the zones whose node the load balancer's name answers.
 	inDNS := func() []string {
@@ -325,12 +302,8 @@ func TestAutoshiftAndPracticeRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lbs, err := s.elb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{s.lbARN}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	viaDNS := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: c.DialContext, DisableKeepAlives: true}}
-	name := "http://" + net.JoinHostPort(aws.ToString(lbs.LoadBalancers[0].DNSName), lbURL.Port()) + "/health"
+	name := "http://" + net.JoinHostPort(s.dnsName(), lbURL.Port()) + "/health"
 	env.Until(t, "the name to serve from us-east-1a", 60*time.Second, func() (bool, string) { code := status(viaDNS, name); return code == 200, fmt.Sprint(code) })
 	if len(events(sandbox.EventAutoshift)) != 1 {
 		t.Errorf("autoshifts started in the event log: %+v, want 1", events(sandbox.EventAutoshift))

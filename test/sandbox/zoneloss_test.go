@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
@@ -29,9 +27,7 @@ import (
 // out), the load balancer serves from the other zone, an instance launched
 // there meanwhile never becomes healthy, and all recover when it comes back.
 func TestZoneDownAndUp(t *testing.T) {
-	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
-	s := newStack(t, sb, stackSpec{name: "zones", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, maxPerZone: 2})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "zones", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, maxPerZone: 2})
 	s.waitHealthy(2)
 	url := s.url()
 	down := s.instances("us-east-1b")[0]
@@ -46,9 +42,7 @@ func TestZoneDownAndUp(t *testing.T) {
 	if _, err := io.WriteString(inFlight, "GET /health HTTP/1.1\r\nHost: app\r\n"); err != nil {
 		t.Fatal(err)
 	}
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true})
 	// A power loss: the app stops dead, and neither the request in flight nor
 	// a new one on the kept-alive connection is ever answered (the load
 	// balancer gives up after its idle timeout).
@@ -73,9 +67,7 @@ func TestZoneDownAndUp(t *testing.T) {
 			t.Fatalf("with a zone down: %d from %s (%v)", st, served, err)
 		}
 	}
-	if _, err := s.asg.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(s.groups["us-east-1b"]), DesiredCapacity: aws.Int32(2)}); err != nil {
-		t.Fatal(err)
-	}
+	s.setDesired(s.groups["us-east-1b"], 2)
 	var launched string
 	env.Until(t, "an instance launched in the down zone to fail its checks", 30*time.Second, func() (bool, string) {
 		h := s.health()
@@ -86,9 +78,7 @@ func TestZoneDownAndUp(t *testing.T) {
 		}
 		return launched != "", describeHealth(h)
 	})
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false})
 	s.waitHealthy(3)
 	if st := procState(pid); st == "T" {
 		t.Errorf("the zone's app process %d is still stopped after the zone came back", pid)
@@ -168,14 +158,11 @@ func procState(pid int) string {
 // machine ran the check's timeout and the load balancer's reaction.
 func TestZoneLossDetectedOnSchedule(t *testing.T) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
 	const unhealthy = 5
-	s := newStack(t, sb, stackSpec{name: "detect", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, unhealthy: unhealthy})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "detect", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, unhealthy: unhealthy})
 	s.waitHealthy(2)
 	down := s.instances("us-east-1b")[0]
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true})
 	var lost, out sandbox.Event
 	env.Until(t, "the zone's target to leave service", 60*time.Second, func() (bool, string) {
 		evs, err := sb.Client().Events(ctx)
@@ -227,9 +214,7 @@ func TestZoneLossDetectedOnSchedule(t *testing.T) {
 	if h := s.health()[down]; h.State != elbtypes.TargetHealthStateEnumUnhealthy {
 		t.Errorf("DescribeTargetHealth says %s for %s, the event log unhealthy", h.State, down)
 	}
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false})
 	s.waitHealthy(2)
 	evs := sb.Events()
 	if _, ok := sandbox.LastEvent(evs, sandbox.EventZoneUp, nil); !ok {
@@ -255,9 +240,7 @@ func TestZoneLossDetectedOnSchedule(t *testing.T) {
 // POST gave every POST to the same target whenever the round robin
 // started on the other one: all six answers from us-east-1a.)
 func TestZoneOutageHangsRequestsThroughTheLoadBalancer(t *testing.T) {
-	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
-	s := newStack(t, sb, stackSpec{name: "hang", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "hang", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
 	s.waitHealthy(2)
 	addr := strings.TrimPrefix(s.url(), "http://")
 	const clients = 6
@@ -284,9 +267,7 @@ func TestZoneOutageHangsRequestsThroughTheLoadBalancer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true})
 	lostAt := time.Now()
 	_, idle := sb.LoadBalancerTimeouts()
 	type answer struct {
