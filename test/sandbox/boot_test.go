@@ -147,22 +147,9 @@ func assertServiceUser(t *testing.T, sb *sandbox.Sandbox, id string) {
 // without a restart (the same process answers once power is back).
 func TestBootedServiceFailures(t *testing.T) {
 	ud := exampleUserData(t, "../../examples/minimal")
-	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "bootfail", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, userData: ud})
+	_, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "bootfail", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, userData: ud})
 	s.waitHealthy(2)
-	ctx := context.Background()
 	victim := s.instances("us-east-1a")[0]
-	pidOf := func() int {
-		st, err := sb.Client().State(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, in := range st.Instances {
-			if in.ID == victim {
-				return in.PID
-			}
-		}
-		return 0
-	}
 	unhealthy := func(why string) {
 		env.Until(t, victim+" unhealthy after "+why, 60*time.Second, func() (bool, string) {
 			h := s.health()
@@ -172,13 +159,13 @@ func TestBootedServiceFailures(t *testing.T) {
 
 	s.fail(sandbox.Failure{Kind: "instance", ID: victim})
 	unhealthy("the kill")
-	if pid := pidOf(); pid != 0 {
+	if pid := s.pid(victim); pid != 0 {
 		t.Errorf("a killed instance's service came back as pid %d without a recover", pid)
 	}
 	s.fail(sandbox.Failure{Kind: "instance", ID: victim, Recover: true})
 	s.waitHealthy(2)
 
-	before := pidOf()
+	before := s.pid(victim)
 	for _, down := range []bool{true, false} {
 		s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1a", Down: down})
 		if down {
@@ -186,7 +173,7 @@ func TestBootedServiceFailures(t *testing.T) {
 		}
 	}
 	s.waitHealthy(2)
-	if after := pidOf(); after != before || before == 0 {
+	if after := s.pid(victim); after != before || before == 0 {
 		t.Errorf("after the power came back the service is pid %d, want the same process %d", after, before)
 	}
 }

@@ -1,7 +1,8 @@
 package sandbox_test
 
-// Target health: transitions, one checker per target, gray failures and
-// failing open.
+// Target health: transitions, one checker per target, gray failures,
+// failing open, and no failed request while groups scale out and a zone
+// goes down.
 
 import (
 	"context"
@@ -135,19 +136,7 @@ func testGrayFailureFlapsHealth(t *testing.T, f sandbox.Failure) {
 	c := sb.Client()
 	s.waitHealthy(2)
 	gray, calm := s.instances("us-east-1b")[0], s.instances("us-east-1a")[0]
-	pid := func() int {
-		st, err := c.State(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, in := range st.Instances {
-			if in.ID == gray {
-				return in.PID
-			}
-		}
-		return 0
-	}
-	before := pid()
+	before := s.pid(gray)
 	f.Kind, f.Zone = "gray", "us-east-1b"
 	if err := c.Fail(ctx, f); err != nil {
 		t.Fatal(err)
@@ -160,7 +149,7 @@ func testGrayFailureFlapsHealth(t *testing.T, f sandbox.Failure) {
 		back = back || (seen[elbtypes.TargetHealthStateEnumUnhealthy] && h.State == elbtypes.TargetHealthStateEnumHealthy)
 		return back, fmt.Sprintf("now %s/%s, seen %v", h.State, h.Reason, seen)
 	})
-	if after := pid(); before == 0 || after != before {
+	if after := s.pid(gray); before == 0 || after != before {
 		t.Errorf("the gray instance's app ran as pid %d before and %d after: it must keep running", before, after)
 	}
 	f.Recover = true
@@ -258,5 +247,94 @@ func setFailOpen(t *testing.T, s *stack, percent string) {
 	if _, err := s.elb.ModifyTargetGroupAttributes(context.Background(), &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(s.tgARN),
 		Attributes: []elbtypes.TargetGroupAttribute{{Key: aws.String(failOpenPercent), Value: aws.String(percent)}}}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNoErrorsThroughScaleOutAndZoneOutage is the demo's scenario in small:
+// steady load on a database-backed app in three zones while the groups scale
+// out, one zone goes down (its instances replaced, in vain) and comes back.
+// A real ALB in front of healthy targets answers every request with 2xx:
+// targets get traffic only once their checks pass, a draining target
+// finishes what it has, and with a zone down the others serve. (The demo
+// once saw 3% 503s here: ten database connections per instance exhausted
+// the database's max_connections once nine instances ran.)
+func TestNoErrorsThroughScaleOutAndZoneOutage(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	userData := newDatabase(t, sb, "soakdb")
+	zones := []string{"us-east-1a", "us-east-1b", "us-east-1c"}
+	s := newStack(t, sb, stackSpec{name: "soak", zones: zones, perZone: 1, maxPerZone: 3, healthCheckType: "ELB", grace: 30, deregDelay: 30, userData: userData})
+	s.waitHealthy(3)
+	const workers = 16
+	load := startLoad(t, s.url()+"/fruits", workers)
+
+	load.setPhase("1 scale-out")
+	for _, z := range zones {
+		s.setDesired(s.groups[z], 3)
+	}
+	s.waitHealthy(9)
+	load.setPhase("2 steady")
+	settle(t, s, 2*time.Second)
+
+	load.setPhase("3 zone down")
+	down := s.instances("us-east-1b")
+	// Until the zone's targets are out of the load balancer (detectionTime),
+	// requests go there and hang until the idle timeout: after that, no
+	// failure may be seen. The phase lasts at least that long.
+	_, idle := sb.LoadBalancerTimeouts()
+	failuresEnd := time.Now().Add(detectionTime(sb) + idle)
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true})
+	env.Until(t, "the zone's targets to be replaced", 60*time.Second, func() (bool, string) {
+		now := s.instances("us-east-1b")
+		for _, id := range now {
+			for _, old := range down {
+				if id == old {
+					return false, fmt.Sprint(now)
+				}
+			}
+		}
+		return len(now) == 3, fmt.Sprint(now)
+	})
+
+	time.Sleep(time.Until(failuresEnd)) // a computed instant, not a tuned pause: see failuresEnd
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false})
+	load.setPhase("4 zone back")
+	s.waitHealthy(9)
+	load.setPhase("5 after")
+	settle(t, s, 10*time.Second)
+	bad, summary := load.failures(t, "1 scale-out", "2 steady", "4 zone back", "5 after")
+	t.Logf("load: %s", summary)
+	if len(bad) > 0 {
+		t.Fatalf("%d failed requests outside the outage:\n%s", len(bad), describeFailed(bad, 20))
+	}
+	// Requests the load balancer sends to the zone before its health checks
+	// fail hang until the idle timeout and get a 504, as on AWS, never an
+	// error from the app itself. Until the zone's targets are out (at most
+	// detectionTime), each client can start a request that hangs there, wait
+	// out the idle timeout, and start another: at most detect/idle+1 each.
+	budget := workers * (int(detectionTime(sb)/idle) + 1)
+	bad, _ = load.failures(t, "3 zone down")
+	for _, b := range bad {
+		if b.Instance != "" || (b.Status != 502 && b.Status != 504) {
+			t.Fatalf("during the outage, only the load balancer's 502/504 may fail a request:\n%s", describeFailed(bad, 20))
+		}
+	}
+	if len(bad) > budget {
+		t.Fatalf("%d requests failed during the outage, more than the %d that %d clients can lose while the zone's targets still get traffic (%s) with a %s idle timeout:\n%s",
+			len(bad), budget, workers, detectionTime(sb), idle, describeFailed(bad, 20))
+	}
+}
+
+// settle keeps the load on for d while checking that no target leaves the
+// healthy state (draining ones are on their way out).
+func settle(t *testing.T, s *stack, d time.Duration) {
+	t.Helper()
+	until := time.Now().Add(d)
+	for delay := 50 * time.Millisecond; time.Now().Before(until); delay = min(delay*2, time.Second) {
+		for id, h := range s.health() {
+			if h.State != elbtypes.TargetHealthStateEnumHealthy && h.State != elbtypes.TargetHealthStateEnumDraining {
+				t.Fatalf("target %s went %s (%s) while settling", id, h.State, h.Reason)
+			}
+		}
+		time.Sleep(min(delay, time.Until(until)))
 	}
 }

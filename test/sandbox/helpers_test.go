@@ -21,10 +21,12 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
 )
 
 // startSandbox starts a sandbox for one test; its cleanup stops it and
@@ -240,6 +242,22 @@ func (s *stack) dnsName() string {
 	return aws.ToString(lbs.LoadBalancers[0].DNSName)
 }
 
+// pid is the PID of an instance's app from the admin API, 0 when the
+// sandbox does not list the instance.
+func (s *stack) pid(id string) int {
+	s.t.Helper()
+	st, err := s.sb.Client().State(context.Background())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, in := range st.Instances {
+		if in.ID == id {
+			return in.PID
+		}
+	}
+	return 0
+}
+
 // health reads DescribeTargetHealth through the endpoint: id -> state/reason.
 func (s *stack) health() map[string]elbtypes.TargetHealth {
 	out, err := s.elb.DescribeTargetHealth(context.Background(), &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(s.tgARN)})
@@ -319,4 +337,34 @@ func (s *stack) instances(zone string) []string {
 		ids = append(ids, *i.InstanceId)
 	}
 	return ids
+}
+
+// newDatabase creates an RDS instance with a managed secret, waits until the
+// sandbox runs it, and returns user data that points the app at it.
+func newDatabase(t *testing.T, sb *sandbox.Sandbox, id string) string {
+	t.Helper()
+	prereq.Require(t, postgres.Available())
+	ctx := context.Background()
+	cfg := env.AWSConfig(sb.Endpoint)
+	db, err := rds.NewFromConfig(cfg).CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String(id), Engine: aws.String("postgres"),
+		DBInstanceClass: aws.String("db.t3.micro"), AllocatedStorage: aws.Int32(20), DBName: aws.String("app"),
+		MasterUsername: aws.String("app"), ManageMasterUserPassword: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := db.DBInstance
+	env.Until(t, "the database to run", 60*time.Second, func() (bool, string) {
+		st, err := sb.Client().State(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, d := range st.Databases {
+			if d.ID == id && d.PID != 0 {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", st.Databases)
+	})
+	return fmt.Sprintf("#!/bin/bash\nHAWEBAPP_DB_ENDPOINT=%s\nHAWEBAPP_DB_PORT=%d\nHAWEBAPP_DB_NAME=app\nHAWEBAPP_DB_SECRET_ARN=%s\n",
+		aws.ToString(in.Endpoint.Address), aws.ToInt32(in.Endpoint.Port), aws.ToString(in.MasterUserSecret.SecretArn))
 }
