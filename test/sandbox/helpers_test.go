@@ -138,8 +138,7 @@ func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
 	_, err = s.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: aws.String(s.lbARN), Port: aws.Int32(80), Protocol: elbtypes.ProtocolEnumHttp,
 		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(s.tgARN)}}})
 	must(err)
-	_, err = s.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String(spec.name), LaunchTemplateData: &ec2types.RequestLaunchTemplateData{
-		ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small, UserData: aws.String(base64.StdEncoding.EncodeToString([]byte(spec.userData)))}})
+	_, err = s.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String(spec.name), LaunchTemplateData: templateData(spec.userData)})
 	must(err)
 	hc := spec.healthCheckType
 	if hc == "" {
@@ -160,6 +159,22 @@ func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
 		s.groups[z] = name
 	}
 	return s
+}
+
+// templateData is the launch template of every test stack, with userData.
+func templateData(userData string) *ec2types.RequestLaunchTemplateData {
+	return &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small,
+		UserData: aws.String(base64.StdEncoding.EncodeToString([]byte(userData)))}
+}
+
+// newTemplateVersion adds a version of the launch template name with
+// other user data.
+func (s *stack) newTemplateVersion(name, userData string) {
+	s.t.Helper()
+	if _, err := s.ec2.CreateLaunchTemplateVersion(context.Background(), &ec2.CreateLaunchTemplateVersionInput{LaunchTemplateName: aws.String(name),
+		LaunchTemplateData: templateData(userData)}); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 // sandboxStack starts a sandbox with opts, as startSandbox does, and

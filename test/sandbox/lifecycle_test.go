@@ -6,7 +6,6 @@ package sandbox_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -18,8 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -185,11 +182,7 @@ func TestInstanceRefreshUnderLoad(t *testing.T) {
 	before := s.waitHealthy(2)
 	load := startLoad(t, s.url()+"/fruits", 4)
 
-	if _, err := s.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{LaunchTemplateName: aws.String("refresh"),
-		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small,
-			UserData: aws.String(base64.StdEncoding.EncodeToString([]byte("#!/bin/bash\n# v2\n")))}}); err != nil {
-		t.Fatal(err)
-	}
+	s.newTemplateVersion("refresh", "#!/bin/bash\n# v2\n")
 	for _, z := range zones {
 		group := s.groups[z]
 		if _, err := s.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(group),
