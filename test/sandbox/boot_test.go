@@ -87,9 +87,8 @@ func TestExampleUserDataBoots(t *testing.T) {
 // console output (the shell's "command not found") is in the event log
 // and at GET /_sandbox/console/<id>.
 func TestBootFailureLeavesInstanceUnhealthy(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{})
 	ud := strings.Replace(exampleUserData(t, "../../examples/minimal"), "systemctl enable", "systemclt enable", 1)
-	s := newStack(t, sb, stackSpec{name: "typo", zones: []string{"us-east-1a"}, perZone: 1, userData: ud})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "typo", zones: []string{"us-east-1a"}, perZone: 1, userData: ud})
 	// The target is unhealthy from its first checks (nothing listens
 	// while the script runs), so the boot's end is waited for by its event.
 	var ev sandbox.Event
@@ -147,24 +146,10 @@ func assertServiceUser(t *testing.T, sb *sandbox.Sandbox, id string) {
 // notwithstanding) until recovered, and a zone's power loss stops it
 // without a restart (the same process answers once power is back).
 func TestBootedServiceFailures(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{})
 	ud := exampleUserData(t, "../../examples/minimal")
-	s := newStack(t, sb, stackSpec{name: "bootfail", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, userData: ud})
+	_, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "bootfail", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, userData: ud})
 	s.waitHealthy(2)
-	ctx := context.Background()
 	victim := s.instances("us-east-1a")[0]
-	pidOf := func() int {
-		st, err := sb.Client().State(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, in := range st.Instances {
-			if in.ID == victim {
-				return in.PID
-			}
-		}
-		return 0
-	}
 	unhealthy := func(why string) {
 		env.Until(t, victim+" unhealthy after "+why, 60*time.Second, func() (bool, string) {
 			h := s.health()
@@ -172,29 +157,23 @@ func TestBootedServiceFailures(t *testing.T) {
 		})
 	}
 
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: victim}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "instance", ID: victim})
 	unhealthy("the kill")
-	if pid := pidOf(); pid != 0 {
+	if pid := s.pid(victim); pid != 0 {
 		t.Errorf("a killed instance's service came back as pid %d without a recover", pid)
 	}
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "instance", ID: victim, Recover: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "instance", ID: victim, Recover: true})
 	s.waitHealthy(2)
 
-	before := pidOf()
+	before := s.pid(victim)
 	for _, down := range []bool{true, false} {
-		if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1a", Down: down}); err != nil {
-			t.Fatal(err)
-		}
+		s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1a", Down: down})
 		if down {
 			unhealthy("the power loss")
 		}
 	}
 	s.waitHealthy(2)
-	if after := pidOf(); after != before || before == 0 {
+	if after := s.pid(victim); after != before || before == 0 {
 		t.Errorf("after the power came back the service is pid %d, want the same process %d", after, before)
 	}
 }

@@ -115,9 +115,7 @@ func testDatabaseFromManagedSecret(t *testing.T, byID bool) {
 	// stays unreachable for the failover time before the standby serves the
 	// same data.
 	failStart := time.Now()
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "database", ID: "fruitdb"}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "database", ID: "fruitdb"})
 	if st, _, err := get(url + "/fruits/1"); err == nil && st == 200 {
 		t.Fatalf("a read right after the failover began succeeded: the connections were not cut")
 	}

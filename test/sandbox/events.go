@@ -63,9 +63,9 @@ const (
 	EventLaunchRefused = "launch refused"
 	EventDatabaseDown  = "database down"
 	// EventLaunchFallback: a group with a mixed instances policy launched
-	// the next of its instance types, its zone short of the first (shortage.go).
+	// the next of its instance types, its zone short of the first (impair.go).
 	EventLaunchFallback = "launch fell back"
-	// EventZoneShort: a zone short of instance types, its power on (shortage.go).
+	// EventZoneShort: a zone short of instance types, its power on (impair.go).
 	EventZoneShort = "zone short"
 	// A gray failure (gray.go): a zone's instances slow or dropping
 	// connections, their processes running.

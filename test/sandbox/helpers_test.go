@@ -21,10 +21,12 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/prereq"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
 )
 
 // startSandbox starts a sandbox for one test; its cleanup stops it and
@@ -136,8 +138,7 @@ func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
 	_, err = s.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: aws.String(s.lbARN), Port: aws.Int32(80), Protocol: elbtypes.ProtocolEnumHttp,
 		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(s.tgARN)}}})
 	must(err)
-	_, err = s.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String(spec.name), LaunchTemplateData: &ec2types.RequestLaunchTemplateData{
-		ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small, UserData: aws.String(base64.StdEncoding.EncodeToString([]byte(spec.userData)))}})
+	_, err = s.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String(spec.name), LaunchTemplateData: templateData(spec.userData)})
 	must(err)
 	hc := spec.healthCheckType
 	if hc == "" {
@@ -158,6 +159,118 @@ func newStack(t *testing.T, sb *sandbox.Sandbox, spec stackSpec) *stack {
 		s.groups[z] = name
 	}
 	return s
+}
+
+// templateData is the launch template of every test stack, with userData.
+func templateData(userData string) *ec2types.RequestLaunchTemplateData {
+	return &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Small,
+		UserData: aws.String(base64.StdEncoding.EncodeToString([]byte(userData)))}
+}
+
+// newTemplateVersion adds a version of the launch template name with
+// other user data.
+func (s *stack) newTemplateVersion(name, userData string) {
+	s.t.Helper()
+	if _, err := s.ec2.CreateLaunchTemplateVersion(context.Background(), &ec2.CreateLaunchTemplateVersionInput{LaunchTemplateName: aws.String(name),
+		LaunchTemplateData: templateData(userData)}); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// sandboxStack starts a sandbox with opts, as startSandbox does, and
+// builds the stack of spec in it: the start of most tests.
+func sandboxStack(t *testing.T, opts sandbox.Options, spec stackSpec) (*sandbox.Sandbox, *stack) {
+	t.Helper()
+	sb := startSandbox(t, opts)
+	return sb, newStack(t, sb, spec)
+}
+
+// fail injects a failure (or its recovery) through the admin API.
+func (s *stack) fail(f sandbox.Failure) {
+	s.t.Helper()
+	if err := s.sb.Client().Fail(context.Background(), f); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *stack) setDesired(group string, n int32) {
+	s.t.Helper()
+	if _, err := s.asg.SetDesiredCapacity(context.Background(), &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String(group), DesiredCapacity: aws.Int32(n)}); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// activities are all the group's scaling activities, every page, through
+// the AWS API.
+func (s *stack) activities(group string) []astypes.Activity {
+	s.t.Helper()
+	var acts []astypes.Activity
+	p := autoscaling.NewDescribeScalingActivitiesPaginator(s.asg, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(group)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		acts = append(acts, page.Activities...)
+	}
+	return acts
+}
+
+// failedLaunches are the group's failed activities, through the AWS API.
+func (s *stack) failedLaunches(group string) []astypes.Activity {
+	s.t.Helper()
+	var failed []astypes.Activity
+	for _, a := range s.activities(group) {
+		if a.StatusCode == astypes.ScalingActivityStatusCodeFailed {
+			failed = append(failed, a)
+		}
+	}
+	return failed
+}
+
+// enableZonalShift turns zonal shift on for the stack's load balancer.
+func (s *stack) enableZonalShift() {
+	s.t.Helper()
+	if _, err := s.elb.ModifyLoadBalancerAttributes(context.Background(), &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(s.lbARN),
+		Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("zonal_shift.config.enabled"), Value: aws.String("true")}}}); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// zoneID is a zone's ID (use1-az1...), as DescribeAvailabilityZones says.
+func (s *stack) zoneID(zone string) string {
+	s.t.Helper()
+	azs, err := s.ec2.DescribeAvailabilityZones(context.Background(), &ec2.DescribeAvailabilityZonesInput{ZoneNames: []string{zone}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return aws.ToString(azs.AvailabilityZones[0].ZoneId)
+}
+
+// dnsName is the load balancer's DNS name, as DescribeLoadBalancers says.
+func (s *stack) dnsName() string {
+	s.t.Helper()
+	lbs, err := s.elb.DescribeLoadBalancers(context.Background(), &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{s.lbARN}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return aws.ToString(lbs.LoadBalancers[0].DNSName)
+}
+
+// pid is the PID of an instance's app from the admin API, 0 when the
+// sandbox does not list the instance.
+func (s *stack) pid(id string) int {
+	s.t.Helper()
+	st, err := s.sb.Client().State(context.Background())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, in := range st.Instances {
+		if in.ID == id {
+			return in.PID
+		}
+	}
+	return 0
 }
 
 // health reads DescribeTargetHealth through the endpoint: id -> state/reason.
@@ -239,4 +352,34 @@ func (s *stack) instances(zone string) []string {
 		ids = append(ids, *i.InstanceId)
 	}
 	return ids
+}
+
+// newDatabase creates an RDS instance with a managed secret, waits until the
+// sandbox runs it, and returns user data that points the app at it.
+func newDatabase(t *testing.T, sb *sandbox.Sandbox, id string) string {
+	t.Helper()
+	prereq.Require(t, postgres.Available())
+	ctx := context.Background()
+	cfg := env.AWSConfig(sb.Endpoint)
+	db, err := rds.NewFromConfig(cfg).CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String(id), Engine: aws.String("postgres"),
+		DBInstanceClass: aws.String("db.t3.micro"), AllocatedStorage: aws.Int32(20), DBName: aws.String("app"),
+		MasterUsername: aws.String("app"), ManageMasterUserPassword: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := db.DBInstance
+	env.Until(t, "the database to run", 60*time.Second, func() (bool, string) {
+		st, err := sb.Client().State(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, d := range st.Databases {
+			if d.ID == id && d.PID != 0 {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", st.Databases)
+	})
+	return fmt.Sprintf("#!/bin/bash\nHAWEBAPP_DB_ENDPOINT=%s\nHAWEBAPP_DB_PORT=%d\nHAWEBAPP_DB_NAME=app\nHAWEBAPP_DB_SECRET_ARN=%s\n",
+		aws.ToString(in.Endpoint.Address), aws.ToInt32(in.Endpoint.Port), aws.ToString(in.MasterUserSecret.SecretArn))
 }

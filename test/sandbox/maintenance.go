@@ -49,18 +49,22 @@ func (s *Sandbox) healthyInService(g *astypes.AutoScalingGroup, obs *observed) i
 func (s *Sandbox) targetHealthy(g *astypes.AutoScalingGroup, id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, arn := range g.TargetGroupARNs {
+	return s.healthyInLocked(g.TargetGroupARNs, id)
+}
+
+// healthyInLocked: the instance is healthy in every one of the target
+// groups (true for none). Callers hold s.mu.
+func (s *Sandbox) healthyInLocked(arns []string, id string) bool {
+	for _, arn := range arns {
 		tg := s.tgs[arn]
 		if tg == nil {
 			return false
 		}
-		found := false
+		healthy := false
 		for _, t := range tg.targets {
-			if t.id == id {
-				found = found || t.view.state == "healthy"
-			}
+			healthy = healthy || (t.id == id && t.view.state == "healthy")
 		}
-		if !found {
+		if !healthy {
 			return false
 		}
 	}

@@ -1,12 +1,15 @@
 package sandbox
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // initCommand runs a stand-in command of the instance (see guest): its
@@ -149,4 +152,225 @@ func packages(cmd string, args []string) (string, int) {
 		return out.String(), code
 	}
 	return fmt.Sprintf("%s: %q is not supported by the sandbox (install, update, upgrade, makecache, clean)\n", cmd, verb), 1
+}
+
+// systemd is an instance's service manager, the part of systemd a boot
+// script uses: unit files under the instance's /etc/systemd/system (read at
+// first use and again after daemon-reload, as systemd does), a service's
+// ExecStart run in its own process group with the unit's Environment= and
+// EnvironmentFile= (a missing file fails the start unless prefixed with
+// "-"), as its User= (when the sandbox runs as root; else as the sandbox's
+// user, with USER/HOME set as systemd sets them), restarted per Restart= after
+// RestartSec= (emulated time) within systemd's start limit (5 starts in 10
+// s). Type= is taken as simple: `systemctl start` succeeds once the process
+// is forked, and an exec or user failure shows as the service failing.
+type systemd struct {
+	g *guest
+
+	mu       sync.Mutex
+	loaded   map[string]*unit // name -> unit file as last (re)loaded
+	services map[string]*service
+	frozen   bool
+}
+
+type unit struct {
+	name, description, user, workdir, restart, wantedBy string
+	exec                                                []string
+	env                                                 []string
+	envFiles                                            []string // "-" prefix: optional
+	restartSec                                          time.Duration
+}
+
+type service struct {
+	u       *unit
+	wanted  bool // started and not stopped: a dead process is restarted per Restart=
+	killed  bool // stopped by failure injection, started again by recover
+	cmd     *exec.Cmd
+	done    chan struct{}
+	starts  []time.Time
+	state   string // active, inactive, failed
+	started time.Time
+}
+
+const (
+	startLimitBurst    = 5
+	startLimitInterval = 10 * time.Second
+	defaultRestartSec  = 100 * time.Millisecond
+)
+
+func (sd *systemd) unitPath(name string) string {
+	return filepath.Join(sd.g.root, "etc/systemd/system", name)
+}
+
+// load reads name's unit file (the caller holds sd.mu).
+func (sd *systemd) load(name string) (*unit, error) {
+	if u, ok := sd.loaded[name]; ok {
+		return u, nil
+	}
+	f, err := os.Open(sd.unitPath(name))
+	if err != nil {
+		return nil, fmt.Errorf("Unit %s not found.", name)
+	}
+	defer f.Close()
+	u := &unit{name: name, restart: "no", restartSec: defaultRestartSec}
+	section := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		if strings.HasPrefix(line, "[") {
+			section = strings.Trim(line, "[]")
+			continue
+		}
+		k, v, _ := strings.Cut(line, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch section + "." + k {
+		case "Unit.Description":
+			u.description = v
+		case "Install.WantedBy":
+			u.wantedBy = v
+		case "Service.ExecStart":
+			u.exec = strings.Fields(strings.TrimLeft(v, "-@:+!"))
+		case "Service.User":
+			u.user = v
+		case "Service.WorkingDirectory":
+			u.workdir = v
+		case "Service.Restart":
+			u.restart = v
+		case "Service.RestartSec":
+			d, err := parseSystemdTime(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: RestartSec=%s: %w", name, v, err)
+			}
+			u.restartSec = d
+		case "Service.Environment":
+			for _, kv := range strings.Fields(v) {
+				u.env = append(u.env, strings.Trim(kv, `"`))
+			}
+		case "Service.EnvironmentFile":
+			u.envFiles = append(u.envFiles, v)
+		}
+	}
+	if len(u.exec) == 0 || !filepath.IsAbs(u.exec[0]) {
+		return nil, fmt.Errorf("%s has a bad unit file setting: ExecStart= must name an absolute path", name)
+	}
+	sd.loaded[name] = u
+	return u, nil
+}
+
+// parseSystemdTime reads a time span: "2", "2s", "500ms", "1min".
+func parseSystemdTime(v string) (time.Duration, error) {
+	if n, err := strconv.ParseFloat(v, 64); err == nil {
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	return time.ParseDuration(strings.Replace(v, "min", "m", 1))
+}
+
+// systemctl runs `systemctl args...` and returns its output and exit code.
+func (sd *systemd) systemctl(args []string) (string, int) {
+	var now bool
+	var verb string
+	var units []string
+	for _, a := range args {
+		switch {
+		case a == "--now":
+			now = true
+		case strings.HasPrefix(a, "-"): // --quiet, --no-block, --no-pager...
+		case verb == "":
+			verb = a
+		default:
+			if !strings.Contains(a, ".") {
+				a += ".service"
+			}
+			units = append(units, a)
+		}
+	}
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	var out strings.Builder
+	code := 0
+	fail := func(c int, format string, a ...any) { fmt.Fprintf(&out, format+"\n", a...); code = c }
+	switch verb {
+	case "daemon-reload":
+		sd.loaded = map[string]*unit{}
+	case "enable", "disable":
+		for _, name := range units {
+			u, err := sd.load(name)
+			if err != nil {
+				fail(1, "Failed to %s unit: %v", verb, err)
+				continue
+			}
+			if u.wantedBy == "" {
+				fmt.Fprintf(&out, "The unit files have no installation config (WantedBy=...).\n")
+			} else if err := sd.link(u, verb == "enable"); err != nil {
+				fail(1, "Failed to %s unit: %v", verb, err)
+				continue
+			}
+			if now && verb == "enable" {
+				sd.start(u)
+			} else if now {
+				sd.stop(name, false)
+			}
+		}
+	case "start", "restart":
+		for _, name := range units {
+			u, err := sd.load(name)
+			if err != nil {
+				fail(5, "Failed to start %s: %v", name, err)
+				continue
+			}
+			sd.stop(name, false)
+			sd.start(u)
+		}
+	case "stop":
+		for _, name := range units {
+			sd.stop(name, false)
+		}
+	case "is-active", "status":
+		for _, name := range units {
+			st := "inactive"
+			if svc := sd.services[name]; svc != nil {
+				st = svc.state
+			}
+			if verb == "status" {
+				fmt.Fprintf(&out, "● %s\n     Active: %s\n", name, st)
+			} else {
+				fmt.Fprintln(&out, st)
+			}
+			if st != "active" {
+				code = 3
+			}
+		}
+	default:
+		fail(1, "sandbox systemctl: %q is not supported (daemon-reload, enable, disable, start, restart, stop, is-active, status)", verb)
+	}
+	return out.String(), code
+}
+
+// link creates or removes the unit's symlink in its target's .wants.
+func (sd *systemd) link(u *unit, enable bool) error {
+	wants := filepath.Join(sd.g.root, "etc/systemd/system", u.wantedBy+".wants")
+	link := filepath.Join(wants, u.name)
+	if !enable {
+		_ = os.Remove(link)
+		return nil
+	}
+	if err := os.MkdirAll(wants, 0o755); err != nil {
+		return err
+	}
+	_ = os.Remove(link)
+	return os.Symlink(filepath.Join("/etc/systemd/system", u.name), link)
+}
+
+// start starts u's service (the caller holds sd.mu).
+func (sd *systemd) start(u *unit) {
+	svc := sd.services[u.name]
+	if svc == nil {
+		svc = &service{}
+		sd.services[u.name] = svc
+	}
+	svc.u, svc.wanted, svc.killed, svc.starts = u, true, false, nil
+	sd.run(svc)
 }

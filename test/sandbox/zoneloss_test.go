@@ -1,12 +1,17 @@
 package sandbox_test
 
+// Zone power loss: what the load balancer, the groups and requests under
+// way see when a zone goes down, and when it comes back.
+
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +22,129 @@ import (
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 )
+
+// TestZoneDownAndUp: a zone's instances stop answering (health checks time
+// out), the load balancer serves from the other zone, an instance launched
+// there meanwhile never becomes healthy, and all recover when it comes back.
+func TestZoneDownAndUp(t *testing.T) {
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "zones", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, maxPerZone: 2})
+	s.waitHealthy(2)
+	url := s.url()
+	down := s.instances("us-east-1b")[0]
+	addr, pid := instanceAddr(t, sb, down)
+	// Before the outage: one connection kept alive after a full exchange,
+	// and one with a request half sent.
+	kept := dialApp(t, addr)
+	if line := exchange(t, kept, "GET /health HTTP/1.1\r\nHost: app\r\n\r\n", 10*time.Second); !strings.Contains(line, " 200 ") {
+		t.Fatalf("before the outage: %q", line)
+	}
+	inFlight := dialApp(t, addr)
+	if _, err := io.WriteString(inFlight, "GET /health HTTP/1.1\r\nHost: app\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true})
+	// A power loss: the app stops dead, and neither the request in flight nor
+	// a new one on the kept-alive connection is ever answered (the load
+	// balancer gives up after its idle timeout).
+	// SIGSTOP takes effect when the process is next scheduled.
+	env.Until(t, "the zone's app process to stop", 10*time.Second, func() (bool, string) {
+		st := procState(pid)
+		return st == "T", fmt.Sprintf("process %d in state %q, want stopped (T)", pid, st)
+	})
+	_, idle := sb.LoadBalancerTimeouts()
+	if line := exchange(t, inFlight, "\r\n", idle); line != "" {
+		t.Errorf("a request in flight in a zone without power was answered: %q", line)
+	}
+	if line := exchange(t, kept, "GET /health HTTP/1.1\r\nHost: app\r\n\r\n", idle); line != "" {
+		t.Errorf("a kept-alive connection into a zone without power was answered: %q", line)
+	}
+	env.Until(t, "the zone's target to time out", 30*time.Second, func() (bool, string) {
+		h := s.health()
+		return h[down].State == elbtypes.TargetHealthStateEnumUnhealthy && h[down].Reason == "Target.Timeout", describeHealth(h)
+	})
+	for i := 0; i < 5; i++ {
+		if st, served, err := get(url + "/fruits"); err != nil || st != 200 || served == down {
+			t.Fatalf("with a zone down: %d from %s (%v)", st, served, err)
+		}
+	}
+	s.setDesired(s.groups["us-east-1b"], 2)
+	var launched string
+	env.Until(t, "an instance launched in the down zone to fail its checks", 30*time.Second, func() (bool, string) {
+		h := s.health()
+		for _, id := range s.instances("us-east-1b") {
+			if id != down && h[id].State == elbtypes.TargetHealthStateEnumUnhealthy {
+				launched = id
+			}
+		}
+		return launched != "", describeHealth(h)
+	})
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false})
+	s.waitHealthy(3)
+	if st := procState(pid); st == "T" {
+		t.Errorf("the zone's app process %d is still stopped after the zone came back", pid)
+	}
+}
+
+// instanceAddr is an instance's address (as its private IP would be) and
+// its app's PID, from the admin API.
+func instanceAddr(t *testing.T, sb *sandbox.Sandbox, id string) (string, int) {
+	t.Helper()
+	st, err := sb.Client().State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range st.Instances {
+		if in.ID == id {
+			return strings.TrimPrefix(in.URL, "http://"), in.PID
+		}
+	}
+	t.Fatalf("no instance %s in the sandbox's state", id)
+	return "", 0
+}
+
+func dialApp(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// exchange writes req and returns the status line read back within wait,
+// or "" when nothing came (a timeout).
+func exchange(t *testing.T, c net.Conn, req string, wait time.Duration) string {
+	t.Helper()
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(wait))
+	buf := make([]byte, 4096)
+	n, err := c.Read(buf)
+	if n == 0 {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return ""
+		}
+		t.Fatalf("reading from the app: %v", err)
+	}
+	line, _, _ := strings.Cut(string(buf[:n]), "\r\n")
+	return line
+}
+
+// procState is the state letter of a process (R, S, T for stopped...).
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
 
 // TestZoneLossDetectedOnSchedule: a check goes out every interval whether
 // or not the one before has answered (as on AWS), so a target that lost
@@ -30,14 +158,11 @@ import (
 // machine ran the check's timeout and the load balancer's reaction.
 func TestZoneLossDetectedOnSchedule(t *testing.T) {
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
 	const unhealthy = 5
-	s := newStack(t, sb, stackSpec{name: "detect", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, unhealthy: unhealthy})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "detect", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1, unhealthy: unhealthy})
 	s.waitHealthy(2)
 	down := s.instances("us-east-1b")[0]
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true})
 	var lost, out sandbox.Event
 	env.Until(t, "the zone's target to leave service", 60*time.Second, func() (bool, string) {
 		evs, err := sb.Client().Events(ctx)
@@ -89,9 +214,7 @@ func TestZoneLossDetectedOnSchedule(t *testing.T) {
 	if h := s.health()[down]; h.State != elbtypes.TargetHealthStateEnumUnhealthy {
 		t.Errorf("DescribeTargetHealth says %s for %s, the event log unhealthy", h.State, down)
 	}
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: false})
 	s.waitHealthy(2)
 	evs := sb.Events()
 	if _, ok := sandbox.LastEvent(evs, sandbox.EventZoneUp, nil); !ok {
@@ -117,9 +240,7 @@ func TestZoneLossDetectedOnSchedule(t *testing.T) {
 // POST gave every POST to the same target whenever the round robin
 // started on the other one: all six answers from us-east-1a.)
 func TestZoneOutageHangsRequestsThroughTheLoadBalancer(t *testing.T) {
-	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{})
-	s := newStack(t, sb, stackSpec{name: "hang", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
+	sb, s := sandboxStack(t, sandbox.Options{}, stackSpec{name: "hang", zones: []string{"us-east-1a", "us-east-1b"}, perZone: 1})
 	s.waitHealthy(2)
 	addr := strings.TrimPrefix(s.url(), "http://")
 	const clients = 6
@@ -146,9 +267,7 @@ func TestZoneOutageHangsRequestsThroughTheLoadBalancer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := sb.Client().Fail(ctx, sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true}); err != nil {
-		t.Fatal(err)
-	}
+	s.fail(sandbox.Failure{Kind: "zone", Zone: "us-east-1b", Down: true})
 	lostAt := time.Now()
 	_, idle := sb.LoadBalancerTimeouts()
 	type answer struct {
