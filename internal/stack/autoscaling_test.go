@@ -9,16 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // TestAccStack_autoscalerOwnsDesired: a desired capacity changed by the
 // autoscaler is not drift, and a later apply of another change keeps it.
 func TestAccStack_autoscalerOwnsDesired(t *testing.T) {
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	c, args := appOnly(t)
 	changed := args
 	changed.healthPath = "/ready"
 	group := args.name + "-us-east-1a"

@@ -8,8 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // TestAccStack_rolloutDuringEvacuation: a new launch template version
@@ -17,9 +15,7 @@ import (
 // evacuated group keeps its instances, on the old version, with no drift;
 // the return rolls it out and resumes every process.
 func TestAccStack_rolloutDuringEvacuation(t *testing.T) {
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	c, args := appOnly(t)
 	evac := args
 	evac.extra = fmt.Sprintf("evacuate_zones = [%q]", evacuated)
 	evacV2 := evac

@@ -37,10 +37,7 @@ type wantMix struct {
 // an instance of a type taken out of the list is replaced; removing the list
 // returns the groups to the launch template alone.
 func TestAccStack_instanceTypes(t *testing.T) {
-	c := newClients(t)
-	net := env.StackNetwork(t, c.cfg)
-	args := defaultArgs(stackName(), net)
-	args.withDB = false
+	c, args := appOnly(t)
 	mixed := args
 	mixed.instancesExtra = `instance_types = ["t3.small", "t3a.small"]`
 	spot := args
@@ -280,9 +277,7 @@ func instanceTypeCases() map[string]invalidCase {
 // at apply, instance_type is planned unknown and recorded as the list's
 // first type, so the apply is consistent and the next plan is empty.
 func TestAccStack_instanceTypesUnknownAtPlan(t *testing.T) {
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	c, args := appOnly(t)
 	args.provider = `provider "hawebapp" {}
 
 resource "terraform_data" "types" {

@@ -59,9 +59,7 @@ func TestAccStack_failedCreateRollsBack(t *testing.T) {
 	if accRecorder == nil {
 		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	c, args := appOnly(t)
 	failSecondGroupCreate(t)
 	stackTest(t, c, args.name, []resource.TestStep{
 		{Config: args.config(), ExpectError: regexp.MustCompile(`(?s)deleted\s+\d+\s+of\s+them\s+again.*Nothing\s+this\s+apply\s+created\s+is\s+left.*injected\s+by\s+the\s+test`)},
@@ -85,9 +83,7 @@ func TestAccStack_failedCreateKeepsAvailableDatabase(t *testing.T) {
 	if accRecorder == nil {
 		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	c, args := appOnly(t)
 	args.extra = `database = { deletion_protection = false, skip_final_snapshot = true }`
 	n := args.name
 	// The role's policy names the database, so its create runs once the
@@ -165,10 +161,7 @@ func failSecondGroupCreate(t *testing.T) {
 // AWS, as an apply killed halfway would, then applies: the provider adopts
 // them by their tags instead of failing or making duplicates.
 func TestAccStack_adoptsAfterKilledApply(t *testing.T) {
-	c := newClients(t)
-	net := env.StackNetwork(t, c.cfg)
-	args := defaultArgs(stackName(), net)
-	args.withDB = false
+	c, args := appOnly(t)
 	stackTest(t, c, args.name, []resource.TestStep{
 		{
 			PreConfig: func() { createFirstParts(t, args, blueprint.KeyHTTPListener) },

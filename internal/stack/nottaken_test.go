@@ -11,7 +11,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -25,9 +24,7 @@ func TestAccStack_settingNotTaken(t *testing.T) {
 	if accRecorder == nil {
 		t.Skip("rewrites calls through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	c, args := appOnly(t)
 	var dropped atomic.Int32
 	accRecorder.Before = func(call recorder.Call, _ http.ResponseWriter, r *http.Request) bool {
 		if call.Action != "CreateAutoScalingGroup" {

@@ -10,8 +10,6 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // TestAccStack_instancePortChangeReplacesTheTargetGroup changes the port
@@ -21,9 +19,7 @@ import (
 // group, every zonal group is attached to it alone, the old group is gone,
 // and the next plan is empty.
 func TestAccStack_instancePortChangeReplacesTheTargetGroup(t *testing.T) {
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	c, args := appOnly(t)
 	moved := args
 	moved.instancesExtra = `port = 8081`
 	var before string

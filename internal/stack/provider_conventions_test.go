@@ -51,9 +51,7 @@ func TestAccProvider_awsDocsBlock(t *testing.T) {
 	if accRecorder == nil {
 		t.Skip("reads the AssumeRole call through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false // the provider block does not depend on the database
+	c, args := appOnly(t) // the provider block does not depend on the database
 	args.provider = fmt.Sprintf(awsDocsProviderBlock, "")
 	assumed := recordAssumeRole(t)
 	var lbARN string // from the first step's state

@@ -14,8 +14,6 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 const (
@@ -29,10 +27,7 @@ const (
 // time_to_detect); a setting changed out of band shows in the plan and the
 // next apply restores it.
 func TestAccStack_resilienceSettings(t *testing.T) {
-	c := newClients(t)
-	net := env.StackNetwork(t, c.cfg)
-	args := defaultArgs(stackName(), net)
-	args.withDB = false
+	c, args := appOnly(t)
 	explicit := args
 	explicit.healthExtra = "time_to_detect = 30, fail_open_below_percent = 10"
 	explicit.extra = "instance_maintenance = { min_healthy_percent = 90, max_healthy_percent = 110 }"

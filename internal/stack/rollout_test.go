@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -24,9 +23,7 @@ func TestAccStack_interruptedRolloutIsDrift(t *testing.T) {
 	if accRecorder == nil {
 		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
 	}
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	c, args := appOnly(t)
 	updated := args
 	updated.userData = "#!/bin/bash\necho v2\n"
 	refuseOnce := func() {
