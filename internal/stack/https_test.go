@@ -122,9 +122,7 @@ func readForm(r *http.Request) url.Values {
 // redirect only after the HTTPS listener exists, both on create and when a
 // certificate is added to a running stack.
 func TestAccStack_https(t *testing.T) {
-	if accRecorder == nil {
-		t.Skip("watches calls through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
-	}
+	needRecorder(t, "watches calls")
 	c, args := appOnly(t)
 	plain := args
 	args.extra = fmt.Sprintf(`listener = { certificate_arn = %q }`, env.Certificate(t, ambientConfig(t), "app.example.com"))

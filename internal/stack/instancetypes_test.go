@@ -183,23 +183,15 @@ func checkMix(c clients, stack string, want *wantMix) resource.TestCheckFunc {
 
 // checkInstanceTypes requires every instance of the stack to run instanceType.
 func checkInstanceTypes(c clients, stack, instanceType string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		groups, err := stackGroups(context.Background(), c, stack)
-		if err != nil {
-			return err
-		}
-		for _, g := range groups {
-			if len(g.Instances) == 0 {
-				return fmt.Errorf("group %s has no instances", aws.ToString(g.AutoScalingGroupName))
-			}
-			for _, i := range g.Instances {
-				if aws.ToString(i.InstanceType) != instanceType {
-					return fmt.Errorf("instance %s of %s is %s, want %s", aws.ToString(i.InstanceId), aws.ToString(g.AutoScalingGroupName), aws.ToString(i.InstanceType), instanceType)
-				}
+	return checkGroups(c, stack, func(g astypes.AutoScalingGroup) error {
+		instances, err := instancesOf(g)
+		for _, i := range instances {
+			if aws.ToString(i.InstanceType) != instanceType {
+				return fmt.Errorf("instance %s of %s is %s, want %s", aws.ToString(i.InstanceId), aws.ToString(g.AutoScalingGroupName), aws.ToString(i.InstanceType), instanceType)
 			}
 		}
-		return nil
-	}
+		return err
+	})
 }
 
 // retype changes one instance of group to instanceType out of band (as if

@@ -48,9 +48,7 @@ const awsDocsProviderBlock = `provider "hawebapp" {
 // ID) and carries the default tags. A tag another system then changes is
 // drift (a non-empty plan) until ignore_tags names it, which hides it.
 func TestAccProvider_awsDocsBlock(t *testing.T) {
-	if accRecorder == nil {
-		t.Skip("reads the AssumeRole call through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
-	}
+	needRecorder(t, "reads the AssumeRole call")
 	c, args := appOnly(t) // the provider block does not depend on the database
 	args.provider = fmt.Sprintf(awsDocsProviderBlock, "")
 	assumed := recordAssumeRole(t)

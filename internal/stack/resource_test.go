@@ -250,3 +250,12 @@ func appOnly(t *testing.T) (clients, stackArgs) {
 	args.withDB = false
 	return c, args
 }
+
+// needRecorder skips a test that does what (injects faults, watches calls)
+// through the emulator's recorder, which real AWS runs do not have.
+func needRecorder(t *testing.T, what string) {
+	t.Helper()
+	if accRecorder == nil {
+		t.Skip(what + " through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
+	}
+}
