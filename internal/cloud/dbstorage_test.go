@@ -10,7 +10,6 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
 
@@ -21,10 +20,9 @@ import (
 // and turning autoscaling off on a database that has it sets the maximum to
 // the allocated storage.
 func TestDBStorageAutoscalingOff(t *testing.T) {
-	cfg := testConfig(t, nil)
+	_, n := testNetwork(t)
 	c, _, layer := behindStrict(t, strict.Options{Rules: map[strict.Rule]bool{strict.Validation: true}})
 	ctx := t.Context()
-	n := env.Network(t, cfg)
 	dbKeys := []string{blueprint.KeyALBSecurityGroup, blueprint.KeyAppSecurityGroup, blueprint.KeyDBSecurityGroup, blueprint.KeyDBSubnetGroup, blueprint.KeyDBInstance}
 	build := func(name string, maxStorage int32) blueprint.Blueprint {
 		spec := fullSpec(name, n)

@@ -77,6 +77,14 @@ func testConfig(t *testing.T, counter *callCounter) aws.Config {
 	return cfg
 }
 
+// testNetwork is the SDK configuration for the shared emulator and a new
+// network in it.
+func testNetwork(t *testing.T) (aws.Config, env.Net) {
+	t.Helper()
+	cfg := testConfig(t, nil)
+	return cfg, env.Network(t, cfg)
+}
+
 // zones are the zones of the tests' networks.
 var zones = env.Zones
 

@@ -3,11 +3,12 @@ package cloud
 import (
 	"context"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
