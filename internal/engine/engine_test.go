@@ -150,12 +150,7 @@ func TestFailedCreateRollsBackEverythingItCreated(t *testing.T) {
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	if len(f.children) != 0 {
-		t.Errorf("left behind after rollback: %v", sortedKeys(f.children))
-	}
-	if len(f.errs) > 0 {
-		t.Errorf("ordering violations: %v", f.errs)
-	}
+	f.checkNothingLeft(t)
 }
 
 func TestFailedUpdateKeepsChildren(t *testing.T) {
@@ -214,9 +209,7 @@ func TestOrphansAreDeleted(t *testing.T) {
 	if diff := cmp.Diff(want, f.callsWith("delete ")); diff != "" {
 		t.Errorf("deleted (-want +got):\n%s", diff)
 	}
-	if len(f.errs) > 0 {
-		t.Errorf("ordering violations: %v", f.errs)
-	}
+	f.checkOrder(t)
 }
 
 func TestDestroyDeletesInReverseDependencyOrder(t *testing.T) {
@@ -224,12 +217,7 @@ func TestDestroyDeletesInReverseDependencyOrder(t *testing.T) {
 	if _, err := e.Destroy(context.Background(), bp); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.children) != 0 {
-		t.Errorf("left behind: %v", sortedKeys(f.children))
-	}
-	if len(f.errs) > 0 {
-		t.Errorf("ordering violations: %v", f.errs)
-	}
+	f.checkNothingLeft(t)
 }
 
 func TestDestroyRefusesWhenDeletionProtected(t *testing.T) {
