@@ -16,6 +16,7 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/leaks"
 )
 
@@ -23,10 +24,7 @@ import (
 // never adopted, and Observe does not report it as the stack's.
 func TestCreateRefusesUnowned(t *testing.T) {
 	ctx := t.Context()
-	cfg, n := testNetwork(t)
-	c := New(cfg, nil)
-	spec := fullSpec("stranger", n)
-	spec.Database = nil
+	cfg, c, n, spec := appSpec(t, "stranger")
 	bp := blueprint.Build(spec)
 	names := blueprint.NamesFor(spec)
 	ec2c, elbc, asc, iamc := ec2.NewFromConfig(cfg), elb.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg), iam.NewFromConfig(cfg)
@@ -101,10 +99,7 @@ func TestCreateRefusesUnowned(t *testing.T) {
 // observed as an orphan, keyed by its part tag, and deletes cleanly.
 func TestOrphanedZone(t *testing.T) {
 	ctx := t.Context()
-	cfg, n := testNetwork(t)
-	c := New(cfg, nil)
-	spec := fullSpec("orphan", n)
-	spec.Database = nil
+	cfg, c, n, spec := appSpec(t, "orphan")
 	spec.Scaling.Metric = blueprint.MetricCPU
 	apply(t, c, blueprint.Build(spec))
 
@@ -132,4 +127,14 @@ func TestOrphanedZone(t *testing.T) {
 	observeClean(t, c, bp)
 	destroy(t, c, bp)
 	leaks.NothingLeft(t, cfg, "orphan", 0)
+}
+
+// appSpec starts the tests of a stack without a database: the emulator's
+// configuration, a Cloud on it, a new network and the stack's spec.
+func appSpec(t *testing.T, name string) (aws.Config, *Cloud, env.Net, blueprint.Spec) {
+	t.Helper()
+	cfg, n := testNetwork(t)
+	spec := fullSpec(name, n)
+	spec.Database = nil
+	return cfg, New(cfg, nil), n, spec
 }
