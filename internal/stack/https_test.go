@@ -117,6 +117,13 @@ func readForm(r *http.Request) url.Values {
 	return form
 }
 
+// writeForm makes form the request's body in place of the one it had.
+func writeForm(r *http.Request, form url.Values) {
+	body := form.Encode()
+	r.Body, r.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
+	r.Header.Del("Content-Length")
+}
+
 // TestAccStack_https: with an ISSUED certificate the stack serves HTTPS with
 // a modern policy and the HTTP listener redirects to it, switching to the
 // redirect only after the HTTPS listener exists, both on create and when a

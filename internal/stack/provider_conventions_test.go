@@ -1,10 +1,8 @@
 package stack_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -144,13 +142,10 @@ func recordAssumeRole(t *testing.T) func() []url.Values {
 	var forms []url.Values
 	accRecorder.Before = func(c recorder.Call, _ http.ResponseWriter, r *http.Request) bool {
 		if c.Service == "sts" && c.Action == "AssumeRole" {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			if form, err := url.ParseQuery(string(body)); err == nil {
-				mu.Lock()
-				forms = append(forms, form)
-				mu.Unlock()
-			}
+			form := readForm(r)
+			mu.Lock()
+			forms = append(forms, form)
+			mu.Unlock()
 		}
 		return false
 	}

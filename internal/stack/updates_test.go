@@ -3,7 +3,6 @@ package stack_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -252,9 +251,7 @@ func TestAccStack_settingNotTaken(t *testing.T) {
 				kept[k] = v
 			}
 		}
-		body := kept.Encode()
-		r.Body, r.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
-		r.Header.Del("Content-Length")
+		writeForm(r, kept)
 		dropped.Add(1)
 		return false
 	}
