@@ -25,9 +25,7 @@ import (
 func TestAccessLogsAndSecretRotation(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	counter := &callCounter{}
-	cfg := testConfig(t, counter)
-	c := New(cfg, nil)
+	counter, cfg, c := countedCloud(t)
 	spec := fullSpec("logs", env.Network(t, cfg))
 	spec.AccessLogs = &blueprint.AccessLogsSpec{Bucket: "logs-bucket", Prefix: "lb/logs"}
 	spec.Database.SecretRotation = &blueprint.SecretRotationSpec{ScheduleExpression: "rate(10 days)", Duration: "3h"}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/engine"
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	proxy "github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -79,10 +78,8 @@ func TestDeleteWithNothingToFindItBySendsNoCall(t *testing.T) {
 // to its end, and Create returns the child from its answer, so the engine
 // journals it and the rollback deletes it.
 func TestCreateCallOutlivesCancellation(t *testing.T) {
-	cfg := testConfig(t, nil)
-	plain := New(cfg, nil)
+	cfg, plain, bp := plainBlueprint(t, "cut")
 	ec2c, elbc := ec2.NewFromConfig(cfg), elb.NewFromConfig(cfg)
-	bp := blueprint.Build(fullSpec("cut", env.Network(t, cfg)))
 	for _, tc := range []struct {
 		key, create string
 		exists      func(o engine.Observation) bool

@@ -102,6 +102,27 @@ func securityGroupUnderTest(t *testing.T, name string, second byte) (cfg aws.Con
 	return cfg, plain, c, rec, bp, partOf(t, bp, blueprint.KeyALBSecurityGroup)
 }
 
+// plainBlueprint starts the tests that inject faults: the emulator's
+// configuration, a Cloud on it without faults (to set up and clean up), and
+// the blueprint of a full stack in a new network.
+func plainBlueprint(t *testing.T, name string) (aws.Config, *Cloud, blueprint.Blueprint) {
+	t.Helper()
+	cfg, n := testNetwork(t)
+	return cfg, New(cfg, nil), blueprint.Build(fullSpec(name, n))
+}
+
+// createCleaned creates p through c (the faults its recorder injects) and
+// has plain (none) delete it when the test ends.
+func createCleaned(t *testing.T, c, plain *Cloud, p blueprint.Part) engine.Observation {
+	t.Helper()
+	o, err := c.Create(t.Context(), p, nil)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	t.Cleanup(func() { _ = plain.Delete(context.Background(), p, o) })
+	return o
+}
+
 // TestSecurityGroupCreateOutlastsEventualConsistency: right after
 // CreateSecurityGroup the group is not found by Describe and refused by
 // Authorize for a while; the create still completes the group's rules.
@@ -123,11 +144,7 @@ func TestSecurityGroupCreateOutlastsEventualConsistency(t *testing.T) {
 		}
 		return false
 	}
-	o, err := c.Create(t.Context(), p, nil)
-	if err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	t.Cleanup(func() { _ = plain.Delete(context.Background(), p, o) })
+	o := createCleaned(t, c, plain, p)
 	if describes.Load() <= 3 || authorizes.Load() <= 2 {
 		t.Fatalf("the faults were not all met: %d describes, %d authorizes (%s)", describes.Load(), authorizes.Load(), rec.Summary())
 	}
@@ -144,10 +161,8 @@ func TestSecurityGroupCreateOutlastsEventualConsistency(t *testing.T) {
 // becomes readable before the deadline. Create fails, and still returns the
 // child from the create call's answer, so the engine can delete or adopt it.
 func TestCreateReturnsChildItCouldNotRead(t *testing.T) {
-	cfg := testConfig(t, nil)
-	plain := New(cfg, nil)
+	cfg, plain, bp := plainBlueprint(t, "unread")
 	ec2c, elbc := ec2.NewFromConfig(cfg), elb.NewFromConfig(cfg)
-	bp := blueprint.Build(fullSpec("unread", env.Network(t, cfg)))
 	for _, tc := range []struct {
 		key, create, describe, service, code string
 		exists                               func(o engine.Observation) (map[string]string, error)
@@ -209,10 +224,8 @@ func TestCreateReturnsChildItCouldNotRead(t *testing.T) {
 // TestInstanceRoleOutlastsIAMPropagation: IAM does not know the new role
 // when it is added to the new instance profile; the create retries.
 func TestInstanceRoleOutlastsIAMPropagation(t *testing.T) {
-	cfg := testConfig(t, nil)
-	plain := New(cfg, nil)
+	cfg, plain, bp := plainBlueprint(t, "propagate")
 	c, rec := recordedCloud(t)
-	bp := blueprint.Build(fullSpec("propagate", env.Network(t, cfg)))
 	p := partOf(t, bp, blueprint.KeyInstanceRole)
 	var adds atomic.Int32
 	rec.Before = func(call proxy.Call, w http.ResponseWriter, _ *http.Request) bool {
@@ -222,11 +235,7 @@ func TestInstanceRoleOutlastsIAMPropagation(t *testing.T) {
 		}
 		return false
 	}
-	o, err := c.Create(t.Context(), p, nil)
-	if err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	t.Cleanup(func() { _ = plain.Delete(context.Background(), p, o) })
+	createCleaned(t, c, plain, p)
 	prof, err := iam.NewFromConfig(cfg).GetInstanceProfile(t.Context(), &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(p.Name)})
 	if err != nil {
 		t.Fatal(err)
@@ -240,11 +249,9 @@ func TestInstanceRoleOutlastsIAMPropagation(t *testing.T) {
 // refuses overlapping changes to a role with ConcurrentModification; creating
 // the role, attaching on create and detaching on update retry.
 func TestInstanceRolePolicyAttachmentsOutlastConcurrentModification(t *testing.T) {
-	cfg := testConfig(t, nil)
-	plain := New(cfg, nil)
+	cfg, plain, bp := plainBlueprint(t, "concurrent")
 	iamc := iam.NewFromConfig(cfg)
 	c, rec := recordedCloud(t)
-	bp := blueprint.Build(fullSpec("concurrent", env.Network(t, cfg)))
 	p := partOf(t, bp, blueprint.KeyInstanceRole)
 	pol, err := iamc.CreatePolicy(t.Context(), &iam.CreatePolicyInput{PolicyName: aws.String(p.Name + "-extra"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:DescribeTags","Resource":"*"}]}`)})
@@ -275,11 +282,7 @@ func TestInstanceRolePolicyAttachmentsOutlastConcurrentModification(t *testing.T
 		}
 		return arns
 	}
-	o, err := c.Create(t.Context(), p, nil)
-	if err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	t.Cleanup(func() { _ = plain.Delete(context.Background(), p, o) })
+	o := createCleaned(t, c, plain, p)
 	if got := attached(); len(got) != 1 || got[0] != arn {
 		t.Fatalf("after create the role has policies %q, want %s", got, arn)
 	}

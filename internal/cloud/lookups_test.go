@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 )
 
 // TestPlanTimeLookups reads a certificate's status, an image's architecture
@@ -51,5 +52,59 @@ func TestPlanTimeLookups(t *testing.T) {
 		if got, err := c.InstanceTypeArchitectures(ctx, typ); err != nil || !slices.Contains(got, want) {
 			t.Errorf("InstanceTypeArchitectures(%s) = %v, %v; want it to include %s", typ, got, err, want)
 		}
+	}
+}
+
+// TestLookups reads subnets, a VPC's associated CIDR blocks and the zones
+// that offer instance types, and maps "not found" answers to ErrNotFound.
+func TestLookups(t *testing.T) {
+	ctx := t.Context()
+	cfg, n := testNetwork(t)
+	c := New(cfg, nil)
+	ids := []string{appSubnets(n)[2].ID, appSubnets(n)[0].ID}
+	got, err := c.DescribeSubnets(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != (SubnetInfo{ID: ids[0], VPCID: n.VPCID, Zone: zones[2]}) || got[1].Zone != zones[0] {
+		t.Errorf("DescribeSubnets = %+v", got)
+	}
+	_, err = c.DescribeSubnets(ctx, append(ids, "subnet-0123456789abcdef0"))
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "subnet-0123456789abcdef0") {
+		t.Errorf("missing subnet: %v, want ErrNotFound naming it", err)
+	}
+	// A secondary block counts once associated; one disassociated does not.
+	ec2c := ec2.NewFromConfig(cfg)
+	secondary := "100.64.0.0/16"
+	if _, err := ec2c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(n.VPCID), CidrBlock: aws.String(secondary)}); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := ec2c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(n.VPCID), CidrBlock: aws.String("100.65.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ec2c.DisassociateVpcCidrBlock(ctx, &ec2.DisassociateVpcCidrBlockInput{AssociationId: gone.CidrBlockAssociation.AssociationId}); err != nil {
+		t.Fatal(err)
+	}
+	if cidrs, err := c.VPCCIDRs(ctx, n.VPCID); err != nil || !slices.Equal(cidrs, []string{n.CIDR, secondary}) {
+		t.Errorf("VPCCIDRs = %q, %v; want %q", cidrs, err, []string{n.CIDR, secondary})
+	}
+	if _, err := c.VPCCIDRs(ctx, "vpc-0123456789abcdef0"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing VPC: %v, want ErrNotFound", err)
+	}
+	offered, err := c.TypeOfferings(ctx, []string{"t3.small", "t4g.small", "x9.nothing"}, zones)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range zones {
+		if !offered["t3.small"][z] || !offered["t4g.small"][z] {
+			t.Errorf("t3.small or t4g.small not offered in %s: %v", z, offered)
+		}
+		if offered["x9.nothing"][z] {
+			t.Errorf("an unknown type is offered in %s: %v", z, offered)
+		}
+	}
+	if c.Region() != "us-east-1" {
+		t.Errorf("Region = %q", c.Region())
 	}
 }

@@ -77,6 +77,23 @@ func testConfig(t *testing.T, counter *callCounter) aws.Config {
 	return cfg
 }
 
+// countedCloud is a Cloud on the shared emulator, with its configuration
+// and the counter of the calls made with that configuration.
+func countedCloud(t *testing.T) (*callCounter, aws.Config, *Cloud) {
+	t.Helper()
+	counter := &callCounter{}
+	cfg := testConfig(t, counter)
+	return counter, cfg, New(cfg, nil)
+}
+
+// testNetwork is the SDK configuration for the shared emulator and a new
+// network in it.
+func testNetwork(t *testing.T) (aws.Config, env.Net) {
+	t.Helper()
+	cfg := testConfig(t, nil)
+	return cfg, env.Network(t, cfg)
+}
+
 // zones are the zones of the tests' networks.
 var zones = env.Zones
 

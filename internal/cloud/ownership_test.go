@@ -2,7 +2,6 @@ package cloud
 
 import (
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 
@@ -25,11 +24,7 @@ import (
 // never adopted, and Observe does not report it as the stack's.
 func TestCreateRefusesUnowned(t *testing.T) {
 	ctx := t.Context()
-	cfg := testConfig(t, nil)
-	c := New(cfg, nil)
-	n := env.Network(t, cfg)
-	spec := fullSpec("stranger", n)
-	spec.Database = nil
+	cfg, c, n, spec := appSpec(t, "stranger")
 	bp := blueprint.Build(spec)
 	names := blueprint.NamesFor(spec)
 	ec2c, elbc, asc, iamc := ec2.NewFromConfig(cfg), elb.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg), iam.NewFromConfig(cfg)
@@ -104,11 +99,7 @@ func TestCreateRefusesUnowned(t *testing.T) {
 // observed as an orphan, keyed by its part tag, and deletes cleanly.
 func TestOrphanedZone(t *testing.T) {
 	ctx := t.Context()
-	cfg := testConfig(t, nil)
-	c := New(cfg, nil)
-	n := env.Network(t, cfg)
-	spec := fullSpec("orphan", n)
-	spec.Database = nil
+	cfg, c, n, spec := appSpec(t, "orphan")
 	spec.Scaling.Metric = blueprint.MetricCPU
 	apply(t, c, blueprint.Build(spec))
 
@@ -138,55 +129,12 @@ func TestOrphanedZone(t *testing.T) {
 	leaks.NothingLeft(t, cfg, "orphan", 0)
 }
 
-func TestLookups(t *testing.T) {
-	ctx := t.Context()
-	cfg := testConfig(t, nil)
-	c := New(cfg, nil)
-	n := env.Network(t, cfg)
-	ids := []string{appSubnets(n)[2].ID, appSubnets(n)[0].ID}
-	got, err := c.DescribeSubnets(ctx, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got[0] != (SubnetInfo{ID: ids[0], VPCID: n.VPCID, Zone: zones[2]}) || got[1].Zone != zones[0] {
-		t.Errorf("DescribeSubnets = %+v", got)
-	}
-	_, err = c.DescribeSubnets(ctx, append(ids, "subnet-0123456789abcdef0"))
-	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "subnet-0123456789abcdef0") {
-		t.Errorf("missing subnet: %v, want ErrNotFound naming it", err)
-	}
-	// A secondary block counts once associated; one disassociated does not.
-	ec2c := ec2.NewFromConfig(cfg)
-	secondary := "100.64.0.0/16"
-	if _, err := ec2c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(n.VPCID), CidrBlock: aws.String(secondary)}); err != nil {
-		t.Fatal(err)
-	}
-	gone, err := ec2c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(n.VPCID), CidrBlock: aws.String("100.65.0.0/16")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ec2c.DisassociateVpcCidrBlock(ctx, &ec2.DisassociateVpcCidrBlockInput{AssociationId: gone.CidrBlockAssociation.AssociationId}); err != nil {
-		t.Fatal(err)
-	}
-	if cidrs, err := c.VPCCIDRs(ctx, n.VPCID); err != nil || !slices.Equal(cidrs, []string{n.CIDR, secondary}) {
-		t.Errorf("VPCCIDRs = %q, %v; want %q", cidrs, err, []string{n.CIDR, secondary})
-	}
-	if _, err := c.VPCCIDRs(ctx, "vpc-0123456789abcdef0"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("missing VPC: %v, want ErrNotFound", err)
-	}
-	offered, err := c.TypeOfferings(ctx, []string{"t3.small", "t4g.small", "x9.nothing"}, zones)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, z := range zones {
-		if !offered["t3.small"][z] || !offered["t4g.small"][z] {
-			t.Errorf("t3.small or t4g.small not offered in %s: %v", z, offered)
-		}
-		if offered["x9.nothing"][z] {
-			t.Errorf("an unknown type is offered in %s: %v", z, offered)
-		}
-	}
-	if c.Region() != "us-east-1" {
-		t.Errorf("Region = %q", c.Region())
-	}
+// appSpec starts the tests of a stack without a database: the emulator's
+// configuration, a Cloud on it, a new network and the stack's spec.
+func appSpec(t *testing.T, name string) (aws.Config, *Cloud, env.Net, blueprint.Spec) {
+	t.Helper()
+	cfg, n := testNetwork(t)
+	spec := fullSpec(name, n)
+	spec.Database = nil
+	return cfg, New(cfg, nil), n, spec
 }

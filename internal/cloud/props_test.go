@@ -144,9 +144,7 @@ func checkProps(t *testing.T, bp blueprint.Blueprint, obs map[string]engine.Obse
 }
 
 func TestObservedProps(t *testing.T) {
-	counter := &callCounter{}
-	cfg := testConfig(t, counter)
-	c := New(cfg, nil)
+	counter, cfg, c := countedCloud(t)
 	bp := blueprint.Build(propsSpec("props", env.Network(t, cfg), env.ServerCertificate(t, cfg, "props")))
 	created := apply(t, c, bp)
 	t.Cleanup(func() { deleteAll(t, c, bp) })

@@ -22,9 +22,8 @@ import (
 // carries the security defaults the blueprint asks for.
 func TestSecureDefaults(t *testing.T) {
 	ctx := t.Context()
-	cfg := testConfig(t, nil)
+	cfg, n := testNetwork(t)
 	c := New(cfg, nil)
-	n := env.Network(t, cfg)
 	spec := fullSpec("secure", n)
 	spec.Listener.CertificateARN = env.ServerCertificate(t, cfg, "secure")
 	spec.Listener.SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"

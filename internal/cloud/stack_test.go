@@ -3,11 +3,12 @@ package cloud
 import (
 	"context"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -92,9 +93,7 @@ func observeClean(t *testing.T, c *Cloud, bp blueprint.Blueprint) map[string]eng
 func TestStackLifecycle(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	counter := &callCounter{}
-	cfg := testConfig(t, counter)
-	c := New(cfg, nil)
+	counter, cfg, c := countedCloud(t)
 	spec := fullSpec("life", env.Network(t, cfg))
 	bp := blueprint.Build(spec)
 	asc, elbc := autoscaling.NewFromConfig(cfg), elb.NewFromConfig(cfg)

@@ -10,7 +10,6 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/strict"
 )
 
@@ -21,10 +20,9 @@ import (
 // modelled by the strict layer's invalid-target rule); the wait must look
 // again instead of failing.
 func TestTargetHealthInstanceGoneMidWait(t *testing.T) {
-	cfg := testConfig(t, nil)
+	cfg, n := testNetwork(t)
 	c, _, layer := behindStrict(t, strict.Options{Rules: map[strict.Rule]bool{strict.InvalidTarget: true}})
 	ctx := t.Context()
-	n := env.Network(t, cfg)
 	elbc, ec2c := elb.NewFromConfig(cfg), ec2.NewFromConfig(cfg)
 	tg, err := elbc.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("gone-mid-wait"), Port: aws.Int32(8080),
 		Protocol: elbtypes.ProtocolEnumHttp, VpcId: aws.String(n.VPCID)})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 )
@@ -224,5 +225,32 @@ func (f *fakeCloud) remove(key string) {
 		if o.Key == key {
 			delete(f.children, id)
 		}
+	}
+}
+
+// checkOrder fails t when the fake saw a call out of dependency order.
+func (f *fakeCloud) checkOrder(t *testing.T) {
+	t.Helper()
+	if len(f.errs) > 0 {
+		t.Errorf("ordering violations: %v", f.errs)
+	}
+}
+
+// checkNothingLeft fails t when the fake still holds children, or saw a
+// call out of dependency order.
+func (f *fakeCloud) checkNothingLeft(t *testing.T) {
+	t.Helper()
+	if left := f.childKeys(); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	f.checkOrder(t)
+}
+
+// checkRolledBack fails t when a rollback's report does not list the
+// part key among the children it rolled back.
+func checkRolledBack(t *testing.T, rolledBack []Child, key string) {
+	t.Helper()
+	if !slices.ContainsFunc(rolledBack, func(c Child) bool { return c.Key == key }) {
+		t.Errorf("rolled back %v, want %s", rolledBack, key)
 	}
 }

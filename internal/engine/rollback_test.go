@@ -80,15 +80,8 @@ func TestRollbackFindsChildrenCreatesDidNotReport(t *testing.T) {
 		return false, nil
 	}
 	rb := rollbackOf(t, context.Background(), f, Options{})
-	if left := f.childKeys(); len(left) != 0 {
-		t.Errorf("left behind after rollback: %v", left)
-	}
-	if !slices.ContainsFunc(rb.Report.RolledBack, func(c Child) bool { return c.Key == blueprint.KeyDBInstance }) {
-		t.Errorf("rolled back %v, want the database the interrupted create made", rb.Report.RolledBack)
-	}
-	if len(f.errs) > 0 {
-		t.Errorf("ordering violations: %v", f.errs)
-	}
+	f.checkNothingLeft(t)
+	checkRolledBack(t, rb.Report.RolledBack, blueprint.KeyDBInstance)
 }
 
 // A create call cut by the cancellation may complete at AWS only after the
@@ -117,15 +110,8 @@ func TestRollbackWaitsForInterruptedCreatesToSettle(t *testing.T) {
 		return false, nil
 	}
 	rb := rollbackOf(t, context.Background(), f, Options{})
-	if left := f.childKeys(); len(left) != 0 {
-		t.Errorf("left behind after rollback: %v", left)
-	}
-	if !slices.ContainsFunc(rb.Report.RolledBack, func(c Child) bool { return c.Key == blueprint.KeyDBInstance }) {
-		t.Errorf("rolled back %v, want the database", rb.Report.RolledBack)
-	}
-	if len(f.errs) > 0 {
-		t.Errorf("ordering violations: %v", f.errs)
-	}
+	f.checkNothingLeft(t)
+	checkRolledBack(t, rb.Report.RolledBack, blueprint.KeyDBInstance)
 }
 
 // Rollback deletes independent children at once: the database and the role
@@ -162,9 +148,7 @@ func TestRollbackDeletesInParallelWhereTheGraphAllows(t *testing.T) {
 	if len(rb.Report.Left) != 0 || len(f.childKeys()) != 0 {
 		t.Errorf("left after rollback: %v (fake holds %v)", rb.Report.Left, f.childKeys())
 	}
-	if len(f.errs) > 0 {
-		t.Errorf("ordering violations: %v", f.errs)
-	}
+	f.checkOrder(t)
 	if diff := cmp.Diff(keysOf(rb.Report.Created, func(c Child) string { return c.Key }), keysOf(rb.Report.RolledBack, func(c Child) string { return c.Key })); diff != "" {
 		t.Errorf("created vs rolled back (-created +rolled back):\n%s", diff)
 	}
@@ -250,9 +234,7 @@ func TestRollbackLeavesDeletionProtectedDatabaseAndWhatItNeeds(t *testing.T) {
 			t.Errorf("error message lacks %q:\n%s", s, msg)
 		}
 	}
-	if len(f.errs) > 0 {
-		t.Errorf("ordering violations: %v", f.errs)
-	}
+	f.checkOrder(t)
 }
 
 // The rollback runs on its own budget, fit for a database delete, even
@@ -365,7 +347,5 @@ func TestRollbackKeepsAnAvailableDatabase(t *testing.T) {
 	if got := f.callsWith("create " + blueprint.KeyFor(blueprint.KindAutoScalingGroup, "us-east-1b")); len(got) != 1 {
 		t.Errorf("the next apply did not create the failed group: %v", got)
 	}
-	if len(f.errs) > 0 {
-		t.Errorf("ordering violations: %v", f.errs)
-	}
+	f.checkOrder(t)
 }

@@ -153,9 +153,7 @@ func stateAttr(t *testing.T, name string) string {
 
 // checkAccessLogs reads the load balancer's attributes from AWS.
 func checkAccessLogs(client *elb.Client, enabled, bucket, prefix string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		lastState = s
-		arn := s.RootModule().Resources[addr].Primary.Attributes["load_balancer_arn"]
+	return checkByAttr("load_balancer_arn", func(arn string) error {
 		out, err := client.DescribeLoadBalancerAttributes(context.Background(), &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
 		if err != nil {
 			return err
@@ -171,14 +169,12 @@ func checkAccessLogs(client *elb.Client, enabled, bucket, prefix string) resourc
 			return fmt.Errorf("access logs to %s/%s, want %s/%s", got["access_logs.s3.bucket"], got["access_logs.s3.prefix"], bucket, prefix)
 		}
 		return nil
-	}
+	})
 }
 
 // checkRotation reads the database secret's rotation from Secrets Manager.
 func checkRotation(client *secretsmanager.Client, days int64, expr, duration string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		lastState = s
-		arn := s.RootModule().Resources[addr].Primary.Attributes["db_secret_arn"]
+	return checkByAttr("db_secret_arn", func(arn string) error {
 		out, err := client.DescribeSecret(context.Background(), &secretsmanager.DescribeSecretInput{SecretId: aws.String(arn)})
 		if err != nil {
 			return err
@@ -192,5 +188,14 @@ func checkRotation(client *secretsmanager.Client, days int64, expr, duration str
 				aws.ToInt64(r.AutomaticallyAfterDays), aws.ToString(r.ScheduleExpression), aws.ToString(r.Duration), days, expr, duration)
 		}
 		return nil
+	})
+}
+
+// checkByAttr records the state in lastState and checks the AWS object
+// whose ID or ARN the stack's attr holds.
+func checkByAttr(attr string, check func(id string) error) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		lastState = s
+		return check(s.RootModule().Resources[addr].Primary.Attributes[attr])
 	}
 }

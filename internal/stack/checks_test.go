@@ -170,50 +170,81 @@ func checkDatabase(ctx context.Context, c clients, stack string) error {
 }
 
 func checkGroupBounds(c clients, stack string, wantMin, wantMax int32) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		groups, err := stackGroups(context.Background(), c, stack)
-		if err != nil {
-			return err
-		}
-		for _, g := range groups {
-			if aws.ToInt32(g.MinSize) != wantMin || aws.ToInt32(g.MaxSize) != wantMax {
-				return fmt.Errorf("group %s min/max %d/%d, want %d/%d", *g.AutoScalingGroupName, aws.ToInt32(g.MinSize), aws.ToInt32(g.MaxSize), wantMin, wantMax)
-			}
+	return checkGroups(c, stack, func(g astypes.AutoScalingGroup) error {
+		if aws.ToInt32(g.MinSize) != wantMin || aws.ToInt32(g.MaxSize) != wantMax {
+			return fmt.Errorf("group %s min/max %d/%d, want %d/%d", *g.AutoScalingGroupName, aws.ToInt32(g.MinSize), aws.ToInt32(g.MaxSize), wantMin, wantMax)
 		}
 		return nil
-	}
+	})
 }
 
 func checkHealthPath(c clients, stack, path string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		tg, err := stackTargetGroup(context.Background(), c, stack)
-		if err != nil {
-			return err
-		}
+	return checkTargetGroup(c, stack, func(tg elbtypes.TargetGroup) error {
 		if got := aws.ToString(tg.HealthCheckPath); got != path {
 			return fmt.Errorf("health check path %q, want %q", got, path)
 		}
 		return nil
-	}
+	})
 }
 
 func checkScalingTarget(c clients, stack string, target float64) resource.TestCheckFunc {
+	return checkGroups(c, stack, func(g astypes.AutoScalingGroup) error {
+		pols, err := c.asg.DescribePolicies(context.Background(), &autoscaling.DescribePoliciesInput{AutoScalingGroupName: g.AutoScalingGroupName})
+		if err != nil {
+			return err
+		}
+		for _, p := range pols.ScalingPolicies {
+			if got := aws.ToFloat64(p.TargetTrackingConfiguration.TargetValue); got != target {
+				return fmt.Errorf("group %s policy target %v, want %v", *g.AutoScalingGroupName, got, target)
+			}
+		}
+		return nil
+	})
+}
+
+// checkGroups checks each of the stack's groups, read through the API.
+func checkGroups(c clients, stack string, check func(g astypes.AutoScalingGroup) error) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		groups, err := stackGroups(context.Background(), c, stack)
 		if err != nil {
 			return err
 		}
 		for _, g := range groups {
-			pols, err := c.asg.DescribePolicies(context.Background(), &autoscaling.DescribePoliciesInput{AutoScalingGroupName: g.AutoScalingGroupName})
-			if err != nil {
+			if err := check(g); err != nil {
 				return err
-			}
-			for _, p := range pols.ScalingPolicies {
-				if got := aws.ToFloat64(p.TargetTrackingConfiguration.TargetValue); got != target {
-					return fmt.Errorf("group %s policy target %v, want %v", *g.AutoScalingGroupName, got, target)
-				}
 			}
 		}
 		return nil
 	}
+}
+
+// checkTargetGroup checks the stack's target group, read through the API.
+func checkTargetGroup(c clients, stack string, check func(tg elbtypes.TargetGroup) error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		tg, err := stackTargetGroup(context.Background(), c, stack)
+		if err == nil {
+			err = check(tg)
+		}
+		return err
+	}
+}
+
+// instancesOf is g's instances, or an error when it has none.
+func instancesOf(g astypes.AutoScalingGroup) ([]astypes.Instance, error) {
+	if len(g.Instances) == 0 {
+		return nil, fmt.Errorf("group %s has no instances", aws.ToString(g.AutoScalingGroupName))
+	}
+	return g.Instances, nil
+}
+
+// onVersion requires g to have instances, each on the launch template
+// version.
+func onVersion(g astypes.AutoScalingGroup, version string) error {
+	instances, err := instancesOf(g)
+	for _, inst := range instances {
+		if inst.LaunchTemplate == nil || aws.ToString(inst.LaunchTemplate.Version) != version {
+			return fmt.Errorf("group %s: instance %s not on launch template version %s", aws.ToString(g.AutoScalingGroupName), aws.ToString(inst.InstanceId), version)
+		}
+	}
+	return err
 }

@@ -114,9 +114,7 @@ func TestAccStack_evacuateZone(t *testing.T) {
 // zones take the load, the shortfall is reported, and the evacuation goes on
 // with what they can take.
 func TestAccStack_evacuationShortfall(t *testing.T) {
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	c, args := appOnly(t)
 	args.min, args.max = 6, 6 // 2 per zone, no room to grow
 	args.extra = fmt.Sprintf("evacuate_zones = [%q]", evacuated)
 	stackTest(t, c, args.name, []resource.TestStep{{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
@@ -128,10 +126,8 @@ func TestAccStack_evacuationShortfall(t *testing.T) {
 
 // TestAccStack_evacuationPlanChecks: every plan-time check of evacuate_zones.
 func TestAccStack_evacuationPlanChecks(t *testing.T) {
-	c := newClients(t)
-	net := env.StackNetwork(t, c.cfg)
-	name := stackName()
-	cases := map[string]invalidCase{
+	c, base := appOnly(t)
+	refusePlans(t, c, base, map[string]invalidCase{
 		"NotAZoneOfTheStack": {func(a *stackArgs) { a.extra = `evacuate_zones = ["us-east-1d"]` }, "evacuate_zones", `Not a zone of the stack[\s\S]*us-east-1d`},
 		"NoZoneRemains": {func(a *stackArgs) {
 			a.extra = `evacuate_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]`
@@ -139,15 +135,7 @@ func TestAccStack_evacuationPlanChecks(t *testing.T) {
 		"MoreThanOneZone":   {func(a *stackArgs) { a.extra = `evacuate_zones = ["us-east-1a", "us-east-1b"]` }, "evacuate_zones", `More than one zone[\s\S]*single zone`},
 		"ZonalShiftOff":     {func(a *stackArgs) { a.extra = "enable_zonal_shift = false\n  evacuate_zones = [\"us-east-1b\"]" }, "enable_zonal_shift", `Zonal shift is off[\s\S]*set\s+enable_zonal_shift = true`},
 		"SameZoneTwiceOver": {func(a *stackArgs) { a.extra = `evacuate_zones = ["us-east-1b", "us-east-1b"]` }, "evacuate_zones", `Duplicate value`},
-	}
-	for caseName, tc := range cases {
-		t.Run(caseName, func(t *testing.T) {
-			a := defaultArgs(name, net)
-			a.withDB = false
-			tc.mutate(&a)
-			planMustFail(t, c, a, tc)
-		})
-	}
+	})
 }
 
 // checkDriftMentions checks that one of the stack's drift lines holds want.

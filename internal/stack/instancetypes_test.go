@@ -37,10 +37,7 @@ type wantMix struct {
 // an instance of a type taken out of the list is replaced; removing the list
 // returns the groups to the launch template alone.
 func TestAccStack_instanceTypes(t *testing.T) {
-	c := newClients(t)
-	net := env.StackNetwork(t, c.cfg)
-	args := defaultArgs(stackName(), net)
-	args.withDB = false
+	c, args := appOnly(t)
 	mixed := args
 	mixed.instancesExtra = `instance_types = ["t3.small", "t3a.small"]`
 	spot := args
@@ -186,23 +183,15 @@ func checkMix(c clients, stack string, want *wantMix) resource.TestCheckFunc {
 
 // checkInstanceTypes requires every instance of the stack to run instanceType.
 func checkInstanceTypes(c clients, stack, instanceType string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		groups, err := stackGroups(context.Background(), c, stack)
-		if err != nil {
-			return err
-		}
-		for _, g := range groups {
-			if len(g.Instances) == 0 {
-				return fmt.Errorf("group %s has no instances", aws.ToString(g.AutoScalingGroupName))
-			}
-			for _, i := range g.Instances {
-				if aws.ToString(i.InstanceType) != instanceType {
-					return fmt.Errorf("instance %s of %s is %s, want %s", aws.ToString(i.InstanceId), aws.ToString(g.AutoScalingGroupName), aws.ToString(i.InstanceType), instanceType)
-				}
+	return checkGroups(c, stack, func(g astypes.AutoScalingGroup) error {
+		instances, err := instancesOf(g)
+		for _, i := range instances {
+			if aws.ToString(i.InstanceType) != instanceType {
+				return fmt.Errorf("instance %s of %s is %s, want %s", aws.ToString(i.InstanceId), aws.ToString(g.AutoScalingGroupName), aws.ToString(i.InstanceType), instanceType)
 			}
 		}
-		return nil
-	}
+		return err
+	})
 }
 
 // retype changes one instance of group to instanceType out of band (as if
@@ -280,9 +269,7 @@ func instanceTypeCases() map[string]invalidCase {
 // at apply, instance_type is planned unknown and recorded as the list's
 // first type, so the apply is consistent and the next plan is empty.
 func TestAccStack_instanceTypesUnknownAtPlan(t *testing.T) {
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	c, args := appOnly(t)
 	args.provider = `provider "hawebapp" {}
 
 resource "terraform_data" "types" {

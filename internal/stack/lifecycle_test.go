@@ -28,9 +28,7 @@ import (
 // three-zone stack with a database against cloud.RefreshCallBudget (the
 // same stack written by hand with hashicorp/aws makes 34).
 func TestAccStack_refreshCallBudget(t *testing.T) {
-	if accRecorder == nil {
-		t.Skip("needs the emulator's recorder")
-	}
+	needRecorder(t, "counts calls")
 	c := newClients(t)
 	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
 	stackTest(t, c, args.name, []resource.TestStep{
@@ -56,12 +54,8 @@ func TestAccStack_refreshCallBudget(t *testing.T) {
 // (TestAccStack_failedCreateKeepsAvailableDatabase), and whether it is by the
 // time the group fails is a race this test must not depend on.
 func TestAccStack_failedCreateRollsBack(t *testing.T) {
-	if accRecorder == nil {
-		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
-	}
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	needRecorder(t, "injects faults")
+	c, args := appOnly(t)
 	failSecondGroupCreate(t)
 	stackTest(t, c, args.name, []resource.TestStep{
 		{Config: args.config(), ExpectError: regexp.MustCompile(`(?s)deleted\s+\d+\s+of\s+them\s+again.*Nothing\s+this\s+apply\s+created\s+is\s+left.*injected\s+by\s+the\s+test`)},
@@ -82,12 +76,8 @@ func TestAccStack_failedCreateRollsBack(t *testing.T) {
 // and the next apply adopts them by their tags: the same database (same
 // creation time), not a new one.
 func TestAccStack_failedCreateKeepsAvailableDatabase(t *testing.T) {
-	if accRecorder == nil {
-		t.Skip("injects faults through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
-	}
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false
+	needRecorder(t, "injects faults")
+	c, args := appOnly(t)
 	args.extra = `database = { deletion_protection = false, skip_final_snapshot = true }`
 	n := args.name
 	// The role's policy names the database, so its create runs once the
@@ -165,10 +155,7 @@ func failSecondGroupCreate(t *testing.T) {
 // AWS, as an apply killed halfway would, then applies: the provider adopts
 // them by their tags instead of failing or making duplicates.
 func TestAccStack_adoptsAfterKilledApply(t *testing.T) {
-	c := newClients(t)
-	net := env.StackNetwork(t, c.cfg)
-	args := defaultArgs(stackName(), net)
-	args.withDB = false
+	c, args := appOnly(t)
 	stackTest(t, c, args.name, []resource.TestStep{
 		{
 			PreConfig: func() { createFirstParts(t, args, blueprint.KeyHTTPListener) },

@@ -1,10 +1,8 @@
 package stack_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -48,12 +46,8 @@ const awsDocsProviderBlock = `provider "hawebapp" {
 // ID) and carries the default tags. A tag another system then changes is
 // drift (a non-empty plan) until ignore_tags names it, which hides it.
 func TestAccProvider_awsDocsBlock(t *testing.T) {
-	if accRecorder == nil {
-		t.Skip("reads the AssumeRole call through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
-	}
-	c := newClients(t)
-	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
-	args.withDB = false // the provider block does not depend on the database
+	needRecorder(t, "reads the AssumeRole call")
+	c, args := appOnly(t) // the provider block does not depend on the database
 	args.provider = fmt.Sprintf(awsDocsProviderBlock, "")
 	assumed := recordAssumeRole(t)
 	var lbARN string // from the first step's state
@@ -148,13 +142,10 @@ func recordAssumeRole(t *testing.T) func() []url.Values {
 	var forms []url.Values
 	accRecorder.Before = func(c recorder.Call, _ http.ResponseWriter, r *http.Request) bool {
 		if c.Service == "sts" && c.Action == "AssumeRole" {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			if form, err := url.ParseQuery(string(body)); err == nil {
-				mu.Lock()
-				forms = append(forms, form)
-				mu.Unlock()
-			}
+			form := readForm(r)
+			mu.Lock()
+			forms = append(forms, form)
+			mu.Unlock()
 		}
 		return false
 	}

@@ -14,8 +14,6 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 const (
@@ -29,32 +27,21 @@ const (
 // time_to_detect); a setting changed out of band shows in the plan and the
 // next apply restores it.
 func TestAccStack_resilienceSettings(t *testing.T) {
-	c := newClients(t)
-	net := env.StackNetwork(t, c.cfg)
-	args := defaultArgs(stackName(), net)
-	args.withDB = false
+	c, args := appOnly(t)
 	explicit := args
 	explicit.healthExtra = "time_to_detect = 30, fail_open_below_percent = 10"
 	explicit.extra = "instance_maintenance = { min_healthy_percent = 90, max_healthy_percent = 110 }"
 	stackTest(t, c, args.name, []resource.TestStep{
-		{Config: args.config(), Check: resource.ComposeAggregateTestCheckFunc(
-			resource.TestCheckResourceAttr(addr, "health_check.time_to_detect", "70"),
-			resource.TestCheckResourceAttr(addr, "health_check.fail_open_below_percent", "25"),
-			resource.TestCheckResourceAttr(addr, "instance_maintenance.min_healthy_percent", "100"),
-			resource.TestCheckResourceAttr(addr, "instance_maintenance.max_healthy_percent", "200"),
-			checkHealthTimings(c, args.name, 15, 10, 4),
-			checkFailOpen(c, args.name, "25"),
-			checkMaintenance(c, args.name, 100, 200),
-		)},
-		{Config: explicit.config(), Check: resource.ComposeAggregateTestCheckFunc(
-			resource.TestCheckResourceAttr(addr, "health_check.time_to_detect", "30"),
-			resource.TestCheckResourceAttr(addr, "health_check.interval", "8"),
-			resource.TestCheckResourceAttr(addr, "health_check.timeout", "6"),
-			resource.TestCheckResourceAttr(addr, "health_check.unhealthy_threshold", "3"),
-			checkHealthTimings(c, args.name, 8, 6, 3),
-			checkFailOpen(c, args.name, "10"),
-			checkMaintenance(c, args.name, 90, 110),
-		)},
+		{Config: args.config(), Check: checkResilience(c, args.name, wantResilience{
+			attrs: map[string]string{"health_check.time_to_detect": "70", "health_check.fail_open_below_percent": "25",
+				"instance_maintenance.min_healthy_percent": "100", "instance_maintenance.max_healthy_percent": "200"},
+			timings: [3]int32{15, 10, 4}, failOpen: "25", maintenance: [2]int32{100, 200},
+		})},
+		{Config: explicit.config(), Check: checkResilience(c, args.name, wantResilience{
+			attrs: map[string]string{"health_check.time_to_detect": "30", "health_check.interval": "8",
+				"health_check.timeout": "6", "health_check.unhealthy_threshold": "3"},
+			timings: [3]int32{8, 6, 3}, failOpen: "10", maintenance: [2]int32{90, 110},
+		})},
 		{Config: explicit.config(), PlanOnly: true},
 		{
 			// Out of band: the fail-open threshold turned off, one zone's
@@ -78,6 +65,29 @@ func TestAccStack_resilienceSettings(t *testing.T) {
 		)},
 		{Config: explicit.config(), PlanOnly: true},
 	})
+}
+
+// wantResilience is what a stack's resilience settings read back as: the
+// state's attributes (name to value) and, through the API, the target
+// group's interval, timeout and unhealthy threshold, the percentage below
+// which it fails open, and the zonal groups' maintenance range.
+type wantResilience struct {
+	attrs       map[string]string
+	timings     [3]int32
+	failOpen    string
+	maintenance [2]int32
+}
+
+func checkResilience(c clients, stack string, want wantResilience) resource.TestCheckFunc {
+	checks := []resource.TestCheckFunc{
+		checkHealthTimings(c, stack, want.timings[0], want.timings[1], want.timings[2]),
+		checkFailOpen(c, stack, want.failOpen),
+		checkMaintenance(c, stack, want.maintenance[0], want.maintenance[1]),
+	}
+	for name, value := range want.attrs {
+		checks = append(checks, resource.TestCheckResourceAttr(addr, name, value))
+	}
+	return resource.ComposeAggregateTestCheckFunc(checks...)
 }
 
 // checkDriftSays requires a drift entry matching each pattern.
@@ -115,17 +125,13 @@ func breakResilience(t *testing.T, c clients, stack string) {
 }
 
 func checkHealthTimings(c clients, stack string, interval, timeout, unhealthy int32) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		tg, err := stackTargetGroup(context.Background(), c, stack)
-		if err != nil {
-			return err
-		}
+	return checkTargetGroup(c, stack, func(tg elbtypes.TargetGroup) error {
 		got := [3]int32{aws.ToInt32(tg.HealthCheckIntervalSeconds), aws.ToInt32(tg.HealthCheckTimeoutSeconds), aws.ToInt32(tg.UnhealthyThresholdCount)}
 		if want := [3]int32{interval, timeout, unhealthy}; got != want {
 			return fmt.Errorf("target group interval/timeout/unhealthy threshold %v, want %v", got, want)
 		}
 		return nil
-	}
+	})
 }
 
 func checkFailOpen(c clients, stack, percent string) resource.TestCheckFunc {

@@ -154,10 +154,7 @@ func TestAccStack_basic(t *testing.T) {
 // user data in place: the template gets a new version and every zonal group
 // is pinned to it.
 func TestAccStack_update(t *testing.T) {
-	c := newClients(t)
-	net := env.StackNetwork(t, c.cfg)
-	args := defaultArgs(stackName(), net)
-	args.withDB = false
+	c, args := appOnly(t)
 	updated := args
 	updated.min, updated.max, updated.target, updated.healthPath = 6, 12, 800, "/ready"
 	updated.userData = "#!/bin/bash\necho v2\n"
@@ -191,10 +188,7 @@ func TestAccStack_update(t *testing.T) {
 // TestAccStack_drift deletes one zonal group out of band: the plan shows it,
 // and the apply restores it.
 func TestAccStack_drift(t *testing.T) {
-	c := newClients(t)
-	net := env.StackNetwork(t, c.cfg)
-	args := defaultArgs(stackName(), net)
-	args.withDB = false
+	c, args := appOnly(t)
 	stackTest(t, c, args.name, []resource.TestStep{
 		{Config: args.config()},
 		{
@@ -245,4 +239,23 @@ func stackTest(t *testing.T, c clients, stack string, steps []resource.TestStep)
 		CheckDestroy:             checkNothingTagged(c, stack),
 		Steps:                    steps,
 	})
+}
+
+// appOnly starts most stack tests: the clients, and the default arguments
+// of a new stack name in a new network, without the database.
+func appOnly(t *testing.T) (clients, stackArgs) {
+	t.Helper()
+	c := newClients(t)
+	args := defaultArgs(stackName(), env.StackNetwork(t, c.cfg))
+	args.withDB = false
+	return c, args
+}
+
+// needRecorder skips a test that does what (injects faults, watches calls)
+// through the emulator's recorder, which real AWS runs do not have.
+func needRecorder(t *testing.T, what string) {
+	t.Helper()
+	if accRecorder == nil {
+		t.Skip(what + " through the emulator's recorder: not run against real AWS (HAWEBAPP_ACC_REAL_AWS)")
+	}
 }

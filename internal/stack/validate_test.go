@@ -61,17 +61,7 @@ func TestAccStack_planTimeValidation(t *testing.T) {
 	if len(all) < 30 {
 		t.Fatalf("%d invalid configurations, want at least 30", len(all))
 	}
-	refused, mutating := 0, 0
-	for caseName, tc := range all {
-		t.Run(caseName, func(t *testing.T) {
-			a := defaultArgs(name, net)
-			tc.mutate(&a)
-			mutating += planMustFail(t, c, a, tc)
-			if !t.Failed() {
-				refused++
-			}
-		})
-	}
+	refused, mutating := refusePlans(t, c, defaultArgs(name, net), all)
 	// The figures contributing/reliability.md quotes; the count is checked
 	// against it, so adding a case fails here until the guide says so.
 	t.Logf("%d of %d invalid configurations refused at plan; mutating AWS calls made by refused plans: %d", refused, len(all), mutating)
@@ -127,11 +117,48 @@ func mergeCases(all ...map[string]invalidCase) map[string]invalidCase {
 	return out
 }
 
+// refusePlans runs each case as a subtest: the base arguments, turned by
+// the case's mutate, must be refused at plan (planMustFail). It returns how
+// many were refused and how many mutating AWS calls the refused plans made.
+func refusePlans(t *testing.T, c clients, base stackArgs, cases map[string]invalidCase) (refused, mutating int) {
+	t.Helper()
+	for caseName, tc := range cases {
+		t.Run(caseName, func(t *testing.T) {
+			a := base
+			tc.mutate(&a)
+			mutating += planMustFail(t, c, a, tc)
+			if !t.Failed() {
+				refused++
+			}
+		})
+	}
+	return refused, mutating
+}
+
+// planPasses plans a's configuration and expects it accepted (with
+// changes to make).
+func planPasses(t *testing.T, a stackArgs) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps:                    []resource.TestStep{{Config: a.config(), PlanOnly: true, ExpectNonEmptyPlan: true}},
+	})
+}
+
 // planMustFail plans the configuration and expects it refused with an error
 // that names tc.attr in its text and matches tc.want (the problem and the
 // fix), then checks that nothing was created: no tagged child in AWS, and
 // (against the emulator) no AWS call other than Describe*, List* and Get*.
 func planMustFail(t *testing.T, c clients, a stackArgs, tc invalidCase) (mutating int) {
+	t.Helper()
+	refuse(t, c, a.name, resource.TestStep{Config: a.config(), PlanOnly: true}, tc)
+	return noMutatingCalls(t, "a refused plan")
+}
+
+// refuse runs step alone, from a reset recorder, and expects it refused
+// with tc's error (checkRefusal) and nothing of the stack left in AWS
+// after; it returns the error.
+func refuse(t *testing.T, c clients, stack string, step resource.TestStep, tc invalidCase) error {
 	t.Helper()
 	if accRecorder != nil {
 		accRecorder.Reset()
@@ -139,13 +166,13 @@ func planMustFail(t *testing.T, c clients, a stackArgs, tc invalidCase) (mutatin
 	var got error
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		CheckDestroy:             checkNothingTagged(c, a.name),
-		// ErrorCheck sees the plan's whole error, which the checks below read.
+		CheckDestroy:             checkNothingTagged(c, stack),
+		// ErrorCheck sees the step's whole error, which the checks read.
 		ErrorCheck: func(err error) error { got = err; return nil },
-		Steps:      []resource.TestStep{{Config: a.config(), PlanOnly: true}},
+		Steps:      []resource.TestStep{step},
 	})
 	checkRefusal(t, got, tc)
-	return noMutatingCalls(t, "a refused plan")
+	return got
 }
 
 // checkRefusal asserts that err is a refusal naming tc.attr in the
