@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -179,13 +180,28 @@ func ClientEnv(endpoint string) map[string]string {
 	}
 }
 
+// checked remembers Check's answer per Python interpreter: importing moto
+// costs about half a CPU-second, and a sandbox test used to pay it three
+// times per start (the prerequisite check, the sandbox's and the server's)
+// for an answer that cannot change while the process runs.
+var checked sync.Map // python path -> error (nil when moto imports)
+
 // Check reports clearly when moto is not installed.
 func Check(python string) error {
-	out, err := exec.Command(python, "-c", "import moto, sys; sys.stdout.write(moto.__version__)").CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("moto is not importable by %s (install it with: pip install 'moto[server]==5.2.1'): %v: %s", python, err, out)
+	if err, ok := checked.Load(python); ok {
+		return asError(err)
 	}
-	return nil
+	var err error
+	if out, runErr := exec.Command(python, "-c", "import moto, sys; sys.stdout.write(moto.__version__)").CombinedOutput(); runErr != nil {
+		err = fmt.Errorf("moto is not importable by %s (install it with: pip install 'moto[server]==5.2.1'): %v: %s", python, runErr, out)
+	}
+	checked.Store(python, err)
+	return err
+}
+
+func asError(v any) error {
+	err, _ := v.(error)
+	return err
 }
 
 // FreePort asks the kernel for a free loopback TCP port.
