@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
 )
 
@@ -37,7 +38,7 @@ func (s *Sandbox) syncDatabases(ctx context.Context, obs *observed) {
 		if known {
 			continue
 		}
-		port, err := freePort()
+		port, err := motoserver.FreePort()
 		if err != nil {
 			continue
 		}
