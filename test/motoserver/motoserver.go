@@ -20,7 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -212,17 +211,4 @@ func FreePort() (int, error) {
 		return 0, fmt.Errorf("finding a free port: unexpected address %v", l.Addr())
 	}
 	return addr.Port, nil
-}
-
-// CredentialScope splits the SigV4 credential scope a request is signed with
-// (Credential=AKID/date/REGION/SERVICE/aws4_request) into its fields, nil when
-// the request carries none. The proxies in front of moto (test/strict,
-// test/sandbox) read the region and the service from it.
-func CredentialScope(r *http.Request) []string {
-	auth := r.Header.Get("Authorization")
-	i := strings.Index(auth, "Credential=")
-	if i < 0 {
-		return nil
-	}
-	return strings.Split(strings.SplitN(auth[i+len("Credential="):], ",", 2)[0], "/")
 }
