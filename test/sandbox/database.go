@@ -31,11 +31,7 @@ func (s *Sandbox) syncDatabases(ctx context.Context, obs *observed) {
 	present := map[string]bool{}
 	for _, d := range obs.dbs {
 		id := aws.ToString(d.DBInstanceIdentifier)
-		present[id] = true
-		s.mu.Lock()
-		_, known := s.dbs[id]
-		s.mu.Unlock()
-		if known {
+		if standsIn(s, present, s.dbs, id) {
 			continue
 		}
 		port, err := motoserver.FreePort()
