@@ -152,15 +152,26 @@ func (s *Server) Stop() {
 	if s == nil || s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
-	pgid := s.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-s.exited
-	}
+	StopGroup(s.cmd, s.exited, syscall.SIGTERM, 5*time.Second)
 	_ = os.RemoveAll(s.dir)
+}
+
+// StopGroup sends sig to the process group cmd leads (started with Setpgid)
+// and waits for exited to close, escalating to SIGKILL after grace. A command
+// that never started is left alone. The sandbox's HAProxy and PostgreSQL stop
+// their process groups through it too.
+func StopGroup(cmd *exec.Cmd, exited <-chan struct{}, sig syscall.Signal, grace time.Duration) {
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	pgid := cmd.Process.Pid
+	_ = syscall.Kill(-pgid, sig)
+	select {
+	case <-exited:
+	case <-time.After(grace):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-exited
+	}
 }
 
 // Env returns the environment an SDK client or Terraform needs to reach this server.

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox/postgres"
 )
 
@@ -30,14 +31,10 @@ func (s *Sandbox) syncDatabases(ctx context.Context, obs *observed) {
 	present := map[string]bool{}
 	for _, d := range obs.dbs {
 		id := aws.ToString(d.DBInstanceIdentifier)
-		present[id] = true
-		s.mu.Lock()
-		_, known := s.dbs[id]
-		s.mu.Unlock()
-		if known {
+		if standsIn(s, present, s.dbs, id) {
 			continue
 		}
-		port, err := freePort()
+		port, err := motoserver.FreePort()
 		if err != nil {
 			continue
 		}

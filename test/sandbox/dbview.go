@@ -5,7 +5,8 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strconv"
-	"strings"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 )
 
 // An instance inside a VPC reaches its database by the endpoint's DNS name,
@@ -22,13 +23,10 @@ const instanceAccessKey = "ASIASANDBOXINSTANCE"
 
 // accessKeyOf reads the access key from the SigV4 credential scope.
 func accessKeyOf(r *http.Request) string {
-	auth := r.Header.Get("Authorization")
-	i := strings.Index(auth, "Credential=")
-	if i < 0 {
-		return ""
+	if scope := motoserver.CredentialScope(r); len(scope) > 0 {
+		return scope[0]
 	}
-	key, _, _ := strings.Cut(auth[i+len("Credential="):], "/")
-	return key
+	return ""
 }
 
 // fromInstance reports whether an instance of the sandbox made the call.

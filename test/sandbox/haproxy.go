@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 )
 
 // haproxy is one HAProxy master-worker process serving every load balancer
@@ -64,7 +65,7 @@ func startHAProxy(ctx context.Context, dir string) (*haproxy, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := motoserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -327,17 +328,10 @@ func (h *haproxy) syncServers(backend string, want map[string]server) []error {
 
 // stop ends the master and its workers (their process group).
 func (h *haproxy) stop() {
-	if h == nil || h.cmd == nil || h.cmd.Process == nil {
+	if h == nil {
 		return
 	}
-	pgid := h.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-h.exited:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-h.exited
-	}
+	motoserver.StopGroup(h.cmd, h.exited, syscall.SIGTERM, 5*time.Second)
 }
 
 func (h *haproxy) pid() int {

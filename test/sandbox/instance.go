@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 )
 
 // instance is one EC2 instance of an Auto Scaling group: a process of the
@@ -38,7 +40,7 @@ type instance struct {
 }
 
 func newInstance(id, asg, az, binary, dir string, env []string) (*instance, error) {
-	appPort, err := freePort()
+	appPort, err := motoserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -374,13 +376,4 @@ func (n *nic) close() {
 	for c := range n.conns {
 		_ = c.Close()
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

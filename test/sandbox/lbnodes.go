@@ -166,15 +166,22 @@ type LBNode struct {
 	Powered bool `json:"powered"`
 }
 
-func (s *Sandbox) lbNodeStates(arn string) []LBNode {
+// withNodes runs f on the node table, locked, with the zones a zonal shift
+// moves arn's traffic away from (DNS leaves their nodes out).
+func (s *Sandbox) withNodes(arn string, f func(n *lbNodes, shifted []string)) {
 	shifted := s.shiftedZones()[arn]
-	n := &s.lbNodes
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	s.lbNodes.mu.Lock()
+	defer s.lbNodes.mu.Unlock()
+	f(&s.lbNodes, shifted)
+}
+
+func (s *Sandbox) lbNodeStates(arn string) []LBNode {
 	var out []LBNode
-	for _, node := range n.nodes[arn] {
-		out = append(out, LBNode{Zone: node.zone, Address: node.addr, InDNS: !slices.Contains(shifted, node.zone), Powered: !node.nic.blackhole.Load()})
-	}
+	s.withNodes(arn, func(n *lbNodes, shifted []string) {
+		for _, node := range n.nodes[arn] {
+			out = append(out, LBNode{Zone: node.zone, Address: node.addr, InDNS: !slices.Contains(shifted, node.zone), Powered: !node.nic.blackhole.Load()})
+		}
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
 	return out
 }
@@ -196,22 +203,24 @@ func (s *Sandbox) Resolve(name string) []string {
 	if arn == "" {
 		return nil
 	}
-	shifted := s.shiftedZones()[arn]
-	n := &s.lbNodes
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	var ips []string
-	for _, z := range n.zones[arn] {
-		if ip := n.zoneIPs[z]; ip != "" && !slices.Contains(shifted, z) && !slices.Contains(ips, ip) {
-			ips = append(ips, ip)
+	s.withNodes(arn, func(n *lbNodes, shifted []string) {
+		for _, z := range n.zones[arn] {
+			if ip := n.zoneIPs[z]; ip != "" && !slices.Contains(shifted, z) && !slices.Contains(ips, ip) {
+				ips = append(ips, ip)
+			}
 		}
-	}
+		if len(ips) == 0 {
+			return
+		}
+		k := n.turn[name] % len(ips)
+		n.turn[name]++
+		ips = append(ips[k:], ips[:k]...)
+	})
 	if len(ips) == 0 {
 		return nil
 	}
-	k := n.turn[name] % len(ips)
-	n.turn[name]++
-	return append(ips[k:], ips[:k]...)
+	return ips
 }
 
 func (s *Sandbox) serveResolve(w http.ResponseWriter, r *http.Request) {

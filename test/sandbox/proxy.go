@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/zonalshift"
 )
 
@@ -86,16 +87,10 @@ func (s *Sandbox) interceptor(service, action string) handler {
 // serviceOf reads the signing name from the SigV4 credential scope
 // (Credential=AKID/date/region/SERVICE/aws4_request).
 func serviceOf(r *http.Request) string {
-	auth := r.Header.Get("Authorization")
-	i := strings.Index(auth, "Credential=")
-	if i < 0 {
-		return ""
+	if scope := motoserver.CredentialScope(r); len(scope) >= 4 {
+		return scope[3]
 	}
-	parts := strings.Split(strings.SplitN(auth[i+len("Credential="):], ",", 2)[0], "/")
-	if len(parts) < 4 {
-		return ""
-	}
-	return parts[3]
+	return ""
 }
 
 // actionOf finds the operation: X-Amz-Target for the JSON protocols, the

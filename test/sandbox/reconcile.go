@@ -131,6 +131,17 @@ func live(i astypes.Instance) bool {
 	return true
 }
 
+// standsIn marks id as present in moto and reports whether the sandbox
+// already stands in for it (m, one of its maps, has it; read under s.mu):
+// the sync loops start a stand-in only for what is new.
+func standsIn[V any](s *Sandbox, present map[string]bool, m map[string]V, id string) bool {
+	present[id] = true
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := m[id]
+	return ok
+}
+
 // syncInstances starts an app process for every new ASG instance and marks
 // the ones moto terminated as gone (their process stops once drained).
 func (s *Sandbox) syncInstances(ctx context.Context, obs *observed) error {
@@ -141,11 +152,7 @@ func (s *Sandbox) syncInstances(ctx context.Context, obs *observed) error {
 				continue
 			}
 			id := aws.ToString(i.InstanceId)
-			seen[id] = true
-			s.mu.Lock()
-			_, known := s.instances[id]
-			s.mu.Unlock()
-			if known {
+			if standsIn(s, seen, s.instances, id) {
 				continue
 			}
 			lt := i.LaunchTemplate

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 )
 
 // loadBalancer is an ALB served by HAProxy: each listener on its own
@@ -189,7 +190,7 @@ func (s *Sandbox) syncHAProxy(ctx context.Context, obs *observed) error {
 		for _, li := range ls {
 			larn := aws.ToString(li.ListenerArn)
 			if lb.ports[larn] == 0 {
-				p, err := freePort()
+				p, err := motoserver.FreePort()
 				if err != nil {
 					s.mu.Unlock()
 					return err

@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
@@ -239,16 +240,10 @@ func readCall(r *http.Request, now time.Time) (*call, error) {
 // regionOf reads the region from the SigV4 credential scope
 // (Credential=AKID/date/REGION/service/aws4_request).
 func regionOf(r *http.Request) string {
-	auth := r.Header.Get("Authorization")
-	i := strings.Index(auth, "Credential=")
-	if i < 0 {
-		return "us-east-1"
+	if scope := motoserver.CredentialScope(r); len(scope) >= 3 {
+		return scope[2]
 	}
-	parts := strings.Split(strings.SplitN(auth[i+len("Credential="):], ",", 2)[0], "/")
-	if len(parts) < 3 {
-		return "us-east-1"
-	}
-	return parts[2]
+	return "us-east-1"
 }
 
 // is reports whether the call is service:action.

@@ -11,9 +11,7 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -23,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -88,7 +87,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		opts.StartTimeout = 60 * time.Second
 	}
 	if opts.Port == 0 {
-		p, err := freePort()
+		p, err := motoserver.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -283,16 +282,7 @@ func (s *Server) kill(sig syscall.Signal) {
 	s.mu.Lock()
 	cmd, exited := s.cmd, s.exited
 	s.mu.Unlock()
-	if cmd == nil || cmd.Process == nil {
-		return
-	}
-	_ = syscall.Kill(-cmd.Process.Pid, sig)
-	select {
-	case <-exited:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	}
+	motoserver.StopGroup(cmd, exited, sig, 10*time.Second)
 }
 
 // Stop ends the server (fast shutdown) and removes its files.
@@ -332,17 +322,4 @@ func escape(v string) string {
 		out = append(out, v[i])
 	}
 	return string(out)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("unexpected listener address")
-	}
-	return addr.Port, nil
 }

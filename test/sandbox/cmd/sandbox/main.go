@@ -11,9 +11,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -35,13 +36,8 @@ func main() {
 	defer sb.Stop()
 
 	env := sb.Env()
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var lines strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		fmt.Fprintf(&lines, "%s=%s\n", k, env[k])
 	}
 	if path := os.Getenv("SANDBOX_ENV_FILE"); path != "" {
