@@ -112,16 +112,11 @@ func (s *Stack) Autoshift(ctx context.Context, o Options) (res *AutoshiftResult,
 		node, dns, len(s.Groups), o.ClientTimeout)
 	s.logf("budget for the zonal autoshift away from %s, computed before the load: %s", zone, res.Budget)
 
-	p, err := l.start(ctx, sb, "zonal autoshift", o)
+	p, err := l.start(ctx, s, sb, "zonal autoshift", o)
 	if err != nil {
 		return res, err
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			_, _ = p.Stop()
-		}
-	}()
+	defer p.stopIfRunning()
 	if err := sleepUntil(ctx, p.Started().Add(o.Settle)); err != nil {
 		return res, err
 	}
@@ -200,15 +195,10 @@ func (s *Stack) Autoshift(ctx context.Context, o Options) (res *AutoshiftResult,
 	if err := sleepUntil(ctx, time.Now().Add(o.Settle)); err != nil {
 		return res, err
 	}
-	stopped = true
-	out, err := p.Stop()
+	out, err := p.finish()
 	if err != nil {
 		return res, err
 	}
-	if err := out.Accounted(); err != nil {
-		return res, err
-	}
-	s.logf("%s", out.Summary())
 	res.Sent, res.Failed = out.Sent, out.Failed
 	res.tally(out.Requests, shifted, recovering, pr)
 	if got := soak.ZonesServing(sentBefore(out.Requests, pr.start), back); !slices.Contains(got, zone) {
