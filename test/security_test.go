@@ -29,12 +29,7 @@ import (
 
 const securityConfig = e2e.RootHeader + `variable "certificate_arn" { type = string }
 
-resource "hawebapp_stack" "app" {
-  name           = var.name
-  vpc_id         = var.vpc_id
-  app_subnet_ids = var.app_subnet_ids
-  lb_subnet_ids  = var.lb_subnet_ids
-  allowed_cidrs  = ["203.0.113.0/24", "198.51.100.0/24"]
+` + e2e.StackOpen + `  allowed_cidrs  = ["203.0.113.0/24", "198.51.100.0/24"]
   listener       = { certificate_arn = var.certificate_arn }
   instances      = { image_id = "ami-12c6146b", user_data = "#!/bin/sh\necho secure\n" }
   database       = { deletion_protection = false, skip_final_snapshot = true }
