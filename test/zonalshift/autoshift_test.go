@@ -120,8 +120,7 @@ func TestPracticeRunAndAutoshiftLifecycle(t *testing.T) {
 func TestPracticeRunRefusesWhatAWSRefuses(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	off := e.loadBalancer(t, "zs-practice-off", false)
-	on := e.loadBalancer(t, "zs-practice-on", true)
+	off, on := e.offAndOn(t, "zs-practice")
 	var nf *zstypes.ResourceNotFoundException
 	if _, err := e.arc.CreatePracticeRunConfiguration(ctx, &arczonalshift.CreatePracticeRunConfigurationInput{ResourceIdentifier: aws.String(off),
 		OutcomeAlarms: alarms(outcomeAlarm)}); !errors.As(err, &nf) {
