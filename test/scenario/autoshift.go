@@ -83,10 +83,7 @@ func (s *Stack) Autoshift(ctx context.Context, o Options) (res *AutoshiftResult,
 	if !ok {
 		return res, errors.New("zonal autoshift: the stack's Terraform root cannot read its state")
 	}
-	if res.Zone == "" {
-		zones := s.Zones()
-		res.Zone = zones[len(zones)/2]
-	}
+	res.Zone = s.zoneOr(res.Zone)
 	zone, sb := res.Zone, s.Sandbox.Client()
 	if err := s.WaitSteady(ctx, o.Recover); err != nil {
 		return res, err
@@ -119,9 +116,6 @@ func (s *Stack) Autoshift(ctx context.Context, o Options) (res *AutoshiftResult,
 		return res, err
 	}
 	defer p.stopIfRunning()
-	if err := sleepUntil(ctx, p.Started().Add(o.Settle)); err != nil {
-		return res, err
-	}
 
 	asked := time.Now()
 	if err := sb.ImpairZone(ctx, zone); err != nil {
