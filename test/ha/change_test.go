@@ -129,8 +129,7 @@ func rollingDeploy(t *testing.T, s *stack) figures {
 	s.waitSteady(t, s.size.Recover)
 	before := pinnedVersion(s.groups(ctx, t))
 	n := s.inService(ctx, t).Total()
-	p := s.start(t, "rolling deploy", s.rateFor(1.5*s.scalingTarget, n), drain)
-	until(t, p.Started().Add(s.size.Settle))
+	p := s.startSettled(t, "rolling deploy", s.rateFor(1.5*s.scalingTarget, n))
 	// The same release with a marker in its URL: a new user data that still
 	// downloads the app on AWS.
 	s.opts.Vars["app_release_url"] = exampleReleaseURL + "?release=" + time.Now().UTC().Format("20060102T150405")

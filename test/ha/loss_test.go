@@ -43,6 +43,40 @@ func (s *stack) start(t *testing.T, name string, rate float64, drainFor time.Dur
 	return p
 }
 
+// startSettled is start with the suites' drain, then waits s.size.Settle
+// for the load to settle before the suite breaks something.
+func (s *stack) startSettled(t *testing.T, name string, rate float64) *soak.Phase {
+	t.Helper()
+	p := s.start(t, name, rate, drain)
+	until(t, p.Started().Add(s.size.Settle))
+	return p
+}
+
+// startAndBreak is startSettled, then breaks something (brk) under the
+// load, at the moment it returns; a brk that fails stops the load and the
+// test.
+func (s *stack) startAndBreak(t *testing.T, name string, rate float64, brk func() error) (*soak.Phase, time.Time) {
+	t.Helper()
+	p := s.startSettled(t, name, rate)
+	at := time.Now()
+	if err := brk(); err != nil {
+		_, _ = p.Stop()
+		t.Fatal(err)
+	}
+	return p, at
+}
+
+// lossBudget is soak.LossBudget for losing lost of the total instances
+// under the suites' load at rate.
+func (s *stack) lossBudget(t *testing.T, rate float64, lost, total int) soak.Budget {
+	t.Helper()
+	b, err := soak.LossBudget(s.settings, soak.Load{Rate: rate, Concurrency: concurrency}, lost, total)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func stop(t *testing.T, p *soak.Phase) *soak.Result {
 	t.Helper()
 	res, err := p.Stop()
@@ -117,19 +151,10 @@ func instanceLoss(t *testing.T, s *stack) figures {
 	zone := s.zones[0]
 	victim := before[zone][0]
 	rate := s.baseRate(before.Total())
-	budget, err := soak.LossBudget(s.settings, soak.Load{Rate: rate, Concurrency: concurrency}, 1, before.Total())
-	if err != nil {
-		t.Fatal(err)
-	}
+	budget := s.lossBudget(t, rate, 1, before.Total())
 	logBudget(t, budget)
 
-	p := s.start(t, "instance loss", rate, drain)
-	until(t, p.Started().Add(s.size.Settle))
-	at := time.Now()
-	if err := s.brk.KillInstance(ctx, victim); err != nil {
-		_, _ = p.Stop()
-		t.Fatal(err)
-	}
+	p, at := s.startAndBreak(t, "instance loss", rate, func() error { return s.brk.KillInstance(ctx, victim) })
 	logf(t, "killed instance %s in %s", victim, zone)
 	var replacement string
 	env.Until(t, "a healthy replacement of "+victim, s.size.Recover, func() (bool, string) {
@@ -164,20 +189,11 @@ func zoneLoss(t *testing.T, s *stack) figures {
 	before := s.inService(ctx, t)
 	zone := s.zones[len(s.zones)/2]
 	rate := s.baseRate(before.Total())
-	budget, err := soak.LossBudget(s.settings, soak.Load{Rate: rate, Concurrency: concurrency}, len(before[zone]), before.Total())
-	if err != nil {
-		t.Fatal(err)
-	}
+	budget := s.lossBudget(t, rate, len(before[zone]), before.Total())
 	budget.What = "loss of zone " + zone + " (" + budget.What + ")"
 	logBudget(t, budget)
 
-	p := s.start(t, "zone loss", rate, drain)
-	until(t, p.Started().Add(s.size.Settle))
-	at := time.Now()
-	if err := s.brk.ZoneDown(ctx, zone); err != nil {
-		_, _ = p.Stop()
-		t.Fatal(err)
-	}
+	p, at := s.startAndBreak(t, "zone loss", rate, func() error { return s.brk.ZoneDown(ctx, zone) })
 	at = s.zoneDownAt(ctx, t, zone, at)
 	up := false
 	defer func() {
