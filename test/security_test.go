@@ -38,7 +38,7 @@ const securityConfig = e2e.RootHeader + `variable "certificate_arn" { type = str
 
 // TestSecurityDefaults applies a stack with a database and an HTTPS
 // listener, with TF_LOG=trace on plan, apply and destroy, then checks the
-// secure defaults through the AWS API (security_checks_test.go) and that
+// secure defaults through the AWS API (the checks below) and that
 // the database password, read from Secrets Manager, is in neither the
 // state file, the saved plan's JSON nor any of the trace logs.
 func TestSecurityDefaults(t *testing.T) {
