@@ -23,12 +23,7 @@ const evacuationConfig = e2e.RootHeader + `variable "evacuate_zones" {
   default = []
 }
 
-resource "hawebapp_stack" "app" {
-  name           = var.name
-  vpc_id         = var.vpc_id
-  app_subnet_ids = var.app_subnet_ids
-  lb_subnet_ids  = var.lb_subnet_ids
-  instances = {
+` + e2e.StackOpen + `  instances = {
     image_id  = "ami-12c6146b"
     port      = 8080
     user_data = "#!/bin/sh\necho evacuation\n"

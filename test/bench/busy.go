@@ -1,12 +1,12 @@
 package bench
 
 import (
-	"net"
 	"net/http"
 	"net/http/httputil"
-	"net/url"
 	"sync"
 	"time"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
 )
 
 // busyMeter is a pass-through proxy in front of the recorder that measures
@@ -24,22 +24,18 @@ type busyMeter struct {
 }
 
 func startBusyMeter(target string) (*busyMeter, error) {
-	u, err := url.Parse(target)
+	b := &busyMeter{}
+	var err error
+	b.URL, b.server, err = recorder.ServeProxy(target, func(proxy *httputil.ReverseProxy) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b.enter()
+			defer b.leave()
+			proxy.ServeHTTP(w, r)
+		})
+	})
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	b := &busyMeter{URL: "http://" + ln.Addr().String()}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	b.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b.enter()
-		defer b.leave()
-		proxy.ServeHTTP(w, r)
-	})}
-	go func() { _ = b.server.Serve(ln) }()
 	return b, nil
 }
 

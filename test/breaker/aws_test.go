@@ -20,11 +20,7 @@ func TestAWSBreakerZone(t *testing.T) {
 		t.Skip("acceptance test: set TF_ACC=1 to run it (make test does)")
 	}
 	ctx := t.Context()
-	moto, err := motoserver.Start(ctx, motoserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(moto.Stop)
+	moto := motoserver.StartT(t)
 	cfg := env.AWSConfig(moto.URL)
 	c := ec2.NewFromConfig(cfg)
 	net := env.Network(t, cfg, "us-east-1a", "us-east-1a", "us-east-1b")

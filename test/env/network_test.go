@@ -1,7 +1,6 @@
 package env_test
 
 import (
-	"context"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -20,11 +19,7 @@ import (
 // as a busy moto's 5xx once caused in make test); the network still comes
 // out whole, with that subnet and no second one.
 func TestNetworkOutlastsALostCreateSubnetAnswer(t *testing.T) {
-	s, err := motoserver.Start(context.Background(), motoserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Stop)
+	s := motoserver.StartT(t)
 	rec, err := recorder.Start(s.URL)
 	if err != nil {
 		t.Fatal(err)

@@ -35,37 +35,54 @@ type Recorder struct {
 	mu     sync.Mutex
 	calls  []Call
 	server *http.Server
-	ln     net.Listener
 	proxy  *httputil.ReverseProxy
 	// Before, when set, may answer a call itself (fault injection): return true
 	// after writing to w to stop the call reaching the target.
 	Before func(c Call, w http.ResponseWriter, r *http.Request) bool
 }
 
-// Start proxies a free loopback port to target (an endpoint URL).
-func Start(target string) (*Recorder, error) {
+// ServeProxy serves handler(proxy) on a free loopback port, proxy being a
+// reverse proxy to target (an endpoint URL), and returns the port's URL and
+// its server (Close stops it).
+func ServeProxy(target string, handler func(proxy *httputil.ReverseProxy) http.Handler) (string, *http.Server, error) {
 	u, err := url.Parse(target)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: handler(httputil.NewSingleHostReverseProxy(u))}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), srv, nil
+}
+
+// Start proxies a free loopback port to target (an endpoint URL).
+func Start(target string) (*Recorder, error) {
+	r := &Recorder{}
+	var err error
+	r.URL, r.server, err = ServeProxy(target, func(proxy *httputil.ReverseProxy) http.Handler {
+		r.proxy = proxy
+		return http.HandlerFunc(r.serve)
+	})
+	if err != nil {
 		return nil, err
 	}
-	r := &Recorder{URL: "http://" + ln.Addr().String(), ln: ln, proxy: httputil.NewSingleHostReverseProxy(u)}
-	r.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		c := Identify(req)
-		r.mu.Lock()
-		r.calls = append(r.calls, c)
-		before := r.Before
-		r.mu.Unlock()
-		if before != nil && before(c, w, req) {
-			return
-		}
-		r.Forward(w, req)
-	})}
-	go func() { _ = r.server.Serve(ln) }()
 	return r, nil
+}
+
+// serve records a call, lets Before answer it, or forwards it.
+func (r *Recorder) serve(w http.ResponseWriter, req *http.Request) {
+	c := Identify(req)
+	r.mu.Lock()
+	r.calls = append(r.calls, c)
+	before := r.Before
+	r.mu.Unlock()
+	if before != nil && before(c, w, req) {
+		return
+	}
+	r.Forward(w, req)
 }
 
 // Forward passes a call to the target (a Before hook may call it itself).

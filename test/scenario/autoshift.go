@@ -10,8 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
 	zstypes "github.com/aws/aws-sdk-go-v2/service/arczonalshift/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/sandbox"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
@@ -81,10 +83,7 @@ func (s *Stack) Autoshift(ctx context.Context, o Options) (res *AutoshiftResult,
 	if !ok {
 		return res, errors.New("zonal autoshift: the stack's Terraform root cannot read its state")
 	}
-	if res.Zone == "" {
-		zones := s.Zones()
-		res.Zone = zones[len(zones)/2]
-	}
+	res.Zone = s.zoneOr(res.Zone)
 	zone, sb := res.Zone, s.Sandbox.Client()
 	if err := s.WaitSteady(ctx, o.Recover); err != nil {
 		return res, err
@@ -112,19 +111,11 @@ func (s *Stack) Autoshift(ctx context.Context, o Options) (res *AutoshiftResult,
 		node, dns, len(s.Groups), o.ClientTimeout)
 	s.logf("budget for the zonal autoshift away from %s, computed before the load: %s", zone, res.Budget)
 
-	p, err := l.start(ctx, sb, "zonal autoshift", o)
+	p, err := l.start(ctx, s, sb, "zonal autoshift", o)
 	if err != nil {
 		return res, err
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			_, _ = p.Stop()
-		}
-	}()
-	if err := sleepUntil(ctx, p.Started().Add(o.Settle)); err != nil {
-		return res, err
-	}
+	defer p.stopIfRunning()
 
 	asked := time.Now()
 	if err := sb.ImpairZone(ctx, zone); err != nil {
@@ -200,15 +191,10 @@ func (s *Stack) Autoshift(ctx context.Context, o Options) (res *AutoshiftResult,
 	if err := sleepUntil(ctx, time.Now().Add(o.Settle)); err != nil {
 		return res, err
 	}
-	stopped = true
-	out, err := p.Stop()
+	out, err := p.finish()
 	if err != nil {
 		return res, err
 	}
-	if err := out.Accounted(); err != nil {
-		return res, err
-	}
-	s.logf("%s", out.Summary())
 	res.Sent, res.Failed = out.Sent, out.Failed
 	res.tally(out.Requests, shifted, recovering, pr)
 	if got := soak.ZonesServing(sentBefore(out.Requests, pr.start), back); !slices.Contains(got, zone) {
@@ -287,4 +273,85 @@ func sentBefore(reqs []soak.Request, at time.Time) []soak.Request {
 		}
 	}
 	return out
+}
+
+// practiceSeen is when the practice run was asked for, seen applied (the
+// zone's node out of DNS), last seen still active by ARC (expiry: it was
+// active all along until then), and seen ended. Not ARC's expiryTime: the
+// sandbox's ARC runs on the emulated clock.
+type practiceSeen struct{ start, applied, expiry, ended time.Time }
+
+// practiceRun starts an ARC practice run on request away from zone and
+// waits for its end, reading the stack's outcome alarm on every poll: the
+// run must end SUCCEEDED with the alarm never in ALARM, and the zone's node
+// must be back in DNS after it.
+func (s *Stack) practiceRun(ctx context.Context, res *AutoshiftResult, alarm, dns, node, zone string, within time.Duration) (practiceSeen, error) {
+	arc := arczonalshift.NewFromConfig(s.AWS)
+	cw := env.CloudWatch(s.AWS)
+	lb := aws.String(s.LoadBalancerARN)
+	pr := practiceSeen{start: time.Now()}
+	run, err := arc.StartPracticeRun(ctx, &arczonalshift.StartPracticeRunInput{ResourceIdentifier: lb, AwayFrom: aws.String(res.ZoneID),
+		Comment: aws.String("HA suite: practice run on request")})
+	if err != nil {
+		return pr, fmt.Errorf("starting a practice run away from %s: %w", zone, err)
+	}
+	length := aws.ToTime(run.ExpiryTime).Sub(aws.ToTime(run.StartTime))
+	id := aws.ToString(run.ZonalShiftId)
+	if pr.applied, err = s.shiftApplied(ctx, dns, node, zone, within); err != nil {
+		return pr, err
+	}
+	pr.expiry = pr.applied
+	s.logf("practice run %s applied %s after the request; it lasts %s of ARC's (emulated) time", id, pr.applied.Sub(pr.start).Round(100*time.Millisecond),
+		length.Round(time.Second))
+	seen := map[string]bool{}
+	err = env.UntilE(ctx, "the end of practice run "+id, within, func() (bool, string) {
+		a, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{alarm}})
+		if err != nil {
+			return false, err.Error()
+		}
+		if len(a.MetricAlarms) != 1 {
+			return false, fmt.Sprintf("outcome alarm %s: %d alarms", alarm, len(a.MetricAlarms))
+		}
+		seen[string(a.MetricAlarms[0].StateValue)] = true
+		asked := time.Now()
+		for _, st := range []zstypes.ZonalShiftStatus{zstypes.ZonalShiftStatusExpired, zstypes.ZonalShiftStatusCanceled} {
+			out, err := arc.ListZonalShifts(ctx, &arczonalshift.ListZonalShiftsInput{ResourceIdentifier: lb, Status: st})
+			if err != nil {
+				return false, err.Error()
+			}
+			for _, z := range out.Items {
+				if aws.ToString(z.ZonalShiftId) == id {
+					res.PracticeOutcome = string(z.PracticeRunOutcome)
+					return true, ""
+				}
+			}
+		}
+		pr.expiry = asked
+		return false, "still active"
+	})
+	pr.ended = time.Now()
+	for st := range seen {
+		res.AlarmStates = append(res.AlarmStates, st)
+	}
+	slices.Sort(res.AlarmStates)
+	if err != nil {
+		return pr, err
+	}
+	s.logf("practice run %s ended %s after the request, outcome %s; outcome alarm %s seen %v", id, pr.ended.Sub(pr.start).Round(100*time.Millisecond),
+		res.PracticeOutcome, alarm, res.AlarmStates)
+	if res.PracticeOutcome != string(zstypes.PracticeRunOutcomeSucceeded) {
+		res.fail("practice run %s ended with outcome %q, want SUCCEEDED", id, res.PracticeOutcome)
+	}
+	if seen["ALARM"] {
+		res.fail("the outcome alarm %s was in ALARM during the practice run", alarm)
+	}
+	// The traffic returns: the node is back once ARC's expiry reached the
+	// sandbox's DNS.
+	return pr, env.UntilE(ctx, zone+"'s node back in DNS after the practice run", within, func() (bool, string) {
+		ips, err := s.Sandbox.Client().Resolve(ctx, dns)
+		if err != nil {
+			return false, err.Error()
+		}
+		return slices.Contains(ips, hostOf(node)), fmt.Sprintf("%s answers %v", dns, ips)
+	})
 }

@@ -150,10 +150,7 @@ func (s *Stack) Evacuate(ctx context.Context, f Fault, o Options) (res *Result, 
 	if s.Sandbox == nil {
 		return res, errors.New(f.Name + ": needs the sandbox (on AWS, FIS)")
 	}
-	if res.Zone == "" {
-		zones := s.Zones()
-		res.Zone = zones[len(zones)/2]
-	}
+	res.Zone = s.zoneOr(res.Zone)
 	zone, sb := res.Zone, s.Sandbox.Client()
 	if err := s.WaitSteady(ctx, o.Recover); err != nil {
 		return res, err
@@ -170,20 +167,12 @@ func (s *Stack) Evacuate(ctx context.Context, f Fault, o Options) (res *Result, 
 		node, dns, len(s.Groups), o.ClientTimeout, l.inService)
 	s.logf("budget for the %s of zone %s, computed before the load: %s", f.Name, zone, res.Budget)
 
-	p, err := l.start(ctx, sb, f.Name, o)
+	s.logf("load: %.1f requests a second, concurrency %d, through %s's nodes", res.Rate, o.Concurrency, dns)
+	p, err := l.start(ctx, s, sb, f.Name, o)
 	if err != nil {
 		return res, err
 	}
-	s.logf("load: %.1f requests a second, concurrency %d, through %s's nodes", res.Rate, o.Concurrency, dns)
-	stopped := false
-	defer func() {
-		if !stopped {
-			_, _ = p.Stop()
-		}
-	}()
-	if err := sleepUntil(ctx, p.Started().Add(o.Settle)); err != nil {
-		return res, err
-	}
+	defer p.stopIfRunning()
 
 	asked := time.Now()
 	if err := f.inject(ctx, sb, zone); err != nil {
@@ -285,15 +274,10 @@ func (s *Stack) Evacuate(ctx context.Context, f Fault, o Options) (res *Result, 
 	if err := sleepUntil(ctx, time.Now().Add(o.Tail)); err != nil {
 		return res, err
 	}
-	stopped = true
-	out, err := p.Stop()
+	out, err := p.finish()
 	if err != nil {
 		return res, err
 	}
-	if err := out.Accounted(); err != nil {
-		return res, err
-	}
-	s.logf("%s", out.Summary())
 	res.Sent, res.Failed = out.Sent, out.Failed
 	res.tally(out.Requests, zone, clean, shifted.at, returning)
 	if got := soak.ZonesServing(out.Requests, returnedAt); !slices.Contains(got, zone) {

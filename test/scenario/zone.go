@@ -254,6 +254,16 @@ type zoneLoad struct {
 	rate            float64
 }
 
+// zoneOr is zone, or when it is "" the stack's middle zone: the one a
+// scenario hits by default.
+func (s *Stack) zoneOr(zone string) string {
+	if zone == "" {
+		zones := s.Zones()
+		zone = zones[len(zones)/2]
+	}
+	return zone
+}
+
 func (s *Stack) readZoneLoad(ctx context.Context, zone string, o Options) (zoneLoad, error) {
 	before, err := s.InService(ctx)
 	if err != nil {
@@ -273,8 +283,48 @@ func (s *Stack) readZoneLoad(ctx context.Context, zone string, o Options) (zoneL
 }
 
 // start sends the load through the load balancer's per-zone nodes, the
-// DNS name resolved per connection as a client does.
-func (l zoneLoad) start(ctx context.Context, sb *sandbox.Client, name string, o Options) (*soak.Phase, error) {
-	return soak.Start(ctx, soak.Options{Name: name, URL: "http://" + net.JoinHostPort(l.dns, l.port) + "/fruits",
+// DNS name resolved per connection as a client does, and lets it run
+// o.Settle before the scenario goes on.
+func (l zoneLoad) start(ctx context.Context, s *Stack, sb *sandbox.Client, name string, o Options) (*zoneSoak, error) {
+	p, err := soak.Start(ctx, soak.Options{Name: name, URL: "http://" + net.JoinHostPort(l.dns, l.port) + "/fruits",
 		Resolve: sb.Resolve, Timeout: o.ClientTimeout, Concurrency: o.Concurrency, Rate: l.rate, Drain: o.Drain})
+	if err != nil {
+		return nil, err
+	}
+	if err := sleepUntil(ctx, p.Started().Add(o.Settle)); err != nil {
+		_, _ = p.Stop()
+		return nil, err
+	}
+	return &zoneSoak{Phase: p, s: s}, nil
+}
+
+// zoneSoak is a scenario's load, stopped once: finish stops it at the
+// scenario's end; stopIfRunning, deferred, stops it when the scenario
+// returns before finish.
+type zoneSoak struct {
+	*soak.Phase
+	s       *Stack
+	stopped bool
+}
+
+// stopIfRunning stops the load unless finish already has.
+func (z *zoneSoak) stopIfRunning() {
+	if !z.stopped {
+		_, _ = z.Stop()
+	}
+}
+
+// finish stops the load, checks every request is accounted for and logs
+// the soak's summary.
+func (z *zoneSoak) finish() (*soak.Result, error) {
+	z.stopped = true
+	out, err := z.Stop()
+	if err != nil {
+		return nil, err
+	}
+	if err := out.Accounted(); err != nil {
+		return nil, err
+	}
+	z.s.logf("%s", out.Summary())
+	return out, nil
 }

@@ -6,7 +6,7 @@
 # (dev_overrides) and hashicorp/* from the local mirror (test/tfcli); and
 # `terraform test` where a directory has tests/, for the mocked test files
 # only: tests/apply*.tftest.hcl apply to a real AWS endpoint and run from the
-# Go suite (test/modules_apply_test.go) against a local emulator.
+# Go suite (TestModulesApply, test/minimal_test.go) against a local emulator.
 # The copies keep the repository's layout, so examples find ../../modules.
 # init resolves every hashicorp provider at the lower bound its versions.tf
 # declares (an override file pins ">= X" to X), so the lower bounds users

@@ -204,6 +204,24 @@ func IsZonalShiftCall(r *http.Request) bool {
 		strings.HasPrefix(r.URL.Path, "/practiceruns") || strings.HasPrefix(r.URL.Path, "/autoshifts")
 }
 
+// operations are the zonal shift API's operations by path and method: the
+// path itself, or, ending in "/", any path below it.
+var operations = []struct{ path, method, name string }{
+	{"/zonalshifts", http.MethodPost, "StartZonalShift"},
+	{"/zonalshifts", http.MethodGet, "ListZonalShifts"},
+	{"/zonalshifts/", http.MethodPatch, "UpdateZonalShift"},
+	{"/zonalshifts/", http.MethodDelete, "CancelZonalShift"},
+	{"/managedresources", http.MethodGet, "ListManagedResources"},
+	{"/managedresources/", http.MethodGet, "GetManagedResource"},
+	{"/managedresources/", http.MethodPut, "UpdateZonalAutoshiftConfiguration"},
+	{"/configuration", http.MethodPost, "CreatePracticeRunConfiguration"},
+	{"/configuration/", http.MethodPatch, "UpdatePracticeRunConfiguration"},
+	{"/configuration/", http.MethodDelete, "DeletePracticeRunConfiguration"},
+	{"/practiceruns", http.MethodPost, "StartPracticeRun"},
+	{"/practiceruns/", http.MethodDelete, "CancelPracticeRun"},
+	{"/autoshifts", http.MethodGet, "ListAutoshifts"},
+}
+
 // Operation names the zonal shift API operation a request calls ("" for
 // another API), for recorders that count calls.
 func Operation(r *http.Request) string {
@@ -211,33 +229,11 @@ func Operation(r *http.Request) string {
 		return ""
 	}
 	p := strings.TrimSuffix(r.URL.Path, "/")
-	switch {
-	case p == "/zonalshifts" && r.Method == http.MethodPost:
-		return "StartZonalShift"
-	case p == "/zonalshifts" && r.Method == http.MethodGet:
-		return "ListZonalShifts"
-	case strings.HasPrefix(p, "/zonalshifts/") && r.Method == http.MethodPatch:
-		return "UpdateZonalShift"
-	case strings.HasPrefix(p, "/zonalshifts/") && r.Method == http.MethodDelete:
-		return "CancelZonalShift"
-	case p == "/managedresources" && r.Method == http.MethodGet:
-		return "ListManagedResources"
-	case strings.HasPrefix(p, "/managedresources/") && r.Method == http.MethodGet:
-		return "GetManagedResource"
-	case strings.HasPrefix(p, "/managedresources/") && r.Method == http.MethodPut:
-		return "UpdateZonalAutoshiftConfiguration"
-	case p == "/configuration" && r.Method == http.MethodPost:
-		return "CreatePracticeRunConfiguration"
-	case strings.HasPrefix(p, "/configuration/") && r.Method == http.MethodPatch:
-		return "UpdatePracticeRunConfiguration"
-	case strings.HasPrefix(p, "/configuration/") && r.Method == http.MethodDelete:
-		return "DeletePracticeRunConfiguration"
-	case p == "/practiceruns" && r.Method == http.MethodPost:
-		return "StartPracticeRun"
-	case strings.HasPrefix(p, "/practiceruns/") && r.Method == http.MethodDelete:
-		return "CancelPracticeRun"
-	case p == "/autoshifts" && r.Method == http.MethodGet:
-		return "ListAutoshifts"
+	for _, o := range operations {
+		under := strings.HasSuffix(o.path, "/")
+		if r.Method == o.method && (p == o.path || under && strings.HasPrefix(p, o.path)) {
+			return o.name
+		}
 	}
 	return "unknown"
 }

@@ -66,6 +66,13 @@ func newEnvWith(t *testing.T, opts zonalshift.Options) env {
 	return env{cfg: cfg, clock: clock, em: em, arc: arczonalshift.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg)}
 }
 
+// offAndOn makes two load balancers for a test of what AWS refuses:
+// prefix-off with its zonal shift integration off, prefix-on with it on.
+func (e env) offAndOn(t *testing.T, prefix string) (off, on string) {
+	t.Helper()
+	return e.loadBalancer(t, prefix+"-off", false), e.loadBalancer(t, prefix+"-on", true)
+}
+
 // loadBalancer makes an ALB in two zones, with zonal shift on or off.
 func (e env) loadBalancer(t *testing.T, name string, enabled bool) string {
 	t.Helper()
@@ -167,8 +174,7 @@ func TestShiftExpiresInEmulatedTime(t *testing.T) {
 func TestRefusesWhatAWSRefuses(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	off := e.loadBalancer(t, "zs-off", false)
-	on := e.loadBalancer(t, "zs-on", true)
+	off, on := e.offAndOn(t, "zs")
 	var nf *zstypes.ResourceNotFoundException
 	var ve *zstypes.ValidationException
 	cases := []struct {

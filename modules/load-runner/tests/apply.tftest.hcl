@@ -1,6 +1,6 @@
 # Applies the module for real (a two-zone network and a fleet of two load
 # runners), then destroys everything. It needs an AWS endpoint and
-# credentials in the environment: the Go suite (test/modules_apply_test.go)
+# credentials in the environment: the Go suite (TestModulesApply, test/minimal_test.go)
 # runs it against a local emulator; plain checks run only the mocked
 # tests/plan.tftest.hcl.
 

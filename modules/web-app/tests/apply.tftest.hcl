@@ -1,7 +1,7 @@
 # Applies the module for real (a two-zone network, then a stack with a
 # database, notifications, alarms and a dashboard) and destroys everything.
 # It needs an AWS endpoint and credentials in the environment: the Go suite
-# (test/modules_apply_test.go) runs it against a local emulator; plain checks
+# (TestModulesApply, test/minimal_test.go) runs it against a local emulator; plain checks
 # run only the mocked tests/plan.tftest.hcl.
 
 variables {

@@ -2,16 +2,81 @@ package test
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/gruntwork-io/terratest/modules/terraform"
+	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/e2e"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/soak"
 )
+
+// TestMinimalExample applies examples/minimal, checks every part of the
+// stack with the AWS SDK, proves the next plan is empty, destroys, and
+// proves nothing tagged with the stack's name is left.
+func TestMinimalExample(t *testing.T) {
+	// Against its own moto, with no load: runs beside the other moto-only
+	// tests, after the sandbox tests under load (which run alone).
+	t.Parallel()
+	tg := newTarget(t)
+	name := stackName("mini")
+	opts := tg.options(t, "minimal", map[string]any{"name": name})
+
+	exampleStages(t, opts, func() {
+		st := stackState(t, opts)
+		outputs := terraform.OutputForKeysContext(t, t.Context(), opts, []string{
+			"url", "dns_name", "autoscaling_group_names", "db_endpoint", "db_secret_arn", "capacity_after_zone_loss",
+		})
+		assertMinimalStack(t, tg, name, st, outputs)
+	}, func() {
+		assertNothingLeft(t, tg, name)
+	})
+}
+
+// exampleStages runs an example's life as Terratest stages: deploy (init
+// and apply), validate, plan_empty (the next plan has no changes), and
+// teardown (destroy, then gone: nothing of the stack is left), deferred so
+// that it runs whichever earlier stage fails.
+func exampleStages(t *testing.T, opts *terraform.Options, validate, gone func()) {
+	t.Helper()
+	defer test_structure.RunTestStage(t, "teardown", func() {
+		start := time.Now()
+		terraform.DestroyContext(t, background(), opts)
+		t.Logf("destroy took %s", time.Since(start).Round(time.Second))
+		gone()
+	})
+
+	test_structure.RunTestStage(t, "deploy", func() {
+		start := time.Now()
+		terraform.InitAndApplyContext(t, t.Context(), opts)
+		t.Logf("init and apply took %s", time.Since(start).Round(time.Second))
+	})
+
+	test_structure.RunTestStage(t, "validate", validate)
+
+	test_structure.RunTestStage(t, "plan_empty", func() {
+		if code := terraform.PlanExitCodeContext(t, t.Context(), opts); code != 0 {
+			t.Errorf("plan after apply exited %d, want 0 (no changes): the provider reports drift on what it just made", code)
+		}
+	})
+}
+
+// stackValues are the computed attributes of a hawebapp_stack the checks
+// compare with what AWS reports (e2e.StackValues).
+type stackValues = e2e.StackValues
+
+// stackState reads hawebapp_stack.app from `terraform show -json`.
+func stackState(t *testing.T, opts *terraform.Options) stackValues {
+	t.Helper()
+	var v stackValues
+	e2e.StateResource(t, opts, "hawebapp_stack.app", &v)
+	return v
+}
 
 // Two releases of the example app: a new app_release_url changes the user
 // data, so the apply adds a launch template version and rolls it out.
@@ -141,4 +206,26 @@ func totalDesired(t *testing.T, tg *target, name string) int32 {
 		n += aws.ToInt32(g.DesiredCapacity)
 	}
 	return n
+}
+
+// TestModulesApply runs every module's apply test (tests/apply.tftest.hcl:
+// apply, assertions, destroy) against one sandbox. `make test`'s Terraform
+// checks run only the mocked plan tests, which need no endpoint.
+func TestModulesApply(t *testing.T) {
+	// Against its own moto, with no load: runs beside the other moto-only
+	// tests, after the sandbox tests under load (which run alone).
+	t.Parallel()
+	tg := newSandboxTarget(t)
+	for _, module := range []string{"web-app", "load-runner"} {
+		t.Run(module, func(t *testing.T) {
+			opts := tg.treeOptions(t, filepath.Join("modules", module), nil)
+			start := time.Now()
+			terraform.RunTerraformCommandContext(t, t.Context(), opts, "init", "-input=false", "-backend=false")
+			terraform.RunTerraformCommandContext(t, t.Context(), opts, "test", "-filter=tests/apply.tftest.hcl")
+			t.Logf("terraform test took %s", time.Since(start).Round(time.Second))
+			if module == "web-app" {
+				assertNothingLeft(t, tg.target, "webapp-apply") // the stack's name in the test file
+			}
+		})
+	}
 }
