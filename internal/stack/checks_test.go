@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -303,23 +301,6 @@ func checkInstanceTypes(c clients, stack, instanceType string) resource.TestChec
 	})
 }
 
-// retype changes one instance of group to instanceType out of band (as if
-// launched when the first type was short) and returns its ID.
-func retype(t *testing.T, c clients, group, instanceType string) string {
-	t.Helper()
-	ctx := context.Background()
-	out, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
-	if err != nil || len(out.AutoScalingGroups) != 1 || len(out.AutoScalingGroups[0].Instances) == 0 {
-		t.Fatalf("describing %s: %v", group, err)
-	}
-	id := aws.ToString(out.AutoScalingGroups[0].Instances[0].InstanceId)
-	if _, err := c.ec2.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id),
-		InstanceType: &ec2types.AttributeValue{Value: aws.String(instanceType)}}); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 // checkGone requires that no group of the stack lists the instance id.
 func checkGone(c clients, stack, id string) error {
 	groups, err := stackGroups(context.Background(), c, stack)
@@ -334,23 +315,4 @@ func checkGone(c clients, stack, id string) error {
 		}
 	}
 	return nil
-}
-
-func breakMix(t *testing.T, c clients, group string) {
-	t.Helper()
-	ctx := context.Background()
-	out, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
-	if err != nil || len(out.AutoScalingGroups) != 1 {
-		t.Fatalf("describing %s: %v", group, err)
-	}
-	p := out.AutoScalingGroups[0].MixedInstancesPolicy
-	o := p.LaunchTemplate.Overrides
-	o[0], o[1] = o[1], o[0]
-	spec := p.LaunchTemplate.LaunchTemplateSpecification
-	spec.LaunchTemplateName = nil // the API takes the ID or the name, not both
-	if _, err := c.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(group), CapacityRebalance: aws.Bool(false),
-		MixedInstancesPolicy: &astypes.MixedInstancesPolicy{LaunchTemplate: &astypes.LaunchTemplate{LaunchTemplateSpecification: spec, Overrides: o},
-			InstancesDistribution: p.InstancesDistribution}}); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -1,15 +1,12 @@
 package stack_test
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-
-	"github.com/hawebapp/terraform-provider-hawebapp/internal/cloud"
 )
 
 // wantMix is a zonal group's expected mixed instances policy.
@@ -112,28 +109,6 @@ func TestAccStack_instanceTypes(t *testing.T) {
 		)},
 		{Config: args.config(), PlanOnly: true},
 	})
-}
-
-func resetRecorder() {
-	if accRecorder != nil {
-		accRecorder.Reset()
-	}
-}
-
-// countRefresh stores the AWS calls of the refresh just made in *got and,
-// when want is not 0, requires that many, within cloud.RefreshCallBudget.
-func countRefresh(t *testing.T, got *int, want int) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if accRecorder == nil {
-			return nil // real AWS: no recorder
-		}
-		*got = len(accRecorder.Calls())
-		t.Logf("refresh: %d calls: %s", *got, accRecorder.Summary())
-		if *got == 0 || *got > cloud.RefreshCallBudget || (want != 0 && *got != want) {
-			return fmt.Errorf("refresh made %d AWS calls (without the policy %d, budget %d): %s", *got, want, cloud.RefreshCallBudget, accRecorder.Summary())
-		}
-		return nil
-	}
 }
 
 // instanceTypeCases are the plan-time refusals of instance_types and the
