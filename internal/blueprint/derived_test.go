@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 func TestValidateName(t *testing.T) {
@@ -30,13 +32,7 @@ func TestValidateName(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			err := ValidateName(tc.name)
-			switch {
-			case tc.wantErr == "" && err != nil:
-				t.Errorf("unexpected error: %v", err)
-			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
-				t.Errorf("error %v, want one containing %q", err, tc.wantErr)
-			}
+			env.WantErr(t, ValidateName(tc.name), tc.wantErr)
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -16,7 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/internal/cloud"
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/provider"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/motoserver"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/recorder"
@@ -120,4 +124,64 @@ func newClients(t *testing.T) clients {
 
 func tagFilter(stack string) []ec2types.Filter {
 	return []ec2types.Filter{{Name: aws.String("tag:hawebapp:stack"), Values: []string{stack}}}
+}
+
+func resetRecorder() {
+	if accRecorder != nil {
+		accRecorder.Reset()
+	}
+}
+
+// countRefresh stores the AWS calls of the refresh just made in *got and,
+// when want is not 0, requires that many, within cloud.RefreshCallBudget.
+func countRefresh(t *testing.T, got *int, want int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if accRecorder == nil {
+			return nil // real AWS: no recorder
+		}
+		*got = len(accRecorder.Calls())
+		t.Logf("refresh: %d calls: %s", *got, accRecorder.Summary())
+		if *got == 0 || *got > cloud.RefreshCallBudget || (want != 0 && *got != want) {
+			return fmt.Errorf("refresh made %d AWS calls (without the policy %d, budget %d): %s", *got, want, cloud.RefreshCallBudget, accRecorder.Summary())
+		}
+		return nil
+	}
+}
+
+// retype changes one instance of group to instanceType out of band (as if
+// launched when the first type was short) and returns its ID.
+func retype(t *testing.T, c clients, group, instanceType string) string {
+	t.Helper()
+	ctx := context.Background()
+	out, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
+	if err != nil || len(out.AutoScalingGroups) != 1 || len(out.AutoScalingGroups[0].Instances) == 0 {
+		t.Fatalf("describing %s: %v", group, err)
+	}
+	id := aws.ToString(out.AutoScalingGroups[0].Instances[0].InstanceId)
+	if _, err := c.ec2.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id),
+		InstanceType: &ec2types.AttributeValue{Value: aws.String(instanceType)}}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// breakMix reorders one zonal group's instance types and turns capacity
+// rebalancing off, out of band.
+func breakMix(t *testing.T, c clients, group string) {
+	t.Helper()
+	ctx := context.Background()
+	out, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
+	if err != nil || len(out.AutoScalingGroups) != 1 {
+		t.Fatalf("describing %s: %v", group, err)
+	}
+	p := out.AutoScalingGroups[0].MixedInstancesPolicy
+	o := p.LaunchTemplate.Overrides
+	o[0], o[1] = o[1], o[0]
+	spec := p.LaunchTemplate.LaunchTemplateSpecification
+	spec.LaunchTemplateName = nil // the API takes the ID or the name, not both
+	if _, err := c.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(group), CapacityRebalance: aws.Bool(false),
+		MixedInstancesPolicy: &astypes.MixedInstancesPolicy{LaunchTemplate: &astypes.LaunchTemplate{LaunchTemplateSpecification: spec, Overrides: o},
+			InstancesDistribution: p.InstancesDistribution}}); err != nil {
+		t.Fatal(err)
+	}
 }

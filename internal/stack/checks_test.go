@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 func stackGroups(ctx context.Context, c clients, stack string) ([]astypes.AutoScalingGroup, error) {
@@ -247,4 +249,70 @@ func onVersion(g astypes.AutoScalingGroup, version string) error {
 		}
 	}
 	return err
+}
+
+// checkMix compares every zonal group's launch settings with want (nil: the
+// launch template alone, and no rebalancing).
+func checkMix(c clients, stack string, want *wantMix) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		groups, err := stackGroups(context.Background(), c, stack)
+		if err != nil {
+			return err
+		}
+		if len(groups) != len(env.Zones) {
+			return fmt.Errorf("%d zonal groups, want %d", len(groups), len(env.Zones))
+		}
+		for _, g := range groups {
+			name, p := aws.ToString(g.AutoScalingGroupName), g.MixedInstancesPolicy
+			zone := slices.Index(env.Zones, g.AvailabilityZones[0])
+			switch {
+			case want == nil && (p != nil || g.LaunchTemplate == nil || aws.ToBool(g.CapacityRebalance)):
+				return fmt.Errorf("group %s: policy %v, template %v, rebalance %v; want the launch template alone", name, p != nil, g.LaunchTemplate != nil, aws.ToBool(g.CapacityRebalance))
+			case want == nil:
+				continue
+			case p == nil || g.LaunchTemplate != nil:
+				return fmt.Errorf("group %s: policy %v, template %v; want a mixed instances policy only", name, p != nil, g.LaunchTemplate != nil)
+			}
+			var types []string
+			for _, o := range p.LaunchTemplate.Overrides {
+				types = append(types, aws.ToString(o.InstanceType))
+			}
+			d := p.InstancesDistribution
+			got := fmt.Sprintf("%v %s base %d pct %d spot %s rebalance %t", types, aws.ToString(d.OnDemandAllocationStrategy), aws.ToInt32(d.OnDemandBaseCapacity),
+				aws.ToInt32(d.OnDemandPercentageAboveBaseCapacity), aws.ToString(d.SpotAllocationStrategy), aws.ToBool(g.CapacityRebalance))
+			if exp := fmt.Sprintf("%v prioritized base %d pct %d spot %s rebalance %t", want.types, want.base[zone], want.pct, want.spot, want.rebalance); got != exp {
+				return fmt.Errorf("group %s: %s, want %s", name, got, exp)
+			}
+		}
+		return nil
+	}
+}
+
+// checkInstanceTypes requires every instance of the stack to run instanceType.
+func checkInstanceTypes(c clients, stack, instanceType string) resource.TestCheckFunc {
+	return checkGroups(c, stack, func(g astypes.AutoScalingGroup) error {
+		instances, err := instancesOf(g)
+		for _, i := range instances {
+			if aws.ToString(i.InstanceType) != instanceType {
+				return fmt.Errorf("instance %s of %s is %s, want %s", aws.ToString(i.InstanceId), aws.ToString(g.AutoScalingGroupName), aws.ToString(i.InstanceType), instanceType)
+			}
+		}
+		return err
+	})
+}
+
+// checkGone requires that no group of the stack lists the instance id.
+func checkGone(c clients, stack, id string) error {
+	groups, err := stackGroups(context.Background(), c, stack)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		for _, i := range g.Instances {
+			if aws.ToString(i.InstanceId) == id {
+				return fmt.Errorf("instance %s (%s) is still in %s", id, aws.ToString(i.InstanceType), aws.ToString(g.AutoScalingGroupName))
+			}
+		}
+	}
+	return nil
 }

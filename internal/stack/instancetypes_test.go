@@ -1,23 +1,12 @@
 package stack_test
 
 import (
-	"context"
-	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-
-	"github.com/hawebapp/terraform-provider-hawebapp/internal/cloud"
-	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // wantMix is a zonal group's expected mixed instances policy.
@@ -120,130 +109,6 @@ func TestAccStack_instanceTypes(t *testing.T) {
 		)},
 		{Config: args.config(), PlanOnly: true},
 	})
-}
-
-func resetRecorder() {
-	if accRecorder != nil {
-		accRecorder.Reset()
-	}
-}
-
-// countRefresh stores the AWS calls of the refresh just made in *got and,
-// when want is not 0, requires that many, within cloud.RefreshCallBudget.
-func countRefresh(t *testing.T, got *int, want int) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if accRecorder == nil {
-			return nil // real AWS: no recorder
-		}
-		*got = len(accRecorder.Calls())
-		t.Logf("refresh: %d calls: %s", *got, accRecorder.Summary())
-		if *got == 0 || *got > cloud.RefreshCallBudget || (want != 0 && *got != want) {
-			return fmt.Errorf("refresh made %d AWS calls (without the policy %d, budget %d): %s", *got, want, cloud.RefreshCallBudget, accRecorder.Summary())
-		}
-		return nil
-	}
-}
-
-// checkMix compares every zonal group's launch settings with want (nil: the
-// launch template alone, and no rebalancing).
-func checkMix(c clients, stack string, want *wantMix) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		groups, err := stackGroups(context.Background(), c, stack)
-		if err != nil {
-			return err
-		}
-		if len(groups) != len(env.Zones) {
-			return fmt.Errorf("%d zonal groups, want %d", len(groups), len(env.Zones))
-		}
-		for _, g := range groups {
-			name, p := aws.ToString(g.AutoScalingGroupName), g.MixedInstancesPolicy
-			zone := slices.Index(env.Zones, g.AvailabilityZones[0])
-			switch {
-			case want == nil && (p != nil || g.LaunchTemplate == nil || aws.ToBool(g.CapacityRebalance)):
-				return fmt.Errorf("group %s: policy %v, template %v, rebalance %v; want the launch template alone", name, p != nil, g.LaunchTemplate != nil, aws.ToBool(g.CapacityRebalance))
-			case want == nil:
-				continue
-			case p == nil || g.LaunchTemplate != nil:
-				return fmt.Errorf("group %s: policy %v, template %v; want a mixed instances policy only", name, p != nil, g.LaunchTemplate != nil)
-			}
-			var types []string
-			for _, o := range p.LaunchTemplate.Overrides {
-				types = append(types, aws.ToString(o.InstanceType))
-			}
-			d := p.InstancesDistribution
-			got := fmt.Sprintf("%v %s base %d pct %d spot %s rebalance %t", types, aws.ToString(d.OnDemandAllocationStrategy), aws.ToInt32(d.OnDemandBaseCapacity),
-				aws.ToInt32(d.OnDemandPercentageAboveBaseCapacity), aws.ToString(d.SpotAllocationStrategy), aws.ToBool(g.CapacityRebalance))
-			if exp := fmt.Sprintf("%v prioritized base %d pct %d spot %s rebalance %t", want.types, want.base[zone], want.pct, want.spot, want.rebalance); got != exp {
-				return fmt.Errorf("group %s: %s, want %s", name, got, exp)
-			}
-		}
-		return nil
-	}
-}
-
-// checkInstanceTypes requires every instance of the stack to run instanceType.
-func checkInstanceTypes(c clients, stack, instanceType string) resource.TestCheckFunc {
-	return checkGroups(c, stack, func(g astypes.AutoScalingGroup) error {
-		instances, err := instancesOf(g)
-		for _, i := range instances {
-			if aws.ToString(i.InstanceType) != instanceType {
-				return fmt.Errorf("instance %s of %s is %s, want %s", aws.ToString(i.InstanceId), aws.ToString(g.AutoScalingGroupName), aws.ToString(i.InstanceType), instanceType)
-			}
-		}
-		return err
-	})
-}
-
-// retype changes one instance of group to instanceType out of band (as if
-// launched when the first type was short) and returns its ID.
-func retype(t *testing.T, c clients, group, instanceType string) string {
-	t.Helper()
-	ctx := context.Background()
-	out, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
-	if err != nil || len(out.AutoScalingGroups) != 1 || len(out.AutoScalingGroups[0].Instances) == 0 {
-		t.Fatalf("describing %s: %v", group, err)
-	}
-	id := aws.ToString(out.AutoScalingGroups[0].Instances[0].InstanceId)
-	if _, err := c.ec2.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id),
-		InstanceType: &ec2types.AttributeValue{Value: aws.String(instanceType)}}); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
-// checkGone requires that no group of the stack lists the instance id.
-func checkGone(c clients, stack, id string) error {
-	groups, err := stackGroups(context.Background(), c, stack)
-	if err != nil {
-		return err
-	}
-	for _, g := range groups {
-		for _, i := range g.Instances {
-			if aws.ToString(i.InstanceId) == id {
-				return fmt.Errorf("instance %s (%s) is still in %s", id, aws.ToString(i.InstanceType), aws.ToString(g.AutoScalingGroupName))
-			}
-		}
-	}
-	return nil
-}
-
-func breakMix(t *testing.T, c clients, group string) {
-	t.Helper()
-	ctx := context.Background()
-	out, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
-	if err != nil || len(out.AutoScalingGroups) != 1 {
-		t.Fatalf("describing %s: %v", group, err)
-	}
-	p := out.AutoScalingGroups[0].MixedInstancesPolicy
-	o := p.LaunchTemplate.Overrides
-	o[0], o[1] = o[1], o[0]
-	spec := p.LaunchTemplate.LaunchTemplateSpecification
-	spec.LaunchTemplateName = nil // the API takes the ID or the name, not both
-	if _, err := c.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(group), CapacityRebalance: aws.Bool(false),
-		MixedInstancesPolicy: &astypes.MixedInstancesPolicy{LaunchTemplate: &astypes.LaunchTemplate{LaunchTemplateSpecification: spec, Overrides: o},
-			InstancesDistribution: p.InstancesDistribution}}); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // instanceTypeCases are the plan-time refusals of instance_types and the

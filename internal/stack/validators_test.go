@@ -3,6 +3,8 @@ package stack
 import (
 	"strings"
 	"testing"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 func TestCheckMatcher(t *testing.T) {
@@ -20,13 +22,7 @@ func TestCheckMatcher(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			err := checkMatcher(tc.matcher)
-			switch {
-			case tc.wantErr == "" && err != nil:
-				t.Errorf("unexpected error: %v", err)
-			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
-				t.Errorf("error %v, want one containing %q", err, tc.wantErr)
-			}
+			env.WantErr(t, checkMatcher(tc.matcher), tc.wantErr)
 		})
 	}
 }
