@@ -197,9 +197,9 @@ func (e *Emulator) startPractice(r *http.Request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	name, ok := res.Zones[in.AwayFrom]
-	if !ok {
-		return nil, invalid("InvalidAz", "awayFrom %s is not an Availability Zone ID of resource %s", in.AwayFrom, res.Name)
+	name, aerr := res.zoneName(in.AwayFrom)
+	if aerr != nil {
+		return nil, aerr
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
