@@ -130,9 +130,7 @@ func (e *Emulator) start(r *http.Request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	// A practice run or an autoshift does not stop a customer's shift,
 	// which takes precedence over both (developer guide, "Zonal autoshift").
 	for _, s := range e.shifts {
@@ -247,9 +245,7 @@ func (e *Emulator) list(r *http.Request) (any, *apiError) {
 		}
 		from = n
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	var items []map[string]any
 	for _, s := range e.shifts {
 		if s.Status == status && (q.Get("resourceIdentifier") == "" || s.Resource == q.Get("resourceIdentifier")) {
@@ -301,9 +297,7 @@ func (e *Emulator) listManaged(r *http.Request) (any, *apiError) {
 // active shifts and practice runs, and the autoshifts on it, each APPLIED
 // or NOT_APPLIED by precedence (autoshift.go).
 func (e *Emulator) managedJSON(res resource, summary bool) map[string]any {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	weights := map[string]float64{}
 	var zones []string
 	for id := range res.Zones {

@@ -267,6 +267,14 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.serveAPI(w, r)
 }
 
+// lockCurrent locks the emulator and brings its shifts up to the clock
+// (expire): the state a call sees. It returns the unlock, for a defer.
+func (e *Emulator) lockCurrent() (unlock func()) {
+	e.mu.Lock()
+	e.expire()
+	return e.mu.Unlock
+}
+
 // expire marks every active shift past its expiry EXPIRED; a practice run
 // that reached its end without being failed SUCCEEDED. Callers hold mu.
 func (e *Emulator) expire() {
@@ -285,9 +293,7 @@ func (e *Emulator) expire() {
 // now: per resource only the APPLIED one of its customer zonal shift,
 // autoshift (as a Shift of TypeAutoshift) and practice run.
 func (e *Emulator) Active() []Shift {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	var out []Shift
 	seen := map[string]bool{}
 	add := func(arn string) {
