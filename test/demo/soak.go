@@ -235,14 +235,7 @@ func (s *Soak) Run(ctx context.Context, r *Run) error {
 			}
 			up = true
 		}
-		if time.Since(sliceStart) >= o.Slice {
-			s.progress(r, "load", load.Since(sliceStart), time.Since(sliceStart))
-			sliceStart = time.Now()
-		}
-		select {
-		case <-ctx.Done():
-		case <-tick.C:
-		}
+		sliceStart = s.tick(ctx, r, "load", load, sliceStart, tick)
 	}
 	if down && !up {
 		if err := s.zone(ctx, r, false); err != nil {
@@ -263,14 +256,7 @@ func (s *Soak) Run(ctx context.Context, r *Run) error {
 	coolStart := time.Now()
 	sliceStart = coolStart
 	for ctx.Err() == nil && time.Since(coolStart) < o.CoolDown && !(time.Since(coolStart) >= 2*o.Slice && s.scaledIn(initial)) {
-		if time.Since(sliceStart) >= o.Slice {
-			s.progress(r, "cool-down", cool.Since(sliceStart), time.Since(sliceStart))
-			sliceStart = time.Now()
-		}
-		select {
-		case <-ctx.Done():
-		case <-tick.C:
-		}
+		sliceStart = s.tick(ctx, r, "cool-down", cool, sliceStart, tick)
 	}
 	if res.Cool, err = cool.Stop(); err != nil {
 		return err
@@ -321,6 +307,21 @@ func (s *Soak) zone(ctx context.Context, r *Run, down bool) error {
 	res.Events = append(res.Events, Event{At: time.Since(s.start), What: what})
 	fmt.Fprintf(r.Out, "    >>> %s\n", what)
 	return nil
+}
+
+// tick is one turn of a phase's loop: a progress line for the phase once
+// its slice started at sliceStart has lasted Slice, then a wait for the
+// next tick (or ctx's end). It returns the start of the current slice.
+func (s *Soak) tick(ctx context.Context, r *Run, phase string, p *soak.Phase, sliceStart time.Time, tick *time.Ticker) time.Time {
+	if time.Since(sliceStart) >= s.Opts.Slice {
+		s.progress(r, phase, p.Since(sliceStart), time.Since(sliceStart))
+		sliceStart = time.Now()
+	}
+	select {
+	case <-ctx.Done():
+	case <-tick.C:
+	}
+	return sliceStart
 }
 
 // progress prints the sandbox's notes since the last line and a line for

@@ -99,28 +99,22 @@ func (s *Stack) Autoshift(ctx context.Context, o Options) (res *AutoshiftResult,
 	if res.ZoneID, err = s.zoneID(ctx, zone); err != nil {
 		return res, err
 	}
-	l, err := s.readZoneLoad(ctx, zone, o)
+	l, err := s.budgetedLoad(ctx, zone, o, "the zonal autoshift away from "+zone, &res.Rate, &res.Budget, func(l zoneLoad) string {
+		return fmt.Sprintf("0 failed requests among those sent once the autoshift has taken the zone's node %s out of %s's DNS answers "+
+			"and its instances out of service, until the zone recovers; the same while the practice run is applied; those sent before are measured: "+
+			"1 in %d connections resolves to the zone's node until the shift; a client gives up on a request after %s",
+			l.node, l.dns, len(s.Groups), o.ClientTimeout)
+	})
 	if err != nil {
 		return res, err
 	}
 	dns, node := l.dns, l.node
-	res.Rate = l.rate
-	res.Budget = fmt.Sprintf("0 failed requests among those sent once the autoshift has taken the zone's node %s out of %s's DNS answers "+
-		"and its instances out of service, until the zone recovers; the same while the practice run is applied; those sent before are measured: "+
-		"1 in %d connections resolves to the zone's node until the shift; a client gives up on a request after %s",
-		node, dns, len(s.Groups), o.ClientTimeout)
-	s.logf("budget for the zonal autoshift away from %s, computed before the load: %s", zone, res.Budget)
 
-	p, err := l.start(ctx, s, sb, "zonal autoshift", o)
+	p, asked, err := l.startFault(ctx, s, sb, "zonal autoshift", o, func(ctx context.Context) error { return sb.ImpairZone(ctx, zone) })
 	if err != nil {
 		return res, err
 	}
 	defer p.stopIfRunning()
-
-	asked := time.Now()
-	if err := sb.ImpairZone(ctx, zone); err != nil {
-		return res, err
-	}
 	recovered := false
 	defer func() {
 		if !recovered {
@@ -188,10 +182,7 @@ func (s *Stack) Autoshift(ctx context.Context, o Options) (res *AutoshiftResult,
 	if err != nil {
 		return res, err
 	}
-	if err := sleepUntil(ctx, time.Now().Add(o.Settle)); err != nil {
-		return res, err
-	}
-	out, err := p.finish()
+	out, err := p.finish(ctx, o.Settle)
 	if err != nil {
 		return res, err
 	}

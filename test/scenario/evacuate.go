@@ -155,29 +155,23 @@ func (s *Stack) Evacuate(ctx context.Context, f Fault, o Options) (res *Result, 
 	if err := s.WaitSteady(ctx, o.Recover); err != nil {
 		return res, err
 	}
-	l, err := s.readZoneLoad(ctx, zone, o)
+	l, err := s.budgetedLoad(ctx, zone, o, fmt.Sprintf("the %s of zone %s", f.Name, zone), &res.Rate, &res.Budget, func(l zoneLoad) string {
+		return fmt.Sprintf("0 failed requests among those sent once the zonal shift has taken the zone's node %s out of %s's DNS answers "+
+			"and its instances out of service (and once the database is back, if it failed over); those sent before are measured, not budgeted: "+
+			"1 in %d connections resolves to the zone's node until the shift; a client gives up on a request after %s; the surviving zones carry %d instances",
+			l.node, l.dns, len(s.Groups), o.ClientTimeout, l.inService)
+	})
 	if err != nil {
 		return res, err
 	}
 	dns, node := l.dns, l.node
-	res.Rate = l.rate
-	res.Budget = fmt.Sprintf("0 failed requests among those sent once the zonal shift has taken the zone's node %s out of %s's DNS answers "+
-		"and its instances out of service (and once the database is back, if it failed over); those sent before are measured, not budgeted: "+
-		"1 in %d connections resolves to the zone's node until the shift; a client gives up on a request after %s; the surviving zones carry %d instances",
-		node, dns, len(s.Groups), o.ClientTimeout, l.inService)
-	s.logf("budget for the %s of zone %s, computed before the load: %s", f.Name, zone, res.Budget)
 
 	s.logf("load: %.1f requests a second, concurrency %d, through %s's nodes", res.Rate, o.Concurrency, dns)
-	p, err := l.start(ctx, s, sb, f.Name, o)
+	p, asked, err := l.startFault(ctx, s, sb, f.Name, o, func(ctx context.Context) error { return f.inject(ctx, sb, zone) })
 	if err != nil {
 		return res, err
 	}
 	defer p.stopIfRunning()
-
-	asked := time.Now()
-	if err := f.inject(ctx, sb, zone); err != nil {
-		return res, err
-	}
 	// Whatever happens, the fault ends and an evacuated zone is taken back:
 	// the stack (the suites' shared one, the demo's) goes on being used. An
 	// interrupted run leaves the stack to its teardown.
@@ -271,10 +265,7 @@ func (s *Stack) Evacuate(ctx context.Context, f Fault, o Options) (res *Result, 
 		return res, err
 	}
 	res.ReturnApply = returnedAt.Sub(returning)
-	if err := sleepUntil(ctx, time.Now().Add(o.Tail)); err != nil {
-		return res, err
-	}
-	out, err := p.finish()
+	out, err := p.finish(ctx, o.Tail)
 	if err != nil {
 		return res, err
 	}

@@ -282,6 +282,36 @@ func (s *Stack) readZoneLoad(ctx context.Context, zone string, o Options) (zoneL
 	return l, nil
 }
 
+// budgetedLoad is readZoneLoad with the failure budget stated before the
+// load: it sets *rate to the load's rate and *budget to budgetOf's text,
+// and logs it as the budget for what.
+func (s *Stack) budgetedLoad(ctx context.Context, zone string, o Options, what string, rate *float64, budget *string, budgetOf func(zoneLoad) string) (zoneLoad, error) {
+	l, err := s.readZoneLoad(ctx, zone, o)
+	if err != nil {
+		return l, err
+	}
+	*rate = l.rate
+	*budget = budgetOf(l)
+	s.logf("budget for %s, computed before the load: %s", what, *budget)
+	return l, nil
+}
+
+// startFault starts the load (start), then notes the time and injects the
+// fault; if the fault cannot be injected the load is stopped again. It
+// returns the load and when the fault was asked for.
+func (l zoneLoad) startFault(ctx context.Context, s *Stack, sb *sandbox.Client, name string, o Options, inject func(context.Context) error) (*zoneSoak, time.Time, error) {
+	p, err := l.start(ctx, s, sb, name, o)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	asked := time.Now()
+	if err := inject(ctx); err != nil {
+		p.stopIfRunning()
+		return nil, time.Time{}, err
+	}
+	return p, asked, nil
+}
+
 // start sends the load through the load balancer's per-zone nodes, the
 // DNS name resolved per connection as a client does, and lets it run
 // o.Settle before the scenario goes on.
@@ -314,9 +344,12 @@ func (z *zoneSoak) stopIfRunning() {
 	}
 }
 
-// finish stops the load, checks every request is accounted for and logs
-// the soak's summary.
-func (z *zoneSoak) finish() (*soak.Result, error) {
+// finish lets the load run for d more, then stops it, checks every
+// request is accounted for and logs the soak's summary.
+func (z *zoneSoak) finish(ctx context.Context, d time.Duration) (*soak.Result, error) {
+	if err := sleepUntil(ctx, time.Now().Add(d)); err != nil {
+		return nil, err
+	}
 	z.stopped = true
 	out, err := z.Stop()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
 
 // SettingsFromAWS reads a stack's settings from the load balancing API:
@@ -43,27 +44,34 @@ func SettingsFromAWS(ctx context.Context, c *elb.Client, targetGroupARN, loadBal
 	if err != nil {
 		return s, fmt.Errorf("describing attributes of target group %s: %w", targetGroupARN, err)
 	}
-	for _, a := range ta.Attributes {
-		if aws.ToString(a.Key) == "deregistration_delay.timeout_seconds" {
-			if err := setSeconds(&s.DeregistrationDelay, aws.ToString(a.Value)); err != nil {
-				return s, fmt.Errorf("target group %s: %w", targetGroupARN, err)
-			}
-		}
+	tgKV := func(a elbtypes.TargetGroupAttribute) (*string, *string) { return a.Key, a.Value }
+	if err := secondsAttribute(ta.Attributes, tgKV, "deregistration_delay.timeout_seconds", &s.DeregistrationDelay); err != nil {
+		return s, fmt.Errorf("target group %s: %w", targetGroupARN, err)
 	}
 	if loadBalancerARN != "" {
 		la, err := c.DescribeLoadBalancerAttributes(ctx, &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(loadBalancerARN)})
 		if err != nil {
 			return s, fmt.Errorf("describing attributes of load balancer %s: %w", loadBalancerARN, err)
 		}
-		for _, a := range la.Attributes {
-			if aws.ToString(a.Key) == "idle_timeout.timeout_seconds" {
-				if err := setSeconds(&s.IdleTimeout, aws.ToString(a.Value)); err != nil {
-					return s, fmt.Errorf("load balancer %s: %w", loadBalancerARN, err)
-				}
-			}
+		lbKV := func(a elbtypes.LoadBalancerAttribute) (*string, *string) { return a.Key, a.Value }
+		if err := secondsAttribute(la.Attributes, lbKV, "idle_timeout.timeout_seconds", &s.IdleTimeout); err != nil {
+			return s, fmt.Errorf("load balancer %s: %w", loadBalancerARN, err)
 		}
 	}
 	return s, nil
+}
+
+// secondsAttribute sets d from the attribute named key among attrs (kv
+// reads an attribute's key and value), if there is one.
+func secondsAttribute[A any](attrs []A, kv func(A) (*string, *string), key string, d *time.Duration) error {
+	for _, a := range attrs {
+		if k, v := kv(a); aws.ToString(k) == key {
+			if err := setSeconds(d, aws.ToString(v)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func setSeconds(d *time.Duration, v string) error {

@@ -29,35 +29,34 @@ import (
 // and the engine finds the rest by name.
 func Stacks(ctx context.Context, cfg aws.Config, prefix string) ([]string, error) {
 	names := map[string]bool{}
+	add := func(key, value *string) {
+		if aws.ToString(key) == blueprint.TagStack {
+			names[aws.ToString(value)] = true
+		}
+	}
 	sgs := ec2.NewDescribeSecurityGroupsPaginator(ec2.NewFromConfig(cfg), &ec2.DescribeSecurityGroupsInput{
 		Filters: []ec2types.Filter{{Name: aws.String("tag-key"), Values: []string{blueprint.TagStack}}}})
-	for sgs.HasMorePages() {
-		page, err := sgs.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing security groups: %w", err)
-		}
+	err := eachPage(ctx, "security groups", sgs.HasMorePages, sgs.NextPage, func(page *ec2.DescribeSecurityGroupsOutput) {
 		for _, g := range page.SecurityGroups {
 			for _, t := range g.Tags {
-				if aws.ToString(t.Key) == blueprint.TagStack {
-					names[aws.ToString(t.Value)] = true
-				}
+				add(t.Key, t.Value)
 			}
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	groups := autoscaling.NewDescribeAutoScalingGroupsPaginator(autoscaling.NewFromConfig(cfg), &autoscaling.DescribeAutoScalingGroupsInput{
 		Filters: []astypes.Filter{{Name: aws.String("tag-key"), Values: []string{blueprint.TagStack}}}})
-	for groups.HasMorePages() {
-		page, err := groups.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing Auto Scaling groups: %w", err)
-		}
+	err = eachPage(ctx, "Auto Scaling groups", groups.HasMorePages, groups.NextPage, func(page *autoscaling.DescribeAutoScalingGroupsOutput) {
 		for _, g := range page.AutoScalingGroups {
 			for _, t := range g.Tags {
-				if aws.ToString(t.Key) == blueprint.TagStack {
-					names[aws.ToString(t.Value)] = true
-				}
+				add(t.Key, t.Value)
 			}
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	var out []string
 	for n := range names {
@@ -67,6 +66,19 @@ func Stacks(ctx context.Context, cfg aws.Config, prefix string) ([]string, error
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// eachPage pages through an SDK listing (a paginator's HasMorePages and
+// NextPage) and hands each page to do; what names the listing in errors.
+func eachPage[P, O any](ctx context.Context, what string, more func() bool, next func(context.Context, ...func(*O)) (P, error), do func(P)) error {
+	for more() {
+		page, err := next(ctx)
+		if err != nil {
+			return fmt.Errorf("listing %s: %w", what, err)
+		}
+		do(page)
+	}
+	return nil
 }
 
 // Destroy tears down every child of the named stack. A stack whose database

@@ -62,48 +62,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
-	var (
-		status = http.StatusOK
-		out    any
-		err    *apiError
-	)
-	switch op := Operation(r); op {
-	case "StartZonalShift":
-		status = http.StatusCreated
-		out, err = e.start(r)
-	case "UpdateZonalShift":
-		out, err = e.update(r)
-	case "CancelZonalShift":
-		out, err = e.cancel(r)
-	case "ListZonalShifts":
-		out, err = e.list(r)
-	case "GetManagedResource":
-		out, err = e.getManaged(r)
-	case "ListManagedResources":
-		out, err = e.listManaged(r)
-	case "CreatePracticeRunConfiguration":
-		status = http.StatusCreated
-		out, err = e.createPractice(r)
-	case "UpdatePracticeRunConfiguration":
-		out, err = e.updatePractice(r)
-	case "DeletePracticeRunConfiguration":
-		out, err = e.deletePractice(r)
-	case "UpdateZonalAutoshiftConfiguration":
-		out, err = e.updateAutoshift(r)
-	case "StartPracticeRun":
-		out, err = e.startPractice(r)
-	case "CancelPracticeRun":
-		out, err = e.cancelPractice(r)
-	case "ListAutoshifts":
-		out, err = e.listAutoshifts(r)
-	default:
-		err = &apiError{status: 404, code: "UnknownOperationException", message: "the emulator does not serve " + r.Method + " " + r.URL.Path}
+	o := lookup(r)
+	if o == nil {
+		(&apiError{status: 404, code: "UnknownOperationException", message: "the emulator does not serve " + r.Method + " " + r.URL.Path}).write(w)
+		return
 	}
+	out, err := o.serve(e, r)
 	if err != nil {
 		err.write(w)
 		return
 	}
-	writeJSON(w, status, out)
+	writeJSON(w, o.status, out)
 }
 
 // parseExpiresIn reads "120m" or "20h", 1 minute to 72 hours.
@@ -157,13 +126,11 @@ func (e *Emulator) start(r *http.Request) (any, *apiError) {
 	if !found {
 		return nil, notFound("resource %s is not a managed resource: it does not exist, or its zonal shift integration (%s) is off", in.ResourceIdentifier, attrZonalShift)
 	}
-	name, ok := res.Zones[in.AwayFrom]
-	if !ok {
-		return nil, invalid("InvalidAz", "awayFrom %s is not an Availability Zone ID of resource %s", in.AwayFrom, res.Name)
+	name, aerr := res.zoneName(in.AwayFrom)
+	if aerr != nil {
+		return nil, aerr
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	// A practice run or an autoshift does not stop a customer's shift,
 	// which takes precedence over both (developer guide, "Zonal autoshift").
 	for _, s := range e.shifts {
@@ -278,9 +245,7 @@ func (e *Emulator) list(r *http.Request) (any, *apiError) {
 		}
 		from = n
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	var items []map[string]any
 	for _, s := range e.shifts {
 		if s.Status == status && (q.Get("resourceIdentifier") == "" || s.Resource == q.Get("resourceIdentifier")) {
@@ -332,9 +297,7 @@ func (e *Emulator) listManaged(r *http.Request) (any, *apiError) {
 // active shifts and practice runs, and the autoshifts on it, each APPLIED
 // or NOT_APPLIED by precedence (autoshift.go).
 func (e *Emulator) managedJSON(res resource, summary bool) map[string]any {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	weights := map[string]float64{}
 	var zones []string
 	for id := range res.Zones {

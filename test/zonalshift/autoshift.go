@@ -151,9 +151,7 @@ func (e *Emulator) winner(arn string) string {
 // PracticeRuns returns copies of every practice run, for the watcher of
 // their outcome alarms.
 func (e *Emulator) PracticeRuns() []Shift {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	var out []Shift
 	for _, s := range e.shifts {
 		if s.Type == TypePracticeRun {
@@ -166,9 +164,7 @@ func (e *Emulator) PracticeRuns() []Shift {
 // FailPracticeRun ends an active practice run with outcome FAILED, as ARC
 // does when an outcome alarm goes to ALARM during it.
 func (e *Emulator) FailPracticeRun(id string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	for _, s := range e.shifts {
 		if s.ID == id && s.Type == TypePracticeRun && s.Status == StatusActive {
 			s.Status, s.Outcome, s.Expiry = StatusCanceled, OutcomeFailed, e.clock.Now()
@@ -197,13 +193,11 @@ func (e *Emulator) startPractice(r *http.Request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	name, ok := res.Zones[in.AwayFrom]
-	if !ok {
-		return nil, invalid("InvalidAz", "awayFrom %s is not an Availability Zone ID of resource %s", in.AwayFrom, res.Name)
+	name, aerr := res.zoneName(in.AwayFrom)
+	if aerr != nil {
+		return nil, aerr
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	if e.practice[res.ARN] == nil {
 		return nil, conflict("PracticeConfigurationDoesNotExist", "resource %s has no practice run configuration", res.Name)
 	}
@@ -224,9 +218,7 @@ func (e *Emulator) startPractice(r *http.Request) (any, *apiError) {
 }
 
 func (e *Emulator) cancelPractice(r *http.Request) (any, *apiError) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	id := strings.TrimPrefix(strings.TrimSuffix(r.URL.Path, "/"), "/practiceruns/")
 	for _, s := range e.shifts {
 		if s.ID != id {

@@ -32,6 +32,16 @@ type resource struct {
 	Enabled bool
 }
 
+// zoneName is the name of the resource's zone with ID awayFrom, or the
+// API's InvalidAz error when the resource has no such zone.
+func (r resource) zoneName(awayFrom string) (string, *apiError) {
+	name, ok := r.Zones[awayFrom]
+	if !ok {
+		return "", invalid("InvalidAz", "awayFrom %s is not an Availability Zone ID of resource %s", awayFrom, r.Name)
+	}
+	return name, nil
+}
+
 // resources looks load balancers and zones up in the emulator behind, with
 // SDK clients that call its handler in-process.
 type resources struct {

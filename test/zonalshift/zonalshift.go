@@ -204,22 +204,42 @@ func IsZonalShiftCall(r *http.Request) bool {
 		strings.HasPrefix(r.URL.Path, "/practiceruns") || strings.HasPrefix(r.URL.Path, "/autoshifts")
 }
 
+// operation is one of the zonal shift API's operations: its path and
+// method, its name, the status it answers with and the emulator's handler.
+type operation struct {
+	path, method, name string
+	status             int
+	serve              func(*Emulator, *http.Request) (any, *apiError)
+}
+
 // operations are the zonal shift API's operations by path and method: the
 // path itself, or, ending in "/", any path below it.
-var operations = []struct{ path, method, name string }{
-	{"/zonalshifts", http.MethodPost, "StartZonalShift"},
-	{"/zonalshifts", http.MethodGet, "ListZonalShifts"},
-	{"/zonalshifts/", http.MethodPatch, "UpdateZonalShift"},
-	{"/zonalshifts/", http.MethodDelete, "CancelZonalShift"},
-	{"/managedresources", http.MethodGet, "ListManagedResources"},
-	{"/managedresources/", http.MethodGet, "GetManagedResource"},
-	{"/managedresources/", http.MethodPut, "UpdateZonalAutoshiftConfiguration"},
-	{"/configuration", http.MethodPost, "CreatePracticeRunConfiguration"},
-	{"/configuration/", http.MethodPatch, "UpdatePracticeRunConfiguration"},
-	{"/configuration/", http.MethodDelete, "DeletePracticeRunConfiguration"},
-	{"/practiceruns", http.MethodPost, "StartPracticeRun"},
-	{"/practiceruns/", http.MethodDelete, "CancelPracticeRun"},
-	{"/autoshifts", http.MethodGet, "ListAutoshifts"},
+var operations = []operation{
+	{"/zonalshifts", http.MethodPost, "StartZonalShift", http.StatusCreated, (*Emulator).start},
+	{"/zonalshifts", http.MethodGet, "ListZonalShifts", http.StatusOK, (*Emulator).list},
+	{"/zonalshifts/", http.MethodPatch, "UpdateZonalShift", http.StatusOK, (*Emulator).update},
+	{"/zonalshifts/", http.MethodDelete, "CancelZonalShift", http.StatusOK, (*Emulator).cancel},
+	{"/managedresources", http.MethodGet, "ListManagedResources", http.StatusOK, (*Emulator).listManaged},
+	{"/managedresources/", http.MethodGet, "GetManagedResource", http.StatusOK, (*Emulator).getManaged},
+	{"/managedresources/", http.MethodPut, "UpdateZonalAutoshiftConfiguration", http.StatusOK, (*Emulator).updateAutoshift},
+	{"/configuration", http.MethodPost, "CreatePracticeRunConfiguration", http.StatusCreated, (*Emulator).createPractice},
+	{"/configuration/", http.MethodPatch, "UpdatePracticeRunConfiguration", http.StatusOK, (*Emulator).updatePractice},
+	{"/configuration/", http.MethodDelete, "DeletePracticeRunConfiguration", http.StatusOK, (*Emulator).deletePractice},
+	{"/practiceruns", http.MethodPost, "StartPracticeRun", http.StatusOK, (*Emulator).startPractice},
+	{"/practiceruns/", http.MethodDelete, "CancelPracticeRun", http.StatusOK, (*Emulator).cancelPractice},
+	{"/autoshifts", http.MethodGet, "ListAutoshifts", http.StatusOK, (*Emulator).listAutoshifts},
+}
+
+// lookup finds the operation a zonal shift call calls (nil for none).
+func lookup(r *http.Request) *operation {
+	p := strings.TrimSuffix(r.URL.Path, "/")
+	for i, o := range operations {
+		under := strings.HasSuffix(o.path, "/")
+		if r.Method == o.method && (p == o.path || under && strings.HasPrefix(p, o.path)) {
+			return &operations[i]
+		}
+	}
+	return nil
 }
 
 // Operation names the zonal shift API operation a request calls ("" for
@@ -228,12 +248,8 @@ func Operation(r *http.Request) string {
 	if !IsZonalShiftCall(r) {
 		return ""
 	}
-	p := strings.TrimSuffix(r.URL.Path, "/")
-	for _, o := range operations {
-		under := strings.HasSuffix(o.path, "/")
-		if r.Method == o.method && (p == o.path || under && strings.HasPrefix(p, o.path)) {
-			return o.name
-		}
+	if o := lookup(r); o != nil {
+		return o.name
 	}
 	return "unknown"
 }
@@ -249,6 +265,14 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.serveAPI(w, r)
+}
+
+// lockCurrent locks the emulator and brings its shifts up to the clock
+// (expire): the state a call sees. It returns the unlock, for a defer.
+func (e *Emulator) lockCurrent() (unlock func()) {
+	e.mu.Lock()
+	e.expire()
+	return e.mu.Unlock
 }
 
 // expire marks every active shift past its expiry EXPIRED; a practice run
@@ -269,9 +293,7 @@ func (e *Emulator) expire() {
 // now: per resource only the APPLIED one of its customer zonal shift,
 // autoshift (as a Shift of TypeAutoshift) and practice run.
 func (e *Emulator) Active() []Shift {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.expire()
+	defer e.lockCurrent()()
 	var out []Shift
 	seen := map[string]bool{}
 	add := func(arn string) {
