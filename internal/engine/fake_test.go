@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,7 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/hawebapp/terraform-provider-hawebapp/internal/blueprint"
 )
@@ -246,18 +244,6 @@ func (f *fakeCloud) checkNothingLeft(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 	f.checkOrder(t)
-}
-
-// within waits up to ten seconds for ch to close, as the tests' fakes do for
-// what should happen alongside them; past that it answers an error saying
-// what did not happen (a deadlock, where the engine ran things one by one).
-func within(ch <-chan struct{}, notHappened string) error {
-	select {
-	case <-ch:
-		return nil
-	case <-time.After(10 * time.Second):
-		return errors.New(notHappened)
-	}
 }
 
 // checkRolledBack fails t when a rollback's report does not list the

@@ -38,6 +38,18 @@ func checkRollbackFindsDB(t *testing.T, f *fakeCloud) {
 	checkRolledBack(t, rb.Report.RolledBack, blueprint.KeyDBInstance)
 }
 
+// within waits up to ten seconds for ch to close, as the tests' fakes do for
+// what should happen alongside them; past that it answers an error saying
+// what did not happen (a deadlock, where the engine ran things one by one).
+func within(ch <-chan struct{}, notHappened string) error {
+	select {
+	case <-ch:
+		return nil
+	case <-time.After(10 * time.Second):
+		return errors.New(notHappened)
+	}
+}
+
 func keysOf[T any](items []T, key func(T) string) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
