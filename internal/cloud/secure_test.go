@@ -64,9 +64,7 @@ func TestSecureDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.ContainsFunc(attrs.Attributes, func(a elbtypes.LoadBalancerAttribute) bool {
-			return aws.ToString(a.Key) == "routing.http.drop_invalid_header_fields.enabled" && aws.ToString(a.Value) == "true"
-		}) {
+		if !hasELBAttr(attrs.Attributes, func(a elbtypes.LoadBalancerAttribute) (*string, *string) { return a.Key, a.Value }, "routing.http.drop_invalid_header_fields.enabled", "true") {
 			t.Errorf("drop_invalid_header_fields not on: %v", attrs.Attributes)
 		}
 		ls, err := elbc.DescribeListeners(ctx, &elb.DescribeListenersInput{ListenerArns: []string{obs[blueprint.KeyHTTPListener].ARN}})
@@ -80,9 +78,7 @@ func TestSecureDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.ContainsFunc(tga.Attributes, func(a elbtypes.TargetGroupAttribute) bool {
-			return aws.ToString(a.Key) == "deregistration_delay.timeout_seconds" && aws.ToString(a.Value) == "30"
-		}) {
+		if !hasELBAttr(tga.Attributes, func(a elbtypes.TargetGroupAttribute) (*string, *string) { return a.Key, a.Value }, "deregistration_delay.timeout_seconds", "30") {
 			t.Errorf("deregistration delay not 30: %v", tga.Attributes)
 		}
 	})
@@ -287,4 +283,13 @@ func destroy(t *testing.T, c *Cloud, bp blueprint.Blueprint) {
 			}
 		}
 	}
+}
+
+// hasELBAttr tells whether an ELB attribute list (a load balancer's or a
+// target group's: both are key/value pairs, kv reads one) sets key to want.
+func hasELBAttr[A any](attrs []A, kv func(A) (*string, *string), key, want string) bool {
+	return slices.ContainsFunc(attrs, func(a A) bool {
+		k, v := kv(a)
+		return aws.ToString(k) == key && aws.ToString(v) == want
+	})
 }

@@ -232,17 +232,7 @@ func TestStackLifecycle(t *testing.T) {
 				t.Errorf("%s: adopted child reports drift %q", p.Key, o.Drift)
 			}
 		}
-		lbs, err := elbc.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, lb := range lbs.LoadBalancers {
-			if aws.ToString(lb.LoadBalancerName) == "life" {
-				n++
-			}
-		}
-		if n != 1 {
+		if n := env.LoadBalancersNamed(ctx, t, elbc, "life"); n != 1 {
 			t.Errorf("%d load balancers named life, want 1", n)
 		}
 	})

@@ -253,10 +253,8 @@ func TestApplyRunsIndependentPartsInParallel(t *testing.T) {
 		case blueprint.KeyLoadBalancer:
 			close(lbStarted)
 		case blueprint.KeyDBInstance:
-			select {
-			case <-lbStarted:
-			case <-time.After(10 * time.Second):
-				t.Error("the load balancer was not created while the database was")
+			if err := within(lbStarted, "the load balancer was not created while the database was"); err != nil {
+				t.Error(err)
 			}
 		}
 		return false, nil

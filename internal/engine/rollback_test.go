@@ -28,6 +28,28 @@ func rollbackOf(t *testing.T, ctx context.Context, f *fakeCloud, opts Options) *
 	return rb
 }
 
+// checkRollbackFindsDB applies the test stack with rollback and checks that
+// the rollback found the database the fake made (though its create did not
+// report it), deleted it, and left nothing, in dependency order.
+func checkRollbackFindsDB(t *testing.T, f *fakeCloud) {
+	t.Helper()
+	rb := rollbackOf(t, context.Background(), f, Options{})
+	f.checkNothingLeft(t)
+	checkRolledBack(t, rb.Report.RolledBack, blueprint.KeyDBInstance)
+}
+
+// within waits up to ten seconds for ch to close, as the tests' fakes do for
+// what should happen alongside them; past that it answers an error saying
+// what did not happen (a deadlock, where the engine ran things one by one).
+func within(ch <-chan struct{}, notHappened string) error {
+	select {
+	case <-ch:
+		return nil
+	case <-time.After(10 * time.Second):
+		return errors.New(notHappened)
+	}
+}
+
 func keysOf[T any](items []T, key func(T) string) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
@@ -44,12 +66,7 @@ func TestFailedCreateOfAChildAWSMadeIsRolledBack(t *testing.T) {
 	f := newFakeCloud()
 	// Not yet visible to reads: only the create's own answer knows it.
 	f.hidden = map[string]bool{blueprint.KeyDBSecurityGroup: true}
-	f.onCreate = func(_ context.Context, key string) (bool, error) {
-		if key == blueprint.KeyDBSecurityGroup {
-			return true, errors.New("reading security group sg-db: not found")
-		}
-		return false, nil
-	}
+	f.onCreate = madeButFailedWith(blueprint.KeyDBSecurityGroup, "reading security group sg-db: not found")
 	rb := rollbackOf(t, context.Background(), f, Options{})
 	if left := f.childKeys(); len(left) != 0 {
 		t.Errorf("left behind after rollback: %v", left)
@@ -73,15 +90,8 @@ func TestFailedCreateOfAChildAWSMadeIsRolledBack(t *testing.T) {
 func TestRollbackFindsChildrenCreatesDidNotReport(t *testing.T) {
 	f := newFakeCloud()
 	f.silent = map[string]bool{blueprint.KeyDBInstance: true}
-	f.onCreate = func(_ context.Context, key string) (bool, error) {
-		if key == blueprint.KeyDBInstance {
-			return true, errors.New("waiting for DB instance (shop): context canceled")
-		}
-		return false, nil
-	}
-	rb := rollbackOf(t, context.Background(), f, Options{})
-	f.checkNothingLeft(t)
-	checkRolledBack(t, rb.Report.RolledBack, blueprint.KeyDBInstance)
+	f.onCreate = madeButFailedWith(blueprint.KeyDBInstance, "waiting for DB instance (shop): context canceled")
+	checkRollbackFindsDB(t, f)
 }
 
 // A create call cut by the cancellation may complete at AWS only after the
@@ -109,9 +119,7 @@ func TestRollbackWaitsForInterruptedCreatesToSettle(t *testing.T) {
 		}
 		return false, nil
 	}
-	rb := rollbackOf(t, context.Background(), f, Options{})
-	f.checkNothingLeft(t)
-	checkRolledBack(t, rb.Report.RolledBack, blueprint.KeyDBInstance)
+	checkRollbackFindsDB(t, f)
 }
 
 // Rollback deletes independent children at once: the database and the role
@@ -128,12 +136,7 @@ func TestRollbackDeletesInParallelWhereTheGraphAllows(t *testing.T) {
 	dbStarted, roleStarted := make(chan struct{}), make(chan struct{})
 	meet := func(mine, other chan struct{}, what string) error {
 		close(mine)
-		select {
-		case <-other:
-			return nil
-		case <-time.After(10 * time.Second):
-			return errors.New(what + " was not deleted while the other was")
-		}
+		return within(other, what+" was not deleted while the other was")
 	}
 	f.onDelete = func(_ context.Context, key string) error {
 		switch key {
@@ -165,12 +168,10 @@ func TestFailedCreateCancelsSiblingsAndRollsBackWhatTheyMade(t *testing.T) {
 		case blueprint.KeyDBInstance:
 			// CreateDBInstance answered; now waiting for "available".
 			close(dbStarted)
-			select {
-			case <-ctx.Done():
-				return true, fmt.Errorf("waiting for DB instance (shop): %w", ctx.Err())
-			case <-time.After(10 * time.Second):
-				return true, errors.New("the database's create was not cancelled when a sibling failed")
+			if err := within(ctx.Done(), "the database's create was not cancelled when a sibling failed"); err != nil {
+				return true, err
 			}
+			return true, fmt.Errorf("waiting for DB instance (shop): %w", ctx.Err())
 		case blueprint.KeyLoadBalancer:
 			<-dbStarted
 			return false, errors.New("load balancer quota exceeded")
@@ -303,9 +304,15 @@ func databaseAndWhatItNeeds() []string {
 // madeButFailed makes the fake's create of key fail after AWS made the
 // child, as a database that never becomes available does.
 func madeButFailed(key string) func(context.Context, string) (bool, error) {
+	return madeButFailedWith(key, key+": the instance went to status failed")
+}
+
+// madeButFailedWith makes the fake's create of key fail with msg after AWS
+// made the child; the other creates succeed.
+func madeButFailedWith(key, msg string) func(context.Context, string) (bool, error) {
 	return func(_ context.Context, k string) (bool, error) {
 		if k == key {
-			return true, errors.New(key + ": the instance went to status failed")
+			return true, errors.New(msg)
 		}
 		return false, nil
 	}

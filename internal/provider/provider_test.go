@@ -18,20 +18,17 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 func TestProviderSchemaIsValid(t *testing.T) {
-	server, err := providerserver.NewProtocol6WithError(New("test")())()
-	if err != nil {
-		t.Fatal(err)
-	}
+	server := env.ProviderServer(t, providerserver.NewProtocol6WithError(New("test")()))
 	resp, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range resp.Diagnostics {
-		t.Errorf("schema diagnostic: %s: %s", d.Summary, d.Detail)
-	}
+	env.NoDiagnostics(t, "schema", resp.Diagnostics)
 	if _, ok := resp.ResourceSchemas["hawebapp_stack"]; !ok {
 		t.Error("hawebapp_stack is not registered")
 	}
@@ -187,10 +184,7 @@ func TestUpgradeIdentityFromV010(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	ctx := context.Background()
-	srv, err := providerserver.NewProtocol6WithError(New("test")())()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := env.ProviderServer(t, providerserver.NewProtocol6WithError(New("test")()))
 	// The provider block { region = "eu-west-1", endpoint = <the stand-in> }.
 	var sch provider.SchemaResponse
 	New("test")().Schema(ctx, provider.SchemaRequest{}, &sch)

@@ -77,17 +77,12 @@ func TestAccStack_identity(t *testing.T) {
 // provider announces the identity Terraform 1.12+ asks for, at version 1:
 // the name required for import, the region and account optional.
 func TestIdentitySchema(t *testing.T) {
-	srv, err := protoV6ProviderFactories["hawebapp"]()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := env.ProviderServer(t, protoV6ProviderFactories["hawebapp"])
 	resp, err := srv.GetResourceIdentitySchemas(t.Context(), &tfprotov6.GetResourceIdentitySchemasRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range resp.Diagnostics {
-		t.Errorf("diagnostic: %s: %s", d.Summary, d.Detail)
-	}
+	env.NoDiagnostics(t, "identity schema", resp.Diagnostics)
 	s, ok := resp.IdentitySchemas["hawebapp_stack"]
 	if !ok {
 		t.Fatalf("no identity schema for hawebapp_stack: %v", resp.IdentitySchemas)

@@ -8,10 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 	"github.com/hawebapp/terraform-provider-hawebapp/test/tfcli"
 )
 
@@ -171,16 +171,7 @@ func tail(s string, n int) string {
 
 // SortedActions lists a breakdown as "service:Action=n", most calls first.
 func SortedActions(by map[string]int) []string {
-	keys := make([]string, 0, len(by))
-	for k := range by {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if by[keys[i]] != by[keys[j]] {
-			return by[keys[i]] > by[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
+	keys := env.KeysByCount(by)
 	out := make([]string, len(keys))
 	for i, k := range keys {
 		out[i] = fmt.Sprintf("%s=%d", k, by[k])

@@ -292,38 +292,40 @@ func (sd *systemd) systemctl(args []string) (string, int) {
 	var out strings.Builder
 	code := 0
 	fail := func(c int, format string, a ...any) { fmt.Fprintf(&out, format+"\n", a...); code = c }
+	// eachLoaded hands do each named unit that loads; one that does not
+	// fails the command with code c and systemctl's "<failed(name)>: <why>".
+	eachLoaded := func(c int, failed func(name string) string, do func(name string, u *unit)) {
+		for _, name := range units {
+			u, err := sd.load(name)
+			if err != nil {
+				fail(c, "%s: %v", failed(name), err)
+				continue
+			}
+			do(name, u)
+		}
+	}
 	switch verb {
 	case "daemon-reload":
 		sd.loaded = map[string]*unit{}
 	case "enable", "disable":
-		for _, name := range units {
-			u, err := sd.load(name)
-			if err != nil {
-				fail(1, "Failed to %s unit: %v", verb, err)
-				continue
-			}
+		eachLoaded(1, func(string) string { return "Failed to " + verb + " unit" }, func(name string, u *unit) {
 			if u.wantedBy == "" {
 				fmt.Fprintf(&out, "The unit files have no installation config (WantedBy=...).\n")
 			} else if err := sd.link(u, verb == "enable"); err != nil {
 				fail(1, "Failed to %s unit: %v", verb, err)
-				continue
+				return
 			}
 			if now && verb == "enable" {
 				sd.start(u)
 			} else if now {
 				sd.stop(name, false)
 			}
-		}
+		})
 	case "start", "restart":
-		for _, name := range units {
-			u, err := sd.load(name)
-			if err != nil {
-				fail(5, "Failed to start %s: %v", name, err)
-				continue
-			}
+		eachLoaded(5, func(name string) string { return "Failed to start " + name }, func(name string, u *unit) {
 			sd.stop(name, false)
 			sd.start(u)
-		}
+		})
 	case "stop":
 		for _, name := range units {
 			sd.stop(name, false)

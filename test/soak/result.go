@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // Result is what one phase measured. Its accounting always holds:
@@ -199,16 +201,7 @@ func (r *Result) Summary() string {
 
 // FormatReasons lists reasons by count, largest first: "HTTP 503×12, in flight when the phase ended×3".
 func FormatReasons(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
+	keys := env.KeysByCount(m)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%s×%d", k, m[k])

@@ -6,6 +6,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/hawebapp/terraform-provider-hawebapp/test/env"
 )
 
 // A create sent again with the same settings (as the SDK does when the
@@ -33,15 +35,7 @@ func TestIdempotentCreate(t *testing.T) {
 		other.Scheme = elbtypes.LoadBalancerSchemeEnumInternal
 		_, err = c.elb.CreateLoadBalancer(ctx, &other)
 		wantCode(t, err, "DuplicateLoadBalancerName", 400)
-		all, err := c.elb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
-		must(t, err)
-		named := 0
-		for _, lb := range all.LoadBalancers {
-			if aws.ToString(lb.LoadBalancerName) == "strict-idem" {
-				named++
-			}
-		}
-		if named != 1 {
+		if named := env.LoadBalancersNamed(ctx, t, c.elb, "strict-idem"); named != 1 {
 			t.Fatalf("%d load balancers named strict-idem, want 1", named)
 		}
 	})
