@@ -34,6 +34,8 @@ type Recorder struct {
 
 	mu     sync.Mutex
 	calls  []Call
+	status []int // per call: the HTTP status it was answered with, 0 until then
+	gen    int   // counts Resets: an answer to a call recorded before one is dropped
 	server *http.Server
 	proxy  *httputil.ReverseProxy
 	// Before, when set, may answer a call itself (fault injection): return true
@@ -76,13 +78,50 @@ func Start(target string) (*Recorder, error) {
 func (r *Recorder) serve(w http.ResponseWriter, req *http.Request) {
 	c := Identify(req)
 	r.mu.Lock()
+	sw := &statusWriter{ResponseWriter: w, r: r, gen: r.gen, i: len(r.calls)}
 	r.calls = append(r.calls, c)
+	r.status = append(r.status, 0)
 	before := r.Before
 	r.mu.Unlock()
-	if before != nil && before(c, w, req) {
+	if before != nil && before(c, sw, req) {
 		return
 	}
-	r.Forward(w, req)
+	r.Forward(sw, req)
+}
+
+// statusWriter notes the status a call is answered with, as the answer
+// starts (before its caller can have read it).
+type statusWriter struct {
+	http.ResponseWriter
+	r      *Recorder
+	gen, i int
+	noted  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.note(code)
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.note(http.StatusOK)
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController (the reverse proxy's flushes) reach
+// the server's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) note(code int) {
+	if w.noted {
+		return
+	}
+	w.noted = true
+	w.r.mu.Lock()
+	defer w.r.mu.Unlock()
+	if w.gen == w.r.gen {
+		w.r.status[w.i] = code
+	}
 }
 
 // Forward passes a call to the target (a Before hook may call it itself).
@@ -104,7 +143,8 @@ func (r *Recorder) Stop() { _ = r.server.Close() }
 func (r *Recorder) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = nil
+	r.calls, r.status = nil, nil
+	r.gen++
 }
 
 // Calls returns the calls recorded since the last Reset.
@@ -112,6 +152,21 @@ func (r *Recorder) Calls() []Call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Call(nil), r.calls...)
+}
+
+// Served returns the calls since the last Reset that were answered with a
+// 2xx status: what an operation cost once AWS's refusals (a throttled call
+// is refused and the SDK sends it again) are left out.
+func (r *Recorder) Served() []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Call
+	for i, c := range r.calls {
+		if r.status[i] >= 200 && r.status[i] < 300 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Counts returns how many times each "service:Action" was called.

@@ -196,3 +196,39 @@ func TestFaultsAreDeterministic(t *testing.T) {
 		t.Errorf("seeds 1 and 2 gave the same pattern %s", a)
 	}
 }
+
+// TestServedLeavesOutRefusedCalls: a call the target refuses with
+// Throttling, which the SDK's retryer sends again, is recorded twice but
+// served once; Reset forgets both lists.
+func TestServedLeavesOutRefusedCalls(t *testing.T) {
+	refused := false
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "text/xml")
+		if !refused {
+			refused = true
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>`)
+			return
+		}
+		_, _ = io.WriteString(w, `<DescribeAutoScalingGroupsResponse><DescribeAutoScalingGroupsResult><AutoScalingGroups/></DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>`)
+	}))
+	defer target.Close()
+	rec, err := Start(target.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Stop()
+	client := autoscaling.New(autoscaling.Options{Region: "us-east-1", BaseEndpoint: aws.String(rec.URL),
+		Credentials: aws.AnonymousCredentials{}})
+	if _, err := client.DescribeAutoScalingGroups(context.Background(), &autoscaling.DescribeAutoScalingGroupsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if calls, served := len(rec.Calls()), len(rec.Served()); calls != 2 || served != 1 {
+		t.Errorf("recorded %d calls, served %d; want 2 (the refused one retried) and 1", calls, served)
+	}
+	rec.Reset()
+	if calls, served := len(rec.Calls()), len(rec.Served()); calls != 0 || served != 0 {
+		t.Errorf("after Reset: %d calls, %d served; want none", calls, served)
+	}
+}
